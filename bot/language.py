@@ -320,6 +320,8 @@ class LanguageDetector:
         if script is None:
             return None
         norm = normalise(clean)
+        if len({ch for ch in norm if ch.isalpha()}) < 3 and len(norm) > 12:
+            return None  # "aaaaaaaa…" or "xoxoxoxo…": no language at all
         if script == "ethiopic":
             return self._confident("ti", 0.99, "script")
         if script == "arabic":

@@ -1,0 +1,38 @@
+# Tryggbot: `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run chat test lint typecheck unit e2e bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: start the bot's main job on embedded defaults (console chat for now)
+run: $(STAMP)
+	$(PY) -m bot.cli chat
+
+## chat: talk to the bot in this terminal, no homeserver needed
+chat: $(STAMP)
+	$(PY) -m bot.cli chat
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+## test: lint, type-check and run the whole suite (unit and end-to-end against Synapse)
+test: lint typecheck
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/language.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

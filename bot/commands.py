@@ -1,0 +1,94 @@
+"""Command declarations and the registry that handler modules fill in.
+
+A command is declared once with its Swedish and English names, aliases, catalogue keys for
+its one-line summary and usage, the role it needs and where it may be used.  The router
+enforces role and place; ``!help`` is generated from these declarations.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import Context, Services
+    from bot.conversation import Flow
+    from bot.messages import IncomingReaction
+
+
+class Role(enum.IntEnum):
+    RESIDENT = 0
+    MODERATOR = 1
+
+
+@dataclass(frozen=True)
+class Args:
+    """What followed the command name: ``words`` split on whitespace, ``rest`` verbatim."""
+
+    words: tuple[str, ...]
+    rest: str
+
+
+CommandHandler = Callable[["Context", Args], Awaitable[None]]
+DefaultHandler = Callable[["Context"], Awaitable[bool]]
+ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str
+    sv: str
+    en: str
+    summary: str
+    usage: str
+    handler: CommandHandler
+    role: Role = Role.RESIDENT
+    aliases: tuple[str, ...] = ()
+    rooms: frozenset[str] | None = None  # room kinds where allowed; None: anywhere
+    hidden: bool = False  # not listed in !help (still usable)
+
+    def name_for(self, lang: str) -> str:
+        return self.sv if lang == "sv" else self.en
+
+    def all_names(self) -> tuple[str, ...]:
+        return (self.sv, self.en, *self.aliases)
+
+
+def fold(name: str) -> str:
+    """Case- and accent-insensitive form of a command name (``Hjälp`` -> ``hjalp``)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass
+class Registry:
+    """What the features contribute: commands, conversation flows, default behaviours."""
+
+    commands: list[Command] = field(default_factory=list)
+    flows: dict[str, Flow] = field(default_factory=dict)
+    direct_default: list[DefaultHandler] = field(default_factory=list)
+    reaction_handlers: list[ReactionHandler] = field(default_factory=list)
+    _index: dict[str, Command] = field(default_factory=dict)
+
+    def command(self, cmd: Command) -> None:
+        for name in cmd.all_names():
+            for form in {name.casefold(), fold(name)}:
+                other = self._index.get(form)
+                if other is not None and other.key != cmd.key:
+                    raise ValueError(f"command name {name!r} used by {other.key} and {cmd.key}")
+                self._index[form] = cmd
+        self.commands.append(cmd)
+
+    def flow(self, flow: Flow) -> None:
+        if flow.name in self.flows:
+            raise ValueError(f"flow {flow.name} registered twice")
+        self.flows[flow.name] = flow
+
+    def lookup(self, name: str) -> Command | None:
+        return self._index.get(name.casefold()) or self._index.get(fold(name))
+
+    def visible(self, role: Role) -> Iterable[Command]:
+        return (c for c in self.commands if c.role <= role and not c.hidden)

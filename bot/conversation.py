@@ -1,0 +1,247 @@
+"""Guided conversations as data: a flow is a list of named steps, each with a prompt and a
+parser.  State lives in the ``conversation`` table keyed by (room, person) hashes and is
+saved on every step, so a restart resumes where the person was.  Finishing is idempotent:
+the conversation's token is recorded in ``completion`` in the same transaction as the flow's
+own writes, so a replayed final answer cannot act twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.context import Context
+from bot.errors import UserError
+from storage import conversations
+from storage.conversations import ConversationRow
+
+log = logging.getLogger(__name__)
+
+RETURN_KEY = "_return"
+
+
+class Reask(Exception):
+    """The answer did not fit: show the hint (a catalogue key) and ask again."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a parser decided: values to store, and optionally where to go next.
+
+    ``goto`` jumps to a named step; ``return_to`` makes the engine come back to that step
+    after the next one completes (used for "edit one field, then confirm again").
+    """
+
+    updates: Mapping[str, Any] = field(default_factory=dict)
+    goto: str | None = None
+    return_to: str | None = None
+    done: bool = False
+
+
+Prompt = Callable[[Context, Mapping[str, Any]], str]
+Parser = Callable[[Context, aiosqlite.Connection, Mapping[str, Any], str], Awaitable[StepResult]]
+Finisher = Callable[[Context, aiosqlite.Connection, Mapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    prompt: Prompt
+    parse: Parser
+    skip: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: tuple[Step, ...]
+    finish: Finisher
+    after_commit: Callable[[Context, Mapping[str, Any]], Awaitable[None]] | None = None
+
+    def step(self, name: str) -> Step:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def next_after(self, name: str, data: Mapping[str, Any]) -> Step | None:
+        names = [s.name for s in self.steps]
+        for s in self.steps[names.index(name) + 1 :]:
+            if s.skip is None or not s.skip(data):
+                return s
+        return None
+
+    def first(self, data: Mapping[str, Any]) -> Step:
+        for s in self.steps:
+            if s.skip is None or not s.skip(data):
+                return s
+        raise ValueError(f"flow {self.name} has no step to start with")
+
+
+class ConversationEngine:
+    """Starts, advances, rewinds and cancels flows for a (room, person)."""
+
+    def __init__(self, flows: Mapping[str, Flow]) -> None:
+        self._flows = flows
+
+    def _expiry(self, ctx: Context) -> timedelta:
+        return timedelta(minutes=ctx.svc.settings.retention.conversation_minutes)
+
+    async def active(self, ctx: Context) -> ConversationRow | None:
+        async with ctx.svc.db.read() as conn:
+            return await conversations.get(conn, ctx.room_key, ctx.person)
+
+    async def start(
+        self,
+        ctx: Context,
+        flow_name: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        room_key: str | None = None,
+    ) -> None:
+        """Begin ``flow_name`` (replacing any earlier conversation here) and ask step one."""
+        flow = self._flows[flow_name]
+        values = dict(data or {})
+        first = flow.first(values)
+        now = ctx.svc.clock.now()
+        row = ConversationRow(
+            room_key=room_key or ctx.room_key,
+            person=ctx.person,
+            flow=flow.name,
+            step=first.name,
+            history=(),
+            data=values,
+            token=secrets.token_hex(16),
+            language=ctx.lang,
+            expires_at=now + self._expiry(ctx),
+        )
+        async with ctx.svc.db.transaction() as conn:
+            await conversations.save(conn, row, now)
+        if room_key is None or room_key == ctx.room_key:
+            ctx.reply_text(first.prompt(ctx, values))
+
+    async def feed(self, ctx: Context, text: str) -> bool:
+        """Give ``text`` to the active conversation; False if there is none."""
+        after: tuple[Flow, dict[str, Any]] | None = None
+        async with ctx.svc.db.transaction() as conn:
+            row = await conversations.get(conn, ctx.room_key, ctx.person)
+            if row is None:
+                return False
+            now = ctx.svc.clock.now()
+            if row.expires_at <= now:
+                await conversations.delete(conn, ctx.room_key, ctx.person)
+                ctx.reply("conversation.expired")
+                return False
+            flow = self._flows.get(row.flow)
+            if flow is None:
+                await conversations.delete(conn, ctx.room_key, ctx.person)
+                return False
+            step = flow.step(row.step)
+            data = dict(row.data)
+            try:
+                result = await step.parse(ctx, conn, data, text)
+            except Reask as exc:
+                ctx.reply(exc.key, **exc.params)
+                ctx.reply_text(step.prompt(ctx, data))
+                await conversations.save(
+                    conn, replace(row, expires_at=now + self._expiry(ctx)), now
+                )
+                return True
+            data.update(result.updates)
+            if result.done:
+                if await conversations.complete(conn, row.token, flow.name, now):
+                    await flow.finish(ctx, conn, data)
+                    after = (flow, data)
+                else:
+                    ctx.reply("conversation.already_done")
+                await conversations.delete(conn, ctx.room_key, ctx.person)
+            else:
+                nxt = self._next(flow, step, data, result)
+                if nxt is None:
+                    raise UserError("error.generic")
+                history = (*row.history, step.name) if nxt.name != step.name else row.history
+                await conversations.save(
+                    conn,
+                    replace(
+                        row,
+                        step=nxt.name,
+                        history=history,
+                        data=data,
+                        expires_at=now + self._expiry(ctx),
+                    ),
+                    now,
+                )
+                ctx.reply_text(nxt.prompt(ctx, data))
+        if after is not None and after[0].after_commit is not None:
+            await after[0].after_commit(ctx, after[1])
+        return True
+
+    def _next(
+        self, flow: Flow, step: Step, data: dict[str, Any], result: StepResult
+    ) -> Step | None:
+        if result.return_to:
+            data[RETURN_KEY] = result.return_to
+        if result.goto:
+            return flow.step(result.goto)
+        back_to = data.pop(RETURN_KEY, None)
+        if isinstance(back_to, str):
+            return flow.step(back_to)
+        return flow.next_after(step.name, data)
+
+    async def back(self, ctx: Context) -> bool:
+        """Go back one step and ask it again; False if there is no conversation."""
+        async with ctx.svc.db.transaction() as conn:
+            row = await conversations.get(conn, ctx.room_key, ctx.person)
+            if row is None:
+                return False
+            flow = self._flows.get(row.flow)
+            if flow is None:
+                return False
+            data = dict(row.data)
+            data.pop(RETURN_KEY, None)
+            if not row.history:
+                ctx.reply("conversation.at_start")
+                ctx.reply_text(flow.step(row.step).prompt(ctx, data))
+                return True
+            previous = row.history[-1]
+            now = ctx.svc.clock.now()
+            await conversations.save(
+                conn,
+                replace(
+                    row,
+                    step=previous,
+                    history=row.history[:-1],
+                    data=data,
+                    expires_at=now + self._expiry(ctx),
+                ),
+                now,
+            )
+            ctx.reply_text(flow.step(previous).prompt(ctx, data))
+        return True
+
+    async def cancel(self, ctx: Context) -> bool:
+        """End the conversation without finishing it; False if there was none."""
+        async with ctx.svc.db.transaction() as conn:
+            row = await conversations.get(conn, ctx.room_key, ctx.person)
+            if row is None:
+                return False
+            await conversations.delete(conn, ctx.room_key, ctx.person)
+        return True
+
+    async def reprompt(self, ctx: Context) -> bool:
+        row = await self.active(ctx)
+        if row is None or row.flow not in self._flows:
+            return False
+        ctx.reply_text(self._flows[row.flow].step(row.step).prompt(ctx, row.data))
+        return True

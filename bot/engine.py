@@ -1,0 +1,256 @@
+"""The way a message travels once a transport has turned it into an IncomingMessage:
+hygiene, flood guard, language, the urgent answer, the safety notice, then the router
+(commands first, then an active conversation, then the room's default).  Replies are sent
+after handlers return (commit, then talk)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.commands import Args, Command, Role
+from bot.context import Context, Services
+from bot.conversation import ConversationEngine
+from bot.errors import Forbidden, UsageError, UserError
+from bot.flood import FloodGuard, FloodVerdict
+from bot.language import choose_language
+from bot.messages import IncomingMessage, IncomingReaction, Outgoing
+from bot.suggest import closest
+from bot.text import clean
+from storage import people, rooms
+from storage.rooms import RoomInfo
+
+log = logging.getLogger(__name__)
+
+COMMAND_PREFIX = "!"
+
+
+class Engine:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.conversations = ConversationEngine(svc.registry.flows)
+        limits = svc.settings.limits
+        self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
+
+    async def handle(self, msg: IncomingMessage) -> None:
+        """Handle one message completely. Never raises for anything the sender did."""
+        person = self.svc.pseudonymize(msg.sender)
+        try:
+            ctx = await self._context(msg, person)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("incident %s preparing event %s", incident, msg.event_id)
+            return
+        try:
+            await self._route(ctx)
+        except UserError as exc:
+            ctx.outbox.clear()
+            ctx.reply(exc.key, **exc.params)
+        except Forbidden as exc:
+            ctx.outbox.clear()
+            ctx.reply(exc.key)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("incident %s handling event %s from %s", incident, msg.event_id, person)
+            ctx.outbox.clear()
+            ctx.reply("error.incident", incident=incident)
+        await self.flush(ctx)
+
+    async def handle_reaction(self, reaction: IncomingReaction) -> None:
+        """Give a reaction to the features that listen for them (e.g. moderation cards)."""
+        for handler in self.svc.registry.reaction_handlers:
+            try:
+                await handler(self.svc, reaction)
+            except Exception:
+                incident = secrets.token_hex(4)
+                log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+
+    async def flush(self, ctx: Context) -> None:
+        outbox, ctx.outbox = ctx.outbox, []
+        for i, out in enumerate(outbox):
+            if out.txn_key is None:
+                out = replace(out, txn_key=f"{ctx.msg.event_id}/{i}")
+            try:
+                await self.svc.messenger.send(out)
+            except Exception:
+                log.exception("sending reply %d to event %s failed", i, ctx.msg.event_id)
+
+    async def _context(self, msg: IncomingMessage, person: str) -> Context:
+        body = clean(msg.body)
+        msg = replace(msg, body=body)
+        settings = self.svc.settings
+        async with self.svc.db.read() as conn:
+            stored = await people.get(conn, person)
+            room = await rooms.get(conn, msg.room_id)
+        if room is None and msg.is_direct:
+            room = RoomInfo(room_id=msg.room_id, kind="direct")
+        role = await self.svc.roles.role_of(msg.sender)
+        explicit = stored.language if stored and stored.language_explicit else None
+        detection = None
+        if body and not body.startswith(COMMAND_PREFIX) and explicit is None:
+            detection = self.svc.detector.detect(body[: settings.limits.max_message_chars])
+            # A single known word ("ok", "yes", "tack") tells the language of a newcomer, but
+            # must not switch someone who already has a language mid-conversation.
+            if (
+                detection is not None
+                and detection.method == "lexicon"
+                and stored
+                and stored.language
+            ):
+                detection = None
+        lang = choose_language(
+            detection,
+            explicit=explicit,
+            stored=stored.language if stored else None,
+            room=room.language if room else None,
+            default=settings.language.default,
+        )
+        if lang not in settings.language.enabled:
+            lang = settings.language.default
+        if (
+            detection is not None
+            and explicit is None
+            and detection.lang == lang
+            and (stored is None or stored.language != lang)
+        ):
+            async with self.svc.db.transaction() as conn:
+                await people.set_language(conn, person, lang, explicit=False, now=msg.timestamp)
+        return Context(msg=msg, person=person, lang=lang, role=role, room=room, svc=self.svc)
+
+    async def _route(self, ctx: Context) -> None:
+        msg = ctx.msg
+        limits = self.svc.settings.limits
+        verdict = self._flood.check(ctx.person, msg.timestamp)
+        if verdict is FloodVerdict.DROP:
+            log.info("flood: dropped event %s from %s", msg.event_id, ctx.person)
+            return
+        if verdict is FloodVerdict.WARN:
+            log.info("flood: warned %s at event %s", ctx.person, msg.event_id)
+            ctx.reply("error.flood", seconds=limits.flood_seconds)
+            return
+        if len(msg.body) > limits.max_message_chars:
+            if ctx.is_direct or msg.body.startswith(COMMAND_PREFIX):
+                ctx.reply("error.too_long", limit=limits.max_message_chars)
+            return
+        is_command = msg.body.startswith(COMMAND_PREFIX)
+        addressed = ctx.is_direct or is_command
+        signals = self.svc.signals.detect(msg.body) if msg.body else None
+        if signals is not None and signals.urgent:
+            ctx.reply("safety.urgent")
+            await self.flush(ctx)
+        if addressed:
+            await self._safety_notice(ctx)
+        if not msg.body:
+            if ctx.is_direct:
+                ctx.reply("error.empty")
+            return
+        if is_command:
+            await self._command(ctx)
+            return
+        if await self.conversations.feed(ctx, msg.body):
+            return
+        if ctx.is_direct:
+            for handler in self.svc.registry.direct_default:
+                if await handler(ctx):
+                    return
+            if not (signals is not None and signals.urgent):
+                ctx.reply("help.hint")
+
+    async def _safety_notice(self, ctx: Context) -> None:
+        now = ctx.msg.timestamp
+        async with self.svc.db.read() as conn:
+            stored = await people.get(conn, ctx.person)
+        shown = stored.notice_shown_at if stored else None
+        repeat = timedelta(days=self.svc.settings.safety.notice_repeat_days)
+        if shown is not None and now - shown < repeat:
+            return
+        async with self.svc.db.transaction() as conn:
+            await people.mark_notice_shown(conn, ctx.person, now)
+        ctx.reply_text(safety_notice(ctx))
+        await self.flush(ctx)
+
+    async def _command(self, ctx: Context) -> None:
+        head, _, rest = ctx.msg.body[len(COMMAND_PREFIX) :].partition(" ")
+        name = head.strip()
+        words = tuple(rest.split())
+        registry = self.svc.registry
+        cmd = registry.lookup(name) if name else None
+        if cmd is None:
+            self._unknown(ctx, name)
+            return
+        if cmd.role > ctx.role:
+            raise Forbidden("error.moderators_only")
+        kind = ctx.room.kind if ctx.room else ("direct" if ctx.is_direct else "other")
+        if cmd.rooms is not None and kind not in cmd.rooms:
+            raise UserError(f"error.where.{sorted(cmd.rooms)[0]}", command=cmd.name_for(ctx.lang))
+        try:
+            await cmd.handler(ctx, Args(words=words, rest=rest.strip()))
+        except UsageError as exc:
+            ctx.outbox.clear()
+            if exc.hint_key:
+                ctx.reply(exc.hint_key, **exc.params)
+            ctx.reply("error.usage", usage=ctx.t(cmd.usage))
+
+    def _unknown(self, ctx: Context, name: str) -> None:
+        names: list[str] = []
+        for cmd in self.svc.registry.visible(ctx.role):
+            names.extend(cmd.all_names())
+        guess = closest(name, names)
+        help_name = self._help_name(ctx)
+        if guess:
+            ctx.reply(
+                "error.unknown_command_suggest", command=name[:40], guess=guess, help=help_name
+            )
+        else:
+            ctx.reply("error.unknown_command", command=name[:40], help=help_name)
+
+    def _help_name(self, ctx: Context) -> str:
+        cmd = self.svc.registry.lookup("help")
+        return cmd.name_for(ctx.lang) if cmd else "help"
+
+
+def command_name(ctx: Context, key: str) -> str:
+    """``!name`` of a registered command in the reader's language."""
+    for cmd in ctx.svc.registry.commands:
+        if cmd.key == key:
+            return COMMAND_PREFIX + cmd.name_for(ctx.lang)
+    return COMMAND_PREFIX + key
+
+
+def format_hours(ctx: Context) -> str:
+    hours = ctx.svc.settings.reading_hours
+    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    idx = sorted(order.index(d) for d in set(hours.days))
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    parts = []
+    for run in runs:
+        first, last = ctx.t(f"days.{order[run[0]]}"), ctx.t(f"days.{order[run[-1]]}")
+        parts.append(first if len(run) == 1 else f"{first}–{last}")
+    return ctx.t("safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
+
+
+def safety_notice(ctx: Context) -> str:
+    k = ctx.svc.settings.kommun
+    return ctx.t(
+        "safety.notice",
+        kommun=k.name.get(ctx.lang),
+        police=k.police_area.get(ctx.lang),
+        hours=format_hours(ctx),
+        website=k.website,
+    )
+
+
+def moderator_commands(ctx: Context) -> list[Command]:
+    return [c for c in ctx.svc.registry.visible(Role.MODERATOR) if c.role is Role.MODERATOR]
+
+
+async def send_now(ctx: Context, out: Outgoing) -> str | None:
+    """Send immediately (after the caller committed) and return the event id."""
+    return await ctx.svc.messenger.send(out)

@@ -1,0 +1,32 @@
+"""Errors are types. Anything not listed here that escapes a handler is a bug: it is logged
+with an incident id and the user sees only that id, never exception text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """A problem to explain to the user, as a catalogue key with placeholder values."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class UsageError(Exception):
+    """The command was called with wrong arguments; the router shows its usage."""
+
+    def __init__(self, hint_key: str | None = None, **params: Any) -> None:
+        super().__init__(hint_key or "usage")
+        self.hint_key = hint_key
+        self.params = params
+
+
+class Forbidden(Exception):
+    """The sender may not do this here."""
+
+    def __init__(self, key: str = "error.forbidden") -> None:
+        super().__init__(key)
+        self.key = key

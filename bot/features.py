@@ -1,0 +1,20 @@
+"""The list of feature modules. Each has ``register(registry)``; order is help order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.commands import Registry
+
+
+def feature_registrars() -> list[Callable[[Registry], None]]:
+    from handlers import core
+
+    return [core.register]
+
+
+def build_registry() -> Registry:
+    reg = Registry()
+    for register in feature_registrars():
+        register(reg)
+    return reg

@@ -1,0 +1,43 @@
+"""Our own message types, independent of any transport (nio never leaks past bot/matrix/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A text message that reached the bot. ``body`` has reply fallbacks already stripped."""
+
+    event_id: str
+    room_id: str
+    sender: str
+    body: str
+    timestamp: datetime
+    is_direct: bool = False
+    reply_to: str | None = None
+    thread_root: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingReaction:
+    event_id: str
+    room_id: str
+    sender: str
+    target_event_id: str
+    key: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message the bot sends. ``text`` is plain text with light markup (``**bold**``);
+    transports render HTML from it. ``txn_key`` makes a retried send idempotent."""
+
+    room_id: str
+    text: str
+    reply_to: str | None = None
+    thread_root: str | None = None
+    mentions: tuple[str, ...] = field(default_factory=tuple)
+    txn_key: str | None = None

@@ -1,0 +1,170 @@
+"""Commands every person has: help, about, privacy, language, cancel and back."""
+
+from __future__ import annotations
+
+from bot.commands import Args, Command, Registry, Role
+from bot.context import Context
+from bot.engine import COMMAND_PREFIX, safety_notice
+from bot.errors import UsageError
+from storage import people
+
+LANGUAGE_ALIASES = {
+    "svenska": "sv", "swedish": "sv", "english": "en", "engelska": "en",
+    "bs": "hr", "sr": "hr", "bosanski": "hr", "hrvatski": "hr", "srpski": "hr",
+    "shqip": "sq", "albanian": "sq", "arabic": "ar", "somali": "so", "soomaali": "so",
+    "tigrinya": "ti", "prs": "fa", "dari": "fa", "farsi": "fa", "persian": "fa",
+    "ukrainian": "uk", "ua": "uk", "suomi": "fi", "finnish": "fi", "polski": "pl", "polish": "pl",
+}  # fmt: skip
+
+
+def _line(ctx: Context, cmd: Command) -> str:
+    return f"**{COMMAND_PREFIX}{cmd.name_for(ctx.lang)}** – {ctx.t(cmd.summary)}"
+
+
+async def help_command(ctx: Context, args: Args) -> None:
+    registry = ctx.svc.registry
+    if args.words:
+        cmd = registry.lookup(args.words[0].lstrip(COMMAND_PREFIX))
+        if cmd is None or cmd.role > ctx.role:
+            raise UsageError("help.no_such_command", command=args.words[0][:40])
+        names = ", ".join(COMMAND_PREFIX + n for n in dict.fromkeys(cmd.all_names()))
+        ctx.reply_text(
+            f"{_line(ctx, cmd)}\n{ctx.t('help.usage_label')}: {ctx.t(cmd.usage)}\n"
+            f"{ctx.t('help.names_label')}: {names}"
+        )
+        return
+    resident = [c for c in registry.visible(ctx.role) if c.role is Role.RESIDENT]
+    lines = [ctx.t("help.header"), *(_line(ctx, c) for c in resident)]
+    if ctx.role >= Role.MODERATOR:
+        moderator = [c for c in registry.visible(ctx.role) if c.role is Role.MODERATOR]
+        if moderator:
+            lines += ["", ctx.t("help.moderator_header"), *(_line(ctx, c) for c in moderator)]
+    help_cmd = registry.lookup("help")
+    lines += ["", ctx.t("help.footer", help=help_cmd.name_for(ctx.lang) if help_cmd else "help")]
+    ctx.reply_text("\n".join(lines))
+
+
+async def about_command(ctx: Context, args: Args) -> None:
+    ctx.reply_text(safety_notice(ctx))
+
+
+async def privacy_command(ctx: Context, args: Args) -> None:
+    r = ctx.svc.settings.retention
+    ctx.reply(
+        "privacy.text",
+        text_days=r.text_days,
+        record_days=r.record_days,
+        relay_days=r.relay_days,
+        kommun=ctx.svc.settings.kommun.name.get(ctx.lang),
+    )
+
+
+def _language_list(ctx: Context) -> str:
+    names = []
+    for code in ctx.svc.settings.language.enabled:
+        name = ctx.svc.catalog.raw(code, "language.name") or code
+        names.append(f"{code} ({name})")
+    return ", ".join(names)
+
+
+async def language_command(ctx: Context, args: Args) -> None:
+    enabled = ctx.svc.settings.language.enabled
+    if not args.words:
+        ctx.reply("language.current", current=ctx.lang, available=_language_list(ctx))
+        return
+    wanted = args.words[0].casefold()
+    now = ctx.msg.timestamp
+    if wanted in ("auto", "automatisk", "automatic"):
+        async with ctx.svc.db.transaction() as conn:
+            await people.set_language(conn, ctx.person, ctx.lang, explicit=False, now=now)
+        ctx.reply("language.auto")
+        return
+    code = LANGUAGE_ALIASES.get(wanted, wanted)
+    if code not in enabled:
+        raise UsageError(
+            "language.unknown", wanted=args.words[0][:20], available=_language_list(ctx)
+        )
+    async with ctx.svc.db.transaction() as conn:
+        await people.set_language(conn, ctx.person, code, explicit=True, now=now)
+    ctx.lang = code
+    ctx.reply("language.set", name=ctx.svc.catalog.raw(code, "language.name") or code)
+
+
+async def cancel_command(ctx: Context, args: Args) -> None:
+    from bot.conversation import ConversationEngine
+
+    engine = ConversationEngine(ctx.svc.registry.flows)
+    if await engine.cancel(ctx):
+        ctx.reply("conversation.cancelled")
+    else:
+        ctx.reply("conversation.nothing_to_cancel")
+
+
+async def back_command(ctx: Context, args: Args) -> None:
+    from bot.conversation import ConversationEngine
+
+    engine = ConversationEngine(ctx.svc.registry.flows)
+    if not await engine.back(ctx):
+        ctx.reply("conversation.nothing_to_cancel")
+
+
+def register(reg: Registry) -> None:
+    reg.command(
+        Command(
+            "help",
+            "hjälp",
+            "help",
+            "help.summary",
+            "help.usage",
+            help_command,
+            aliases=("h", "?", "hjalp", "commands", "kommandon"),
+        )
+    )
+    reg.command(
+        Command(
+            "about", "om", "about", "about.summary", "about.usage", about_command, aliases=("info",)
+        )
+    )
+    reg.command(
+        Command(
+            "privacy",
+            "integritet",
+            "privacy",
+            "privacy.summary",
+            "privacy.usage",
+            privacy_command,
+            aliases=("gdpr",),
+        )
+    )
+    reg.command(
+        Command(
+            "language",
+            "språk",
+            "lang",
+            "language.summary",
+            "language.usage",
+            language_command,
+            aliases=("language", "sprak"),
+        )
+    )
+    reg.command(
+        Command(
+            "cancel",
+            "avbryt",
+            "cancel",
+            "conversation.cancel_summary",
+            "conversation.cancel_usage",
+            cancel_command,
+            aliases=("stopp", "stop"),
+        )
+    )
+    reg.command(
+        Command(
+            "back",
+            "tillbaka",
+            "back",
+            "conversation.back_summary",
+            "conversation.back_usage",
+            back_command,
+        )
+    )

@@ -1,0 +1,129 @@
+"""One aiosqlite connection, explicit transactions, numbered forward-only migrations.
+
+All SQL of Tryggbot lives in ``storage/``.  Callers work inside ``async with db.transaction()
+as conn`` (``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception) or ``async with
+db.read() as conn`` for reads.  Both serialise on one lock, so a read never sees another
+task's open transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+
+class StorageError(Exception):
+    """The database cannot be used (for example it comes from a newer Tryggbot)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step. ``statements`` run in order inside one transaction with the
+    ``PRAGMA user_version`` bump, so a failing step leaves the database as it was."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+class Database:
+    """The application's single SQLite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(
+        cls, path: Path | str, migrations: Sequence[Migration] | None = None
+    ) -> Database:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        from storage.migrations import MIGRATIONS
+
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(target, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        try:
+            for pragma in (
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA busy_timeout = 5000",
+                "PRAGMA secure_delete = ON",
+            ):
+                await conn.execute(pragma)
+            db = cls(conn, target)
+            await db.migrate(MIGRATIONS if migrations is None else migrations)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def user_version(self) -> int:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: Sequence[Migration]) -> int:
+        """Apply every migration newer than the database; return the resulting version."""
+        ordered = sorted(migrations, key=lambda m: m.version)
+        versions = [m.version for m in ordered]
+        if versions != list(range(1, len(ordered) + 1)):
+            raise StorageError(f"migrations must be numbered 1..n without gaps, got {versions}")
+        latest = versions[-1] if versions else 0
+        async with self._lock:
+            current = await self.user_version()
+            if current > latest:
+                raise StorageError(
+                    f"the database {self.path} has schema version {current}, but this Tryggbot "
+                    f"knows only up to {latest}; it was written by a newer Tryggbot. Upgrade "
+                    "Tryggbot or restore a backup; the database was not changed."
+                )
+            for migration in ordered:
+                if migration.version <= current:
+                    continue
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in migration.statements:
+                        await self._conn.execute(statement)
+                    await self._conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+                log.info("database migrated to version %d (%s)", migration.version, migration.name)
+                current = migration.version
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back and propagates."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection for reads, serialised with transactions."""
+        async with self._lock:
+            yield self._conn

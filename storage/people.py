@@ -1,0 +1,58 @@
+"""People: language preference and when the safety notice was last shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class Person:
+    pseudonym: str
+    language: str | None
+    language_explicit: bool
+    notice_shown_at: datetime | None
+
+
+async def get(conn: aiosqlite.Connection, pseudonym: str) -> Person | None:
+    async with conn.execute(
+        "SELECT pseudonym, language, language_explicit, notice_shown_at"
+        " FROM person WHERE pseudonym = ?",
+        (pseudonym,),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    shown = row["notice_shown_at"]
+    return Person(
+        pseudonym=row["pseudonym"],
+        language=row["language"],
+        language_explicit=bool(row["language_explicit"]),
+        notice_shown_at=datetime.fromisoformat(shown) if shown else None,
+    )
+
+
+async def ensure(conn: aiosqlite.Connection, pseudonym: str, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO person (pseudonym, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (pseudonym, now.isoformat()),
+    )
+
+
+async def set_language(
+    conn: aiosqlite.Connection, pseudonym: str, language: str, *, explicit: bool, now: datetime
+) -> None:
+    await ensure(conn, pseudonym, now)
+    await conn.execute(
+        "UPDATE person SET language = ?, language_explicit = ? WHERE pseudonym = ?",
+        (language, int(explicit), pseudonym),
+    )
+
+
+async def mark_notice_shown(conn: aiosqlite.Connection, pseudonym: str, now: datetime) -> None:
+    await ensure(conn, pseudonym, now)
+    await conn.execute(
+        "UPDATE person SET notice_shown_at = ? WHERE pseudonym = ?", (now.isoformat(), pseudonym)
+    )

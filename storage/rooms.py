@@ -1,0 +1,71 @@
+"""Rooms the bot knows: direct chats, the moderation room, neighbourhood rooms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+RoomKind = Literal["direct", "moderation", "neighbourhood", "other"]
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    room_id: str
+    kind: RoomKind
+    locality: str | None = None
+    area: str | None = None
+    language: str | None = None
+    encrypted: bool = False
+
+
+async def get(conn: aiosqlite.Connection, room_id: str) -> RoomInfo | None:
+    async with conn.execute(
+        "SELECT room_id, kind, locality, area, language, encrypted FROM room WHERE room_id = ?",
+        (room_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return RoomInfo(
+        room_id=row["room_id"],
+        kind=row["kind"],
+        locality=row["locality"],
+        area=row["area"],
+        language=row["language"],
+        encrypted=bool(row["encrypted"]),
+    )
+
+
+async def upsert(conn: aiosqlite.Connection, info: RoomInfo, now: datetime) -> None:
+    await conn.execute(
+        """
+        INSERT INTO room (room_id, kind, locality, area, language, encrypted, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (room_id) DO UPDATE SET kind = excluded.kind, locality = excluded.locality,
+            area = excluded.area, language = excluded.language, encrypted = excluded.encrypted,
+            updated_at = excluded.updated_at
+        """,
+        (
+            info.room_id,
+            info.kind,
+            info.locality,
+            info.area,
+            info.language,
+            int(info.encrypted),
+            now.isoformat(),
+        ),
+    )
+
+
+async def by_kind(conn: aiosqlite.Connection, kind: RoomKind) -> list[RoomInfo]:
+    async with conn.execute("SELECT room_id FROM room WHERE kind = ? ORDER BY id", (kind,)) as cur:
+        ids = [r["room_id"] for r in await cur.fetchall()]
+    out = []
+    for rid in ids:
+        info = await get(conn, rid)
+        if info is not None:
+            out.append(info)
+    return out

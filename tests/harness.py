@@ -1,0 +1,186 @@
+"""Test harness: the real engine, router, conversation engine and a real SQLite file, with
+hand-written fakes at the edges (messenger, clock). Tests read like transcripts:
+
+    replies = await bot.say("!hjälp", as_=RESIDENT)
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.app import App, build_app
+from bot.commands import Registry
+from bot.messages import IncomingMessage, Outgoing
+from bot.render import plain
+from bot.roles import ConfigRoles
+from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from storage.rooms import RoomInfo
+
+RESIDENT = "@resident:test.local"
+RESIDENT2 = "@resident2:test.local"
+MODERATOR = "@moderator:test.local"
+MODERATION_ROOM = "!moderation:test.local"
+GRONDAL_ROOM = "!grondal:test.local"
+TEST_KEY = b"test-pseudonym-key-0123456789abcdef"
+
+
+def example_data() -> dict[str, Any]:
+    with EXAMPLE_PATH.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """The example settings with dotted-key overrides, e.g. ``{"limits.flood_messages": 3}``."""
+    data = example_data()
+    data["matrix"]["moderators"] = [MODERATOR]
+    data["matrix"]["moderation_room"] = MODERATION_ROOM
+    data["rooms"] = [
+        {"id": GRONDAL_ROOM, "locality": "varnamo", "area": "Gröndal", "language": "sv"}
+    ]
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return parse_settings(data)
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+@dataclass
+class Reaction:
+    room_id: str
+    event_id: str
+    key: str
+
+
+@dataclass
+class FakeMessenger:
+    """Records what the bot sends; returns predictable event ids."""
+
+    sent: list[Outgoing] = field(default_factory=list)
+    reactions: list[Reaction] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    async def send(self, out: Outgoing) -> str | None:
+        self.sent.append(out)
+        return f"$out{next(self._ids)}:test.local"
+
+    async def react(self, room_id: str, event_id: str, key: str) -> None:
+        self.reactions.append(Reaction(room_id, event_id, key))
+
+    async def direct_room(self, user_id: str) -> str:
+        return dm_room(user_id)
+
+
+def dm_room(user_id: str) -> str:
+    return "!dm-" + user_id[1:].split(":", 1)[0] + ":test.local"
+
+
+class Harness:
+    def __init__(
+        self,
+        tmp_path: Path,
+        settings: Settings | None = None,
+        extra: list[Callable[[Registry], None]] | None = None,
+    ) -> None:
+        self.db_path = tmp_path / "tryggbot.sqlite3"
+        self.settings = settings or make_settings()
+        self.clock = FakeClock()
+        self.messenger = FakeMessenger()
+        self.extra = extra or []
+        self._events = itertools.count(1)
+        self.app: App | None = None
+
+    async def start(self) -> Harness:
+        self.app = await build_app(
+            self.settings,
+            Secrets(pseudonym_key=TEST_KEY),
+            self.messenger,
+            base_dir=self.db_path.parent,
+            clock=self.clock,
+            roles=ConfigRoles(self.settings.matrix.moderators),
+            db_path=self.db_path,
+        )
+        for register in self.extra:
+            register(self.app.svc.registry)
+        await self._rooms()
+        return self
+
+    async def _rooms(self) -> None:
+        from storage import rooms
+
+        assert self.app is not None
+        async with self.app.svc.db.transaction() as conn:
+            await rooms.upsert(conn, RoomInfo(MODERATION_ROOM, "moderation"), self.clock.now())
+
+    async def restart(self) -> None:
+        """Close everything and build a new app on the same database file."""
+        await self.stop()
+        self.messenger.sent.clear()
+        await self.start()
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.close()
+            self.app = None
+
+    @property
+    def svc(self) -> Any:
+        assert self.app is not None
+        return self.app.svc
+
+    async def say(
+        self,
+        text: str,
+        *,
+        as_: str = RESIDENT,
+        room: str | None = None,
+        thread_root: str | None = None,
+        reply_to: str | None = None,
+    ) -> list[Outgoing]:
+        """Send ``text`` as ``as_`` (default: in their direct chat) and return what the bot sent."""
+        assert self.app is not None
+        room_id = room or dm_room(as_)
+        before = len(self.messenger.sent)
+        self.clock.advance(seconds=1)
+        msg = IncomingMessage(
+            event_id=f"$in{next(self._events)}:test.local",
+            room_id=room_id,
+            sender=as_,
+            body=text,
+            timestamp=self.clock.now(),
+            is_direct=room is None,
+            thread_root=thread_root,
+            reply_to=reply_to,
+        )
+        await self.app.engine.handle(msg)
+        return self.messenger.sent[before:]
+
+    async def texts(self, text: str, **kwargs: Any) -> list[str]:
+        return [plain(o.text) for o in await self.say(text, **kwargs)]
+
+    async def last(self, text: str, **kwargs: Any) -> str:
+        out = await self.texts(text, **kwargs)
+        assert out, f"the bot did not answer {text!r}"
+        return out[-1]
+
+    async def meet(self, as_: str = RESIDENT) -> None:
+        """First contact: let the safety notice pass so tests see only what follows."""
+        await self.say("!om", as_=as_)

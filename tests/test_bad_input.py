@@ -1,0 +1,103 @@
+"""Bad input gets a clear answer and never crashes the bot or leaks internals."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import GRONDAL_ROOM, RESIDENT, Harness, make_settings
+
+
+def _no_internals(texts: list[str]) -> None:
+    for t in texts:
+        assert "Traceback" not in t and "Error" not in t and "Exception" not in t
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "   \n\t ",
+        "\x00\x01\x02\x1b[31m",
+        "\u202e\u202d\u2066",
+        "\ud800 lone surrogate",
+        "🙂🙂🙂",
+        "مرحبا، هناك كتابات على الجدران في المحطة",
+        "שלום",
+        "a" * 100_000,
+        "!" + "x" * 100_000,
+        "!hjälp " + "\u0000" * 50,
+        "!\u200b",
+        "!!!!!",
+        "!språk " + "ä" * 5000,
+    ],
+    ids=[
+        "empty",
+        "whitespace",
+        "control-chars",
+        "bidi-controls",
+        "lone-surrogate",
+        "emoji",
+        "arabic-rtl",
+        "hebrew-rtl",
+        "100kB",
+        "100kB-command",
+        "command-with-nuls",
+        "zero-width-command",
+        "only-bangs",
+        "long-argument",
+    ],
+)
+async def test_bad_input_is_answered_without_crash(bot: Harness, body: str) -> None:
+    await bot.meet()
+    texts = await bot.texts(body)
+    assert texts, "every direct message gets an answer"
+    _no_internals(texts)
+    assert all("incident" not in t for t in texts)
+
+
+async def test_huge_message_is_refused_politely(bot: Harness) -> None:
+    await bot.meet()
+    text = await bot.last("x" * 100_000)
+    assert (
+        text
+        == "Meddelandet är för långt för mig (högst 4000 tecken). Korta ner det och skicka igen."
+    )
+
+
+async def test_empty_message_gets_a_hint(bot: Harness) -> None:
+    await bot.meet()
+    assert (await bot.last("  \x00 ")).startswith("Jag fick inget meddelande")
+
+
+async def test_control_characters_are_removed_before_commands(bot: Harness) -> None:
+    await bot.meet()
+    assert "Det här kan du göra" in await bot.last("!hj\x00älp\x1b")
+
+
+async def test_huge_message_in_a_room_is_ignored_quietly(bot: Harness) -> None:
+    assert await bot.say("x" * 100_000, room=GRONDAL_ROOM) == []
+
+
+async def test_flood_is_answered_once_then_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    h = await Harness(tmp_path, make_settings(**{"limits.flood_messages": 3})).start()
+    try:
+        answers = [await h.texts(f"!om {i}") for i in range(6)]
+        assert all(answers[i] for i in range(3))
+        assert answers[3] == [
+            "Du skickar många meddelanden på kort tid. Vänta 60 sekunder, så läser jag igen."
+        ]
+        assert answers[4] == [] and answers[5] == []
+        h.clock.advance(seconds=61)
+        assert await h.texts("!om") != []
+    finally:
+        await h.stop()
+
+
+async def test_one_flooding_sender_does_not_silence_others(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    h = await Harness(tmp_path, make_settings(**{"limits.flood_messages": 2})).start()
+    try:
+        for _ in range(5):
+            await h.say("!om", as_=RESIDENT)
+        assert await h.texts("!om", as_="@other:test.local") != []
+    finally:
+        await h.stop()

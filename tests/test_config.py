@@ -1,0 +1,117 @@
+"""Configuration: the example loads, every problem is reported at once with its key path,
+secrets come from the environment or a file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from config.settings import (
+    EXAMPLE_PATH,
+    ConfigError,
+    load_secrets,
+    load_settings,
+    parse_settings,
+)
+from tests.harness import example_data
+
+
+def test_example_config_loads_with_varnamo_values() -> None:
+    settings = load_settings(EXAMPLE_PATH)
+    assert settings.kommun.name.get("sv") == "Värnamo kommun"
+    assert settings.kommun.code_prefix == "VMO"
+    names = [loc.name for loc in settings.localities]
+    assert "Bredaryd" in names and "Landsbygd/annan plats" in names
+    varnamo = settings.locality("varnamo")
+    assert varnamo is not None and "Gröndal" in varnamo.areas
+    assert settings.category("bedrageri") is not None
+    assert settings.language.enabled[:2] == ("sv", "en")
+    assert settings.retention.text_days < settings.retention.record_days
+
+
+def test_every_problem_is_listed_with_its_key_path() -> None:
+    data = example_data()
+    data["kommun"]["code_prefix"] = "vmo"
+    data["kommun"]["timezone"] = "Europe/Värnamo"
+    data["reading_hours"]["start"] = "25:00"
+    data["retention"]["text_days"] = 0
+    data["localities"][1]["key"] = "Rydaholm!"
+    data["unknown_section"] = {"x": 1}
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data)
+    problems = err.value.problems
+    joined = "\n".join(problems)
+    assert len(problems) >= 6
+    for path in (
+        "kommun.code_prefix",
+        "kommun.timezone",
+        "reading_hours.start",
+        "retention.text_days",
+        "localities.1.key",
+        "unknown_section",
+    ):
+        assert any(p.startswith(path) for p in problems), f"{path} missing in:\n{joined}"
+
+
+def test_cross_field_problems_are_reported() -> None:
+    data = example_data()
+    data["language"]["default"] = "de"
+    data["rooms"] = [{"id": "!r:x", "locality": "nowhere", "language": "sv"}]
+    data["categories"].append(dict(data["categories"][0]))
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data)
+    joined = "\n".join(err.value.problems)
+    assert "default language 'de' is not in enabled" in joined
+
+
+def test_duplicate_keys_and_unknown_room_locality() -> None:
+    data = example_data()
+    data["rooms"] = [{"id": "!r:x", "locality": "nowhere", "language": "sv"}]
+    data["categories"].append(dict(data["categories"][0]))
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data)
+    joined = "\n".join(err.value.problems)
+    assert "rooms.0.locality: unknown locality 'nowhere'" in joined
+    assert "duplicate key 'skadegorelse'" in joined
+
+
+def test_unreadable_and_invalid_toml_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[kommun\nname = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+
+
+def test_secret_from_environment_wins(tmp_path: Path) -> None:
+    settings = load_settings(EXAMPLE_PATH)
+    secrets = load_secrets(settings, tmp_path, env={"TRYGGBOT_PSEUDONYM_KEY": "k" * 40})
+    assert secrets.pseudonym_key == b"k" * 40
+    assert "k" * 40 not in repr(secrets)
+    assert not (tmp_path / ".local" / "pseudonym.key").exists()
+
+
+def test_secret_file_is_generated_private_and_reused(tmp_path: Path) -> None:
+    settings = load_settings(EXAMPLE_PATH)
+    first = load_secrets(settings, tmp_path, env={})
+    key_file = tmp_path / ".local" / "pseudonym.key"
+    assert key_file.exists()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert load_secrets(settings, tmp_path, env={}) == first
+
+
+def test_missing_secret_is_a_clear_error(tmp_path: Path) -> None:
+    data = example_data()
+    data["secrets"]["generate_missing_key"] = False
+    settings = parse_settings(data)
+    with pytest.raises(ConfigError, match="pseudonym_key_file: cannot read"):
+        load_secrets(settings, tmp_path, env={})
+    data["secrets"].pop("pseudonym_key_file")
+    with pytest.raises(ConfigError, match="no pseudonym key"):
+        load_secrets(parse_settings(data), tmp_path, env={})
+    with pytest.raises(ConfigError, match="at least 16"):
+        load_secrets(settings, tmp_path, env={"TRYGGBOT_PSEUDONYM_KEY": "short"})

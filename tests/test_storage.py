@@ -1,0 +1,104 @@
+"""Storage: pragmas, migrations fresh and re-run, a failing migration rolls back, a newer
+database is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database, Migration, StorageError
+from storage.migrations import MIGRATIONS
+
+ONE = Migration(1, "one", ("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT) STRICT",))
+TWO = Migration(2, "two", ("CREATE TABLE b (id INTEGER PRIMARY KEY) STRICT",))
+BROKEN = Migration(
+    2,
+    "broken",
+    (
+        "CREATE TABLE b (id INTEGER PRIMARY KEY) STRICT",
+        "INSERT INTO a (v) VALUES ('kept?')",
+        "THIS IS NOT SQL",
+    ),
+)
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+async def test_fresh_database_gets_the_whole_schema_and_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path)
+    async with db.read() as conn:
+        async with conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+        async with conn.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone())[0] == 1
+        async with conn.execute("PRAGMA secure_delete") as cur:
+            assert (await cur.fetchone())[0] == 1
+    await db.close()
+    assert user_version(path) == len(MIGRATIONS)
+    assert {"person", "room", "conversation", "completion"} <= tables(path)
+
+
+async def test_rerun_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path, [ONE])
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO a (v) VALUES ('x')")
+    await db.close()
+    db = await Database.open(path, [ONE, TWO])
+    await db.close()
+    db = await Database.open(path, [ONE, TWO])
+    async with db.read() as conn:
+        async with conn.execute("SELECT v FROM a") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["x"]
+    await db.close()
+    assert user_version(path) == 2
+    assert {"a", "b"} <= tables(path)
+
+
+async def test_failing_migration_rolls_back_completely(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path, [ONE])
+    await db.close()
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(path, [ONE, BROKEN])
+    assert user_version(path) == 1
+    assert "b" not in tables(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM a").fetchone()[0] == 0
+
+
+async def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path, [ONE, TWO])
+    await db.close()
+    with pytest.raises(StorageError, match="newer Tryggbot"):
+        await Database.open(path, [ONE])
+    assert user_version(path) == 2
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3", [ONE])
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('lost')")
+            raise RuntimeError("boom")
+    async with db.read() as conn:
+        async with conn.execute("SELECT count(*) FROM a") as cur:
+            assert (await cur.fetchone())[0] == 0
+    await db.close()
+
+
+async def test_migrations_must_be_numbered_without_gaps(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="without gaps"):
+        await Database.open(tmp_path / "t.sqlite3", [ONE, Migration(3, "gap", ())])
