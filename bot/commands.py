@@ -70,16 +70,21 @@ class Registry:
     commands: list[Command] = field(default_factory=list)
     flows: dict[str, Flow] = field(default_factory=dict)
     direct_default: list[DefaultHandler] = field(default_factory=list)
+    _index: dict[str, list[Command]] = field(default_factory=dict)
     reaction_handlers: list[ReactionHandler] = field(default_factory=list)
-    _index: dict[str, Command] = field(default_factory=dict)
+    room_default: list[DefaultHandler] = field(default_factory=list)
 
     def command(self, cmd: Command) -> None:
+        """Declare a command. Two commands may share a name only if the rooms where they
+        apply do not overlap (e.g. ``!status`` for residents and for moderators)."""
         for name in cmd.all_names():
             for form in {name.casefold(), fold(name)}:
-                other = self._index.get(form)
-                if other is not None and other.key != cmd.key:
-                    raise ValueError(f"command name {name!r} used by {other.key} and {cmd.key}")
-                self._index[form] = cmd
+                same = self._index.setdefault(form, [])
+                for other in same:
+                    if other.key != cmd.key and _overlap(other.rooms, cmd.rooms):
+                        raise ValueError(f"command name {name!r} used by {other.key} and {cmd.key}")
+                if cmd not in same:
+                    same.append(cmd)
         self.commands.append(cmd)
 
     def flow(self, flow: Flow) -> None:
@@ -87,8 +92,21 @@ class Registry:
             raise ValueError(f"flow {flow.name} registered twice")
         self.flows[flow.name] = flow
 
-    def lookup(self, name: str) -> Command | None:
-        return self._index.get(name.casefold()) or self._index.get(fold(name))
+    def lookup(self, name: str, room_kind: str | None = None) -> Command | None:
+        """The command called ``name`` that applies in a room of ``room_kind`` (the first
+        declared if none is specific to it)."""
+        found = self._index.get(name.casefold()) or self._index.get(fold(name)) or []
+        for cmd in found:
+            if room_kind is not None and cmd.rooms is not None and room_kind in cmd.rooms:
+                return cmd
+        for cmd in found:
+            if cmd.rooms is None:
+                return cmd
+        return found[0] if found else None
 
     def visible(self, role: Role) -> Iterable[Command]:
         return (c for c in self.commands if c.role <= role and not c.hidden)
+
+
+def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or b is None or bool(a & b)

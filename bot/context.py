@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.rooms import RoomInfo
 
 if TYPE_CHECKING:
+    from bot.conversation import ConversationEngine
     from bot.language import LanguageDetector
     from bot.roles import RoleResolver
     from bot.signals import SignalDetector
@@ -37,6 +38,13 @@ class Services:
     clock: Clock
     roles: RoleResolver
     registry: Registry = field(default_factory=Registry)
+
+    @property
+    def conversations(self) -> ConversationEngine:
+        """The conversation engine over the registered flows (stateless, cheap to make)."""
+        from bot.conversation import ConversationEngine
+
+        return ConversationEngine(self.registry.flows)
 
 
 @dataclass

@@ -47,6 +47,7 @@ class StepResult:
     goto: str | None = None
     return_to: str | None = None
     done: bool = False
+    cancel: bool = False  # end the conversation without finishing (nothing is stored)
 
 
 Prompt = Callable[[Context, Mapping[str, Any]], str]
@@ -109,27 +110,48 @@ class ConversationEngine:
         data: Mapping[str, Any] | None = None,
         *,
         room_key: str | None = None,
-    ) -> None:
-        """Begin ``flow_name`` (replacing any earlier conversation here) and ask step one."""
+    ) -> str:
+        """Begin ``flow_name`` for the sender (replacing any earlier conversation there) and
+        return the first question. It is also queued as a reply when the conversation is in
+        the sender's current room; with another ``room_key`` the caller sends it there."""
+        async with ctx.svc.db.transaction() as conn:
+            prompt = await self.start_in(
+                ctx, conn, flow_name, data, room_key=room_key or ctx.room_key, person=ctx.person
+            )
+        if room_key is None or room_key == ctx.room_key:
+            ctx.reply_text(prompt)
+        return prompt
+
+    async def start_in(
+        self,
+        ctx: Context,
+        conn: aiosqlite.Connection,
+        flow_name: str,
+        data: Mapping[str, Any] | None,
+        *,
+        room_key: str,
+        person: str,
+        lang: str | None = None,
+    ) -> str:
+        """Save a new conversation inside the caller's transaction (also for another person,
+        e.g. a reporter who is asked a follow-up question) and return its first question."""
         flow = self._flows[flow_name]
         values = dict(data or {})
         first = flow.first(values)
         now = ctx.svc.clock.now()
         row = ConversationRow(
-            room_key=room_key or ctx.room_key,
-            person=ctx.person,
+            room_key=room_key,
+            person=person,
             flow=flow.name,
             step=first.name,
             history=(),
             data=values,
             token=secrets.token_hex(16),
-            language=ctx.lang,
+            language=lang or ctx.lang,
             expires_at=now + self._expiry(ctx),
         )
-        async with ctx.svc.db.transaction() as conn:
-            await conversations.save(conn, row, now)
-        if room_key is None or room_key == ctx.room_key:
-            ctx.reply_text(first.prompt(ctx, values))
+        await conversations.save(conn, row, now)
+        return first.prompt(ctx, values)
 
     async def feed(self, ctx: Context, text: str) -> bool:
         """Give ``text`` to the active conversation; False if there is none."""
@@ -159,7 +181,9 @@ class ConversationEngine:
                 )
                 return True
             data.update(result.updates)
-            if result.done:
+            if result.cancel:
+                await conversations.delete(conn, ctx.room_key, ctx.person)
+            elif result.done:
                 if await conversations.complete(conn, row.token, flow.name, now):
                     await flow.finish(ctx, conn, data)
                     after = (flow, data)

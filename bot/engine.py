@@ -10,13 +10,12 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.commands import Args, Command, Role
+from bot.commands import Args
 from bot.context import Context, Services
-from bot.conversation import ConversationEngine
 from bot.errors import Forbidden, UsageError, UserError
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
-from bot.messages import IncomingMessage, IncomingReaction, Outgoing
+from bot.messages import IncomingMessage, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
 from storage import people, rooms
@@ -30,7 +29,6 @@ COMMAND_PREFIX = "!"
 class Engine:
     def __init__(self, svc: Services) -> None:
         self.svc = svc
-        self.conversations = ConversationEngine(svc.registry.flows)
         limits = svc.settings.limits
         self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
 
@@ -149,7 +147,7 @@ class Engine:
         if is_command:
             await self._command(ctx)
             return
-        if await self.conversations.feed(ctx, msg.body):
+        if await self.svc.conversations.feed(ctx, msg.body):
             return
         if ctx.is_direct:
             for handler in self.svc.registry.direct_default:
@@ -157,6 +155,10 @@ class Engine:
                     return
             if not (signals is not None and signals.urgent):
                 ctx.reply("help.hint")
+        else:
+            for handler in self.svc.registry.room_default:
+                if await handler(ctx):
+                    return
 
     async def _safety_notice(self, ctx: Context) -> None:
         now = ctx.msg.timestamp
@@ -176,13 +178,13 @@ class Engine:
         name = head.strip()
         words = tuple(rest.split())
         registry = self.svc.registry
-        cmd = registry.lookup(name) if name else None
+        kind = ctx.room.kind if ctx.room else ("direct" if ctx.is_direct else "other")
+        cmd = registry.lookup(name, kind) if name else None
         if cmd is None:
             self._unknown(ctx, name)
             return
         if cmd.role > ctx.role:
             raise Forbidden("error.moderators_only")
-        kind = ctx.room.kind if ctx.room else ("direct" if ctx.is_direct else "other")
         if cmd.rooms is not None and kind not in cmd.rooms:
             raise UserError(f"error.where.{sorted(cmd.rooms)[0]}", command=cmd.name_for(ctx.lang))
         try:
@@ -245,12 +247,3 @@ def safety_notice(ctx: Context) -> str:
         hours=format_hours(ctx),
         website=k.website,
     )
-
-
-def moderator_commands(ctx: Context) -> list[Command]:
-    return [c for c in ctx.svc.registry.visible(Role.MODERATOR) if c.role is Role.MODERATOR]
-
-
-async def send_now(ctx: Context, out: Outgoing) -> str | None:
-    """Send immediately (after the caller committed) and return the event id."""
-    return await ctx.svc.messenger.send(out)

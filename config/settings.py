@@ -145,6 +145,15 @@ class LimitSettings(_Model):
     tips_per_hour: int = Field(default=3, ge=1, le=100)
 
 
+class ModerationSettings(_Model):
+    # Relay any plain reply in a tip's thread to the reporter (as well as !fråga).
+    relay_thread_replies: bool = False
+    # Tips of the same category and locality within this many days are "possibly related".
+    related_window_days: int = Field(default=14, ge=1, le=365)
+    # Language of tip cards and moderation answers.
+    language: LangCode = "sv"
+
+
 class Locality(_Model):
     key: Key
     name: str = Field(min_length=1)
@@ -214,6 +223,7 @@ class Settings(_Model):
     secrets: SecretSettings = SecretSettings()
     storage: StorageSettings = StorageSettings()
     matrix: MatrixSettings = MatrixSettings()
+    moderation: ModerationSettings = ModerationSettings()
     localities: tuple[Locality, ...] = Field(min_length=1)
     place_types: tuple[PlaceType, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)

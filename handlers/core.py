@@ -91,20 +91,14 @@ async def language_command(ctx: Context, args: Args) -> None:
 
 
 async def cancel_command(ctx: Context, args: Args) -> None:
-    from bot.conversation import ConversationEngine
-
-    engine = ConversationEngine(ctx.svc.registry.flows)
-    if await engine.cancel(ctx):
+    if await ctx.svc.conversations.cancel(ctx):
         ctx.reply("conversation.cancelled")
     else:
         ctx.reply("conversation.nothing_to_cancel")
 
 
 async def back_command(ctx: Context, args: Args) -> None:
-    from bot.conversation import ConversationEngine
-
-    engine = ConversationEngine(ctx.svc.registry.flows)
-    if not await engine.back(ctx):
+    if not await ctx.svc.conversations.back(ctx):
         ctx.reply("conversation.nothing_to_cancel")
 
 
