@@ -8,9 +8,9 @@ from bot.commands import Registry
 
 
 def feature_registrars() -> list[Callable[[Registry], None]]:
-    from handlers import core
+    from handlers import core, moderation, tips
 
-    return [core.register]
+    return [tips.register, core.register, moderation.register]
 
 
 def build_registry() -> Registry:

@@ -30,9 +30,9 @@ async def _needs_one(ctx: Context, args: Args) -> None:
 def register_test_commands(reg: Registry) -> None:
     reg.command(
         Command(
-            "queue",
-            "kö",
-            "queue",
+            "secret",
+            "hemlig",
+            "secret",
             "help.summary",
             "help.usage",
             _secret,
@@ -57,7 +57,7 @@ async def test_help_in_swedish_lists_swedish_names(rbot: Harness) -> None:
     text = await rbot.last("!hjälp")
     assert "Det här kan du göra" in text
     assert "!hjälp" in text and "!om" in text and "!integritet" in text and "!språk" in text
-    assert "!kö" not in text  # a resident never sees moderator commands
+    assert "!hemlig" not in text  # a resident never sees moderator commands
 
 
 async def test_help_in_english_after_language_choice(rbot: Harness) -> None:
@@ -65,12 +65,12 @@ async def test_help_in_english_after_language_choice(rbot: Harness) -> None:
     text = await rbot.last("!help")
     assert "What you can do" in text
     assert "!help" in text and "!about" in text and "!privacy" in text
-    assert "!queue" not in text
+    assert "!secret" not in text
 
 
 async def test_moderator_help_shows_moderator_section(rbot: Harness) -> None:
     text = await rbot.last("!hjälp", as_=MODERATOR, room=MODERATION_ROOM)
-    assert "För moderatorer" in text and "!kö" in text
+    assert "För moderatorer" in text and "!hemlig" in text
 
 
 async def test_help_for_one_command_shows_usage_and_names(rbot: Harness) -> None:
@@ -80,14 +80,14 @@ async def test_help_for_one_command_shows_usage_and_names(rbot: Harness) -> None
 
 
 async def test_resident_cannot_run_moderator_command(rbot: Harness) -> None:
-    text = await rbot.last("!kö", room=MODERATION_ROOM)
+    text = await rbot.last("!hemlig", room=MODERATION_ROOM)
     assert text == "Det kommandot är bara för moderatorer."
     assert all("secret queue" not in o.text for o in rbot.messenger.sent)
 
 
 async def test_moderator_runs_command_only_in_moderation_room(rbot: Harness) -> None:
-    assert await rbot.last("!kö", as_=MODERATOR, room=MODERATION_ROOM) == "secret queue: 3 tips"
-    text = await rbot.last("!queue", as_=MODERATOR)
+    assert await rbot.last("!hemlig", as_=MODERATOR, room=MODERATION_ROOM) == "secret queue: 3 tips"
+    text = await rbot.last("!secret", as_=MODERATOR)
     assert "bara i moderatorrummet" in text
 
 
@@ -106,8 +106,8 @@ async def test_unknown_command_suggests_the_closest(rbot: Harness) -> None:
 async def test_unknown_command_never_suggests_moderator_commands_to_residents(
     rbot: Harness,
 ) -> None:
-    text = await rbot.last("!köö")
-    assert "!kö" not in text.replace("!köö", "")
+    text = await rbot.last("!hemlg")
+    assert "!hemlig" not in text.replace("!hemlg", "")
 
 
 async def test_crash_gives_incident_id_and_no_exception_text(rbot: Harness) -> None:

@@ -50,12 +50,12 @@ async def test_ordinary_chatter_in_neighbourhood_room_is_not_answered(bot: Harne
 async def test_english_message_is_answered_in_english(bot: Harness) -> None:
     texts = await bot.texts("Hello, I would like to know what this service is about")
     assert texts[0].startswith("Hello! I am Tryggbot")
-    assert texts[-1].startswith("I didn't quite understand")
+    assert texts[-1].startswith("Would you like to send what you wrote as a tip")
 
 
 async def test_short_message_keeps_the_stored_language(bot: Harness) -> None:
     await bot.say("Hello, I would like to know what this service is about")
-    assert (await bot.last("ok?")).startswith("I didn't quite understand")
+    assert "What is it about?" in await bot.last("ok?")
 
 
 async def test_short_unknown_message_falls_back_to_swedish(bot: Harness) -> None:
@@ -67,13 +67,14 @@ async def test_explicit_language_wins_over_detection(bot: Harness) -> None:
     await bot.meet()
     assert await bot.last("!språk en") == "Done! I will answer you in English from now on."
     text = await bot.last("Jag undrar vad den här tjänsten gör för oss i Gröndal")
-    assert text.startswith("I didn't quite understand")
+    assert text.startswith("Would you like to send what you wrote as a tip")
+    assert await bot.last("2") == "OK, I won't store anything. Write !help to see what I can do."
     assert (
         await bot.last("!lang auto")
         == "Done! I will now recognise your language from what you write."
     )
     text = await bot.last("Jag undrar vad den här tjänsten gör för oss i Gröndal")
-    assert text.startswith("Jag förstod inte riktigt")
+    assert text.startswith("Vill du lämna det du skrev som ett tips")
 
 
 async def test_unknown_language_code_lists_the_available(bot: Harness) -> None:

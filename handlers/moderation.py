@@ -1,0 +1,473 @@
+"""Moderators' triage in the moderation room: tip cards as thread roots, the queue, states,
+priorities, internal notes, assignment, and anonymous follow-up questions relayed to the
+reporter's direct chat.  No moderator ever sees a reporter's Matrix id (it lives only in
+the expiring ``relay`` table); the reporter never sees a moderator's."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+
+import aiosqlite
+
+from bot.commands import Args, Command, Registry, Role
+from bot.context import Context, Services
+from bot.errors import UsageError, UserError
+from bot.messages import IncomingReaction, Outgoing
+from storage import conversations, people, rooms, tips
+from storage.tips import PRIORITIES, STATES, Tip
+
+log = logging.getLogger(__name__)
+
+MOD_ROOMS = frozenset({"moderation"})
+REACTIONS = {"✅": "reviewed", "↗": "forwarded", "🗑": "dismissed"}
+STATE_WORDS = {
+    "ny": "new", "new": "new", "granskad": "reviewed", "reviewed": "reviewed",
+    "vidarebefordrad": "forwarded", "forwarded": "forwarded", "stängd": "closed",
+    "stangd": "closed", "closed": "closed", "avfärdad": "dismissed", "avfardad": "dismissed",
+    "dismissed": "dismissed",
+}  # fmt: skip
+PRIORITY_WORDS = {
+    "hög": "high", "hog": "high", "high": "high", "normal": "normal", "låg": "low",
+    "lag": "low", "low": "low",
+}  # fmt: skip
+
+
+def _t(svc: Services, key: str, /, **params: object) -> str:
+    return svc.catalog.t(svc.settings.moderation.language, key, **params)
+
+
+async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | None:
+    found = await rooms.by_kind(conn, "moderation")
+    if found:
+        return found[0].room_id
+    configured = svc.settings.matrix.moderation_room
+    return configured if configured and configured.startswith("!") else None
+
+
+def card_text(svc: Services, tip: Tip, related: list[str]) -> str:
+    from handlers.tips import band_name_for, category_name, locality_name, place_type_name
+
+    s = svc.settings
+    lang = s.moderation.language
+    place = locality_name(s, tip.locality) + (f", {tip.area}" if tip.area else "")
+    lines = [
+        _t(
+            svc,
+            "moderation.card_title",
+            code=tip.code,
+            category=category_name(s, tip.category, lang),
+        ),
+        _t(
+            svc,
+            "moderation.card_place",
+            place=place,
+            place_type=place_type_name(s, tip.place_type, lang),
+        ),
+        _t(
+            svc,
+            "moderation.card_when",
+            date=tip.occurred_date,
+            weekday=_t(
+                svc, "days." + ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tip.weekday - 1]
+            ),
+            band=band_name_for(svc, tip.time_band, lang),
+        ),
+        _t(
+            svc,
+            "moderation.card_meta",
+            language=tip.language,
+            priority=_t(svc, "moderation.priority." + tip.priority),
+            state=_t(svc, "tips.state." + tip.state),
+        ),
+        _t(
+            svc,
+            "moderation.card_text",
+            text=tip.text if tip.text is not None else _t(svc, "moderation.text_deleted"),
+        ),
+    ]
+    if related:
+        lines.append(_t(svc, "moderation.card_related", codes=", ".join(related)))
+    lines.append(_t(svc, "moderation.card_help", code=tip.code))
+    return "\n".join(lines)
+
+
+async def _related(svc: Services, conn: aiosqlite.Connection, tip: Tip) -> list[str]:
+    window = timedelta(days=svc.settings.moderation.related_window_days)
+    day = date.fromisoformat(tip.occurred_date)
+    return await tips.related_codes(conn, tip, day - window, day + window)
+
+
+async def post_missing_cards(svc: Services) -> int:
+    """Post a card for every tip that has none yet (new tips, and any whose card was lost
+    to a crash between commit and send). Returns the number posted."""
+    async with svc.db.read() as conn:
+        room = await moderation_room(svc, conn)
+        if room is None:
+            return 0
+        pending = [(t, await _related(svc, conn, t)) for t in await tips.without_card(conn)]
+    posted = 0
+    for tip, related in pending:
+        event_id = await svc.messenger.send(
+            Outgoing(room_id=room, text=card_text(svc, tip, related), txn_key=f"card/{tip.code}")
+        )
+        if event_id is None:
+            continue
+        async with svc.db.transaction() as conn:
+            await tips.set_card(conn, tip.id, room, event_id)
+        posted += 1
+    return posted
+
+
+async def _thread_post(
+    svc: Services, ctx: Context | None, conn: aiosqlite.Connection, tip: Tip, text: str
+) -> Outgoing | None:
+    card = await tips.card_of(conn, tip.id)
+    room = card[0] if card else await moderation_room(svc, conn)
+    if room is None:
+        return None
+    out = Outgoing(room_id=room, text=text, thread_root=card[1] if card else None)
+    if ctx is not None:
+        ctx.send(out)
+    return out
+
+
+async def record_answer(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text: str) -> None:
+    """Store a reporter's (scrubbed) answer and post it into the tip's thread."""
+    svc = ctx.svc
+    now = svc.clock.now()
+    await tips.add_message(
+        conn,
+        tip.id,
+        "answer",
+        text,
+        None,
+        now,
+        now + timedelta(days=svc.settings.retention.text_days),
+    )
+    await tips.audit(conn, tip.id, "reporter", "answer", None, now)
+    await _thread_post(
+        svc, ctx, conn, tip, _t(svc, "moderation.thread_answer", code=tip.code, text=text)
+    )
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+async def _tip_arg(ctx: Context, conn: aiosqlite.Connection, text: str) -> Tip:
+    from handlers.tips import parse_code
+
+    code = parse_code(text, ctx.svc.settings.kommun.code_prefix)
+    if code is None:
+        raise UsageError("tips.bad_code", code=text[:20])
+    tip = await tips.by_code(conn, code)
+    if tip is None:
+        raise UserError("moderation.no_such_tip", code=code)
+    return tip
+
+
+def _queue_line(ctx: Context, tip: Tip) -> str:
+    from handlers.tips import band_name, category_name, locality_name
+
+    s = ctx.svc.settings
+    place = locality_name(s, tip.locality) + (f"/{tip.area}" if tip.area else "")
+    assignee = f" · → {tip.assignee}" if tip.assignee else ""
+    return (
+        f"**{tip.code}** · {ctx.t('tips.state.' + tip.state)} · "
+        f"{ctx.t('moderation.priority.' + tip.priority)} · "
+        f"{category_name(s, tip.category, ctx.lang)} · {place} · {tip.occurred_date} "
+        f"{band_name(ctx, tip.time_band)}{assignee}"
+    )
+
+
+async def queue_command(ctx: Context, args: Args) -> None:
+    s = ctx.svc.settings
+    states: tuple[str, ...] = ("new", "reviewed", "forwarded")
+    priority = category = locality = None
+    for word in args.words:
+        w = word.casefold()
+        if w in ("alla", "all"):
+            states = STATES
+        elif w in STATE_WORDS:
+            states = (STATE_WORDS[w],)
+        elif w in PRIORITY_WORDS:
+            priority = PRIORITY_WORDS[w]
+        elif s.category(w) is not None:
+            category = w
+        elif any(loc.key == w or loc.name.casefold() == w for loc in s.localities):
+            locality = next(loc.key for loc in s.localities if w in (loc.key, loc.name.casefold()))
+        else:
+            raise UsageError("moderation.bad_filter", word=word[:30])
+    async with ctx.svc.db.read() as conn:
+        found, total = await tips.queue(
+            conn, states=states, priority=priority, category=category, locality=locality
+        )
+    if not found:
+        ctx.reply("moderation.queue_empty")
+        return
+    lines = [ctx.t("moderation.queue_header", shown=len(found), total=total)]
+    lines += [_queue_line(ctx, t) for t in found]
+    ctx.reply_text("\n".join(lines))
+
+
+async def show_command(ctx: Context, args: Args) -> None:
+    if len(args.words) != 1:
+        raise UsageError()
+    async with ctx.svc.db.read() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+        related = await _related(ctx.svc, conn, tip)
+        history = await tips.messages(conn, tip.id)
+        log_rows = await tips.audit_log(conn, tip.id)
+    lines = [card_text(ctx.svc, tip, related)]
+    if tip.assignee:
+        lines.append(ctx.t("moderation.assigned_to", user=tip.assignee))
+    if tip.public_note:
+        lines.append(ctx.t("moderation.public_note", note=tip.public_note))
+    for m in history:
+        key = {
+            "question": "moderation.item_question",
+            "answer": "moderation.item_answer",
+            "note": "moderation.item_note",
+        }[m.direction]
+        lines.append(
+            ctx.t(
+                key, author=m.author or "", text=m.body, at=m.created_at.strftime("%Y-%m-%d %H:%M")
+            )
+        )
+    lines.append(ctx.t("moderation.audit_count", count=len(log_rows)))
+    ctx.reply_text("\n".join(lines))
+
+
+async def _change(
+    ctx: Context, tip: Tip, action: str, detail: str | None, text: str, **values: str | None
+) -> None:
+    now = ctx.svc.clock.now()
+    async with ctx.svc.db.transaction() as conn:
+        if values:
+            await tips.update(conn, tip.id, now, **values)
+        await tips.audit(conn, tip.id, ctx.msg.sender, action, detail, now)
+        await _acknowledged(ctx, conn, tip, text)
+
+
+async def _acknowledged(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text: str) -> None:
+    """Post ``text`` into the tip's thread; if the moderator wrote outside that thread, also
+    confirm where they wrote."""
+    out = await _thread_post(ctx.svc, ctx, conn, tip, text)
+    if out is None or ctx.msg.thread_root != out.thread_root or ctx.msg.room_id != out.room_id:
+        ctx.reply("moderation.done", code=tip.code)
+
+
+async def mod_status_command(ctx: Context, args: Args) -> None:
+    if len(args.words) < 2:
+        raise UsageError()
+    state = STATE_WORDS.get(args.words[1].casefold())
+    if state is None:
+        raise UsageError("moderation.bad_state", word=args.words[1][:30])
+    note = args.rest.split(None, 2)[2].strip() if len(args.words) > 2 else None
+    async with ctx.svc.db.read() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+    if note is not None and len(note) > 500:
+        raise UserError("moderation.note_too_long", max=500)
+    values: dict[str, str | None] = {"state": state}
+    if note:
+        values["public_note"] = note
+    text = _t(
+        ctx.svc,
+        "moderation.thread_state",
+        code=tip.code,
+        user=ctx.msg.sender,
+        state=_t(ctx.svc, "tips.state." + state),
+    )
+    if note:
+        text += "\n" + _t(ctx.svc, "moderation.public_note", note=note)
+    await _change(ctx, tip, "state", state, text, **values)
+
+
+async def prio_command(ctx: Context, args: Args) -> None:
+    if len(args.words) != 2:
+        raise UsageError()
+    prio = PRIORITY_WORDS.get(args.words[1].casefold())
+    if prio is None or prio not in PRIORITIES:
+        raise UsageError("moderation.bad_priority", word=args.words[1][:30])
+    async with ctx.svc.db.read() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+    text = _t(
+        ctx.svc,
+        "moderation.thread_priority",
+        code=tip.code,
+        user=ctx.msg.sender,
+        priority=_t(ctx.svc, "moderation.priority." + prio),
+    )
+    await _change(ctx, tip, "priority", prio, text, priority=prio)
+
+
+async def note_command(ctx: Context, args: Args) -> None:
+    if len(args.words) < 2:
+        raise UsageError()
+    body = args.rest[len(args.words[0]) :].strip()
+    if len(body) > 2000:
+        raise UserError("moderation.note_too_long", max=2000)
+    now = ctx.svc.clock.now()
+    async with ctx.svc.db.transaction() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+        await tips.add_message(
+            conn,
+            tip.id,
+            "note",
+            body,
+            ctx.msg.sender,
+            now,
+            now + timedelta(days=ctx.svc.settings.retention.text_days),
+        )
+        await tips.audit(conn, tip.id, ctx.msg.sender, "note", None, now)
+        await _acknowledged(
+            ctx, conn, tip, _t(ctx.svc, "moderation.thread_note", user=ctx.msg.sender, text=body)
+        )
+
+
+async def assign_command(ctx: Context, args: Args) -> None:
+    if len(args.words) != 2 or not re.fullmatch(r"@[^:\s]+:\S+", args.words[1]):
+        raise UsageError()
+    user = args.words[1]
+    if await ctx.svc.roles.role_of(user) < Role.MODERATOR:
+        raise UserError("moderation.not_a_moderator", user=user)
+    async with ctx.svc.db.read() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+    text = _t(ctx.svc, "moderation.thread_assigned", code=tip.code, user=user, by=ctx.msg.sender)
+    await _change(ctx, tip, "assign", user, text, assignee=user)
+
+
+async def relay_question(ctx: Context, tip: Tip, question: str) -> None:
+    """Send ``question`` to the reporter of ``tip`` as from "the moderators", and let their
+    next message in that chat be the answer."""
+    from handlers.tips import ANSWER_FLOW
+
+    svc = ctx.svc
+    if not question or len(question) > 1000:
+        raise UserError("moderation.question_length", max=1000)
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:
+        relay = await tips.get_relay(conn, tip.id, now)
+        if relay is None or tip.reporter is None:
+            raise UserError("moderation.relay_expired", code=tip.code)
+        person = await people.get(conn, tip.reporter)
+        lang = (person.language if person and person.language else None) or tip.language
+        await tips.add_message(
+            conn,
+            tip.id,
+            "question",
+            question,
+            ctx.msg.sender,
+            now,
+            now + timedelta(days=svc.settings.retention.text_days),
+        )
+        await tips.audit(conn, tip.id, ctx.msg.sender, "question", None, now)
+        room_key = svc.pseudonymize(relay.room_id, purpose="room")
+        busy = await conversations.get(conn, room_key, tip.reporter)
+        if busy is None:
+            await svc.conversations.start_in(
+                ctx,
+                conn,
+                ANSWER_FLOW,
+                {"code": tip.code},
+                room_key=room_key,
+                person=tip.reporter,
+                lang=lang,
+            )
+        ctx.send(
+            Outgoing(
+                room_id=relay.room_id,
+                text=svc.catalog.t(lang, "tips.question", code=tip.code, question=question),
+            )
+        )
+        await _acknowledged(
+            ctx,
+            conn,
+            tip,
+            _t(svc, "moderation.thread_question", user=ctx.msg.sender, text=question),
+        )
+
+
+async def ask_command(ctx: Context, args: Args) -> None:
+    if len(args.words) < 2:
+        raise UsageError()
+    question = args.rest[len(args.words[0]) :].strip()
+    async with ctx.svc.db.read() as conn:
+        tip = await _tip_arg(ctx, conn, args.words[0])
+    await relay_question(ctx, tip, question)
+
+
+async def thread_reply(ctx: Context) -> bool:
+    """A plain reply in a tip's thread is relayed when the kommun has chosen so."""
+    if (
+        not ctx.svc.settings.moderation.relay_thread_replies
+        or ctx.room is None
+        or ctx.room.kind != "moderation"
+        or ctx.msg.thread_root is None
+        or ctx.role < Role.MODERATOR
+    ):
+        return False
+    async with ctx.svc.db.read() as conn:
+        tip = await tips.tip_by_card(conn, ctx.msg.thread_root)
+    if tip is None:
+        return False
+    await relay_question(ctx, tip, ctx.msg.body)
+    return True
+
+
+async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
+    """✅ reviewed, ↗️ forwarded, 🗑️ dismissed on a tip card, by a moderator."""
+    state = REACTIONS.get(reaction.key.replace("\ufe0f", "").strip())
+    if state is None or await svc.roles.role_of(reaction.sender) < Role.MODERATOR:
+        return
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:
+        tip = await tips.tip_by_card(conn, reaction.target_event_id)
+        if tip is None or tip.state == state:
+            return
+        await tips.update(conn, tip.id, now, state=state)
+        await tips.audit(conn, tip.id, reaction.sender, "state", state, now)
+        out = await _thread_post(
+            svc,
+            None,
+            conn,
+            tip,
+            _t(
+                svc,
+                "moderation.thread_state",
+                code=tip.code,
+                user=reaction.sender,
+                state=_t(svc, "tips.state." + state),
+            ),
+        )
+    if out is not None:
+        await svc.messenger.send(out)
+
+
+def register(reg: Registry) -> None:
+    mod = Role.MODERATOR
+    for key, sv, en, aliases, handler in (
+        ("queue", "kö", "queue", ("ko", "lista"), queue_command),
+        ("show", "visa", "show", (), show_command),
+        ("mod_status", "status", "status", (), mod_status_command),
+        ("prio", "prio", "priority", ("prioritet",), prio_command),
+        ("note", "notering", "note", ("anteckning",), note_command),
+        ("assign", "tilldela", "assign", (), assign_command),
+        ("ask", "fråga", "ask", ("fraga",), ask_command),
+    ):
+        reg.command(
+            Command(
+                key,
+                sv,
+                en,
+                f"moderation.{key}_summary",
+                f"moderation.{key}_usage",
+                handler,
+                role=mod,
+                aliases=aliases,
+                rooms=MOD_ROOMS,
+            )
+        )
+    reg.room_default.append(thread_reply)
+    reg.reaction_handlers.append(on_reaction)
