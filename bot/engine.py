@@ -138,7 +138,7 @@ class Engine:
         if signals is not None and signals.urgent:
             ctx.reply("safety.urgent")
             await self.flush(ctx)
-        if addressed:
+        if addressed and not (ctx.room is not None and ctx.room.kind == "moderation"):
             await self._safety_notice(ctx)
         if not msg.body:
             if ctx.is_direct:

@@ -86,6 +86,10 @@ class KommunSettings(_Model):
         return ZoneInfo(self.timezone)
 
 
+# A room id (``!opaque`` — since room version 12 without a ``:server`` part) or an alias
+# (``#name:server``).
+_ROOM_REF = r"^(![^\s:]+(:\S+)?|#[^\s:]+:\S+)$"
+
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -173,7 +177,7 @@ class Category(_Model):
 class RoomSettings(_Model):
     """A neighbourhood room the bot serves: its Matrix room id or alias, place and language."""
 
-    id: str = Field(pattern=r"^[!#].+:.+$")
+    id: str = Field(pattern=_ROOM_REF)
     locality: Key
     area: str | None = None
     language: LangCode = "sv"
@@ -195,7 +199,7 @@ class MatrixSettings(_Model):
     device_name: str = "Tryggbot"
     display_name: str = "Tryggbot"
     accept_direct_invites: bool = True
-    moderation_room: str | None = Field(default=None, pattern=r"^[!#].+:.+$")
+    moderation_room: str | None = Field(default=None, pattern=_ROOM_REF)
     moderators: tuple[str, ...] = ()
     moderator_power_level: int = Field(default=50, ge=1, le=100)
     send_concurrency: int = Field(default=4, ge=1, le=64)

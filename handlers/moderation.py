@@ -1,7 +1,8 @@
 """Moderators' triage in the moderation room: tip cards as thread roots, the queue, states,
 priorities, internal notes, assignment, and anonymous follow-up questions relayed to the
-reporter's direct chat.  No moderator ever sees a reporter's Matrix id (it lives only in
-the expiring ``relay`` table); the reporter never sees a moderator's."""
+reporter's direct chat.  No moderator ever sees a reporter's Matrix id (the bot does not
+keep it: the expiring ``relay`` link points to the reporter's direct chat); the reporter
+never sees a moderator's."""
 
 from __future__ import annotations
 

@@ -403,9 +403,7 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
     )
     await tips.set_relay(
         conn,
-        Relay(
-            tip_id, ctx.msg.sender, ctx.msg.room_id, now + timedelta(days=s.retention.relay_days)
-        ),
+        Relay(tip_id, ctx.msg.room_id, now + timedelta(days=s.retention.relay_days)),
     )
     await tips.audit(conn, tip_id, "reporter", "created", None, now)
     ctx.reply("tips.receipt", code=code, hours=_hours(ctx))

@@ -49,6 +49,9 @@ class Database:
         """Open (creating if needed) and migrate the database at ``path``."""
         from storage.migrations import MIGRATIONS
 
+        # aiosqlite logs every statement *with its parameters* at DEBUG: that would put
+        # residents' text into the logs. Keep it quiet whatever the root level is.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         target = str(path)
         if target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)

@@ -145,11 +145,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                 delete_after TEXT NOT NULL
             ) STRICT
             """,
-            # The only place a reporter's Matrix id is kept: to relay follow-up questions.
+            # How to reach a reporter with follow-up questions: their direct chat with the
+            # bot (a room id, never their Matrix id), until the link expires.
             """
             CREATE TABLE relay (
                 tip_id INTEGER PRIMARY KEY REFERENCES tip (id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL,
                 room_id TEXT NOT NULL,
                 expires_at TEXT NOT NULL
             ) STRICT

@@ -57,7 +57,6 @@ class Tip:
 @dataclass(frozen=True)
 class Relay:
     tip_id: int
-    user_id: str
     room_id: str
     expires_at: datetime
 
@@ -273,22 +272,22 @@ async def messages(conn: aiosqlite.Connection, tip_id: int) -> list[TipMessage]:
 
 async def set_relay(conn: aiosqlite.Connection, relay: Relay) -> None:
     await conn.execute(
-        "INSERT INTO relay (tip_id, user_id, room_id, expires_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (tip_id) DO UPDATE SET user_id = excluded.user_id,"
-        " room_id = excluded.room_id, expires_at = excluded.expires_at",
-        (relay.tip_id, relay.user_id, relay.room_id, relay.expires_at.isoformat()),
+        "INSERT INTO relay (tip_id, room_id, expires_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (tip_id) DO UPDATE SET room_id = excluded.room_id,"
+        " expires_at = excluded.expires_at",
+        (relay.tip_id, relay.room_id, relay.expires_at.isoformat()),
     )
 
 
 async def get_relay(conn: aiosqlite.Connection, tip_id: int, now: datetime) -> Relay | None:
     async with conn.execute(
-        "SELECT tip_id, user_id, room_id, expires_at FROM relay WHERE tip_id = ? AND expires_at > ?",
+        "SELECT tip_id, room_id, expires_at FROM relay WHERE tip_id = ? AND expires_at > ?",
         (tip_id, now.isoformat()),
     ) as cur:
         row = await cur.fetchone()
     if row is None:
         return None
-    return Relay(row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+    return Relay(row[0], row[1], datetime.fromisoformat(row[2]))
 
 
 async def set_card(conn: aiosqlite.Connection, tip_id: int, room_id: str, event_id: str) -> None:

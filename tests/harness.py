@@ -6,6 +6,7 @@ hand-written fakes at the edges (messenger, clock). Tests read like transcripts:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import tomllib
 from collections.abc import Callable
@@ -40,6 +41,7 @@ def make_settings(**overrides: Any) -> Settings:
     data = example_data()
     data["matrix"]["moderators"] = [MODERATOR]
     data["matrix"]["moderation_room"] = MODERATION_ROOM
+    data["limits"]["flood_messages"] = 1000  # transcripts type fast; flood tests lower it
     data["rooms"] = [
         {"id": GRONDAL_ROOM, "locality": "varnamo", "area": "Gröndal", "language": "sv"}
     ]
@@ -90,7 +92,8 @@ class FakeMessenger:
 
 
 def dm_room(user_id: str) -> str:
-    return "!dm-" + user_id[1:].split(":", 1)[0] + ":test.local"
+    """The direct chat with ``user_id``: an opaque id, as real Matrix room ids are."""
+    return "!dm" + hashlib.sha256(user_id.encode()).hexdigest()[:12] + ":test.local"
 
 
 class Harness:

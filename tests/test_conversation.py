@@ -13,7 +13,7 @@ import pytest
 from bot.commands import Args, Command, Registry
 from bot.context import Context
 from bot.conversation import ConversationEngine, Flow, Reask, Step, StepResult
-from tests.harness import RESIDENT, Harness
+from tests.harness import RESIDENT, Harness, dm_room
 
 
 async def _parse_colour(
@@ -149,7 +149,7 @@ async def test_completion_is_idempotent(cbot: Harness) -> None:
     async with cbot.svc.db.read() as conn:
         row = await conversations.get(
             conn,
-            cbot.svc.pseudonymize("!dm-resident:test.local", purpose="room"),
+            cbot.svc.pseudonymize(dm_room(RESIDENT), purpose="room"),
             cbot.svc.pseudonymize(RESIDENT),
         )
     assert row is not None

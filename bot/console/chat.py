@@ -20,6 +20,7 @@ from bot.app import App
 from bot.commands import Role, fold
 from bot.messages import IncomingMessage, Outgoing
 from bot.render import plain
+from bot.scheduler import run_startup_jobs
 from storage import rooms
 from storage.rooms import RoomInfo
 
@@ -116,6 +117,12 @@ class ConsoleChat:
             if await rooms.get(conn, info.room_id) is None:
                 await rooms.upsert(conn, info, now)
 
+    async def _ensure_moderation_room(self) -> None:
+        info = RoomInfo(room_id=f"!moderation:{SERVER}", kind="moderation")
+        async with self.app.svc.db.transaction() as conn:
+            if await rooms.get(conn, info.room_id) is None:
+                await rooms.upsert(conn, info, self.app.svc.clock.now())
+
     def _say(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
@@ -168,8 +175,12 @@ class ConsoleChat:
         )
         await self.app.engine.handle(msg)
 
-    async def run(self, inp: TextIO) -> None:
+    async def prepare(self) -> None:
+        """Register the moderation room and the first direct chat."""
+        await self._ensure_moderation_room()
         await self.ensure_room()
+
+    async def run(self, inp: TextIO) -> None:
         interactive = inp.isatty()
         if interactive:
             self._say(
@@ -208,6 +219,9 @@ async def run_console(
     messenger = ConsoleMessenger(out, lambda: state.room_id)
     app = await build(messenger)
     try:
-        await ConsoleChat(app, out, state).run(inp)
+        chat = ConsoleChat(app, out, state)
+        await chat.prepare()
+        await run_startup_jobs(app.svc)
+        await chat.run(inp)
     finally:
         await app.close()
