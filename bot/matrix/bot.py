@@ -1,0 +1,530 @@
+"""The Matrix bot: sync loop -> inbox -> worker -> engine.
+
+- The sync loop (our own loop around ``client.sync()``) writes each batch's events to the
+  ``inbox`` table and saves the sync token in the same transaction, then wakes the worker.
+  The first sync of every process is ``full_state`` so nio relearns its rooms; the first sync
+  of a brand-new deployment only learns rooms and never answers old history. A ``limited``
+  timeline (a gap, e.g. many messages while the bot was down) is filled from ``/messages``
+  back to the previous token, so nothing is lost.
+- The worker takes inbox events in order, hands them to the engine, then deletes them and
+  remembers the event id (``handled_event``). Replies use deterministic transaction ids on the
+  same device, so an event handled again after a crash cannot produce a second reply.
+- Invites: direct chats from anyone (if allowed), group rooms only from moderators or when
+  the room is in the config; everything else is declined.
+- Encrypted rooms: the bot cannot read them; it tells the person, in their language, in a new
+  unencrypted direct chat, at most once a day per person and room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import nio
+
+from bot.context import Services
+from bot.engine import Engine
+from bot.matrix.convert import (
+    EncryptedEvent,
+    InboxKind,
+    Invite,
+    backoff_delay,
+    classify,
+    decide_invite,
+    event_time,
+    from_payload,
+    payload,
+    read_invite,
+)
+from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, SendFailed
+from bot.messages import IncomingMessage, IncomingReaction, Outgoing
+from config.settings import RoomSettings
+from storage import inbox, kv, people, rooms
+from storage.inbox import InboxEvent
+from storage.rooms import RoomInfo, RoomKind
+
+log = logging.getLogger(__name__)
+
+SYNC_TOKEN = "matrix.sync_token"
+LAST_SYNC = "matrix.last_sync"
+STATE = "matrix.state"
+FIRST_START = "matrix.first_start"
+
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"types": ["m.direct"]},
+    "room": {
+        "timeline": {"limit": 50},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
+HANDLED_KEEP = timedelta(days=7)
+ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Where the configured rooms are: ids (aliases resolved) to their settings."""
+
+    neighbourhood: dict[str, RoomSettings]
+    moderation: str | None
+
+
+class MatrixBot:
+    """Runs one bot account: `run()` until `request_stop()` (or SIGTERM via the CLI)."""
+
+    def __init__(
+        self,
+        transport: MatrixTransport,
+        *,
+        sync_timeout_ms: int = 30_000,
+        seed: int | None = None,
+    ) -> None:
+        self.t = transport
+        self.settings = transport.settings
+        self.sync_timeout_ms = sync_timeout_ms
+        self._rng = random.Random(seed)
+        self._wake = asyncio.Event()
+        self._joined: set[str] = set()
+        self._invites_in_hand: set[str] = set()
+        self._invites: dict[str, list[dict[str, Any]]] = {}
+        self._alias_ids: dict[str, str] = {}
+        self._last_purge: datetime | None = None
+        self._first_start: datetime | None = None
+        self._engine: Engine | None = None
+        self._svc: Services | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self.synced = asyncio.Event()
+        """Set after the first successful sync of this process (for tests and status)."""
+
+    # ------------------------------------------------------------------ public
+
+    def request_stop(self) -> None:
+        """Stop: the worker finishes the event in hand, state is saved, `run()` returns."""
+        self.t.request_stop()
+        self._wake.set()
+
+    async def is_moderator_by_power(self, user_id: str) -> bool:
+        """Power level in the moderation room at least ``moderator_power_level``."""
+        room_id = self._moderation_room_id()
+        room = self.t.client.rooms.get(room_id) if room_id else None
+        if room is None:
+            return False
+        level: int = room.power_levels.get_user_level(user_id)
+        return level >= self.settings.matrix.moderator_power_level
+
+    async def run(self, engine: Engine, svc: Services) -> None:
+        """Sync and handle until stopped. The caller has logged in (`MatrixTransport.login`)."""
+        self._engine, self._svc = engine, svc
+        now = svc.clock.now()
+        async with svc.db.transaction() as conn:
+            first_start = await kv.get(conn, FIRST_START)
+            if first_start is None:
+                await kv.put(conn, FIRST_START, now.isoformat(), now)
+        self._first_start = datetime.fromisoformat(first_start) if first_start else now
+        with contextlib.suppress(SendAborted):
+            await self.t.set_display_name(self.settings.matrix.display_name)
+        worker = asyncio.create_task(self._worker(), name="tryggbot-worker")
+        sync = asyncio.create_task(self._sync_loop(), name="tryggbot-sync")
+        stop = asyncio.create_task(self.t.stopping.wait())
+        try:
+            await asyncio.wait({sync, worker, stop}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (sync, worker):
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            sync.cancel()
+            stop.cancel()
+            self._wake.set()
+            self.t.request_stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sync
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker  # finishes the event in hand
+            for task in list(self._background):
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                async with svc.db.transaction() as conn:
+                    await kv.put(conn, STATE, "stopped", svc.clock.now())
+            log.info("matrix bot stopped")
+
+    # ------------------------------------------------------------------ sync
+
+    async def _sync_loop(self) -> None:
+        svc = self._services()
+        async with svc.db.read() as conn:
+            token = await kv.get(conn, SYNC_TOKEN)
+        first = True
+        failures = 0
+        while not self.t.stopping.is_set():
+            try:
+                resp = await self.t.client.sync(
+                    timeout=0 if first else self.sync_timeout_ms,
+                    sync_filter=SYNC_FILTER,
+                    since=token,
+                    full_state=first,
+                )
+            except NETWORK_ERRORS as exc:
+                resp = exc
+            if not isinstance(resp, nio.SyncResponse):
+                failures += 1
+                if failures == 1:
+                    await self._set_state("disconnected")
+                delay = backoff_delay(failures, rng=self._rng)
+                log.warning("sync failed (%s); retry in %.1fs", _describe(resp), delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.t.stopping.wait(), delay)
+                continue
+            try:
+                await self._ingest(resp, since=token, first_process_sync=first)
+            except (*NETWORK_ERRORS, SendAborted, SendFailed) as exc:
+                failures += 1
+                delay = backoff_delay(failures, rng=self._rng)
+                log.warning("could not take in a sync batch (%s); retry in %.1fs", exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.t.stopping.wait(), delay)
+                continue
+            if failures or first:
+                log.info("connected to %s", self.settings.matrix.homeserver)
+            failures = 0
+            token = resp.next_batch
+            if first:
+                first = False
+                self.synced.set()
+                await self._configured_rooms()
+
+    async def _ingest(
+        self, resp: nio.SyncResponse, *, since: str | None, first_process_sync: bool
+    ) -> None:
+        """Queue the batch's events and save the token, in one transaction."""
+        svc = self._services()
+        me = self.t.user_id
+        for event in resp.account_data_events:
+            if getattr(event, "type", None) == "m.direct":
+                self.t.learn_direct(dict(event.content))
+        brand_new = since is None
+        queued: list[tuple[str, str, InboxKind, str]] = []
+        new_rooms: list[str] = []
+        for room_id, info in resp.rooms.join.items():
+            newly_joined = room_id not in self._joined and not first_process_sync
+            if room_id not in self._joined:
+                self._joined.add(room_id)
+                new_rooms.append(room_id)
+            if brand_new:
+                continue  # a new deployment learns its rooms; it does not answer history
+            events = [e.source for e in info.timeline.events]
+            if newly_joined:
+                events = self._after_own_join(room_id, events)
+            elif info.timeline.limited and info.timeline.prev_batch:
+                events = await self._fill_gap(room_id, info.timeline.prev_batch, since) + events
+            is_direct = self._kind(room_id) == "direct"
+            for source in events:
+                kind = classify(source, me)
+                if kind is not None:
+                    queued.append(
+                        (source["event_id"], room_id, kind, payload(source, room_id, is_direct))
+                    )
+        for room_id in resp.rooms.leave:
+            self._joined.discard(room_id)
+            self._invites.pop(room_id, None)
+        for room_id, invited in resp.rooms.invite.items():
+            self._invites[room_id] = [_invite_source(e) for e in invited.invite_state]
+        for room_id in resp.rooms.join:
+            self._invites.pop(room_id, None)
+        now = svc.clock.now()
+        added = 0
+        async with svc.db.transaction() as conn:
+            for event_id, room_id, inbox_kind, text in queued:
+                if await inbox.add(conn, event_id, room_id, inbox_kind, text, now):
+                    added += 1
+            for room_id in new_rooms:
+                await rooms.upsert(conn, self._room_info(room_id), now)
+            await kv.put(conn, SYNC_TOKEN, resp.next_batch, now)
+            await kv.put(conn, LAST_SYNC, now.isoformat(), now)
+            await kv.put(conn, STATE, "connected", now)
+            if self._last_purge is None or now - self._last_purge > timedelta(hours=1):
+                purged = await inbox.purge_handled(conn, now - HANDLED_KEEP)
+                self._last_purge = now
+                if purged:
+                    log.info("forgot %d handled event ids", purged)
+        if added:
+            self._wake.set()
+        for room_id in new_rooms:
+            room = self.t.client.rooms.get(room_id)
+            if room is not None and room.encrypted:
+                log.info("room %s is encrypted; the bot cannot read it", room_id)
+        self._spawn(self._handle_invites())
+
+    def _after_own_join(self, room_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """In a room joined just now, group rooms: only events after the bot's join.
+        Direct chats: everything since the deployment's first start (the person may have
+        written before the bot accepted the invite)."""
+        if self._kind(room_id) == "direct":
+            since = self._first_start
+            return [e for e in events if since is None or event_time(e) >= since]
+        for i in range(len(events) - 1, -1, -1):
+            e = events[i]
+            if (
+                e.get("type") == "m.room.member"
+                and e.get("state_key") == self.t.user_id
+                and (e.get("content") or {}).get("membership") == "join"
+            ):
+                return events[i + 1 :]
+        return []
+
+    async def _fill_gap(self, room_id: str, start: str, until: str | None) -> list[dict[str, Any]]:
+        """Events between the previous sync token and the start of a limited timeline."""
+        older: list[dict[str, Any]] = []
+        token = start
+        for _ in range(50):
+            resp = await self.t.call(
+                lambda tok=token: self.t.client.room_messages(  # type: ignore[misc]
+                    room_id, start=tok, end=until, direction=nio.MessageDirection.back, limit=100
+                ),
+                what="fill gap",
+            )
+            if not isinstance(resp, nio.RoomMessagesResponse):
+                raise SendFailed(f"could not fetch missed events: {resp}")
+            older.extend(e.source for e in resp.chunk if hasattr(e, "source"))
+            if not resp.chunk or not resp.end or resp.end == token:
+                break
+            token = resp.end
+        log.info("filled a gap of %d events in room %s", len(older), room_id)
+        older.reverse()
+        return older
+
+    # ------------------------------------------------------------------ rooms
+
+    def _directory(self) -> Directory:
+        neighbourhood: dict[str, RoomSettings] = {}
+        for room in self.settings.rooms:
+            room_id = self._alias_ids.get(room.id, room.id)
+            neighbourhood[room_id] = room
+        return Directory(neighbourhood, self._moderation_room_id())
+
+    def _moderation_room_id(self) -> str | None:
+        mod = self.settings.matrix.moderation_room
+        return self._alias_ids.get(mod, mod) if mod else None
+
+    def _kind(self, room_id: str) -> RoomKind:
+        d = self._directory()
+        if room_id == d.moderation:
+            return "moderation"
+        if room_id in d.neighbourhood:
+            return "neighbourhood"
+        if self.t.is_direct_room(room_id):
+            return "direct"
+        return "other"
+
+    def _room_info(self, room_id: str) -> RoomInfo:
+        room = self.t.client.rooms.get(room_id)
+        encrypted = bool(room is not None and room.encrypted)
+        kind = self._kind(room_id)
+        if kind == "neighbourhood":
+            conf = self._directory().neighbourhood[room_id]
+            return RoomInfo(room_id, kind, conf.locality, conf.area, conf.language, encrypted)
+        return RoomInfo(room_id, kind, encrypted=encrypted)
+
+    async def _configured_rooms(self) -> None:
+        """Resolve configured aliases; join configured rooms the bot is not in yet."""
+        wanted = [r.id for r in self.settings.rooms]
+        if self.settings.matrix.moderation_room:
+            wanted.append(self.settings.matrix.moderation_room)
+        svc = self._services()
+        for ref in wanted:
+            if ref.startswith("#") and ref not in self._alias_ids:
+                resp = await self.t.call(lambda r=ref: self.t.client.room_resolve_alias(r))  # type: ignore[misc]
+                if isinstance(resp, nio.RoomResolveAliasResponse):
+                    self._alias_ids[ref] = str(resp.room_id)
+                else:
+                    log.warning("cannot resolve configured room %s: %s", ref, resp)
+                    continue
+            room_id = self._alias_ids.get(ref, ref)
+            if room_id not in self.t.client.rooms:
+                resp = await self.t.call(lambda r=room_id: self.t.client.join(r))  # type: ignore[misc]
+                if not isinstance(resp, nio.JoinResponse):
+                    log.warning("cannot join configured room %s yet: %s", ref, resp)
+                    continue
+                log.info("joined configured room %s", room_id)
+        async with svc.db.transaction() as conn:
+            for room_id in self.t.client.rooms:
+                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
+
+    async def _handle_invites(self) -> None:
+        for room_id, state in list(self._invites.items()):
+            if room_id in self._invites_in_hand:
+                continue
+            self._invites_in_hand.add(room_id)
+            try:
+                await self._answer_invite(read_invite(room_id, state, self.t.user_id))
+                self._invites.pop(room_id, None)
+            except (SendAborted, asyncio.CancelledError):
+                raise
+            except Exception:
+                log.exception("answering the invite to %s failed; will retry", room_id)
+            finally:
+                self._invites_in_hand.discard(room_id)
+
+    async def _answer_invite(self, invite: Invite) -> None:
+        room_id = invite.room_id
+        directory = self._directory()
+        configured = room_id in directory.neighbourhood or room_id == directory.moderation
+        if not configured:
+            configured = bool(
+                _invite_aliases(self._invites.get(room_id, [])) & set(self._configured_refs())
+            )
+        inviter = invite.inviter
+        is_mod = inviter is not None and (
+            inviter in self.settings.matrix.moderators or await self.is_moderator_by_power(inviter)
+        )
+        decision = decide_invite(
+            invite,
+            accept_direct=self.settings.matrix.accept_direct_invites,
+            configured=configured,
+            inviter_is_moderator=is_mod,
+        )
+        svc = self._services()
+        who = svc.pseudonymize(inviter) if inviter else "unknown"
+        if decision == "decline":
+            log.info("declining invite to %s from %s", room_id, who)
+            await self.t.call(lambda: self.t.client.room_leave(room_id))
+            return
+        resp = await self.t.call(lambda: self.t.client.join(room_id), what="join")
+        if not isinstance(resp, nio.JoinResponse):
+            log.warning("joining %s failed: %s", room_id, resp)
+            return
+        if invite.is_direct and inviter and not configured:
+            await self.t.remember_direct(inviter, room_id)
+        log.info("joined %s (invited by %s, direct=%s)", room_id, who, invite.is_direct)
+
+    def _configured_refs(self) -> list[str]:
+        refs = [r.id for r in self.settings.rooms]
+        if self.settings.matrix.moderation_room:
+            refs.append(self.settings.matrix.moderation_room)
+        return refs
+
+    # ------------------------------------------------------------------ worker
+
+    async def _worker(self) -> None:
+        svc = self._services()
+        while True:
+            self._wake.clear()
+            async with svc.db.read() as conn:
+                batch = await inbox.pending(conn, 100)
+            if not batch:
+                if self.t.stopping.is_set():
+                    return
+                await self._wake.wait()
+                continue
+            for row in batch:
+                if self.t.stopping.is_set():
+                    return
+                await self._handle(row)
+
+    async def _handle(self, row: InboxEvent) -> None:
+        svc = self._services()
+        engine = self._engine
+        assert engine is not None
+        aborted_before = self.t.aborted_sends
+        try:
+            item = from_payload(row.payload)
+            if isinstance(item, IncomingMessage):
+                await engine.handle(item)
+            elif isinstance(item, IncomingReaction):
+                await engine.handle_reaction(item)
+            elif isinstance(item, EncryptedEvent):
+                await self._explain_encrypted(item)
+        except SendAborted:
+            log.info("stopping: event %s stays in the inbox", row.event_id)
+            return
+        except Exception:
+            async with svc.db.transaction() as conn:
+                attempts = await inbox.record_attempt(conn, row.event_id)
+            log.exception("handling event %s failed (attempt %d)", row.event_id, attempts)
+            if attempts < MAX_ATTEMPTS:
+                return
+        if self.t.aborted_sends != aborted_before:
+            log.info("stopping: a reply to %s was not sent; the event stays", row.event_id)
+            return
+        async with svc.db.transaction() as conn:
+            await inbox.mark_handled(conn, row.event_id, svc.clock.now())
+
+    async def _explain_encrypted(self, event: EncryptedEvent) -> None:
+        """Tell the person, in their language, how to reach the bot in a chat it can read."""
+        svc = self._services()
+        person = svc.pseudonymize(event.sender)
+        room_key = svc.pseudonymize(event.room_id, purpose="room")
+        key = f"matrix.encrypted_notice.{person}.{room_key}"
+        now = svc.clock.now()
+        async with svc.db.read() as conn:
+            seen = await kv.get_entry(conn, key)
+            stored = await people.get(conn, person)
+            room = await rooms.get(conn, event.room_id)
+        log.info("undecryptable event %s in room %s from %s", event.event_id, room_key, person)
+        if seen is not None and now - seen.updated_at < ENCRYPTED_NOTICE_EVERY:
+            return
+        lang = (stored.language if stored else None) or (room.language if room else None)
+        lang = lang or self.settings.language.default
+        dm = await self.t.direct_room(event.sender)
+        text = svc.catalog.t(lang, "matrix.encrypted.explain")
+        await svc.messenger.send(Outgoing(room_id=dm, text=text, txn_key=f"{event.event_id}/enc"))
+        async with svc.db.transaction() as conn:
+            await kv.put(conn, key, now.isoformat(), now)
+        log.info("explained encryption to %s in a readable direct chat", person)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _services(self) -> Services:
+        assert self._svc is not None
+        return self._svc
+
+    async def _set_state(self, state: str) -> None:
+        svc = self._services()
+        with contextlib.suppress(Exception):
+            async with svc.db.transaction() as conn:
+                await kv.put(conn, STATE, state, svc.clock.now())
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _invite_source(event: Any) -> dict[str, Any]:
+    """The stripped-state event as JSON (nio moves ``content`` out of ``source``)."""
+    source = dict(getattr(event, "source", {}) or {})
+    if "content" not in source:
+        if isinstance(getattr(event, "content", None), dict):
+            source["content"] = event.content
+        elif isinstance(getattr(event, "canonical_alias", None), str):
+            source["content"] = {"alias": event.canonical_alias}
+    return source
+
+
+def _invite_aliases(state: list[dict[str, Any]]) -> set[str]:
+    """Aliases named in an invite's stripped state (``m.room.canonical_alias``)."""
+    out: set[str] = set()
+    for event in state:
+        if event.get("type") == "m.room.canonical_alias":
+            content = event.get("content") or {}
+            alias = content.get("alias")
+            if isinstance(alias, str):
+                out.add(alias)
+            alt = content.get("alt_aliases")
+            if isinstance(alt, list):
+                out.update(a for a in alt if isinstance(a, str))
+    return out
+
+
+def _describe(resp: object) -> str:
+    if isinstance(resp, BaseException):
+        return type(resp).__name__
+    return str(getattr(resp, "status_code", None) or resp)

@@ -1,0 +1,270 @@
+"""The embedded-defaults run (``make run`` / ``tryggbot dev``): a local Synapse with demo
+accounts and rooms, and a generated settings file for the bot.
+
+Everything lives under ``.local/`` of the working directory and is reused on the next run:
+``.local/synapse/`` (the homeserver), ``.local/dev/`` (account passwords, the bot's database
+and session), ``.local/tryggbot.toml`` (config/example.toml plus the local accounts and rooms)
+and ``.local/demo.json`` (what a person needs to log in with any Matrix client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nio
+
+from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from config.settings import EXAMPLE_PATH
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "localhost"
+BOT = "tryggbot"
+MODERATOR = "moderator"
+RESIDENTS = ("anna", "bashir")
+ROOMS = (
+    # alias localpart, name, locality, area, language
+    ("grondal", "Grannsamverkan Gröndal", "varnamo", "Gröndal", "sv"),
+    ("bredaryd", "Trygg i Bredaryd", "bredaryd", None, "sv"),
+)
+MODERATION_ALIAS = "tryggbot-moderering"
+
+
+@dataclass(frozen=True)
+class DevSetup:
+    synapse: LocalSynapse
+    config_path: Path
+    demo_path: Path
+    demo: dict[str, Any]
+
+
+def _private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _passwords(path: Path) -> dict[str, str]:
+    """Stable random passwords per account, created once."""
+    try:
+        known = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    changed = False
+    for name in (BOT, MODERATOR, *RESIDENTS):
+        if not isinstance(known.get(name), str):
+            known[name] = secrets.token_urlsafe(12)
+            changed = True
+    if changed:
+        _private(path, json.dumps(known, indent=2))
+    return {k: str(v) for k, v in known.items()}
+
+
+async def _client(server: LocalSynapse, user: RegisteredUser) -> nio.AsyncClient:
+    client = nio.AsyncClient(
+        server.base_url,
+        user.user_id,
+        device_id=user.device_id,
+        config=nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False),
+    )
+    client.restore_login(user.user_id, user.device_id, user.access_token)
+    return client
+
+
+async def _room(
+    moderator: nio.AsyncClient,
+    alias_local: str,
+    name: str,
+    *,
+    public: bool,
+    invite: list[str],
+) -> str:
+    """The room behind ``#alias_local:localhost``, created by the moderator if missing."""
+    alias = f"#{alias_local}:{SERVER_NAME}"
+    resolved = await moderator.room_resolve_alias(alias)
+    if isinstance(resolved, nio.RoomResolveAliasResponse):
+        room_id = str(resolved.room_id)
+        for user in invite:
+            await moderator.room_invite(room_id, user)  # already in: harmless error
+        return room_id
+    created = await moderator.room_create(
+        alias=alias_local,
+        name=name,
+        preset=nio.RoomPreset.public_chat if public else nio.RoomPreset.private_chat,
+        invite=invite,
+    )
+    if not isinstance(created, nio.RoomCreateResponse):
+        raise RuntimeError(f"could not create {alias}: {created}")
+    return str(created.room_id)
+
+
+def toml_dumps(data: dict[str, Any]) -> str:
+    """A small TOML writer for settings: top-level tables and arrays of tables; deeper
+    dicts as inline tables."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+    lines: list[str] = []
+    for key, v in data.items():
+        if not isinstance(v, dict | list):
+            lines.append(f"{key} = {value(v)}")
+    for key, v in data.items():
+        if isinstance(v, dict):
+            lines.append(f"\n[{key}]")
+            lines.extend(f"{k} = {value(x)}" for k, x in v.items())
+    for key, v in data.items():
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for item in v:
+                lines.append(f"\n[[{key}]]")
+                lines.extend(f"{k} = {value(x)}" for k, x in item.items())
+        elif isinstance(v, list):
+            lines.append(f"{key} = {value(v)}")
+    return "\n".join(lines) + "\n"
+
+
+async def prepare(base: Path, *, port: int = 8008) -> DevSetup:
+    """Start the local Synapse and make sure the demo accounts and rooms exist.
+
+    Idempotent: a second run reuses the data directory, passwords and rooms. The caller must
+    ``await setup.synapse.stop()`` when done.
+    """
+    local = base / ".local"
+    dev = local / "dev"
+    synapse = LocalSynapse(local / "synapse", port=port, server_name=SERVER_NAME)
+    await synapse.start()
+    try:
+        passwords = await asyncio.to_thread(_passwords, dev / "accounts.json")
+        users: dict[str, RegisteredUser] = {}
+        for name in (BOT, MODERATOR, *RESIDENTS):
+            display = {BOT: "Tryggbot", MODERATOR: "Moderator"}.get(name, name.capitalize())
+            users[name] = await synapse.register(name, passwords[name], displayname=display)
+        await asyncio.to_thread(_private, dev / "bot-password", passwords[BOT] + "\n")
+        demo = await _rooms(synapse, users)
+        config = _settings(demo, port)
+        config_path = local / "tryggbot.toml"
+        header = (
+            "# Generated by `tryggbot dev` (make run) from config/example.toml on every start;\n"
+            "# edit config/example.toml or bot/matrix/dev.py instead.\n"
+        )
+        await asyncio.to_thread(config_path.write_text, header + toml_dumps(config), "utf-8")
+        demo["config"] = str(config_path.relative_to(base))
+        demo_path = local / "demo.json"
+        await asyncio.to_thread(_private, demo_path, json.dumps(demo, indent=2) + "\n")
+        # Logging in for the setup made throwaway devices; the passwords stay valid.
+        return DevSetup(synapse, config_path, demo_path, demo)
+    except BaseException:
+        await synapse.stop()
+        raise
+
+
+async def _rooms(synapse: LocalSynapse, users: dict[str, RegisteredUser]) -> dict[str, Any]:
+    bot = users[BOT].user_id
+    moderator = await _client(synapse, users[MODERATOR])
+    residents = {name: await _client(synapse, users[name]) for name in RESIDENTS}
+    try:
+        moderation = await _room(
+            moderator, MODERATION_ALIAS, "Tryggbot moderering", public=False, invite=[bot]
+        )
+        neighbourhood = []
+        for alias_local, name, locality, area, language in ROOMS:
+            room_id = await _room(moderator, alias_local, name, public=True, invite=[bot])
+            for client in residents.values():
+                await client.join(room_id)
+            neighbourhood.append(
+                {
+                    "id": room_id,
+                    "alias": f"#{alias_local}:{SERVER_NAME}",
+                    "name": name,
+                    "locality": locality,
+                    "area": area,
+                    "language": language,
+                }
+            )
+    finally:
+        await moderator.close()
+        for client in residents.values():
+            await client.close()
+    accounts = {
+        "moderator": {"user_id": users[MODERATOR].user_id, "password": users[MODERATOR].password},
+    }
+    for i, name in enumerate(RESIDENTS, start=1):
+        accounts[f"resident{i}"] = {
+            "user_id": users[name].user_id,
+            "password": users[name].password,
+        }
+    return {
+        "homeserver": synapse.base_url,
+        "server_name": SERVER_NAME,
+        "bot": bot,
+        "rooms": {"moderation": moderation, "neighbourhood": neighbourhood},
+        "accounts": accounts,
+    }
+
+
+def _settings(demo: dict[str, Any], port: int) -> dict[str, Any]:
+    with EXAMPLE_PATH.open("rb") as fh:
+        data: dict[str, Any] = tomllib.load(fh)
+    matrix = dict(data.get("matrix", {}))
+    matrix.update(
+        homeserver=demo["homeserver"],
+        user_id=demo["bot"],
+        password_file=".local/dev/bot-password",
+        session_file=".local/dev/matrix-session.json",
+        moderation_room=demo["rooms"]["moderation"],
+        moderators=[demo["accounts"]["moderator"]["user_id"]],
+    )
+    data["matrix"] = matrix
+    data["storage"] = {"path": ".local/dev/tryggbot.sqlite3"}
+    data["rooms"] = [
+        {k: v for k, v in room.items() if k in ("id", "locality", "area", "language") and v}
+        for room in demo["rooms"]["neighbourhood"]
+    ]
+    return data
+
+
+def instructions(setup: DevSetup) -> str:
+    """What to print for a person who wants to try the bot with a Matrix client."""
+    demo = setup.demo
+    lines = [
+        "",
+        "Tryggbot is running on a local Matrix homeserver.",
+        f"  Homeserver URL: {demo['homeserver']}",
+        f"  The bot:        {demo['bot']}",
+        "",
+        "Log in with any Matrix client (for example Element Desktop: 'Edit' the homeserver,",
+        f"enter {demo['homeserver']}) as one of these demo accounts:",
+    ]
+    for role, acc in demo["accounts"].items():
+        lines.append(f"  {role:<10} {acc['user_id']:<24} password {acc['password']}")
+    lines += [
+        "",
+        "Rooms: the moderation room (the moderator is in it) and the neighbourhood rooms "
+        + ", ".join(r["alias"] for r in demo["rooms"]["neighbourhood"])
+        + " (the residents are in them).",
+        f"Start a direct chat with {demo['bot']} and write !hjälp (or !help).",
+        f"Everything above is also in {setup.demo_path}. Stop with Ctrl-C.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""The nio client, wrapped once: login, requests with retries, and the Matrix `Messenger`.
+
+nio returns errors instead of raising; this module turns them into three outcomes: a value,
+a retry (rate limit, 5xx, connection trouble: wait and try again with the same transaction id),
+or `SendFailed` (the homeserver refused for good, e.g. 403). While the bot is stopping, waits
+are cut short after a grace period and `SendAborted` is raised, so the worker leaves the event
+in the inbox for the next start instead of dropping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import nio
+
+from bot.matrix.convert import (
+    backoff_delay,
+    direct_rooms,
+    message_content,
+    reaction_content,
+    transaction_id,
+)
+from bot.matrix.session import Credentials, Session, read_session, write_session
+from bot.messages import Outgoing
+from config.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+class SendFailed(Exception):
+    """The homeserver refused a request for good (not a rate limit, not a server fault)."""
+
+
+class SendAborted(Exception):
+    """The bot is stopping and the request could not be completed in the grace period."""
+
+
+def is_retryable(resp: Any) -> float | None:
+    """For a nio error response: seconds to wait before retrying, or None if it is final."""
+    code = getattr(resp, "status_code", None)
+    transport = getattr(resp, "transport_response", None)
+    status = getattr(transport, "status", None)
+    if code == "M_LIMIT_EXCEEDED" or status == 429:
+        retry_ms = getattr(resp, "retry_after_ms", None)
+        return max(0.05, (retry_ms or 1000) / 1000)
+    if status is None or (isinstance(status, int) and status >= 500):
+        return 0.0  # no HTTP answer or a server fault: back off
+    return None
+
+
+class MatrixTransport:
+    """One logged-in nio client plus the retry policy. Create with `connect`."""
+
+    def __init__(self, settings: Settings, client: nio.AsyncClient, *, seed: int | None = None):
+        self.settings = settings
+        self.client = client
+        self.user_id: str = settings.matrix.user_id
+        self._send_slots = asyncio.Semaphore(settings.matrix.send_concurrency)
+        self._rng = random.Random(seed)
+        self.stopping = asyncio.Event()
+        self.grace_seconds = 10.0
+        self._stop_deadline: float | None = None
+        self.aborted_sends = 0
+        self.direct: dict[str, set[str]] = {}
+        """m.direct of the bot: user id -> direct room ids (kept current by the sync loop)."""
+        self._direct_locks: dict[str, asyncio.Lock] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def create_client(cls, settings: Settings) -> nio.AsyncClient:
+        config = nio.AsyncClientConfig(
+            encryption_enabled=False,
+            store_sync_tokens=False,
+            max_limit_exceeded=0,  # we handle rate limits ourselves (same transaction id)
+            max_timeouts=0,  # and connection trouble (backoff with jitter)
+            request_timeout=30,
+        )
+        return nio.AsyncClient(settings.matrix.homeserver, settings.matrix.user_id, config=config)
+
+    def request_stop(self) -> None:
+        if not self.stopping.is_set():
+            self._stop_deadline = time.monotonic() + self.grace_seconds
+            self.stopping.set()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep, but wake early when the bot is asked to stop (past the grace period)."""
+        if self._stop_deadline is not None:
+            remaining = self._stop_deadline - time.monotonic()
+            if remaining <= 0:
+                raise SendAborted("stopping")
+            seconds = min(seconds, remaining)
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        except TimeoutError:
+            return
+
+    async def login(self, creds: Credentials, session_file: Any) -> Session:
+        """Restore the saved session if it is still valid, else log in; save the session.
+
+        With an access token, the device id comes from ``whoami``; with a password, the saved
+        device id is reused so a restart is the same device. Retries while the homeserver is
+        unreachable; raises ConfigError if there is no way to log in or the login is refused.
+        """
+        m = self.settings.matrix
+        saved = read_session(session_file)
+        if saved and saved.homeserver == m.homeserver and saved.user_id == m.user_id:
+            self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+            who = await self.call(self.client.whoami)
+            if isinstance(who, nio.WhoamiResponse):
+                log.info("restored session for device %s", saved.device_id)
+                return saved
+            log.warning("saved session is no longer valid (%s); logging in again", who)
+        if creds.access_token:
+            self.client.access_token = creds.access_token
+            self.client.user_id = m.user_id
+            who = await self.call(self.client.whoami)
+            if not isinstance(who, nio.WhoamiResponse) or not who.device_id:
+                raise ConfigError([f"matrix: the access token was refused ({who})"])
+            self.client.restore_login(who.user_id, who.device_id, creds.access_token)
+            session = Session(m.homeserver, who.user_id, who.device_id, creds.access_token)
+        elif creds.password:
+            if saved and saved.user_id == m.user_id:
+                self.client.device_id = saved.device_id
+            resp = await self.call(
+                lambda: self.client.login(password=creds.password, device_name=m.device_name)
+            )
+            if not isinstance(resp, nio.LoginResponse):
+                raise ConfigError([f"matrix: login as {m.user_id} failed ({resp})"])
+            session = Session(m.homeserver, resp.user_id, resp.device_id, resp.access_token)
+        else:
+            raise ConfigError(
+                [
+                    f"matrix: no way to log in; set ${m.password_env} or matrix.password_file, "
+                    f"or ${m.access_token_env}"
+                ]
+            )
+        write_session(session_file, session)
+        log.info("logged in as device %s", session.device_id)
+        return session
+
+    async def set_display_name(self, name: str) -> None:
+        current = await self.call(lambda: self.client.get_displayname(self.user_id))
+        if getattr(current, "displayname", None) != name:
+            await self.call(lambda: self.client.set_displayname(name))
+
+    # ------------------------------------------------------------------ requests
+
+    async def call(self, request: Callable[[], Awaitable[T]], *, what: str = "request") -> T:
+        """Run a nio request, retrying on connection trouble, 5xx and rate limits.
+
+        Returns nio's response (success or a final error response); raises `SendAborted` if
+        the bot stops before the request could complete.
+        """
+        attempt = 0
+        while True:
+            try:
+                resp = await request()
+            except NETWORK_ERRORS as exc:
+                attempt += 1
+                delay = backoff_delay(attempt, rng=self._rng)
+                log.warning(
+                    "%s: homeserver unreachable (%s); retry in %.1fs",
+                    what,
+                    type(exc).__name__,
+                    delay,
+                )
+                await self.wait(delay)
+                continue
+            if not isinstance(resp, nio.ErrorResponse):
+                return resp
+            retry = is_retryable(resp)
+            if retry is None:
+                return resp
+            attempt += 1
+            if retry == 0.0:
+                retry = backoff_delay(attempt, rng=self._rng)
+                log.warning("%s: server error %s; retry in %.1fs", what, resp.status_code, retry)
+            else:
+                retry += self._rng.uniform(0, 0.05)
+                log.info("%s: rate limited; retry in %.2fs", what, retry)
+            await self.wait(retry)
+
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn: str
+    ) -> str:
+        """Send one event with a fixed transaction id; return its event id."""
+        async with self._send_slots:
+            try:
+                resp = await self.call(
+                    lambda: self.client.room_send(room_id, event_type, content, tx_id=txn),
+                    what=f"send {txn}",
+                )
+            except SendAborted:
+                self.aborted_sends += 1
+                raise
+        if isinstance(resp, nio.RoomSendResponse):
+            return str(resp.event_id)
+        raise SendFailed(f"sending to {room_id} refused: {resp}")
+
+    async def put_account_data(self, event_type: str, content: dict[str, Any]) -> None:
+        path = nio.Api._build_path(["user", self.user_id, "account_data", event_type])
+
+        async def put() -> Any:
+            response = await self.client.send(
+                "PUT",
+                path,
+                json.dumps(content),
+                {
+                    "Authorization": f"Bearer {self.client.access_token}",
+                    "Content-Type": "application/json",
+                },
+            )
+            async with response:
+                if response.status == 429 or response.status >= 500:
+                    raise aiohttp.ClientResponseError(
+                        response.request_info, (), status=response.status
+                    )
+                return response.status
+
+        status = await self.call(put, what=f"account data {event_type}")
+        if status >= 400:
+            raise SendFailed(f"account data {event_type}: HTTP {status}")
+
+    # ------------------------------------------------------------------ direct chats
+
+    def learn_direct(self, content: dict[str, Any]) -> None:
+        self.direct = direct_rooms(content)
+
+    def is_direct_room(self, room_id: str) -> bool:
+        return any(room_id in rooms for rooms in self.direct.values())
+
+    async def remember_direct(self, user_id: str, room_id: str) -> None:
+        """Add a room to the bot's ``m.direct`` account data (idempotent)."""
+        if room_id in self.direct.get(user_id, set()):
+            return
+        self.direct.setdefault(user_id, set()).add(room_id)
+        await self.put_account_data(
+            "m.direct", {u: sorted(rooms) for u, rooms in self.direct.items()}
+        )
+
+    async def direct_room(self, user_id: str) -> str:
+        """A readable (unencrypted) direct chat with ``user_id``; created and invited if none."""
+        lock = self._direct_locks.setdefault(user_id, asyncio.Lock())
+        async with lock:
+            for room_id in sorted(self.direct.get(user_id, set())):
+                room = self.client.rooms.get(room_id)
+                if room is None or room.encrypted:
+                    continue
+                if user_id in room.users or user_id in room.invited_users:
+                    return room_id
+            resp = await self.call(
+                lambda: self.client.room_create(
+                    is_direct=True,
+                    invite=[user_id],
+                    preset=nio.RoomPreset.trusted_private_chat,
+                ),
+                what="create direct chat",
+            )
+            if not isinstance(resp, nio.RoomCreateResponse):
+                raise SendFailed(f"could not create a direct chat: {resp}")
+            room_id = str(resp.room_id)
+            await self.remember_direct(user_id, room_id)
+            return room_id
+
+
+class MatrixMessenger:
+    """`bot.messenger.Messenger` over Matrix: notices with HTML, replies, threads, mentions."""
+
+    def __init__(self, transport: MatrixTransport) -> None:
+        self._t = transport
+
+    async def send(self, out: Outgoing) -> str | None:
+        content = message_content(out)
+        txn = transaction_id(out.txn_key, out.room_id, content)
+        room = self._t.client.rooms.get(out.room_id)
+        if room is not None and room.encrypted:
+            log.warning("room %s is encrypted; this notice goes out unencrypted", out.room_id)
+        return await self._t.send_event(out.room_id, "m.room.message", content, txn)
+
+    async def react(self, room_id: str, event_id: str, key: str) -> None:
+        content = reaction_content(event_id, key)
+        txn = transaction_id(f"react/{event_id}/{key}", room_id, content)
+        await self._t.send_event(room_id, "m.reaction", content, txn)
+
+    async def direct_room(self, user_id: str) -> str:
+        return await self._t.direct_room(user_id)

@@ -1,0 +1,40 @@
+"""Small named values (the Matrix sync token, the time of the last sync, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: str
+    updated_at: datetime
+
+
+async def get_entry(conn: aiosqlite.Connection, key: str) -> Entry | None:
+    async with conn.execute("SELECT key, value, updated_at FROM kv WHERE key = ?", (key,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return Entry(row["key"], row["value"], datetime.fromisoformat(row["updated_at"]))
+
+
+async def get(conn: aiosqlite.Connection, key: str) -> str | None:
+    entry = await get_entry(conn, key)
+    return entry.value if entry else None
+
+
+async def put(conn: aiosqlite.Connection, key: str, value: str, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (key, value, now.isoformat()),
+    )
+
+
+async def delete(conn: aiosqlite.Connection, key: str) -> None:
+    await conn.execute("DELETE FROM kv WHERE key = ?", (key,))

@@ -1,0 +1,192 @@
+"""Helpers for e2e tests: run Tryggbot in-process on the session Synapse, and a `Peer` that
+watches rooms through an independent nio client (no sleeps: waits on its own sync loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nio
+
+from bot.cli import MatrixRuntime, open_matrix
+from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from bot.matrix.session import Credentials
+from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+
+Source = dict[str, Any]
+
+
+def bot_settings(synapse: LocalSynapse, bot: RegisteredUser, **overrides: Any) -> Settings:
+    """The example settings pointed at the test homeserver; dotted-key overrides."""
+    with EXAMPLE_PATH.open("rb") as fh:
+        data: dict[str, Any] = tomllib.load(fh)
+    data["matrix"]["homeserver"] = synapse.base_url
+    data["matrix"]["user_id"] = bot.user_id
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return parse_settings(data)
+
+
+@dataclass
+class RunningBot:
+    runtime: MatrixRuntime
+    task: asyncio.Task[None]
+    user: RegisteredUser
+
+    async def stop(self) -> None:
+        self.runtime.request_stop()
+        await asyncio.wait_for(self.task, 60)
+
+    async def crash(self) -> None:
+        """Stop abruptly (task cancelled mid-flight), like a killed process."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        with contextlib.suppress(Exception):
+            await self.runtime.transport.close()
+            await self.runtime.app.close()
+
+
+async def start_bot(settings: Settings, bot: RegisteredUser, home: Path) -> RunningBot:
+    """Run the bot as a task with its database and session under ``home``; wait for its
+    first sync."""
+    await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
+    runtime = await open_matrix(
+        settings,
+        Secrets(pseudonym_key=b"e2e-pseudonym-key-" + home.name.encode()),
+        Credentials(password=bot.password),
+        base_dir=home,
+        db_path=home / "bot.sqlite3",
+    )
+    task = asyncio.create_task(runtime.run())
+    synced = asyncio.create_task(runtime.bot.synced.wait())
+    done, _ = await asyncio.wait({task, synced}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        synced.cancel()
+        task.result()
+    if synced not in done:
+        raise AssertionError("the bot did not finish its first sync")
+    return RunningBot(runtime, task, bot)
+
+
+@dataclass
+class Peer:
+    """A person's client: sends messages and records every timeline event it syncs."""
+
+    client: nio.AsyncClient
+    events: list[tuple[str, Source]] = field(default_factory=list)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def user_id(self) -> str:
+        return str(self.client.user_id)
+
+    async def start(self) -> Peer:
+        first = await self.client.sync(timeout=0, full_state=True)
+        assert isinstance(first, nio.SyncResponse), first
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def _loop(self) -> None:
+        while True:
+            resp = await self.client.sync(timeout=1000)
+            if not isinstance(resp, nio.SyncResponse):
+                await asyncio.sleep(0.2)  # homeserver down (tests stop it on purpose)
+                continue
+            async with self._changed:
+                for room_id, info in resp.rooms.join.items():
+                    for event in info.timeline.events:
+                        self.events.append((room_id, event.source))
+                self._changed.notify_all()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def wait_for(
+        self, predicate: Callable[[list[tuple[str, Source]]], bool], within: float = 30
+    ) -> None:
+        async def check() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: predicate(self.events))
+
+        await asyncio.wait_for(check(), within)
+
+    async def say(self, room_id: str, body: str) -> str:
+        resp = await self.client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": body}
+        )
+        assert isinstance(resp, nio.RoomSendResponse), resp
+        return str(resp.event_id)
+
+    def notices(self, room_id: str, sender: str) -> list[Source]:
+        return [
+            src
+            for rid, src in self.events
+            if rid == room_id
+            and src.get("sender") == sender
+            and src.get("type") == "m.room.message"
+            and src.get("content", {}).get("msgtype") == "m.notice"
+        ]
+
+    def replies_to(self, event_id: str, sender: str) -> list[Source]:
+        return [
+            src
+            for _, src in self.events
+            if src.get("sender") == sender and reply_target(src) == event_id
+        ]
+
+    async def wait_replies(self, event_ids: list[str], sender: str, within: float = 60) -> None:
+        await self.wait_for(
+            lambda _: all(self.replies_to(e, sender) for e in event_ids), within=within
+        )
+
+    async def wait_notice(
+        self, room_id: str, sender: str, contains: str, within: float = 30
+    ) -> Source:
+        def found(_: Any) -> bool:
+            return any(contains in n["content"]["body"] for n in self.notices(room_id, sender))
+
+        await self.wait_for(found, within)
+        return next(n for n in self.notices(room_id, sender) if contains in n["content"]["body"])
+
+    async def membership(self, room_id: str, user_id: str) -> str | None:
+        resp = await self.client.room_get_state_event(room_id, "m.room.member", user_id)
+        if isinstance(resp, nio.RoomGetStateEventResponse):
+            return str(resp.content.get("membership"))
+        return None
+
+    async def wait_membership(
+        self, room_id: str, user_id: str, membership: str, within: float = 30
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while await self.membership(room_id, user_id) != membership:
+            if loop.time() > deadline:
+                raise AssertionError(f"{user_id} never reached {membership} in {room_id}")
+            async with self._changed:  # wake on the next sync instead of sleeping blindly
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 1.5)
+
+
+def reply_target(src: Source) -> str | None:
+    rel = src.get("content", {}).get("m.relates_to") or {}
+    target = (rel.get("m.in_reply_to") or {}).get("event_id")
+    return str(target) if target else None
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
