@@ -1,0 +1,141 @@
+"""Issue 4 end to end on a real Synapse: a resident reports a tip in a direct chat, the card
+appears in the moderation room, a moderator asks a question that reaches the resident, the
+answer comes back into the tip's thread, the moderator sets a state with a public note and the
+resident's !status shows it. Then the raw SQLite file holds no Matrix id of the resident and
+none of the planted personal data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nio
+
+from bot.matrix.homeserver import LocalSynapse
+from tests.e2e.botkit import Peer, Source, bot_settings, start_bot
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import MatrixClientFactory, NewUser
+
+PHONE = "070-987 65 43"
+EMAIL = "kalle.anka@example.se"
+ANSWER_PHONE = "0739876543"
+
+
+async def _peer(matrix_client: MatrixClientFactory, user: object) -> Peer:
+    return await Peer(await matrix_client(user)).start()  # type: ignore[arg-type]
+
+
+def _thread_root(src: Source) -> str | None:
+    rel = src.get("content", {}).get("m.relates_to") or {}
+    return str(rel["event_id"]) if rel.get("rel_type") == "m.thread" else None
+
+
+async def test_tip_question_answer_and_status_over_matrix(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    moderator = await _peer(matrix_client, await new_user("polis"))
+    resident = await _peer(matrix_client, await new_user("invanare"))
+    bot_id = bot_user.user_id
+    created = await moderator.client.room_create(
+        preset=nio.RoomPreset.private_chat, invite=[bot_id], name="Trygg moderering"
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    mod_room = str(created.room_id)
+    settings = bot_settings(
+        synapse,
+        bot_user,
+        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
+    )
+    home = tmp_path / "bot"
+    bot = await start_bot(settings, bot_user, home)
+    try:
+        await moderator.wait_membership(mod_room, bot_id, "join")
+        dm_resp = await resident.client.room_create(
+            is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
+        )
+        assert isinstance(dm_resp, nio.RoomCreateResponse), dm_resp
+        dm = str(dm_resp.room_id)
+        await resident.wait_membership(dm, bot_id, "join")
+
+        async def step(answer: str, expect: str) -> Source:
+            before = len(resident.notices(dm, bot_id))
+            await resident.say(dm, answer)
+
+            def arrived(_: object) -> bool:
+                new = resident.notices(dm, bot_id)[before:]
+                return any(expect in n["content"]["body"] for n in new)
+
+            await resident.wait_for(arrived)
+            return next(
+                n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
+            )
+
+        await step("!tips", "Vad handlar det om?")
+        await step("2", "Var hände det?")
+        await step("Bredaryd", "Vilken sorts plats?")
+        await step("4", "När hände det?")
+        await step("igår", "Ungefär vilken tid?")
+        await step("kväll", "Vad hände?")
+        summary = await step(
+            f"Klotter över hela väntsalen, ring {PHONE} eller mejla {EMAIL}", "Exakt detta sparas"
+        )
+        assert (
+            "«Klotter över hela väntsalen, ring [telefonnummer] eller mejla [e-post]»"
+            in (summary["content"]["body"])
+        )
+        receipt = await step("1", "Din kod är")
+        found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt["content"]["body"])
+        assert found
+        code = found.group(0)
+
+        card = await moderator.wait_notice(mod_room, bot_id, f"Nytt tips {code}")
+        body = card["content"]["body"]
+        assert "Plats: Bredaryd · Resecentrum/station" in body
+        assert "[telefonnummer]" in body and PHONE not in body and EMAIL not in body
+        assert resident.user_id not in body
+        card_id = str(card["event_id"])
+
+        await moderator.say(mod_room, f"!fråga {code} Är klottret kvar i dag?")
+        question = await resident.wait_notice(dm, bot_id, "Följdfråga från moderatorerna")
+        assert "Är klottret kvar i dag?" in question["content"]["body"]
+        assert moderator.user_id not in question["content"]["body"]
+        asked = await moderator.wait_notice(mod_room, bot_id, "frågade rapportören")
+        assert _thread_root(asked) == card_id
+
+        await resident.say(dm, f"Ja, och mer har tillkommit. Ring {ANSWER_PHONE} vid frågor")
+        answer = await moderator.wait_notice(mod_room, bot_id, "Svar från rapportören")
+        assert _thread_root(answer) == card_id
+        assert (
+            "Ja, och mer har tillkommit. Ring [telefonnummer] vid frågor"
+            in (answer["content"]["body"])
+        )
+        assert resident.user_id not in answer["content"]["body"]
+
+        await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
+        state = await moderator.wait_notice(mod_room, bot_id, "satte status")
+        assert _thread_root(state) == card_id
+        status = await step(f"!status {code}", f"Tips {code}")
+        assert status["content"]["body"] == (
+            f"Tips {code}: vidarebefordrad.\n"
+            "Meddelande från moderatorerna: Skickat till Trafikverket"
+        )
+    finally:
+        await bot.stop()
+        await moderator.close()
+        await resident.close()
+
+    raw = b""
+    for f in home.glob("bot.sqlite3*"):
+        raw += f.read_bytes()
+    assert raw, "the bot's database file is where the test expects it"
+    for needle in (
+        resident.user_id,
+        PHONE,
+        PHONE.replace(" ", "").replace("-", ""),
+        EMAIL,
+        ANSWER_PHONE,
+    ):
+        assert needle.encode() not in raw, f"{needle!r} is in the database file"
