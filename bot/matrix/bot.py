@@ -140,12 +140,11 @@ class MatrixBot:
                 if task.done() and not task.cancelled() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
         finally:
-            sync.cancel()
             stop.cancel()
             self._wake.set()
             self.t.request_stop()
             with contextlib.suppress(asyncio.CancelledError):
-                await sync
+                await sync  # returns at its next step; a batch in hand is taken in first
             with contextlib.suppress(asyncio.CancelledError):
                 await worker  # finishes the event in hand
             for task in list(self._background):
@@ -165,13 +164,25 @@ class MatrixBot:
         first = True
         failures = 0
         while not self.t.stopping.is_set():
-            try:
-                resp = await self.t.client.sync(
+            request = asyncio.create_task(
+                self.t.client.sync(
                     timeout=0 if first else self.sync_timeout_ms,
                     sync_filter=SYNC_FILTER,
                     since=token,
                     full_state=first,
                 )
+            )
+            stop = asyncio.create_task(self.t.stopping.wait())
+            await asyncio.wait({request, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if not request.done():
+                # Stopping: only the long poll is cancelled, never a batch being taken in.
+                request.cancel()
+                with contextlib.suppress(asyncio.CancelledError, *NETWORK_ERRORS):
+                    await request
+                return
+            try:
+                resp = request.result()
             except NETWORK_ERRORS as exc:
                 resp = exc
             if not isinstance(resp, nio.SyncResponse):
