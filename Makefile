@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## run: start the bot's main job on embedded defaults (console chat for now)
+## run: a local Synapse (data in .local/) with demo accounts and rooms, and the bot on it
 run: $(STAMP)
-	$(PY) -m bot.cli chat
+	$(PY) -m bot.cli --log-level INFO dev
 
 ## chat: talk to the bot in this terminal, no homeserver needed
 chat: $(STAMP)
@@ -36,3 +36,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## e2e: only the end-to-end tests against a throwaway Synapse
+e2e: $(STAMP)
+	$(PY) -m pytest -q tests/e2e

@@ -1,0 +1,163 @@
+"""`make run` / `tryggbot dev` as a real process in a fresh directory: it starts its own
+Synapse, writes .local/demo.json, answers a client that uses it, reports its status, stops
+cleanly on SIGTERM and Ctrl-C (taking the homeserver down too), and reuses everything."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import nio
+
+from bot.matrix.homeserver import _port_is_listening, free_port
+from tests.e2e.botkit import Peer, reply_target
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def _start(cwd: Path, port: int) -> asyncio.subprocess.Process:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for name in ("TRYGGBOT_PASSWORD", "TRYGGBOT_ACCESS_TOKEN", "TRYGGBOT_PSEUDONYM_KEY"):
+        env.pop(name, None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--log-level",
+        "INFO",
+        "dev",
+        "--port",
+        str(port),
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    seen: list[str] = []
+
+    async def ready() -> None:
+        while True:
+            line = await proc.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                raise AssertionError("dev exited early:\n" + "".join(seen))
+            seen.append(line.decode(errors="replace"))
+            if "Stop with Ctrl-C" in seen[-1]:
+                return
+
+    try:
+        await asyncio.wait_for(ready(), 120)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+    asyncio.get_running_loop().create_task(_drain(proc))
+    return proc
+
+
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stdout is not None
+    while await proc.stdout.readline():
+        pass
+
+
+async def _stop(proc: asyncio.subprocess.Process, sig: int) -> int:
+    proc.send_signal(sig)
+    try:
+        return await asyncio.wait_for(proc.wait(), 60)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+
+
+async def _resident(demo: dict[str, Any], which: str) -> Peer:
+    account = demo["accounts"][which]
+    client = nio.AsyncClient(
+        demo["homeserver"],
+        account["user_id"],
+        config=nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False),
+    )
+    login = await client.login(account["password"])
+    assert isinstance(login, nio.LoginResponse), login
+    return await Peer(client).start()
+
+
+async def _status(cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "status",
+        "--config",
+        ".local/tryggbot.toml",
+        cwd=cwd,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return int(proc.returncode or 0), out.decode()
+
+
+async def test_dev_run_from_a_fresh_directory(tmp_path: Path) -> None:
+    port = free_port()
+    proc = await _start(tmp_path, port)
+    try:
+        demo = json.loads((tmp_path / ".local" / "demo.json").read_text())
+        assert demo["homeserver"] == f"http://127.0.0.1:{port}"
+        assert (
+            oct((tmp_path / ".local" / "dev" / "matrix-session.json").stat().st_mode)[-3:] == "600"
+        )
+        bot = demo["bot"]
+        anna = await _resident(demo, "resident1")
+        try:
+            created = await anna.client.room_create(
+                is_direct=True, invite=[bot], preset=nio.RoomPreset.trusted_private_chat
+            )
+            assert isinstance(created, nio.RoomCreateResponse), created
+            dm = str(created.room_id)
+            await anna.wait_membership(dm, bot, "join", within=60)
+            await anna.say(dm, "!hjälp")
+            await anna.wait_notice(dm, bot, "Det här kan du göra", within=60)
+
+            room = demo["rooms"]["neighbourhood"][0]["id"]
+            asked = await anna.say(room, "!help")
+            await anna.wait_replies([asked], bot, within=60)
+            assert all(reply_target(r) == asked for r in anna.replies_to(asked, bot))
+        finally:
+            await anna.client.close()
+            await anna.close()
+        code, out = await _status(tmp_path)
+        assert code == 0 and "connected:     yes" in out, out
+    finally:
+        code = await _stop(proc, signal.SIGTERM)
+    assert code == 0
+    assert not _port_is_listening(port), "the homeserver must stop with the bot"
+    code, out = await _status(tmp_path)
+    assert code == 3 and "connected:     no" in out and "stopped" in out, out
+
+    # Again: everything is reused (same rooms, same accounts), and Ctrl-C stops it.
+    proc = await _start(tmp_path, port)
+    try:
+        again = json.loads((tmp_path / ".local" / "demo.json").read_text())
+        assert again["rooms"] == demo["rooms"] and again["accounts"] == demo["accounts"]
+        bashir = await _resident(again, "resident2")
+        try:
+            room = again["rooms"]["neighbourhood"][1]["id"]
+            asked = await bashir.say(room, "!hjälp")
+            await bashir.wait_replies([asked], again["bot"], within=60)
+        finally:
+            await bashir.client.close()
+            await bashir.close()
+    finally:
+        code = await _stop(proc, signal.SIGINT)
+    assert code == 0
+    assert not _port_is_listening(port)
