@@ -208,3 +208,21 @@ def test_status_connected_only_when_recent() -> None:
     assert not stale.connected
     assert not Status("stopped", now, 0, None, now).connected
     assert "never" in Status(None, None, 0, None, now).render()
+
+
+def test_which_errors_are_retried() -> None:
+    from types import SimpleNamespace
+
+    from bot.matrix.transport import is_retryable
+
+    def err(code: str | None, status: int | None, retry_ms: int | None = None) -> object:
+        transport = SimpleNamespace(status=status) if status is not None else None
+        return SimpleNamespace(
+            status_code=code, transport_response=transport, retry_after_ms=retry_ms
+        )
+
+    assert is_retryable(err("M_LIMIT_EXCEEDED", 429, 1500)) == 1.5
+    assert is_retryable(err(None, 429)) == 1.0
+    assert is_retryable(err(None, 502)) == 0.0  # back off with jitter
+    assert is_retryable(err(None, None)) == 0.0  # no answer at all
+    assert is_retryable(err("M_FORBIDDEN", 403)) is None
