@@ -178,8 +178,9 @@ async def test_anonymous_follow_up_both_ways(mbot: Harness) -> None:
         "Ring [telefonnummer] om det behövs"
     ]
     assert all(RESIDENT not in o.text for o in out if o.room_id == MODERATION_ROOM)
-    assert any(plain(o.text) == f"Tack, ditt svar om {code} är skickat till moderatorerna."
-               for o in out)
+    assert any(
+        plain(o.text) == f"Tack, ditt svar om {code} är skickat till moderatorerna." for o in out
+    )
     # or with !svar, any time
     out = await mbot.say(f"!svar {code} Det var igår kväll också")
     assert [plain(o.text) for o in out if o.thread_root == card_event] == [
@@ -246,8 +247,9 @@ async def test_thread_replies_are_relayed_when_configured(tmp_path: Path) -> Non
         code = await report_tip(h)
         _, card_event = card_of(h, code)
         out = await h.say("Är det fortfarande kvar?", thread_root=card_event, **MOD)
-        assert any(o.room_id == dm_room(RESIDENT) and "Är det fortfarande kvar?" in o.text
-                   for o in out)
+        assert any(
+            o.room_id == dm_room(RESIDENT) and "Är det fortfarande kvar?" in o.text for o in out
+        )
         out = await h.say("Ingen koppling till något tips", **MOD)
         assert out == []
     finally:

@@ -66,8 +66,20 @@ async def test_stored_record_is_est_grade_and_anonymous(tbot: Harness) -> None:
         "SELECT code, category, locality, area, place_type, occurred_date, weekday, time_band,"
         " iso_week, language, state, priority, reporter FROM tip",
     )
-    assert record[:12] == (code, "klotter", "varnamo", "Gröndal", "station", "2026-11-24", 2,
-                           "18-24", "2026-W48", "sv", "new", "normal")
+    assert record[:12] == (
+        code,
+        "klotter",
+        "varnamo",
+        "Gröndal",
+        "station",
+        "2026-11-24",
+        2,
+        "18-24",
+        "2026-W48",
+        "sv",
+        "new",
+        "normal",
+    )
     reporter = record[12]
     assert isinstance(reporter, str) and len(reporter) == 32 and "resident" not in reporter
     [(text,)] = rows(tbot, "SELECT body FROM tip_text")
