@@ -131,6 +131,7 @@ class MatrixBot:
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
         with contextlib.suppress(SendAborted):
             await self.t.set_display_name(self.settings.matrix.display_name)
+            await self._resolve_aliases()
         worker = asyncio.create_task(self._worker(), name="tryggbot-worker")
         sync = asyncio.create_task(self._sync_loop(), name="tryggbot-sync")
         stop = asyncio.create_task(self.t.stopping.wait())
@@ -350,14 +351,10 @@ class MatrixBot:
         if self.settings.matrix.moderation_room:
             wanted.append(self.settings.matrix.moderation_room)
         svc = self._services()
+        await self._resolve_aliases()
         for ref in wanted:
             if ref.startswith("#") and ref not in self._alias_ids:
-                resp = await self.t.call(lambda r=ref: self.t.client.room_resolve_alias(r))  # type: ignore[misc]
-                if isinstance(resp, nio.RoomResolveAliasResponse):
-                    self._alias_ids[ref] = str(resp.room_id)
-                else:
-                    log.warning("cannot resolve configured room %s: %s", ref, resp)
-                    continue
+                continue
             room_id = self._alias_ids.get(ref, ref)
             if room_id not in self.t.client.rooms:
                 resp = await self.t.call(lambda r=room_id: self.t.client.join(r))  # type: ignore[misc]
@@ -368,6 +365,20 @@ class MatrixBot:
         async with svc.db.transaction() as conn:
             for room_id in self.t.client.rooms:
                 await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
+
+    async def _resolve_aliases(self) -> None:
+        """Room ids for the configured aliases (before the first sync, so the first batch
+        already knows its neighbourhood rooms; retried later for any that failed)."""
+        for ref in self._configured_refs():
+            if ref.startswith("#") and ref not in self._alias_ids:
+                resp = await self.t.call(
+                    lambda r=ref: self.t.client.room_resolve_alias(r),  # type: ignore[misc]
+                    what="resolve alias",
+                )
+                if isinstance(resp, nio.RoomResolveAliasResponse):
+                    self._alias_ids[ref] = str(resp.room_id)
+                else:
+                    log.warning("cannot resolve configured room %s: %s", ref, resp)
 
     async def _handle_invites(self) -> None:
         for room_id, state in list(self._invites.items()):

@@ -301,3 +301,30 @@ async def test_encrypted_room_gets_a_plain_explanation_in_a_readable_chat(
     finally:
         await bot.stop()
         await resident.close()
+
+
+async def test_neighbourhood_room_configured_by_alias(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    resident = await _peer(matrix_client, await new_user("resident"))
+    alias_local = f"grannar-{bot_user.user_id[5:13]}"
+    created = await resident.client.room_create(
+        alias=alias_local, preset=nio.RoomPreset.public_chat
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    room = str(created.room_id)
+    settings = bot_settings(
+        synapse,
+        bot_user,
+        rooms=[{"id": f"#{alias_local}:localhost", "locality": "bor", "language": "en"}],
+    )
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
+    try:
+        await resident.wait_membership(room, bot_user.user_id, "join")  # joined by itself
+        asked = await resident.say(room, "!help")
+        answer = await resident.wait_notice(room, bot_user.user_id, EN_HELP)
+        assert reply_target(answer) == asked
+    finally:
+        await bot.stop()
+        await resident.close()
