@@ -31,8 +31,10 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(PY) -m pytest -q
 
+## bench: benchmarks that print figures against a reference measured in the same run
 bench: $(STAMP)
 	$(PY) bench/language.py
+	$(PY) bench/matrix_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -77,10 +78,27 @@ class MatrixRuntime:
         self.bot.request_stop()
 
     async def run(self) -> None:
-        """Sync and answer until stopped; then close the client and the database."""
+        """Sync and answer until stopped; then close the client and the database.
+
+        Background jobs (retention, re-posting lost moderation cards) start with it; the
+        start-up run waits for the first sync, so rooms such as the moderation room are known.
+        """
+        from bot.scheduler import run_startup_jobs, start_scheduler
+
+        scheduler = start_scheduler(self.app.svc)
+
+        async def startup_jobs() -> None:
+            await self.bot.synced.wait()
+            await run_startup_jobs(self.app.svc)
+
+        startup = asyncio.create_task(startup_jobs())
         try:
             await self.bot.run(self.app.engine, self.app.svc)
         finally:
+            startup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await startup
+            scheduler.shutdown(wait=False)
             await self.transport.close()
             await self.app.close()
 

@@ -56,6 +56,7 @@ class Context:
     room: RoomInfo | None
     svc: Services
     outbox: list[Outgoing] = field(default_factory=list)
+    sent: int = 0  # replies already sent for this message: numbers their transaction ids
 
     @property
     def is_direct(self) -> bool:

@@ -67,13 +67,14 @@ class Engine:
 
     async def flush(self, ctx: Context) -> None:
         outbox, ctx.outbox = ctx.outbox, []
-        for i, out in enumerate(outbox):
+        for out in outbox:
             if out.txn_key is None:
-                out = replace(out, txn_key=f"{ctx.msg.event_id}/{i}")
+                out = replace(out, txn_key=f"{ctx.msg.event_id}/{ctx.sent}")
+            ctx.sent += 1
             try:
                 await self.svc.messenger.send(out)
             except Exception:
-                log.exception("sending reply %d to event %s failed", i, ctx.msg.event_id)
+                log.exception("sending a reply to event %s failed", ctx.msg.event_id)
 
     async def _context(self, msg: IncomingMessage, person: str) -> Context:
         body = clean(msg.body)

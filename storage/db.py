@@ -9,7 +9,9 @@ task's open transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -100,15 +102,15 @@ class Database:
             for migration in ordered:
                 if migration.version <= current:
                     continue
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
                     for statement in migration.statements:
                         await self._conn.execute(statement)
                     await self._conn.execute(f"PRAGMA user_version = {int(migration.version)}")
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await self._rollback()
                     raise
-                await self._conn.execute("COMMIT")
+                await asyncio.shield(self._conn.execute("COMMIT"))
                 log.info("database migrated to version %d (%s)", migration.version, migration.name)
                 current = migration.version
         return current
@@ -117,13 +119,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back and propagates."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._conn.execute("COMMIT")
+            # Shielded: a task cancelled here must not leave the connection mid-transaction.
+            await asyncio.shield(self._conn.execute("COMMIT"))
+
+    async def _rollback(self) -> None:
+        """Roll back whatever is open, even while the task is being cancelled. aiosqlite runs
+        statements in order on one thread, so this runs after a BEGIN that was already sent;
+        if none was, SQLite says there is no transaction and that is fine."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            await asyncio.shield(self._conn.execute("ROLLBACK"))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -101,3 +101,12 @@ async def test_persian_message_gets_the_notice_in_persian(bot: Harness) -> None:
 async def test_room_language_is_used_for_short_messages(bot: Harness) -> None:
     text = await bot.last("!hjälp", room=GRONDAL_ROOM, as_=RESIDENT2)
     assert "Det här kan du göra" in text
+
+
+async def test_every_reply_to_one_message_has_its_own_transaction_id(bot: Harness) -> None:
+    """Urgent answer, safety notice and reply are sent in separate batches: their
+    transaction ids must still differ, or a homeserver would treat them as one message."""
+    out = await bot.say("Det brinner i förrådet just nu, vad gör jag?")
+    assert len(out) >= 3
+    keys = [o.txn_key for o in out]
+    assert None not in keys and len(set(keys)) == len(keys)

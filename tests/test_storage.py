@@ -3,6 +3,7 @@ database is refused."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -102,3 +103,58 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
 async def test_migrations_must_be_numbered_without_gaps(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="without gaps"):
         await Database.open(tmp_path / "t.sqlite3", [ONE, Migration(3, "gap", ())])
+
+
+async def test_cancelled_transaction_leaves_the_connection_usable(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await Database.open(tmp_path / "t.sqlite3", [ONE])
+    inside = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('cancelled')")
+            inside.set()
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(slow_writer())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO a (v) VALUES ('next')")
+    async with db.read() as conn:
+        async with conn.execute("SELECT v FROM a") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["next"]
+    await db.close()
+
+
+async def test_cancelled_while_beginning_leaves_the_connection_usable(tmp_path: Path) -> None:
+    """Cancelled while ``BEGIN`` is still on its way to SQLite (the sync loop of a stopping
+    bot): the next transaction must still start."""
+    import asyncio
+
+    db = await Database.open(tmp_path / "t.sqlite3", [ONE])
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('never')")
+
+    for _ in range(20):
+        task = asyncio.create_task(writer())
+        await asyncio.sleep(0)  # the task is now awaiting BEGIN IMMEDIATE
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+        async def next_write() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO a (v) VALUES ('next')")
+
+        await asyncio.wait_for(next_write(), 10)  # a connection left mid-transaction hangs
+    async with db.read() as conn:
+        async with conn.execute("SELECT count(*) FROM a WHERE v = 'next'") as cur:
+            assert (await cur.fetchone())[0] == 20
+    await db.close()
