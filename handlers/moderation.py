@@ -16,6 +16,15 @@ from bot.commands import Args, Command, Registry, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
 from bot.messages import IncomingReaction, Outgoing
+from handlers.tipinfo import (
+    ANSWER_FLOW,
+    band_name,
+    band_name_for,
+    category_name,
+    locality_name,
+    parse_code,
+    place_type_name,
+)
 from storage import conversations, people, rooms, tips
 from storage.tips import PRIORITIES, STATES, Tip
 
@@ -48,8 +57,6 @@ async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | No
 
 
 def card_text(svc: Services, tip: Tip, related: list[str]) -> str:
-    from handlers.tips import band_name_for, category_name, locality_name, place_type_name
-
     s = svc.settings
     lang = s.moderation.language
     place = locality_name(s, tip.locality) + (f", {tip.area}" if tip.area else "")
@@ -157,8 +164,6 @@ async def record_answer(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text
 
 
 async def _tip_arg(ctx: Context, conn: aiosqlite.Connection, text: str) -> Tip:
-    from handlers.tips import parse_code
-
     code = parse_code(text, ctx.svc.settings.kommun.code_prefix)
     if code is None:
         raise UsageError("tips.bad_code", code=text[:20])
@@ -169,8 +174,6 @@ async def _tip_arg(ctx: Context, conn: aiosqlite.Connection, text: str) -> Tip:
 
 
 def _queue_line(ctx: Context, tip: Tip) -> str:
-    from handlers.tips import band_name, category_name, locality_name
-
     s = ctx.svc.settings
     place = locality_name(s, tip.locality) + (f"/{tip.area}" if tip.area else "")
     assignee = f" · → {tip.assignee}" if tip.assignee else ""
@@ -342,8 +345,6 @@ async def assign_command(ctx: Context, args: Args) -> None:
 async def relay_question(ctx: Context, tip: Tip, question: str) -> None:
     """Send ``question`` to the reporter of ``tip`` as from "the moderators", and let their
     next message in that chat be the answer."""
-    from handlers.tips import ANSWER_FLOW
-
     svc = ctx.svc
     if not question or len(question) > 1000:
         raise UserError("moderation.question_length", max=1000)

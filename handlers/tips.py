@@ -9,28 +9,36 @@ weekday, time band and language: no text, no person.
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
 from bot.commands import Args, Command, Registry, fold
-from bot.context import Context, Services
+from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
+from bot.engine import format_hours
 from bot.errors import UsageError, UserError
 from bot.messages import Outgoing
 from bot.scrub import LABELS, scrub
-from config.settings import Settings
+from config.settings import Names, Settings
 from handlers import moderation
-from storage import tips
+from handlers.tipinfo import (
+    ANSWER_FLOW,
+    band_name,
+    category_name,
+    new_code,
+    parse_code,
+    place_text,
+    place_type_name,
+)
+from storage import conversations, tips
 from storage.tips import NewTip, Relay
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
 MIN_TEXT, MAX_TEXT = 10, 2000
 BANDS = ("00-06", "06-12", "12-18", "18-24", "okand")
-TIP_FLOW, OFFER_FLOW, ANSWER_FLOW = "tip", "tip_offer", "tip_answer"
+TIP_FLOW, OFFER_FLOW = "tip", "tip_offer"
 
 YES = {
     "1",
@@ -69,20 +77,6 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().strip(" .!?,;:").split())
 
 
-def new_code(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
-
-
-def parse_code(text: str, prefix: str) -> str | None:
-    """A receipt code as typed (``vmo 7k3q``, ``VMO-7K3Q``, ``7K3Q``), normalised."""
-    raw = re.sub(r"[\s\-_.]", "", text.upper())
-    if raw.startswith(prefix):
-        raw = raw[len(prefix) :]
-    if len(raw) != 4 or any(ch not in CODE_ALPHABET for ch in raw):
-        return None
-    return f"{prefix}-{raw}"
-
-
 def _pick(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | None:
     """The key of the option chosen by number (1-based) or by (the start of) a name."""
     t = _norm(text)
@@ -103,56 +97,35 @@ def _numbered(items: Sequence[str], start: int = 1) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start))
 
 
-# ---- names for display ----------------------------------------------------------------
-
-
-def category_name(settings: Settings, key: str, lang: str) -> str:
-    cat = settings.category(key)
-    return cat.names.get(lang) if cat else key
-
-
-def place_type_name(settings: Settings, key: str, lang: str) -> str:
-    pt = settings.place_type(key)
-    return pt.names.get(lang) if pt else key
-
-
-def locality_name(settings: Settings, key: str) -> str:
-    loc = settings.locality(key)
-    return loc.name if loc else key
-
-
-def band_name(ctx: Context, band: str) -> str:
-    return band_name_for(ctx.svc, band, ctx.lang)
-
-
-def band_name_for(svc: Services, band: str, lang: str) -> str:
-    return svc.catalog.t(lang, f"tips.band.{band.replace('-', '_')}")
-
-
-def place_text(settings: Settings, data: Mapping[str, Any]) -> str:
-    name = locality_name(settings, str(data["locality"]))
-    return f"{name}, {data['area']}" if data.get("area") else name
-
-
 # ---- the guided flow ------------------------------------------------------------------
 
 
-def _prompt_category(ctx: Context, data: Mapping[str, Any]) -> str:
-    names = [c.names.get(ctx.lang) for c in ctx.svc.settings.categories]
-    return ctx.t("tips.ask_category", options=_numbered(names))
+class _Named(Protocol):
+    key: str
+    names: Names
 
 
-async def _parse_category(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
-) -> StepResult:
-    options = [
-        (c.key, (c.key, c.names.sv, c.names.en, c.names.get(ctx.lang)))
-        for c in ctx.svc.settings.categories
-    ]
-    key = _pick(text, options)
-    if key is None:
-        raise Reask("tips.invalid_choice", count=len(options))
-    return StepResult({"category": key})
+def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence[_Named]]) -> Step:
+    """A step that asks to choose one of ``items`` (categories, place types) by number or by
+    (the start of) its name in Swedish, English or the reader's language."""
+
+    def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
+        names = [item.names.get(ctx.lang) for item in items(ctx.svc.settings)]
+        return ctx.t(prompt_key, options=_numbered(names))
+
+    async def parse(
+        ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ) -> StepResult:
+        options = [
+            (i.key, (i.key, i.names.sv, i.names.en, i.names.get(ctx.lang)))
+            for i in items(ctx.svc.settings)
+        ]
+        key = _pick(text, options)
+        if key is None:
+            raise Reask("tips.invalid_choice", count=len(options))
+        return StepResult({name: key})
+
+    return Step(name, prompt, parse)
 
 
 def _prompt_locality(ctx: Context, data: Mapping[str, Any]) -> str:
@@ -189,24 +162,6 @@ async def _parse_area(
     if key is None:
         raise Reask("tips.invalid_area", count=len(areas))
     return StepResult({"area": key})
-
-
-def _prompt_place_type(ctx: Context, data: Mapping[str, Any]) -> str:
-    names = [p.names.get(ctx.lang) for p in ctx.svc.settings.place_types]
-    return ctx.t("tips.ask_place_type", options=_numbered(names))
-
-
-async def _parse_place_type(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
-) -> StepResult:
-    options = [
-        (p.key, (p.key, p.names.sv, p.names.en, p.names.get(ctx.lang)))
-        for p in ctx.svc.settings.place_types
-    ]
-    key = _pick(text, options)
-    if key is None:
-        raise Reask("tips.invalid_choice", count=len(options))
-    return StepResult({"place_type": key})
 
 
 def _local_now(ctx: Context) -> datetime:
@@ -406,13 +361,7 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
         Relay(tip_id, ctx.msg.room_id, now + timedelta(days=s.retention.relay_days)),
     )
     await tips.audit(conn, tip_id, "reporter", "created", None, now)
-    ctx.reply("tips.receipt", code=code, hours=_hours(ctx))
-
-
-def _hours(ctx: Context) -> str:
-    from bot.engine import format_hours
-
-    return format_hours(ctx)
+    ctx.reply("tips.receipt", code=code, hours=format_hours(ctx))
 
 
 async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
@@ -422,10 +371,10 @@ async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
 TIP = Flow(
     TIP_FLOW,
     (
-        Step("category", _prompt_category, _parse_category),
+        _named_step("category", "tips.ask_category", lambda s: s.categories),
         Step("locality", _prompt_locality, _parse_locality, skip=lambda d: bool(d.get("locality"))),
         Step("area", _prompt_area, _parse_area, skip=lambda d: True),
-        Step("place_type", _prompt_place_type, _parse_place_type),
+        _named_step("place_type", "tips.ask_place_type", lambda s: s.place_types),
         Step("when", _prompt_when, _parse_when),
         Step("time_band", _prompt_band, _parse_band, skip=_skip_band),
         Step("text", _prompt_text, _parse_text, skip=_skip_text),
@@ -596,8 +545,6 @@ async def forget_command(ctx: Context, args: Args) -> None:
         ctx.reply("tips.forget_confirm")
         return
     now = ctx.svc.clock.now()
-    from storage import conversations
-
     async with ctx.svc.db.transaction() as conn:
         count = await tips.forget_reporter(conn, ctx.person, now)
         await conversations.delete_for_person(conn, ctx.person)

@@ -45,13 +45,18 @@ def make_settings(**overrides: Any) -> Settings:
     data["rooms"] = [
         {"id": GRONDAL_ROOM, "locality": "varnamo", "area": "Gröndal", "language": "sv"}
     ]
+    return parse_settings(with_overrides(data, overrides))
+
+
+def with_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set dotted keys (``"limits.flood_messages"``) in parsed TOML data; returns ``data``."""
     for dotted, value in overrides.items():
         node = data
         *parents, leaf = dotted.split(".")
         for p in parents:
             node = node.setdefault(p, {})
         node[leaf] = value
-    return parse_settings(data)
+    return data
 
 
 class FakeClock:

@@ -18,6 +18,7 @@ from bot.cli import MatrixRuntime, open_matrix
 from bot.matrix.homeserver import LocalSynapse, RegisteredUser
 from bot.matrix.session import Credentials
 from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from tests.harness import with_overrides
 
 Source = dict[str, Any]
 
@@ -28,13 +29,7 @@ def bot_settings(synapse: LocalSynapse, bot: RegisteredUser, **overrides: Any) -
         data: dict[str, Any] = tomllib.load(fh)
     data["matrix"]["homeserver"] = synapse.base_url
     data["matrix"]["user_id"] = bot.user_id
-    for dotted, value in overrides.items():
-        node = data
-        *parents, leaf = dotted.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return parse_settings(data)
+    return parse_settings(with_overrides(data, overrides))
 
 
 @dataclass
