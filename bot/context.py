@@ -63,6 +63,13 @@ class Context:
         return self.msg.is_direct or (self.room is not None and self.room.kind == "direct")
 
     @property
+    def room_kind(self) -> str:
+        """``direct``, ``moderation``, ``neighbourhood`` or ``other``."""
+        if self.room is not None:
+            return self.room.kind
+        return "direct" if self.msg.is_direct else "other"
+
+    @property
     def room_key(self) -> str:
         return self.svc.pseudonymize(self.msg.room_id, purpose="room")
 

@@ -179,7 +179,7 @@ class Engine:
         name = head.strip()
         words = tuple(rest.split())
         registry = self.svc.registry
-        kind = ctx.room.kind if ctx.room else ("direct" if ctx.is_direct else "other")
+        kind = ctx.room_kind
         cmd = registry.lookup(name, kind) if name else None
         if cmd is None:
             self._unknown(ctx, name)

@@ -21,19 +21,28 @@ def _line(ctx: Context, cmd: Command) -> str:
     return f"**{COMMAND_PREFIX}{cmd.name_for(ctx.lang)}** – {ctx.t(cmd.summary)}"
 
 
+def _usable_here(ctx: Context, cmd: Command) -> bool:
+    return cmd.rooms is None or ctx.room_kind in cmd.rooms
+
+
 async def help_command(ctx: Context, args: Args) -> None:
+    """Generated from the declarations: only what this person may run, and for residents'
+    commands only those that work in this room; moderators always see their own section."""
     registry = ctx.svc.registry
     if args.words:
-        cmd = registry.lookup(args.words[0].lstrip(COMMAND_PREFIX))
+        cmd = registry.lookup(args.words[0].lstrip(COMMAND_PREFIX), ctx.room_kind)
         if cmd is None or cmd.role > ctx.role:
             raise UsageError("help.no_such_command", command=args.words[0][:40])
-        names = ", ".join(COMMAND_PREFIX + n for n in dict.fromkeys(cmd.all_names()))
-        ctx.reply_text(
-            f"{_line(ctx, cmd)}\n{ctx.t('help.usage_label')}: {ctx.t(cmd.usage)}\n"
-            f"{ctx.t('help.names_label')}: {names}"
-        )
+        lines = [_line(ctx, cmd), f"{ctx.t('help.usage_label')}: {ctx.t(cmd.usage)}"]
+        shown = cmd.name_for(ctx.lang)
+        others = [COMMAND_PREFIX + n for n in dict.fromkeys(cmd.all_names()) if n != shown]
+        if others:
+            lines.append(f"{ctx.t('help.names_label')}: {', '.join(others)}")
+        ctx.reply_text("\n".join(lines))
         return
-    resident = [c for c in registry.visible(ctx.role) if c.role is Role.RESIDENT]
+    resident = [
+        c for c in registry.visible(ctx.role) if c.role is Role.RESIDENT and _usable_here(ctx, c)
+    ]
     lines = [ctx.t("help.header"), *(_line(ctx, c) for c in resident)]
     if ctx.role >= Role.MODERATOR:
         moderator = [c for c in registry.visible(ctx.role) if c.role is Role.MODERATOR]

@@ -125,3 +125,16 @@ async def test_wrong_arguments_show_usage(rbot: Harness) -> None:
 async def test_bare_exclamation_mark_is_answered(rbot: Harness) -> None:
     text = await rbot.last("!")
     assert "finns inte" in text
+
+
+async def test_help_in_the_moderation_room_lists_what_works_there(rbot: Harness) -> None:
+    text = await rbot.last("!hjälp", as_=MODERATOR, room=MODERATION_ROOM)
+    assert "!kö" in text and "!hjälp" in text
+    assert "!tips" not in text and "!mina" not in text  # residents' commands: not here
+    detail = await rbot.last("!hjälp status", as_=MODERATOR, room=MODERATION_ROOM)
+    assert detail.splitlines() == [
+        "!status – Ändra status, med en offentlig kommentar till rapportören",
+        "Så här: !status KOD ny|granskad|vidarebefordrad|stängd|avfärdad [kommentar]",
+    ]
+    resident_detail = await rbot.last("!hjälp status")
+    assert resident_detail.splitlines()[0] == "!status – Se hur det går med ett tips"
