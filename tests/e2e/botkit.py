@@ -185,3 +185,42 @@ def reply_target(src: Source) -> str | None:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3)}"
+
+
+async def peer(matrix_client: Callable[[RegisteredUser], Any], user: RegisteredUser) -> Peer:
+    """A started `Peer` for ``user`` (its first sync done)."""
+    return await Peer(await matrix_client(user)).start()
+
+
+async def group_room(owner: Peer, invite: list[str]) -> str:
+    resp = await owner.client.room_create(
+        preset=nio.RoomPreset.public_chat, invite=invite, name="Grannar"
+    )
+    assert isinstance(resp, nio.RoomCreateResponse), resp
+    return str(resp.room_id)
+
+
+async def direct_chat(owner: Peer, bot_id: str) -> str:
+    """A direct chat with the bot, as a client makes it; returns once the bot has joined."""
+    resp = await owner.client.room_create(
+        is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
+    )
+    assert isinstance(resp, nio.RoomCreateResponse), resp
+    await owner.wait_membership(str(resp.room_id), bot_id, "join")
+    return str(resp.room_id)
+
+
+def room_settings(
+    synapse: LocalSynapse, bot: RegisteredUser, room: str, **overrides: Any
+) -> Settings:
+    """Settings for a bot serving one Swedish neighbourhood room, with a flood limit high
+    enough for scripted bursts."""
+    return bot_settings(
+        synapse,
+        bot,
+        **{
+            "limits.flood_messages": 200,
+            "rooms": [{"id": room, "locality": "varnamo", "language": "sv"}],
+            **overrides,
+        },
+    )

@@ -11,7 +11,16 @@ import nio
 import pytest
 
 from bot.matrix.homeserver import LocalSynapse
-from tests.e2e.botkit import Peer, bot_settings, reply_target, start_bot
+from tests.e2e.botkit import (
+    Peer,
+    bot_settings,
+    direct_chat,
+    group_room,
+    peer,
+    reply_target,
+    room_settings,
+    start_bot,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -20,34 +29,13 @@ EN_HELP = "What you can do"
 SV_HELP = "Det här kan du göra"
 
 
-async def _peer(matrix_client: MatrixClientFactory, user: object) -> Peer:
-    return await Peer(await matrix_client(user)).start()  # type: ignore[arg-type]
-
-
-async def _group_room(peer: Peer, invite: list[str]) -> str:
-    resp = await peer.client.room_create(
-        preset=nio.RoomPreset.public_chat, invite=invite, name="Grannar"
-    )
-    assert isinstance(resp, nio.RoomCreateResponse), resp
-    return str(resp.room_id)
-
-
-async def _dm(peer: Peer, bot_id: str) -> str:
-    resp = await peer.client.room_create(
-        is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
-    )
-    assert isinstance(resp, nio.RoomCreateResponse), resp
-    await peer.wait_membership(str(resp.room_id), bot_id, "join")
-    return str(resp.room_id)
-
-
 async def test_help_in_direct_chat_and_neighbourhood_room_in_right_language(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    moderator = await _peer(matrix_client, await new_user("mod"))
-    resident = await _peer(matrix_client, await new_user("resident"))
-    room = await _group_room(moderator, [bot_user.user_id])
+    moderator = await peer(matrix_client, await new_user("mod"))
+    resident = await peer(matrix_client, await new_user("resident"))
+    room = await group_room(moderator, [bot_user.user_id])
     # Written before the bot's first start: a new deployment must not answer it.
     old = await moderator.say(room, "!help")
     settings = bot_settings(
@@ -70,7 +58,7 @@ async def test_help_in_direct_chat_and_neighbourhood_room_in_right_language(
         assert answer["content"]["format"] == "org.matrix.custom.html"
         assert answer["content"]["m.mentions"] == {}
 
-        dm = await _dm(resident, bot_user.user_id)
+        dm = await direct_chat(resident, bot_user.user_id)
         await resident.say(dm, "!help")
         await resident.wait_notice(dm, bot_user.user_id, SV_HELP)
 
@@ -97,16 +85,9 @@ async def test_messages_sent_while_stopped_are_answered_exactly_once(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await _peer(matrix_client, await new_user("resident"))
-    room = await _group_room(resident, [bot_user.user_id])
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{
-            "limits.flood_messages": 200,
-            "rooms": [{"id": room, "locality": "varnamo", "language": "sv"}],
-        },
-    )
+    resident = await peer(matrix_client, await new_user("resident"))
+    room = await group_room(resident, [bot_user.user_id])
+    settings = room_settings(synapse, bot_user, room)
     home = tmp_path / "bot"
     bot = await start_bot(settings, bot_user, home)
     await resident.wait_membership(room, bot_user.user_id, "join")
@@ -145,16 +126,9 @@ async def test_a_crash_mid_batch_neither_loses_nor_repeats(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await _peer(matrix_client, await new_user("resident"))
-    room = await _group_room(resident, [bot_user.user_id])
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{
-            "limits.flood_messages": 200,
-            "rooms": [{"id": room, "locality": "varnamo", "language": "sv"}],
-        },
-    )
+    resident = await peer(matrix_client, await new_user("resident"))
+    room = await group_room(resident, [bot_user.user_id])
+    settings = room_settings(synapse, bot_user, room)
     home = tmp_path / "bot"
     bot = await start_bot(settings, bot_user, home)
     await resident.wait_membership(room, bot_user.user_id, "join")
@@ -184,16 +158,9 @@ async def test_all_replies_arrive_under_a_strict_rate_limit(
     admin = await new_user("admin", admin=True)
     bot_user = await new_user("bot")
     await synapse.override_ratelimit(admin.access_token, bot_user.user_id, 5, 2)
-    resident = await _peer(matrix_client, await new_user("resident"))
-    room = await _group_room(resident, [bot_user.user_id])
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{
-            "limits.flood_messages": 200,
-            "rooms": [{"id": room, "locality": "varnamo", "language": "sv"}],
-        },
-    )
+    resident = await peer(matrix_client, await new_user("resident"))
+    room = await group_room(resident, [bot_user.user_id])
+    settings = room_settings(synapse, bot_user, room)
     caplog.set_level(logging.INFO, logger="bot.matrix")
     bot = await start_bot(settings, bot_user, tmp_path / "bot")
     try:
@@ -214,10 +181,10 @@ async def test_bot_recovers_when_the_homeserver_was_down(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await _peer(matrix_client, await new_user("resident"))
+    resident = await peer(matrix_client, await new_user("resident"))
     bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
     try:
-        dm = await _dm(resident, bot_user.user_id)
+        dm = await direct_chat(resident, bot_user.user_id)
         await synapse.stop()
         try:
             await asyncio.sleep(10)  # the scenario itself: the homeserver is away for 10 s
@@ -234,12 +201,12 @@ async def test_invites_stranger_group_declined_direct_accepted(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    stranger = await _peer(matrix_client, await new_user("stranger"))
+    stranger = await peer(matrix_client, await new_user("stranger"))
     bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
     try:
-        group = await _group_room(stranger, [bot_user.user_id])
+        group = await group_room(stranger, [bot_user.user_id])
         await stranger.wait_membership(group, bot_user.user_id, "leave")
-        dm = await _dm(stranger, bot_user.user_id)
+        dm = await direct_chat(stranger, bot_user.user_id)
         await stranger.say(dm, "hej")
         await stranger.wait_notice(dm, bot_user.user_id, "112")
     finally:
@@ -251,7 +218,7 @@ async def test_encrypted_room_gets_a_plain_explanation_in_a_readable_chat(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await _peer(matrix_client, await new_user("resident"))
+    resident = await peer(matrix_client, await new_user("resident"))
     bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
     try:
         resp = await resident.client.room_create(
@@ -307,7 +274,7 @@ async def test_neighbourhood_room_configured_by_alias(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await _peer(matrix_client, await new_user("resident"))
+    resident = await peer(matrix_client, await new_user("resident"))
     alias_local = f"grannar-{bot_user.user_id[5:13]}"
     created = await resident.client.room_create(
         alias=alias_local, preset=nio.RoomPreset.public_chat

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import nio
 
 from bot.matrix.homeserver import LocalSynapse
-from tests.e2e.botkit import Peer, Source, bot_settings, start_bot
+from tests.e2e.botkit import Source, bot_settings, direct_chat, peer, start_bot
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 PHONE = "070-987 65 43"
 EMAIL = "kalle.anka@example.se"
 ANSWER_PHONE = "0739876543"
-
-
-async def _peer(matrix_client: MatrixClientFactory, user: object) -> Peer:
-    return await Peer(await matrix_client(user)).start()  # type: ignore[arg-type]
 
 
 def _thread_root(src: Source) -> str | None:
@@ -36,8 +32,8 @@ async def test_tip_question_answer_and_status_over_matrix(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    moderator = await _peer(matrix_client, await new_user("polis"))
-    resident = await _peer(matrix_client, await new_user("invanare"))
+    moderator = await peer(matrix_client, await new_user("polis"))
+    resident = await peer(matrix_client, await new_user("invanare"))
     bot_id = bot_user.user_id
     created = await moderator.client.room_create(
         preset=nio.RoomPreset.private_chat, invite=[bot_id], name="Trygg moderering"
@@ -53,12 +49,7 @@ async def test_tip_question_answer_and_status_over_matrix(
     bot = await start_bot(settings, bot_user, home)
     try:
         await moderator.wait_membership(mod_room, bot_id, "join")
-        dm_resp = await resident.client.room_create(
-            is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
-        )
-        assert isinstance(dm_resp, nio.RoomCreateResponse), dm_resp
-        dm = str(dm_resp.room_id)
-        await resident.wait_membership(dm, bot_id, "join")
+        dm = await direct_chat(resident, bot_id)
 
         async def step(answer: str, expect: str) -> Source:
             before = len(resident.notices(dm, bot_id))
