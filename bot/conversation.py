@@ -99,10 +99,6 @@ class ConversationEngine:
     def _expiry(self, ctx: Context) -> timedelta:
         return timedelta(minutes=ctx.svc.settings.retention.conversation_minutes)
 
-    async def active(self, ctx: Context) -> ConversationRow | None:
-        async with ctx.svc.db.read() as conn:
-            return await conversations.get(conn, ctx.room_key, ctx.person)
-
     async def start(
         self,
         ctx: Context,
@@ -261,11 +257,4 @@ class ConversationEngine:
             if row is None:
                 return False
             await conversations.delete(conn, ctx.room_key, ctx.person)
-        return True
-
-    async def reprompt(self, ctx: Context) -> bool:
-        row = await self.active(ctx)
-        if row is None or row.flow not in self._flows:
-            return False
-        ctx.reply_text(self._flows[row.flow].step(row.step).prompt(ctx, row.data))
         return True

@@ -214,14 +214,6 @@ class Engine:
         return cmd.name_for(ctx.lang) if cmd else "help"
 
 
-def command_name(ctx: Context, key: str) -> str:
-    """``!name`` of a registered command in the reader's language."""
-    for cmd in ctx.svc.registry.commands:
-        if cmd.key == key:
-            return COMMAND_PREFIX + cmd.name_for(ctx.lang)
-    return COMMAND_PREFIX + key
-
-
 def format_hours(ctx: Context) -> str:
     hours = ctx.svc.settings.reading_hours
     order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
