@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 import nio
 
 from bot.matrix.homeserver import LocalSynapse
-from tests.e2e.botkit import Source, bot_settings, direct_chat, peer, start_bot
+from tests.e2e.botkit import (
+    Source,
+    bot_settings,
+    direct_chat,
+    group_room,
+    peer,
+    start_bot,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -105,6 +112,15 @@ async def test_tip_question_answer_and_status_over_matrix(
         )
         assert resident.user_id not in answer["content"]["body"]
 
+        reacted = await moderator.client.room_send(
+            mod_room,
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": card_id, "key": "✅"}},
+        )
+        assert isinstance(reacted, nio.RoomSendResponse), reacted
+        by_reaction = await moderator.wait_notice(mod_room, bot_id, f"{code}: granskad")
+        assert _thread_root(by_reaction) == card_id
+
         await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
         state = await moderator.wait_notice(mod_room, bot_id, "satte status")
         assert _thread_root(state) == card_id
@@ -130,3 +146,39 @@ async def test_tip_question_answer_and_status_over_matrix(
         ANSWER_PHONE,
     ):
         assert needle.encode() not in raw, f"{needle!r} is in the database file"
+
+
+async def test_tip_started_in_a_neighbourhood_room_continues_in_a_direct_chat(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    resident = await peer(matrix_client, await new_user("granne"))
+    bot_id = bot_user.user_id
+    room = await group_room(resident, [bot_id])
+    settings = bot_settings(
+        synapse,
+        bot_user,
+        **{"rooms": [{"id": room, "locality": "varnamo", "area": "Gröndal", "language": "sv"}]},
+    )
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
+    try:
+        await resident.wait_membership(room, bot_id, "join")
+        asked = await resident.say(room, "!tips")
+        moved = await resident.wait_notice(room, bot_id, "direktmeddelande")
+        assert moved["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == asked
+        # the bot opened a direct chat and invited the resident: they accept, as a client would
+        await resident.wait_for(lambda _: bool(resident.client.invited_rooms))
+        [dm] = list(resident.client.invited_rooms)
+        assert dm != room
+        joined = await resident.client.join(dm)
+        assert isinstance(joined, nio.JoinResponse), joined
+        question = await resident.wait_notice(dm, bot_id, "Vad handlar det om?")
+        assert "2. Klotter" in question["content"]["body"]
+        await resident.say(dm, "2")
+        # the place came from the room (Värnamo, Gröndal): straight to the kind of place
+        await resident.wait_notice(dm, bot_id, "Vilken sorts plats?")
+        room_bodies = [n["content"]["body"] for n in resident.notices(room, bot_id)]
+        assert not any("Vad handlar det om" in b for b in room_bodies)
+    finally:
+        await bot.stop()
+        await resident.close()
