@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 import nio
 import pytest
 
-from bot.matrix.homeserver import LocalSynapse
+from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from config.settings import Settings
 from tests.e2e.botkit import (
     Peer,
+    RunningBot,
     bot_settings,
     direct_chat,
     group_room,
@@ -81,9 +83,10 @@ def _reply_counts(peer: Peer, asked: list[str], bot_id: str) -> dict[str, int]:
     return {e: len(peer.replies_to(e, bot_id)) for e in asked}
 
 
-async def test_messages_sent_while_stopped_are_answered_exactly_once(
+async def _resident_in_room_with_bot(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
-) -> None:
+) -> tuple[RegisteredUser, Peer, str, Settings, Path, RunningBot]:
+    """A resident and a running bot in a Swedish neighbourhood room, past first contact."""
     bot_user = await new_user("bot")
     resident = await peer(matrix_client, await new_user("resident"))
     room = await group_room(resident, [bot_user.user_id])
@@ -92,6 +95,15 @@ async def test_messages_sent_while_stopped_are_answered_exactly_once(
     bot = await start_bot(settings, bot_user, home)
     await resident.wait_membership(room, bot_user.user_id, "join")
     await _meet(resident, room, bot_user.user_id)
+    return bot_user, resident, room, settings, home, bot
+
+
+async def test_messages_sent_while_stopped_are_answered_exactly_once(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    bot_user, resident, room, settings, home, bot = await _resident_in_room_with_bot(
+        synapse, new_user, matrix_client, tmp_path
+    )
 
     # A restart right after a batch answers nothing twice.
     batch = [await resident.say(room, f"!finnsinte{i}") for i in range(5)]
@@ -125,14 +137,9 @@ async def test_messages_sent_while_stopped_are_answered_exactly_once(
 async def test_a_crash_mid_batch_neither_loses_nor_repeats(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    bot_user = await new_user("bot")
-    resident = await peer(matrix_client, await new_user("resident"))
-    room = await group_room(resident, [bot_user.user_id])
-    settings = room_settings(synapse, bot_user, room)
-    home = tmp_path / "bot"
-    bot = await start_bot(settings, bot_user, home)
-    await resident.wait_membership(room, bot_user.user_id, "join")
-    await _meet(resident, room, bot_user.user_id)
+    bot_user, resident, room, settings, home, bot = await _resident_in_room_with_bot(
+        synapse, new_user, matrix_client, tmp_path
+    )
     asked = [await resident.say(room, f"!krasch{i}") for i in range(15)]
     await resident.wait_for(lambda _: len(resident.replies_to(asked[3], bot_user.user_id)) > 0)
     await bot.crash()
