@@ -31,9 +31,39 @@ class IncomingReaction:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A PNG picture to post: its bytes, pixel size, a file name and a text alternative."""
+
+    data: bytes
+    width: int
+    height: int
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PollStart:
+    """A native poll (MSC3381). ``disclosed``: results visible while the poll is open."""
+
+    question: str
+    answers: tuple[PollAnswer, ...]
+    max_selections: int = 1
+    disclosed: bool = True
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A message the bot sends. ``text`` is plain text with light markup (``**bold**``);
-    transports render HTML from it. ``txn_key`` makes a retried send idempotent."""
+    transports render HTML from it. ``txn_key`` makes a retried send idempotent.
+
+    At most one of ``image``, ``poll`` and ``poll_end`` is set; ``text`` is then the
+    caption or the plain-text fallback. ``poll_end`` is the event id of the poll's start."""
 
     room_id: str
     text: str
@@ -41,3 +71,6 @@ class Outgoing:
     thread_root: str | None = None
     mentions: tuple[str, ...] = field(default_factory=tuple)
     txn_key: str | None = None
+    image: Image | None = None
+    poll: PollStart | None = None
+    poll_end: str | None = None
