@@ -197,6 +197,42 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _i18n(args: argparse.Namespace) -> int:
+    """``i18n status``, ``i18n export LANG``, ``i18n import FILE`` (see bot/translations.py)."""
+    from bot.i18n import Catalog
+    from bot.translations import SheetError, export_sheet, import_sheet, render_status, status
+    from config.settings import LOCALES_DIR
+
+    root = Path(args.locales) if args.locales else LOCALES_DIR
+    catalog = Catalog.load(root)
+    if args.i18n_command == "status":
+        settings, _ = _load(args.config)
+        print(render_status(status(catalog, settings.language.enabled)))
+        return 0
+    if args.i18n_command == "export":
+        if args.lang not in catalog.languages:
+            print(f"Unknown language {args.lang!r}", file=sys.stderr)
+            return 2
+        out = Path(args.output or f"tryggbot-{args.lang}.csv")
+        out.write_text(export_sheet(catalog, args.lang), encoding="utf-8", newline="")
+        print(f"Wrote {out}: fill in the column 'translation', mark checked rows 'yes' in "
+              f"'reviewed', then run: tryggbot i18n import {out}")
+        return 0
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        result = import_sheet(catalog, root, text)
+    except OSError as exc:
+        print(f"Cannot read {args.file} ({exc.strerror})", file=sys.stderr)
+        return 2
+    except SheetError as exc:
+        print("The sheet was not imported; nothing was changed:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {result.lang}: {result.changed} texts changed, {result.reviewed} marked reviewed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
@@ -214,6 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
     check = sub.add_parser("check-config", help="validate a settings file and its secrets")
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
+    i18n = sub.add_parser("i18n", help="translations: status, export a sheet, import it")
+    i18n.add_argument("--locales", help="catalogue folder (default: config/locales)")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
+    i18n_status = i18n_sub.add_parser("status", help="completeness and review per language")
+    i18n_status.add_argument("--config", help="settings TOML (default: the embedded example)")
+    i18n_export = i18n_sub.add_parser("export", help="write a CSV sheet for a translator")
+    i18n_export.add_argument("lang", help="language code, e.g. so")
+    i18n_export.add_argument("-o", "--output", help="file (default: tryggbot-LANG.csv)")
+    i18n_import = i18n_sub.add_parser("import", help="read a filled-in sheet back")
+    i18n_import.add_argument("file", help="the CSV sheet")
     return parser
 
 
@@ -231,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_dev(args))
         if args.command == "status":
             return asyncio.run(_status(args))
+        if args.command == "i18n":
+            return _i18n(args)
     except ConfigError as exc:
         print("The configuration has problems:", file=sys.stderr)
         for problem in exc.problems:

@@ -18,12 +18,13 @@ from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
-from storage import people, rooms
+from storage import kv, people, rooms
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
 
 COMMAND_PREFIX = "!"
+NOTICE_LANG_KEY = "notice_lang/"  # + pseudonym: the language the safety notice was last shown in
 
 
 class Engine:
@@ -162,6 +163,8 @@ class Engine:
                     return
 
     async def _safety_notice(self, ctx: Context) -> None:
+        if self._chooses_language(ctx):
+            return  # the language command shows it, in the language chosen
         now = ctx.msg.timestamp
         async with self.svc.db.read() as conn:
             stored = await people.get(conn, ctx.person)
@@ -169,10 +172,16 @@ class Engine:
         repeat = timedelta(days=self.svc.settings.safety.notice_repeat_days)
         if shown is not None and now - shown < repeat:
             return
-        async with self.svc.db.transaction() as conn:
-            await people.mark_notice_shown(conn, ctx.person, now)
-        ctx.reply_text(safety_notice(ctx))
+        await show_safety_notice(ctx)
         await self.flush(ctx)
+
+    def _chooses_language(self, ctx: Context) -> bool:
+        """``!språk xx``: a resident choosing a language, so the notice waits for it."""
+        head, _, rest = ctx.msg.body[len(COMMAND_PREFIX) :].partition(" ")
+        if not ctx.msg.body.startswith(COMMAND_PREFIX) or not rest.strip():
+            return False
+        cmd = self.svc.registry.lookup(head.strip(), ctx.room_kind) if head.strip() else None
+        return cmd is not None and cmd.key == "language"
 
     async def _command(self, ctx: Context) -> None:
         head, _, rest = ctx.msg.body[len(COMMAND_PREFIX) :].partition(" ")
@@ -229,6 +238,23 @@ def format_hours(ctx: Context) -> str:
         first, last = ctx.t(f"days.{order[run[0]]}"), ctx.t(f"days.{order[run[-1]]}")
         parts.append(first if len(run) == 1 else f"{first}–{last}")
     return ctx.t("safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
+
+
+async def show_safety_notice(ctx: Context, *, unless_seen_in_lang: bool = False) -> None:
+    """Queue the safety notice in ``ctx.lang`` and remember when and in which language it was
+    shown. With ``unless_seen_in_lang``, nothing happens if it was last shown in that language
+    (used after a language switch)."""
+    key = NOTICE_LANG_KEY + ctx.person
+    now = ctx.msg.timestamp
+    async with ctx.svc.db.transaction() as conn:
+        if unless_seen_in_lang:
+            stored = await people.get(conn, ctx.person)
+            seen = stored is not None and stored.notice_shown_at is not None
+            if seen and await kv.get(conn, key) == ctx.lang:
+                return
+        await people.mark_notice_shown(conn, ctx.person, now)
+        await kv.put(conn, key, ctx.lang, now)
+    ctx.reply_text(safety_notice(ctx))
 
 
 def safety_notice(ctx: Context) -> str:

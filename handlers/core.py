@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Args, Command, Registry, Role
 from bot.context import Context
-from bot.engine import COMMAND_PREFIX, safety_notice
+from bot.engine import COMMAND_PREFIX, safety_notice, show_safety_notice
 from bot.errors import UsageError
 from storage import people
 
@@ -97,6 +97,8 @@ async def language_command(ctx: Context, args: Args) -> None:
         await people.set_language(conn, ctx.person, code, explicit=True, now=now)
     ctx.lang = code
     ctx.reply("language.set", name=ctx.svc.catalog.raw(code, "language.name") or code)
+    # Shown again in the new language if last seen in another one (or never seen).
+    await show_safety_notice(ctx, unless_seen_in_lang=True)
 
 
 async def cancel_command(ctx: Context, args: Args) -> None:

@@ -210,7 +210,7 @@ async def queue_command(ctx: Context, args: Args) -> None:
     if not found:
         ctx.reply("moderation.queue_empty")
         return
-    lines = [ctx.t("moderation.queue_header", shown=len(found), total=total)]
+    lines = [ctx.t("moderation.queue_header", shown=len(found), total=total, count=total)]
     lines += [_queue_line(ctx, t) for t in found]
     ctx.reply_text("\n".join(lines))
 

@@ -8,13 +8,13 @@ weekday, time band and language: no text, no person.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.answers import answer_words, normalise, parse_local_date
 from bot.commands import Args, Command, Registry, fold
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
@@ -57,8 +57,8 @@ YES = {
     "haa",
     "نعم",
     "بله",
-}
-NO = {"2", "nej", "n", "no", "nope", "nej tack", "no thanks"}
+} | answer_words("yes")
+NO = {"2", "nej", "n", "no", "nope", "nej tack", "no thanks"} | answer_words("no")
 EDIT = {"2", "ändra", "andra", "edit", "change"}
 CANCEL = {"3", "avbryt", "cancel", "stopp", "stop"}
 SKIP = {"0", "vet inte", "vetej", "vet ej", "hoppa över", "skip", "don't know", "dont know", "-"}
@@ -74,7 +74,7 @@ BAND_WORDS: Mapping[str, str] = {
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.casefold().strip(" .!?,;:").split())
+    return normalise(text)  # any script's digits, casefolded, no surrounding punctuation
 
 
 def _pick(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | None:
@@ -173,24 +173,9 @@ def band_of(hour: int) -> str:
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """``2026-11-20``, ``20/11``, ``20.11``, ``20/11/2026`` or ``20.11.26``; None if it is not
-    a date. Without a year, the most recent such day (last year's if this year's is ahead)."""
-    t = text.strip()
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
-    dm = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?", t)
-    try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if not dm:
-            return None
-        day, month = int(dm[1]), int(dm[2])
-        if dm[3]:
-            year = int(dm[3])
-            return date(year + 2000 if year < 100 else year, month, day)
-        found = date(today.year, month, day)
-        return found if found <= today else date(today.year - 1, month, day)
-    except ValueError:
-        return None
+    """``2026-11-20``, ``20/11``, ``20.11.``, ``20-11-2026`` or ``20.11.26``, in any digits;
+    None if it is not a date. Without a year, the most recent such day."""
+    return parse_local_date(text, today)
 
 
 def _prompt_when(ctx: Context, data: Mapping[str, Any]) -> str:
@@ -279,7 +264,7 @@ def summary(ctx: Context, data: Mapping[str, Any]) -> str:
         f"{ctx.t('tips.field.when')}: {when}, {band_name(ctx, str(data['band']))}",
         f"{ctx.t('tips.field.text')}: «{data['text']}»",
     ]
-    removed = [LABELS.get(k, k) for k in data.get("removed", [])]
+    removed = [ctx.t(f"tips.kind.{k}") if k in LABELS else k for k in data.get("removed", [])]
     if removed:
         lines.append(ctx.t("tips.removed", labels=", ".join(removed)))
     return "\n".join(lines)
@@ -548,7 +533,7 @@ async def forget_command(ctx: Context, args: Args) -> None:
     async with ctx.svc.db.transaction() as conn:
         count = await tips.forget_reporter(conn, ctx.person, now)
         await conversations.delete_for_person(conn, ctx.person)
-    ctx.reply("tips.forgotten", count=count)
+    ctx.reply("tips.forgotten" if count else "tips.forgotten_none", count=count)
 
 
 async def answer_command(ctx: Context, args: Args) -> None:
