@@ -215,8 +215,10 @@ def _i18n(args: argparse.Namespace) -> int:
             return 2
         out = Path(args.output or f"tryggbot-{args.lang}.csv")
         out.write_text(export_sheet(catalog, args.lang), encoding="utf-8", newline="")
-        print(f"Wrote {out}: fill in the column 'translation', mark checked rows 'yes' in "
-              f"'reviewed', then run: tryggbot i18n import {out}")
+        print(
+            f"Wrote {out}: fill in the column 'translation', mark checked rows 'yes' in "
+            f"'reviewed', then run: tryggbot i18n import {out}"
+        )
         return 0
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig")
@@ -229,7 +231,9 @@ def _i18n(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    print(f"Imported {result.lang}: {result.changed} texts changed, {result.reviewed} marked reviewed")
+    print(
+        f"Imported {result.lang}: {result.changed} texts changed, {result.reviewed} marked reviewed"
+    )
     return 0
 
 

@@ -233,9 +233,9 @@ def import_sheet(catalog: Catalog, root: Path, text: str) -> ImportResult:
     quality = catalog.quality(lang)
     reviewed = {k: v for k, v in quality.reviewed.items() if reloaded.has(lang, k)}
     for key in marked:
-        value = reloaded.value(lang, key)
-        if value is not None:
-            reviewed[key] = fingerprint(value)
+        found = reloaded.value(lang, key)
+        if found is not None:
+            reviewed[key] = fingerprint(found)
     state = quality.state
     needed = needed_keys(reloaded, lang)
     if state != "source":

@@ -57,6 +57,19 @@ class Names(_Model):
     sv: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _language_names(self) -> Names:
+        for lang, value in (self.model_extra or {}).items():
+            if not re.fullmatch(r"[a-z]{2,3}", lang):
+                raise ValueError(f"{lang!r} is not a language code")
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"the {lang} name must be a non-empty text")
+        return self
+
+    def languages(self) -> frozenset[str]:
+        """The languages this name is given in."""
+        return frozenset({"sv", "en", *(self.model_extra or {})})
+
     def get(self, lang: str) -> str:
         extra = self.model_extra or {}
         value = extra.get(lang)

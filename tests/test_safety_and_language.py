@@ -65,7 +65,8 @@ async def test_short_unknown_message_falls_back_to_swedish(bot: Harness) -> None
 
 async def test_explicit_language_wins_over_detection(bot: Harness) -> None:
     await bot.meet()
-    assert await bot.last("!språk en") == "Done! I will answer you in English from now on."
+    switched = await bot.texts("!språk en")
+    assert switched[0] == "Done! I will answer you in English from now on."
     text = await bot.last("Jag undrar vad den här tjänsten gör för oss i Gröndal")
     assert text.startswith("Would you like to send what you wrote as a tip")
     assert await bot.last("2") == "OK, I won't store anything. Write !help to see what I can do."
