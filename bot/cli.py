@@ -200,7 +200,14 @@ def _check_config(args: argparse.Namespace) -> int:
 def _i18n(args: argparse.Namespace) -> int:
     """``i18n status``, ``i18n export LANG``, ``i18n import FILE`` (see bot/translations.py)."""
     from bot.i18n import Catalog
-    from bot.translations import SheetError, export_sheet, import_sheet, render_status, status
+    from bot.translations import (
+        SheetError,
+        config_name_gaps,
+        export_sheet,
+        import_sheet,
+        render_status,
+        status,
+    )
     from config.settings import LOCALES_DIR
 
     root = Path(args.locales) if args.locales else LOCALES_DIR
@@ -208,6 +215,11 @@ def _i18n(args: argparse.Namespace) -> int:
     if args.i18n_command == "status":
         settings, _ = _load(args.config)
         print(render_status(status(catalog, settings.language.enabled)))
+        gaps = {lang: keys for lang, keys in config_name_gaps(settings).items() if keys}
+        if not gaps:
+            print("Names in the configuration (categories, place types, kommun): all languages.")
+        for lang, keys in gaps.items():
+            print(f"{lang}: no name in the configuration for {', '.join(keys)} (English shown)")
         return 0
     if args.i18n_command == "export":
         if args.lang not in catalog.languages:

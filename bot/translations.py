@@ -36,6 +36,7 @@ from bot.i18n import (
     plural_categories,
     write_quality,
 )
+from config.settings import Settings
 
 COLUMNS = ("lang", "key", "form", "swedish", "english", "translation", "reviewed", "placeholders")
 _YES = frozenset({"yes", "y", "ja", "j", "x", "1", "true", "reviewed", "granskad"})
@@ -91,17 +92,37 @@ def status(catalog: Catalog, languages: Iterable[str]) -> list[LanguageStatus]:
 
 
 def render_status(rows: Iterable[LanguageStatus]) -> str:
-    lines = [f"{'lang':<5} {'name':<12} {'complete':>16} {'reviewed':>16}  quality"]
+    """A table: language, name, complete (count and share), reviewed, quality."""
+    rows = list(rows)
+    width = max([4, *(len(r.name) for r in rows)])
+    labels = {
+        "source": "source language",
+        "machine-assisted": "machine-assisted, needs review by an authorised translator",
+        "reviewed": "reviewed by an authorised translator",
+    }
+    lines = [f"{'lang':<5} {'name':<{width}} {'complete':>14} {'reviewed':>9}  quality"]
     for r in rows:
-        reviewed = "source" if r.state == "source" else f"{r.reviewed}/{r.needed}"
-        label = {"machine-assisted": "machine-assisted, needs review by a translator"}.get(
-            r.state, r.state
-        )
+        reviewed = "-" if r.state == "source" else f"{r.reviewed}/{r.needed}"
         lines.append(
-            f"{r.lang:<5} {r.name:<12} {f'{r.present}/{r.needed}':>9} {r.complete:>6.0%} "
-            f"{reviewed:>16}  {label}"
+            f"{r.lang:<5} {r.name:<{width}} {f'{r.present}/{r.needed}':>7} {r.complete:>6.0%} "
+            f"{reviewed:>9}  {labels.get(r.state, r.state)}"
         )
     return "\n".join(lines)
+
+
+def config_name_gaps(settings: Settings) -> dict[str, list[str]]:
+    """Per enabled language, the configured names (categories, place types, kommun, police)
+    that have no name in it and are shown in English instead."""
+    named = [
+        *((f"categories.{c.key}", c.names) for c in settings.categories),
+        *((f"place_types.{p.key}", p.names) for p in settings.place_types),
+        ("kommun.name", settings.kommun.name),
+        ("kommun.police_area", settings.kommun.police_area),
+    ]
+    return {
+        lang: [key for key, names in named if lang not in names.languages()]
+        for lang in settings.language.enabled
+    }
 
 
 def _forms_for(catalog: Catalog, lang: str, key: str) -> list[str]:
@@ -191,9 +212,11 @@ def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[
             continue
         if not text_.strip():
             continue
-        source = catalog.value("sv", key) or ""
-        if placeholders(text_) != placeholders(source):
-            want = ", ".join("{" + p + "}" for p in sorted(placeholders(source))) or "none"
+        source = placeholders(catalog.value("sv", key) or "")
+        mine = placeholders(text_)
+        # A plural form may leave the number out ("one tip"); all forms together may not.
+        if mine != source and not (is_plural and mine < source):
+            want = ", ".join("{" + p + "}" for p in sorted(source)) or "none"
             problems.append(f"{where}: placeholders must be exactly: {want}")
             continue
         if is_plural:
@@ -205,10 +228,12 @@ def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[
         if (row.get("reviewed") or "").strip().casefold() in _YES:
             marked.add(key)
     for key, value in values.items():
-        if isinstance(value, dict) and "other" not in value:
-            old = catalog.forms(lang, key) or {}
-            if "other" not in old:
+        if isinstance(value, dict):
+            merged = {**(catalog.forms(lang, key) or {}), **value}
+            if "other" not in merged:
                 problems.append(f"{key}: the plural form 'other' is missing")
+            elif placeholders(merged) != placeholders(catalog.value("sv", key) or ""):
+                problems.append(f"{key}: the forms together lack a placeholder")
     if problems:
         raise SheetError(problems)
     return lang, dict(values), marked

@@ -1,0 +1,153 @@
+"""``tryggbot i18n``: status per language, and the CSV sheet a translator fills in (export,
+import with validation, reviewed rows recorded) as a round trip on a copy of the catalogues."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.i18n import Catalog
+from bot.translations import SheetError, export_sheet, import_sheet, status
+from config.settings import LOCALES_DIR
+
+
+@pytest.fixture
+def locales(tmp_path: Path) -> Path:
+    root = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, root)
+    return root
+
+
+def rows_of(sheet: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(sheet.lstrip("\ufeff"))))
+
+
+def sheet_of(rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def test_status_shows_every_language_complete_and_the_review_state(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["i18n", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "Names in the configuration (categories, place types, kommun): all languages." in out
+    lines = {line.split()[0]: line for line in out.splitlines()[1:12]}
+    assert set(lines) == {"sv", "en", "hr", "sq", "ar", "so", "ti", "fa", "uk", "fi", "pl"}
+    assert "100%" in lines["so"] and "machine-assisted, needs review" in lines["so"]
+    assert "0/" in lines["so"]
+    assert "source language" in lines["sv"] and "100%" in lines["en"]
+
+
+def test_export_has_the_swedish_source_next_to_the_translation() -> None:
+    catalog = Catalog.load(LOCALES_DIR)
+    rows = rows_of(export_sheet(catalog, "uk"))
+    receipt = next(r for r in rows if r["key"] == "tips.receipt")
+    assert receipt["swedish"] == catalog.raw("sv", "tips.receipt")
+    assert receipt["english"] == catalog.raw("en", "tips.receipt")
+    assert receipt["translation"] == catalog.raw("uk", "tips.receipt")
+    assert receipt["placeholders"] == "code hours" and receipt["reviewed"] == ""
+    forms = [r["form"] for r in rows if r["key"] == "tips.forgotten"]
+    assert forms == ["one", "few", "many", "other"]
+    assert not any(r["key"].startswith("moderation.") for r in rows)
+
+
+def test_round_trip_unchanged_sheet_changes_nothing(locales: Path) -> None:
+    catalog = Catalog.load(locales)
+    result = import_sheet(catalog, locales, export_sheet(catalog, "ar"))
+    assert result.changed == 0 and result.reviewed == 0
+    again = Catalog.load(locales)
+    for key in catalog.keys("ar"):
+        assert again.value("ar", key) == catalog.value("ar", key), key
+    assert export_sheet(again, "ar") == export_sheet(catalog, "ar")
+
+
+def test_import_writes_translations_and_marks_reviewed_rows(
+    locales: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "so.csv"
+    assert main(["i18n", "--locales", str(locales), "export", "so", "-o", str(sheet)]) == 0
+    rows = rows_of(sheet.read_text(encoding="utf-8"))
+    for row in rows:
+        if row["key"] == "tips.offer_declined":
+            row["translation"] = "Hagaag, waxba ma kaydinayo. Qor !help haddii aad rabto."
+            row["reviewed"] = "yes"
+        if row["key"] == "tips.intro":
+            row["reviewed"] = "x"
+    sheet.write_text(sheet_of(rows), encoding="utf-8")
+    assert main(["i18n", "--locales", str(locales), "import", str(sheet)]) == 0
+    assert "Imported so: 1 texts changed, 2 marked reviewed" in capsys.readouterr().out
+
+    catalog = Catalog.load(locales)
+    assert catalog.raw("so", "tips.offer_declined") == (
+        "Hagaag, waxba ma kaydinayo. Qor !help haddii aad rabto."
+    )
+    assert catalog.reviewed_keys("so") == {"tips.offer_declined", "tips.intro"}
+    (row,) = [r for r in status(catalog, ["so"])]
+    assert row.reviewed == 2 and row.present == row.needed and row.state == "machine-assisted"
+    # The comment header of the catalogue file survives the rewrite.
+    assert (locales / "so" / "tips.toml").read_text(encoding="utf-8").startswith("# Somali")
+
+
+def test_an_edited_text_is_no_longer_reviewed(locales: Path) -> None:
+    catalog = Catalog.load(locales)
+    rows = rows_of(export_sheet(catalog, "fi"))
+    for row in rows:
+        if row["key"] == "tips.mine_none":
+            row["reviewed"] = "yes"
+    import_sheet(catalog, locales, sheet_of(rows))
+    assert Catalog.load(locales).reviewed_keys("fi") == {"tips.mine_none"}
+    file = locales / "fi" / "tips.toml"
+    text = file.read_text(encoding="utf-8").replace("Sinulla ei ole", "Sinulla ei nyt ole")
+    file.write_text(text, encoding="utf-8")
+    assert Catalog.load(locales).reviewed_keys("fi") == frozenset()
+
+
+def test_a_fully_reviewed_language_is_marked_reviewed(locales: Path) -> None:
+    catalog = Catalog.load(locales)
+    rows = rows_of(export_sheet(catalog, "pl"))
+    for row in rows:
+        row["reviewed"] = "yes"
+    import_sheet(catalog, locales, sheet_of(rows))
+    again = Catalog.load(locales)
+    assert again.quality("pl").state == "reviewed"
+    assert again.reviewed_keys("pl") >= again.resident_keys("sv")
+
+
+def test_import_validates_everything_and_writes_nothing_on_error(
+    locales: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p.name: p.read_bytes() for p in (locales / "uk").iterdir()}
+    catalog = Catalog.load(locales)
+    rows = rows_of(export_sheet(catalog, "uk"))
+    for row in rows:
+        if row["key"] == "tips.receipt":
+            row["translation"] = "Дякуємо! Ваш код: {kod}."  # placeholder renamed
+        if row["key"] == "tips.offer":
+            row["reviewed"] = "yes"
+    rows.append({**rows[0], "key": "tips.no_such_key", "translation": "x"})
+    rows.append({**rows[0], "key": "tips.forgotten", "form": "two", "translation": "{count}"})
+    sheet = tmp_path / "uk.csv"
+    sheet.write_text(sheet_of(rows), encoding="utf-8")
+    assert main(["i18n", "--locales", str(locales), "import", str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err
+    assert "(tips.receipt): placeholders must be exactly: {code}, {hours}" in err
+    assert "(tips.no_such_key): not a key this language needs" in err
+    assert "(tips.forgotten/two): uk has no plural form 'two'" in err
+    assert {p.name: p.read_bytes() for p in (locales / "uk").iterdir()} == before
+
+
+def test_a_sheet_without_a_language_is_refused() -> None:
+    catalog = Catalog.load(LOCALES_DIR)
+    with pytest.raises(SheetError):
+        import_sheet(catalog, Path("/nonexistent"), "lang,key\n,a\n")
