@@ -156,7 +156,7 @@ async def _parse_area(
 ) -> StepResult:
     loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
-    if _norm(text) in SKIP:
+    if _norm(text) in SKIP or _norm(text) == _norm(ctx.t("tips.band.okand")):
         return StepResult({"area": None})
     key = _pick(text, [(a, (a,)) for a in areas])
     if key is None:
@@ -220,6 +220,11 @@ async def _parse_band(
         return StepResult({"band": compact})
     if t in BAND_WORDS:
         return StepResult({"band": BAND_WORDS[t]})
+    # The band's name in the reader's language ("habeen", "вечір"), with or without hours.
+    local = [(b, (band_name(ctx, b), band_name(ctx, b).split(" (")[0])) for b in BANDS]
+    picked = _pick(text, local)
+    if picked is not None:
+        return StepResult({"band": picked})
     raise Reask("tips.invalid_choice", count=len(BANDS))
 
 

@@ -144,3 +144,13 @@ async def test_an_unknown_language_choice_shows_no_notice_in_a_guessed_language(
     out = await bot.texts("!språk klingon", as_=RESIDENT2)
     assert "klingon" in out[0]
     assert not any("Tryggbot" in t for t in out)
+
+
+async def test_time_band_and_dont_know_in_the_residents_words(bot: Harness) -> None:
+    await bot.say("!språk uk")
+    for answer in ("!tip", "2", "1"):
+        await bot.say(answer)
+    assert "Яке це місце?" in (await bot.texts("не знаю"))[-1]  # area skipped: "don't know"
+    await bot.say("4")
+    await bot.say("3")  # yesterday
+    assert "Що сталося?" in (await bot.texts("вечір"))[-1]  # the band named in Ukrainian
