@@ -20,7 +20,7 @@ _LTR_RUN = re.compile(
     r"https?://[^\s<>«»]+[^\s<>«».,;:!?)]"  # URLs
     r"|(?<![\w.])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:se|com|org|net|eu|nu)\b"  # polisen.se
     r"|\b[A-Z]{2,4}-[0-9A-Z]{4}\b"  # tip codes
-    r"|![^\s!.,;:?()«»\"”]+"  # commands
+    r"|![^\s!.,;:?()«»\"”،؛؟]+"  # commands
     r"|\d+(?:[ :.,/\-–]\d+)*",  # numbers, times, dates, 114 14, 00–06
     re.IGNORECASE,
 )
@@ -38,8 +38,14 @@ def _strong_counts(text: str) -> tuple[int, int]:
     return rtl, ltr
 
 
+# Hebrew, Arabic, Syriac, Thaana, N'Ko … and the Arabic presentation forms.
+_ANY_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
 def direction(text: str) -> str | None:
     """``rtl`` if most letters are right-to-left, ``auto`` if some are, else None."""
+    if _ANY_RTL.search(text) is None:
+        return None  # the common case, decided without looking at every letter
     rtl, ltr = _strong_counts(text)
     if rtl == 0:
         return None

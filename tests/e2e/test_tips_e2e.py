@@ -122,7 +122,7 @@ async def test_tip_question_answer_and_status_over_matrix(
         assert _thread_root(by_reaction) == card_id
 
         await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
-        state = await moderator.wait_notice(mod_room, bot_id, "satte status")
+        state = await moderator.wait_notice(mod_room, bot_id, f"{code}: vidarebefordrad")
         assert _thread_root(state) == card_id
         status = await step(f"!status {code}", f"Tips {code}")
         assert status["content"]["body"] == (
