@@ -164,7 +164,10 @@ class Catalog:
                             raise ValueError(f"{file}: duplicate key {key}")
                         table[key] = value
                         who = "moderator" if is_moderator_file(file.stem) else "resident"
-                        audience.setdefault(key, who)
+                        if lang_dir.name == "sv":  # the source decides
+                            audience[key] = who
+                        else:
+                            audience.setdefault(key, who)
             meta = lang_dir / QUALITY_FILE
             if meta.exists():
                 quality[lang_dir.name] = read_quality(meta)

@@ -202,3 +202,17 @@ def test_every_language_declares_its_quality(lang: str) -> None:
         assert (LOCALES_DIR / lang / "_quality.toml").exists()
         if quality.state == "reviewed":
             assert CATALOG.reviewed_keys(lang) >= set(RESIDENT_KEYS)
+
+
+def test_config_names_must_be_keyed_by_language_codes() -> None:
+    from config.settings import ConfigError, parse_settings
+    from tests.harness import example_data
+
+    data = example_data()
+    data["categories"][0]["names"]["Somali"] = "Burburin"
+    data["categories"][1]["names"]["so"] = " "
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data)
+    text = "\n".join(err.value.problems)
+    assert "categories.0.names: 'Somali' is not a language code" in text
+    assert "categories.1.names: the so name must be a non-empty text" in text
