@@ -61,9 +61,9 @@ async def privacy_command(ctx: Context, args: Args) -> None:
     r = ctx.svc.settings.retention
     ctx.reply(
         "privacy.text",
-        text_days=r.text_days,
-        record_days=r.record_days,
-        relay_days=r.relay_days,
+        text_days=ctx.t("units.days", count=r.text_days),
+        record_days=ctx.t("units.days", count=r.record_days),
+        relay_days=ctx.t("units.days", count=r.relay_days),
         kommun=ctx.svc.settings.kommun.name.get(ctx.lang),
     )
 

@@ -1,6 +1,7 @@
 """Right-to-left replies (Arabic, Persian) carry a direction and isolate codes, numbers,
 commands and URLs; answers typed in Arabic-Indic or Persian digits, with local yes/no words
-and local date forms, are understood; the safety notice follows a language switch."""
+and local date forms, are understood; the safety notice follows a language switch; counts of
+days take the plural form of the reader's language."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.matrix.convert import message_content
 from bot.messages import Outgoing
 from bot.render import FSI, PDI, direction, isolate, plain, to_html
 from storage import tips
-from tests.harness import RESIDENT, RESIDENT2, Harness
+from tests.harness import RESIDENT, RESIDENT2, Harness, make_settings
 from tests.tipflow import CODE_RE
 
 
@@ -154,3 +155,24 @@ async def test_time_band_and_dont_know_in_the_residents_words(bot: Harness) -> N
     await bot.say("4")
     await bot.say("3")  # yesterday
     assert "Що сталося?" in (await bot.texts("вечір"))[-1]  # the band named in Ukrainian
+
+
+async def test_privacy_counts_days_in_the_plural_of_each_language(bot: Harness) -> None:
+    text = await bot.last("!privacy", as_=RESIDENT2)
+    assert "kept for at most 45 days" in text or "högst 45 dagar" in text
+    await bot.say("!språk uk")
+    text = await bot.last("!privacy")
+    assert "щонайбільше 45 днів" in text and "Коли мине 30 днів" in text
+    await bot.say("!språk ar")
+    assert "بعد 30 يومًا" in (await bot.last("!privacy")).replace(FSI, "").replace(PDI, "")
+
+
+async def test_one_day_is_singular(tmp_path: Path) -> None:
+    settings = make_settings(**{"retention.text_days": 1, "retention.relay_days": 1})
+    h = await Harness(tmp_path, settings=settings).start()
+    try:
+        await h.say("!lang en")
+        text = await h.last("!privacy")
+        assert "kept for at most 1 day and" in text and "after 1 day." in text
+    finally:
+        await h.stop()
