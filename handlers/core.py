@@ -87,6 +87,7 @@ async def language_command(ctx: Context, args: Args) -> None:
         async with ctx.svc.db.transaction() as conn:
             await people.set_language(conn, ctx.person, ctx.lang, explicit=False, now=now)
         ctx.reply("language.auto")
+        await show_safety_notice(ctx, unless_seen_in_lang=True)
         return
     code = LANGUAGE_ALIASES.get(wanted, wanted)
     if code not in enabled:

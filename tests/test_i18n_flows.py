@@ -176,3 +176,9 @@ async def test_one_day_is_singular(tmp_path: Path) -> None:
         assert "kept for at most 1 day and" in text and "after 1 day." in text
     finally:
         await h.stop()
+
+
+async def test_first_contact_with_lang_auto_still_shows_the_notice(bot: Harness) -> None:
+    out = await bot.texts("!lang auto", as_=RESIDENT2)
+    assert len(out) == 2 and "Tryggbot" in out[1] and "112" in out[1]
+    assert len(await bot.texts("!lang auto", as_=RESIDENT2)) == 1
