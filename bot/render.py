@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 FSI, PDI = "\u2068", "\u2069"
@@ -29,12 +30,12 @@ _LTR_RUN = re.compile(
 def _strong_counts(text: str) -> tuple[int, int]:
     """Letters of right-to-left scripts and of left-to-right scripts in ``text``."""
     rtl = ltr = 0
-    for ch in text:
+    for ch, n in Counter(text).items():  # each distinct character looked up once
         kind = unicodedata.bidirectional(ch)
         if kind in ("R", "AL"):
-            rtl += 1
+            rtl += n
         elif kind == "L":
-            ltr += 1
+            ltr += n
     return rtl, ltr
 
 
@@ -55,7 +56,11 @@ def direction(text: str) -> str | None:
 def isolate(text: str) -> str:
     """Wrap codes, numbers, commands, addresses and URLs in Unicode isolates, if ``text``
     holds any right-to-left letters (otherwise it is returned unchanged)."""
-    if direction(text) is None:
+    return _isolate(text, direction(text))
+
+
+def _isolate(text: str, way: str | None) -> str:
+    if way is None:
         return text
     return _LTR_RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text)
 
@@ -68,7 +73,7 @@ def plain(text: str) -> str:
 def to_html(text: str) -> str:
     """Escape everything, then turn ``**x**`` into ``<b>x</b>`` and newlines into ``<br>``;
     right-to-left text is wrapped in a ``<div dir=…>``."""
-    escaped = html.escape(isolate(text), quote=False)
-    escaped = _BOLD.sub(r"<b>\1</b>", escaped).replace("\n", "<br>")
     way = direction(text)
+    escaped = html.escape(_isolate(text, way), quote=False)
+    escaped = _BOLD.sub(r"<b>\1</b>", escaped).replace("\n", "<br>")
     return f'<div dir="{way}">{escaped}</div>' if way else escaped
