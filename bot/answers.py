@@ -43,6 +43,20 @@ def normalise(text: str) -> str:
     return " ".join(ascii_digits(text).casefold().strip(_STRIP).split())
 
 
+_OPTION_LINE = re.compile(r"^\s*(\d+)\.\s+(.+?)\s*$", re.MULTILINE)
+
+
+def chosen_option(prompt: str, answer: str) -> str:
+    """``answer`` as the number of the option it names in ``prompt`` ("1. Hadda\n2. Maanta"),
+    so a resident may type the word they were shown instead of its number; otherwise the
+    normalised answer itself."""
+    t = normalise(answer)
+    for number, label in _OPTION_LINE.findall(ascii_digits(prompt.replace("**", ""))):
+        if normalise(label) == t:
+            return str(number)
+    return t
+
+
 def _lexicon_path() -> Path:
     return Path(config.__file__).parent / "content" / "lexicon.toml"
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.answers import answer_words, normalise, parse_local_date
+from bot.answers import answer_words, chosen_option, normalise, parse_local_date
 from bot.commands import Args, Command, Registry, fold
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
@@ -187,7 +187,7 @@ async def _parse_when(
 ) -> StepResult:
     now = _local_now(ctx)
     today = now.date()
-    t = _norm(text)
+    t = chosen_option(ctx.t("tips.ask_when"), text)  # "1", or the word shown: "Maanta"
     if t in NOW:
         return StepResult({"date": today.isoformat(), "band": band_of(now.hour)})
     if t in TODAY:
@@ -282,7 +282,7 @@ def _prompt_confirm(ctx: Context, data: Mapping[str, Any]) -> str:
 async def _parse_confirm(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = _norm(text)
+    t = chosen_option(ctx.t("tips.ask_confirm"), text)
     if t in YES:
         since = ctx.svc.clock.now() - timedelta(hours=1)
         limit = ctx.svc.settings.limits.tips_per_hour
@@ -386,7 +386,7 @@ def _prompt_offer(ctx: Context, data: Mapping[str, Any]) -> str:
 async def _parse_offer(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = _norm(text)
+    t = chosen_option(ctx.t("tips.offer"), text)
     if t in YES:
         return StepResult({"accepted": True}, done=True)
     if t in NO:

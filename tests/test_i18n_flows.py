@@ -182,3 +182,13 @@ async def test_first_contact_with_lang_auto_still_shows_the_notice(bot: Harness)
     out = await bot.texts("!lang auto", as_=RESIDENT2)
     assert len(out) == 2 and "Tryggbot" in out[1] and "112" in out[1]
     assert len(await bot.texts("!lang auto", as_=RESIDENT2)) == 1
+
+
+async def test_options_can_be_answered_with_the_words_shown(bot: Harness) -> None:
+    await bot.say("!språk so")
+    for answer in ("!tip", "2", "3", "4"):
+        await bot.say(answer)
+    assert "Qiyaastii saacaddee?" in (await bot.texts("Maanta"))[-1]  # "2. Maanta" = today
+    await bot.say("fiid")  # the evening band, by its Somali name
+    await bot.say("Qoraal badan ayaa ku yaal darbiyada saldhigga")
+    assert "Mahadsanid! Warbixintaada waa la diray" in (await bot.texts("Dir"))[-1]  # "1. Dir"
