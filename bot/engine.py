@@ -15,7 +15,7 @@ from bot.context import Context, Services
 from bot.errors import Forbidden, UsageError, UserError
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
-from bot.messages import IncomingMessage, IncomingReaction
+from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
 from storage import people, rooms
@@ -64,6 +64,15 @@ class Engine:
             except Exception:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+
+    async def handle_poll(self, event: IncomingPollEvent) -> None:
+        """Give a native poll response, end or redaction to the features that count votes."""
+        for handler in self.svc.registry.poll_handlers:
+            try:
+                await handler(self.svc, event)
+            except Exception:
+                incident = secrets.token_hex(4)
+                log.exception("incident %s handling poll event %s", incident, event.event_id)
 
     async def flush(self, ctx: Context) -> None:
         outbox, ctx.outbox = ctx.outbox, []
