@@ -210,12 +210,12 @@ async def due_to_close(conn: aiosqlite.Connection, now: datetime) -> list[int]:
 
 
 async def unfinished(conn: aiosqlite.Connection) -> list[int]:
-    """Polls with something still to send: a start, an end, the results or an outcome."""
+    """Polls with something still to send: a start (or a survey's announcement), an end,
+    the results or an outcome."""
     async with conn.execute(
         """
         SELECT DISTINCT p.id FROM poll p LEFT JOIN poll_target t ON t.poll_id = p.id
-        WHERE (p.state = 'open' AND p.kind = 'poll' AND t.id IS NOT NULL
-               AND t.start_event_id IS NULL)
+        WHERE (p.state = 'open' AND t.id IS NOT NULL AND t.start_event_id IS NULL)
            OR (p.state = 'closed' AND (p.results_posted = 0
                OR (p.kind = 'poll' AND t.id IS NOT NULL AND t.end_sent = 0
                    AND t.start_event_id IS NOT NULL)))
