@@ -319,3 +319,15 @@ def test_a_template_without_english_is_refused() -> None:
         assert "sv and en" in str(exc)
     else:
         raise AssertionError("accepted a template without English")
+
+
+def test_resident_poll_texts_exist_in_every_enabled_language() -> None:
+    from bot.i18n import Catalog
+    from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
+
+    catalog = Catalog.load(LOCALES_DIR)
+    wanted = {k for k in catalog.keys("en") if k.startswith("polls.")}
+    assert len(wanted) > 40
+    for lang in load_settings(EXAMPLE_PATH).language.enabled:
+        missing = wanted - catalog.keys(lang)
+        assert not missing, f"{lang} lacks {sorted(missing)}"

@@ -45,18 +45,16 @@ def numbered(items: Sequence[str]) -> str:
 
 # ---- times ----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d{1,4})\s*(m|min|h|t|d|dagar|days?|v|w|veckor|weeks?)$")
+_DURATION = re.compile(r"^(\d{1,4})\s*(s|sek|sec|m|min|h|t|d|dagar|days?|v|w|veckor|weeks?)$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "t": 3600, "d": 86400, "v": 604800, "w": 604800}
 
 
 def parse_duration(text: str) -> timedelta | None:
+    """``90s``, ``45m``, ``2h`` (``2t``), ``3d``, ``2v``/``2w``; None if it is not one."""
     m = _DURATION.match(norm(text))
-    if not m:
+    if not m or int(m[1]) <= 0:
         return None
-    n, unit = int(m[1]), m[2][0]
-    if n <= 0:
-        return None
-    scale = {"m": 1, "h": 60, "t": 60, "d": 24 * 60, "v": 7 * 24 * 60, "w": 7 * 24 * 60}
-    return timedelta(minutes=n * scale[unit])
+    return timedelta(seconds=int(m[1]) * _SECONDS[m[2][0]])
 
 
 def parse_time(ctx: Context, text: str, base: datetime) -> datetime | None:
