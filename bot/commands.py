@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,7 @@ class Args:
 CommandHandler = Callable[["Context", Args], Awaitable[None]]
 DefaultHandler = Callable[["Context"], Awaitable[bool]]
 ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
-PollHandler = Callable[["Services", "IncomingPollEvent"], Awaitable[None]]
+PollHandler = Callable[["Services", Sequence["IncomingPollEvent"]], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -65,14 +66,12 @@ class Engine:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s handling reaction %s", incident, reaction.event_id)
 
-    async def handle_poll(self, event: IncomingPollEvent) -> None:
-        """Give a native poll response, end or redaction to the features that count votes."""
+    async def handle_poll(self, events: Sequence[IncomingPollEvent]) -> None:
+        """Give native poll responses, ends or redactions (one event from the inbox, or a page
+        recovered from ``/relations``) to the features that count votes. Raises if a handler
+        fails, so the inbox keeps the event and tries again."""
         for handler in self.svc.registry.poll_handlers:
-            try:
-                await handler(self.svc, event)
-            except Exception:
-                incident = secrets.token_hex(4)
-                log.exception("incident %s handling poll event %s", incident, event.event_id)
+            await handler(self.svc, events)
 
     async def flush(self, ctx: Context) -> None:
         outbox, ctx.outbox = ctx.outbox, []

@@ -359,6 +359,33 @@ async def add_response(
     return cur.rowcount == 1
 
 
+async def add_responses(
+    conn: aiosqlite.Connection,
+    rows: Sequence[tuple[Target, str, str, int, Sequence[str] | None]],
+) -> None:
+    """`add_response` for many (target, event id, voter, sent_ms, answers) at once."""
+    await conn.executemany(
+        "INSERT INTO poll_response (poll_id, target_id, event_id, voter, sent_ms, answers,"
+        " redacted) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+        [
+            (t.poll_id, t.id, e, v, ms, None if a is None else json.dumps(list(a)), int(a is None))
+            for t, e, v, ms, a in rows
+        ],
+    )
+
+
+async def redact_responses(conn: aiosqlite.Connection, event_ids: Sequence[str]) -> int:
+    """Mark stored responses as redacted; return how many were not already."""
+    if not event_ids:
+        return 0
+    before = conn.total_changes
+    await conn.executemany(
+        "UPDATE poll_response SET redacted = 1, answers = NULL WHERE event_id = ? AND redacted = 0",
+        [(e,) for e in event_ids],
+    )
+    return conn.total_changes - before
+
+
 async def redact_response(conn: aiosqlite.Connection, event_id: str) -> bool:
     cur = await conn.execute(
         "UPDATE poll_response SET redacted = 1, answers = NULL WHERE event_id = ?", (event_id,)

@@ -56,15 +56,17 @@ async def respond(
     start = target or await start_event(bot)
     event_id = f"$resp{sender[1:4]}{n}:test.local"
     await bot.app.engine.handle_poll(  # type: ignore[union-attr]
-        IncomingPollEvent(
-            "response",
-            event_id,
-            GRONDAL_ROOM,
-            sender,
-            start,
-            bot.clock.now() + timedelta(seconds=n),
-            answers,
-        )
+        [
+            IncomingPollEvent(
+                "response",
+                event_id,
+                GRONDAL_ROOM,
+                sender,
+                start,
+                bot.clock.now() + timedelta(seconds=n),
+                answers,
+            )
+        ]
     )
     return event_id
 
@@ -165,11 +167,10 @@ async def test_redacted_response_falls_back_and_late_votes_do_not_count(bot: Har
     for i in range(5):
         await respond(bot, f"@v{i}:test.local", ("mycket_trygg",), i)
     changed = await respond(bot, "@v0:test.local", ("mycket_otrygg",), 20)
-    await bot.app.engine.handle_poll(  # type: ignore[union-attr]
-        IncomingPollEvent(
-            "redaction", "$red:test.local", GRONDAL_ROOM, "@v0:test.local", changed, bot.clock.now()
-        )
+    redaction = IncomingPollEvent(
+        "redaction", "$red:test.local", GRONDAL_ROOM, "@v0:test.local", changed, bot.clock.now()
     )
+    await bot.app.engine.handle_poll([redaction])  # type: ignore[union-attr]
     await respond(bot, "@v1:test.local", ("mycket_otrygg",), 3600 * 2)  # after the close
     await close(bot, hours=1)
     text = plain(next(o.text for o in bot.messenger.sent if "Resultat, enkät #1" in o.text))
@@ -336,3 +337,45 @@ async def test_survey_is_answered_only_in_a_direct_chat(bot: Harness) -> None:
     listing = await bot.last("!enkät", as_=RESIDENT2)
     assert "#1 Bedrägeriförsök det senaste året" in listing
     assert "besvaras privat" in await bot.last("!rösta 1 1", as_=RESIDENT2, **ROOM)
+
+
+async def test_recovery_from_relations_counts_nothing_twice(bot: Harness) -> None:
+    from typing import Any
+
+    from bot.matrix.polls import recover
+
+    await trygghet(bot, "1h")
+    start = await start_event(bot)
+    seen = await respond(bot, "@v0:test.local", ("mycket_trygg",), 1)  # before the gap
+    ms = int(bot.clock.now().timestamp() * 1000)
+
+    def response(event_id: str, sender: str, answer: str, offset: int) -> dict[str, Any]:
+        return {
+            "type": "org.matrix.msc3381.poll.response",
+            "event_id": event_id,
+            "sender": sender,
+            "origin_server_ts": ms + offset,
+            "content": {
+                "m.relates_to": {"rel_type": "m.reference", "event_id": start},
+                "org.matrix.msc3381.poll.response": {"answers": [answer]},
+            },
+        }
+
+    chunk = [response(seen, "@v0:test.local", "mycket_trygg", 1000)]
+    chunk += [
+        response(f"$gap{i}", f"@v{i}:test.local", "ganska_trygg", 2000 + i) for i in range(1, 6)
+    ]
+    chunk.append({**response("$bot", "@tryggbot:localhost", "ganska_trygg", 9000)})
+
+    async def request(method: str, path: str) -> tuple[int, dict[str, Any]]:
+        return 200, {"chunk": list(reversed(chunk))}  # newest first, one page
+
+    for _ in range(2):  # a second recovery (another restart) changes nothing
+        read = await recover(
+            request, [(GRONDAL_ROOM, start)], "@tryggbot:localhost", bot.app.engine.handle_poll
+        )  # type: ignore[union-attr]
+        assert read == 6
+    assert rows(bot, "SELECT count(*) FROM poll_response") == [(6,)]
+    await close(bot, hours=1)
+    text = plain(next(o.text for o in bot.messenger.sent if "Resultat, enkät #1" in o.text))
+    assert "Antal svar: 6" in text and "• Ganska trygg: 5 (83 %)" in text

@@ -468,7 +468,7 @@ class MatrixBot:
             elif isinstance(item, IncomingReaction):
                 await engine.handle_reaction(item)
             elif isinstance(item, IncomingPollEvent):
-                await engine.handle_poll(item)
+                await engine.handle_poll([item])
             elif isinstance(item, EncryptedEvent):
                 await self._explain_encrypted(item)
         except SendAborted:
@@ -518,9 +518,16 @@ class MatrixBot:
         assert engine is not None
         async with svc.db.read() as conn:
             starts = await polls.open_starts(conn)
-        if starts:
+        if not starts:
+            return
+        try:
             n = await recover(self.t.get_json, starts, self.t.user_id, engine.handle_poll)
-            log.info("recovered %d poll events for %d open polls", n, len(starts))
+        except SendAborted:
+            return  # stopping; the next start recovers again
+        except Exception:
+            log.exception("recovering poll responses failed; tried again at the next start")
+            return
+        log.info("recovered %d poll events for %d open polls", n, len(starts))
 
     # ------------------------------------------------------------------ helpers
 

@@ -10,7 +10,7 @@ Reading accepts responses and ends in the unstable and the stable forms.  Everyt
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -159,10 +159,12 @@ async def recover(
     request: Request,
     starts: list[tuple[str, str]],
     own_user_id: str,
-    handle: Callable[[IncomingPollEvent], Awaitable[None]],
+    handle: Callable[[Sequence[IncomingPollEvent]], Awaitable[None]],
+    *,
+    batch: int = 500,
 ) -> int:
-    """Fetch every response to the given open polls and hand each to ``handle`` (which
-    stores by event id, so nothing is counted twice). Returns how many events were read."""
+    """Fetch every response to the given open polls and hand them to ``handle`` in batches
+    (it stores by event id, so nothing is counted twice). Returns how many were read."""
     total = 0
     for room_id, start in starts:
         try:
@@ -170,11 +172,12 @@ async def recover(
         except Exception:
             log.warning("could not read the responses of poll %s in %s", start, room_id)
             continue
-        for event in events:
-            if event.get("sender") == own_user_id:
-                continue
-            parsed = parse_event(event, room_id)
-            if parsed is not None:
-                await handle(parsed)
-                total += 1
+        parsed = [
+            p
+            for p in (parse_event(e, room_id) for e in events if e.get("sender") != own_user_id)
+            if p is not None
+        ]
+        for i in range(0, len(parsed), batch):
+            await handle(parsed[i : i + batch])
+        total += len(parsed)
     return total

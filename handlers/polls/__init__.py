@@ -16,7 +16,7 @@ from handlers.polls import commands, flows, lifecycle
 def register(reg: Registry) -> None:
     reg.flow(flows.NEW)
     reg.flow(flows.SURVEY)
-    reg.poll_handlers.append(lifecycle.on_poll_event)
+    reg.poll_handlers.append(lifecycle.on_poll_events)
     reg.command(
         Command(
             "poll_admin",

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -276,29 +277,38 @@ async def _post_outcome(svc: Services, poll: Poll, targets: list[Target]) -> Non
 # ---- incoming poll events -------------------------------------------------------------
 
 
-async def on_poll_event(svc: Services, event: IncomingPollEvent) -> None:
-    """Store a native poll response (by event id: never twice) or undo a redacted one."""
+async def on_poll_events(svc: Services, events: Sequence[IncomingPollEvent]) -> None:
+    """Store native poll responses (by event id: never twice) and undo redacted ones, in one
+    transaction for the whole batch (one inbox event, or a page of ``/relations``). A
+    redaction is applied after the batch's responses, so their order does not matter."""
     async with svc.db.transaction() as conn:
-        if event.kind == "redaction":
-            if await polls.redact_response(conn, event.target):
-                log.info("poll response %s redacted", event.target)
-            return
-        target = await polls.target_by_start(conn, event.target)
-        if target is None:
-            return
-        poll = await polls.get(conn, target.poll_id)
-        if poll is None or poll.state != "open" or poll.voter_key is None:
-            log.info("event %s for poll %d ignored: not open", event.event_id, target.poll_id)
-            return
-        if event.kind == "end":
-            log.info("end of poll %d by someone else than the bot ignored", poll.id)
-            return
-        if poll.kind != "poll":
-            return
-        sent_ms = int(event.timestamp.timestamp() * 1000)
-        voter = voter_hash(poll.voter_key, event.sender)
-        added = await polls.add_response(
-            conn, target, event.event_id, voter, sent_ms, event.answers
-        )
-        if not added and event.answers is None:
-            await polls.redact_response(conn, event.event_id)
+        known: dict[str, tuple[Target, Poll] | None] = {}
+        adds: list[tuple[Target, str, str, int, Sequence[str] | None]] = []
+        redacted: list[str] = []
+        for event in events:
+            if event.kind == "redaction":
+                redacted.append(event.target)
+                continue
+            if event.target not in known:
+                target = await polls.target_by_start(conn, event.target)
+                poll = await polls.get(conn, target.poll_id) if target else None
+                known[event.target] = (target, poll) if target and poll else None
+            found = known[event.target]
+            if found is None:
+                continue
+            target, poll = found
+            if poll.state != "open" or poll.voter_key is None or poll.kind != "poll":
+                log.info("event %s for poll %d ignored: not open", event.event_id, poll.id)
+                continue
+            if event.kind == "end":
+                log.info("end of poll %d by someone else than the bot ignored", poll.id)
+                continue
+            sent_ms = int(event.timestamp.timestamp() * 1000)
+            voter = voter_hash(poll.voter_key, event.sender)
+            adds.append((target, event.event_id, voter, sent_ms, event.answers))
+            if event.answers is None:
+                redacted.append(event.event_id)
+        await polls.add_responses(conn, adds)
+        undone = await polls.redact_responses(conn, redacted)
+    if undone:
+        log.info("%d poll responses redacted", undone)
