@@ -60,7 +60,7 @@ def draw(charts: tuple[Bars, ...], footer: str, filename: str, alt: str) -> Imag
         ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100 %"], fontsize=10)
         for y, v in zip(pos, values, strict=True):
             ax.text(v + 1.5, y, f"{round(v)} %", va="center", fontsize=11)
-        ax.set_title(textwrap.fill(chart.title, 60), fontsize=13, loc="left")
+        ax.set_title(textwrap.fill(chart.title, 42), fontsize=13, loc="left")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     fig.text(0.01, 0.01, textwrap.fill(footer, 95), fontsize=9, color="#333333")
