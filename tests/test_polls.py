@@ -96,6 +96,24 @@ async def test_template_posts_a_native_poll_in_the_neighbourhood_room(bot: Harne
     assert "!rösta 1" in plain(start.text)
     assert start.txn_key == "poll/1/start/1"
     assert (await bot.last("!enkät lista", **MOD)).startswith("Enkäter och omröstningar")
+    templates = await bot.last("!poll template", **MOD)
+    assert "• trygghetsenkat – Trygghetsenkät (privat enkät, 21 dagar)" in templates
+    assert "ingen mall" in await bot.last("!enkät mall finnsinte", **MOD)
+
+
+async def test_export_in_chat_and_split_into_messages_that_fit_matrix(bot: Harness) -> None:
+    from handlers.polls.commands import chunks
+
+    await bot.meet(MODERATOR)
+    await bot.say("!enkät mall trygghetsenkat 1d", **MOD)
+    [export] = await bot.texts("!enkät export 1 csv", **MOD)
+    lines = export.splitlines()
+    assert lines[0] == "Export av enkät #1 (csv):"
+    assert lines[1].startswith("poll_id,kind,template,status")
+    assert sum(1 for line in lines if line.startswith("1,survey,trygghetsenkat,interim")) == 19
+    parts = chunks("".join(f"{i},{'x' * 90}\n" for i in range(1000)), 12_000)
+    assert len(parts) > 1 and all(len(p) <= 12_000 and p.endswith("\n") for p in parts)
+    assert "".join(parts).count("\n") == 1000
 
 
 async def test_guided_creation_asks_everything_then_opens_at_the_set_time(bot: Harness) -> None:

@@ -40,6 +40,7 @@ from storage import polls
 from storage.polls import NewPoll, Poll
 
 MIN_OUTCOME, MAX_OUTCOME = 5, 1500
+EXPORT_CHUNK = 12_000  # characters per message (Matrix events are at most 64 KiB of JSON)
 
 SUB = {
     "ny": "new", "new": "new", "skapa": "new", "create": "new",
@@ -262,7 +263,24 @@ async def _export(ctx: Context, pid: int, fmt: str) -> None:
         if fmt == "csv"
         else results.to_json(res, ctx.svc.settings, ctx.lang)
     )
-    ctx.reply_text(ctx.t("moderation_polls.export_header", id=pid, format=fmt) + "\n" + body)
+    header = ctx.t("moderation_polls.export_header", id=pid, format=fmt)
+    for part in chunks(body, EXPORT_CHUNK):
+        ctx.reply_text(header + "\n" + part)
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Split at line ends into parts of at most ``size`` characters (a Matrix event is at
+    most 64 KiB), so a large export arrives as several messages."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if current and len(current) + len(line) > size:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return parts
 
 
 # ---- residents ------------------------------------------------------------------------
