@@ -2,20 +2,20 @@
 chats, honest indicative results per place, and "you said, we did" outcomes.
 
 Modules: `model` (what is asked), `templates` (config/content/polls.toml), `flows`
-(creating a poll, answering a survey), `commands`, `lifecycle` (open, close, send; the
-scheduler's job), `tally` (MSC3381 counting rules), `results` (suppression, text, CSV/JSON),
-`chart` (the PNG).
+(moderators create a poll), `survey` (residents answer privately), `words` (text helpers),
+`commands`, `lifecycle` (open, close, send, incoming poll events; the scheduler's job),
+`tally` (MSC3381 counting rules), `results` (suppression, text, CSV/JSON), `chart` (PNG).
 """
 
 from __future__ import annotations
 
 from bot.commands import Command, Registry, Role
-from handlers.polls import commands, flows, lifecycle
+from handlers.polls import commands, flows, lifecycle, survey
 
 
 def register(reg: Registry) -> None:
     reg.flow(flows.NEW)
-    reg.flow(flows.SURVEY)
+    reg.flow(survey.SURVEY)
     reg.poll_handlers.append(lifecycle.on_poll_events)
     reg.command(
         Command(

@@ -15,11 +15,9 @@ from bot.messages import Outgoing
 from handlers.polls import results
 from handlers.polls.flows import (
     NEW_FLOW,
-    SURVEY_FLOW,
     create,
     neighbourhood_rooms,
     new_targets,
-    parse_choices,
     parse_duration,
     resolve_targets,
     room_label,
@@ -35,7 +33,9 @@ from handlers.polls.lifecycle import (
     voter_hash,
 )
 from handlers.polls.model import Content, pick
+from handlers.polls.survey import SURVEY_FLOW
 from handlers.polls.templates import templates
+from handlers.polls.words import parse_choices
 from storage import polls
 from storage.polls import NewPoll, Poll
 

@@ -1,12 +1,7 @@
-"""Two guided conversations on the conversation engine:
-
-- ``poll_new`` (moderators, moderation room): where people answer (native poll in rooms or a
-  private survey), the question, 2–20 options, how many may be chosen, target rooms or
-  localities, opening and closing time, whether results show while open; then confirm.
-- ``survey`` (residents, direct chat): the place (if the survey asks), each question in
-  turn, and whether they want the outcome message; one answer set per person, stored with
-  no link to them (see `storage.polls`).
-"""
+"""The moderators' guided conversation ``poll_new`` (moderation room): where people answer
+(native poll in rooms or a private survey), the question, 2–20 options, how many may be
+chosen, target rooms or localities, opening and closing time, whether results show while
+open; then confirm. Also the time and room parsing that templates share."""
 
 from __future__ import annotations
 
@@ -21,26 +16,17 @@ from bot.commands import fold
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.errors import UserError
-from handlers.polls.lifecycle import local, run_due, voter_hash
-from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, Content, pick, simple_poll
+from handlers.polls.lifecycle import local, run_due
+from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, simple_poll
+from handlers.polls.words import NO, YES, norm, numbered
 from storage import polls, rooms
-from storage.polls import NO_PLACE, NewPoll, NewTarget
+from storage.polls import NewPoll, NewTarget
 from storage.rooms import RoomInfo
 
-NEW_FLOW, SURVEY_FLOW = "poll_new", "survey"
-YES = {"1", "ja", "j", "yes", "y", "ok", "skapa", "create", "да", "tak", "kyllä", "po", "haa"}
-NO = {"2", "nej", "n", "no", "avbryt", "cancel", "ні", "nie", "ei", "jo", "maya"}
+NEW_FLOW = "poll_new"
 ALL = {"alla", "all", "allt", "everywhere", "överallt"}
 NOW = {"nu", "now", "direkt", "genast"}
 MAX_QUESTION, MAX_OPTION = 300, 100
-
-
-def norm(text: str) -> str:
-    return " ".join(text.casefold().strip(" .!?;:").split())
-
-
-def numbered(items: Sequence[str]) -> str:
-    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
 
 
 # ---- times ----------------------------------------------------------------------------
@@ -324,121 +310,4 @@ NEW = Flow(
     ),
     _finish_new,
     after_commit=_after,
-)
-
-
-# ---- the residents' survey ------------------------------------------------------------
-
-
-def _content(data: Mapping[str, Any]) -> Content:
-    return Content.load(data["content"])
-
-
-def _prompt_place(ctx: Context, data: Mapping[str, Any]) -> str:
-    names = [loc.name for loc in ctx.svc.settings.localities]
-    return ctx.t("polls.ask_place", options=numbered(names))
-
-
-async def _place(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
-) -> StepResult:
-    t = norm(text)
-    localities = ctx.svc.settings.localities
-    if t == "0":
-        return StepResult({"place": NO_PLACE})
-    if t.isdigit() and 1 <= int(t) <= len(localities):
-        return StepResult({"place": localities[int(t) - 1].key})
-    for loc in localities:
-        if fold(t) in {fold(loc.key), fold(loc.name)}:
-            return StepResult({"place": loc.key})
-    raise Reask("polls.bad_place", count=len(localities))
-
-
-def _skip_place(data: Mapping[str, Any]) -> bool:
-    return not _content(data).ask_place
-
-
-def _prompt_question(ctx: Context, data: Mapping[str, Any]) -> str:
-    content = _content(data)
-    i = int(data.get("i", 0))
-    q = content.questions[i]
-    hint = (
-        ctx.t("polls.hint_one")
-        if q.max_selections == 1
-        else ctx.t("polls.hint_many", max=q.max_selections)
-    )
-    return ctx.t(
-        "polls.ask_question",
-        n=i + 1,
-        total=len(content.questions),
-        question=pick(q.text, ctx.lang),
-        options=numbered([pick(o.text, ctx.lang) for o in q.options]),
-        hint=hint,
-    )
-
-
-def parse_choices(text: str, count: int, max_selections: int) -> list[int]:
-    """1-based option numbers from ``2`` or ``1, 3`` or ``1 3``; raises Reask."""
-    parts = [p for p in re.split(r"[,\s;]+", norm(text)) if p]
-    if not parts or not all(p.isdigit() for p in parts):
-        raise Reask("polls.bad_choice", count=count)
-    numbers = list(dict.fromkeys(int(p) for p in parts))
-    if any(not 1 <= n <= count for n in numbers):
-        raise Reask("polls.bad_choice", count=count)
-    if len(numbers) > max_selections:
-        raise Reask("polls.too_many", max=max_selections)
-    return numbers
-
-
-async def _answer(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
-) -> StepResult:
-    content = _content(data)
-    i = int(data.get("i", 0))
-    q = content.questions[i]
-    numbers = parse_choices(text, len(q.options), q.max_selections)
-    answers = dict(data.get("answers", {}))
-    answers[q.key] = [q.options[n - 1].id for n in numbers]
-    if i + 1 < len(content.questions):
-        return StepResult({"answers": answers, "i": i + 1}, goto="question")
-    return StepResult({"answers": answers, "i": i + 1}, goto="optin")
-
-
-async def _optin(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
-) -> StepResult:
-    t = norm(text)
-    if t in YES:
-        return StepResult({"optin": True}, done=True)
-    if t in NO:
-        return StepResult({"optin": False}, done=True)
-    raise Reask("polls.bad_optin")
-
-
-async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
-    poll = await polls.get(conn, int(data["poll"]))
-    if poll is None or poll.state != "open" or poll.voter_key is None:
-        ctx.reply("polls.survey_closed")  # nothing is stored; the conversation ends
-        return
-    voter = voter_hash(poll.voter_key, ctx.msg.sender)
-    place = str(data.get("place") or NO_PLACE)
-    answers = {str(k): [str(o) for o in v] for k, v in dict(data["answers"]).items()}
-    if not await polls.add_submission(conn, poll.id, voter, place, answers):
-        ctx.reply("polls.survey_already")
-        return
-    if data.get("optin"):
-        await polls.add_followup(conn, poll.id, ctx.msg.room_id, ctx.lang)
-        ctx.reply("polls.survey_thanks_optin", closes=local(ctx.svc, poll.closes_at))
-    else:
-        ctx.reply("polls.survey_thanks", closes=local(ctx.svc, poll.closes_at))
-
-
-SURVEY = Flow(
-    SURVEY_FLOW,
-    (
-        Step("place", _prompt_place, _place, skip=_skip_place),
-        Step("question", _prompt_question, _answer),
-        Step("optin", _p("polls.ask_optin"), _optin),
-    ),
-    _finish_survey,
 )
