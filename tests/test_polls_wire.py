@@ -331,3 +331,32 @@ def test_resident_poll_texts_exist_in_every_enabled_language() -> None:
     for lang in load_settings(EXAMPLE_PATH).language.enabled:
         missing = wanted - catalog.keys(lang)
         assert not missing, f"{lang} lacks {sorted(missing)}"
+
+
+async def test_matrix_messenger_sends_poll_start_and_end_events() -> None:
+    from types import SimpleNamespace
+
+    from bot.matrix.transport import MatrixMessenger
+    from bot.messages import Outgoing
+
+    sent: list[tuple[str, str, dict[str, Any], str]] = []
+
+    async def send_event(room_id: str, etype: str, content: dict[str, Any], txn: str) -> str:
+        sent.append((room_id, etype, content, txn))
+        return f"$e{len(sent)}"
+
+    transport: Any = SimpleNamespace(client=SimpleNamespace(rooms={}), send_event=send_event)
+    messenger = MatrixMessenger(transport)
+    poll = PollStart("Trygg?", (PollAnswer("a", "Ja"), PollAnswer("b", "Nej")))
+    out = Outgoing("!room", "**Omröstning #1:** Trygg?", poll=poll, txn_key="poll/1/start/1")
+    assert await messenger.send(out) == "$e1"
+    await messenger.send(Outgoing("!room", "Slut", poll_end="$e1", txn_key="poll/1/end/1"))
+    (_, start_type, start, txn1), (_, end_type, end, txn2) = sent
+    assert start_type == "org.matrix.msc3381.poll.start"
+    assert start["body"] == "Omröstning #1: Trygg?"  # markup removed in the fallback
+    assert start["org.matrix.msc3381.poll.start"]["kind"].endswith(".disclosed")
+    assert end_type == "org.matrix.msc3381.poll.end"
+    assert end["m.relates_to"]["event_id"] == "$e1"
+    assert txn1.startswith("tb.poll%2F1%2Fstart%2F1.") and txn2.startswith("tb.poll%2F1%2Fend")
+    again = await messenger.send(out)  # a retry: the same transaction id
+    assert again == "$e3" and sent[-1][3] == txn1

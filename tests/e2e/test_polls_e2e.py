@@ -217,3 +217,44 @@ async def test_private_survey_leaves_no_matrix_id_or_voter_hash_after_closing(
     data = raw_bytes(db)
     assert resident.user_id.encode() not in data
     assert hashed.encode() not in data and str(key).encode() not in data
+
+
+async def test_relations_lists_every_unredacted_response_across_pages_on_synapse(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory
+) -> None:
+    from bot.matrix.polls import parse_event, relations, start_content
+    from bot.matrix.transport import MatrixTransport
+    from bot.messages import PollAnswer, PollStart
+
+    owner_user = await new_user("kommun")
+    owner = await matrix_client(owner_user)
+    created = await owner.room_create(preset=nio.RoomPreset.public_chat, name="Relations")
+    assert isinstance(created, nio.RoomCreateResponse), created
+    room = str(created.room_id)
+    poll = PollStart("Q?", (PollAnswer("a", "A"), PollAnswer("b", "B")))
+    sent = await owner.room_send(room, START, start_content(poll, "Q?"))
+    assert isinstance(sent, nio.RoomSendResponse), sent
+    start = str(sent.event_id)
+    voters = [await peer(matrix_client, await new_user(f"v{i}")) for i in range(3)]
+    ids = []
+    for i, v in enumerate(voters):
+        assert isinstance(await v.client.join(room), nio.JoinResponse)
+        ids.append(await vote(v, room, start, "a" if i else "b", stable=i == 2))
+    ids.append(await vote(voters[0], room, start, "a"))  # a change of mind
+    redact = await voters[1].client.room_redact(room, ids[1])
+    assert isinstance(redact, nio.RoomRedactResponse), redact
+    transport = MatrixTransport(bot_settings(synapse, owner_user), owner)
+    try:
+        found = await relations(transport.get_json, room, start, page=2)
+    finally:
+        for v in voters:
+            await v.close()
+    # Every page, oldest first. A redacted response has lost its relation, so the server no
+    # longer lists it: recovery counts the voter's previous response, as the tally rules say.
+    assert [e["event_id"] for e in found] == [ids[0], ids[2], ids[3]]
+    parsed = [parse_event(e, room) for e in found]
+    assert [(p.kind, p.answers) if p else None for p in parsed] == [
+        ("response", ("b",)),
+        ("response", ("a",)),  # the stable form
+        ("response", ("a",)),
+    ]
