@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
     from bot.conversation import Flow
-    from bot.messages import IncomingReaction
+    from bot.messages import IncomingPollEvent, IncomingReaction
 
 
 class Role(enum.IntEnum):
@@ -35,6 +35,7 @@ class Args:
 CommandHandler = Callable[["Context", Args], Awaitable[None]]
 DefaultHandler = Callable[["Context"], Awaitable[bool]]
 ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
+PollHandler = Callable[["Services", Sequence["IncomingPollEvent"]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Registry:
     _index: dict[str, list[Command]] = field(default_factory=dict)
     reaction_handlers: list[ReactionHandler] = field(default_factory=list)
     room_default: list[DefaultHandler] = field(default_factory=list)
+    poll_handlers: list[PollHandler] = field(default_factory=list)
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from bot.context import Context, Services
 from bot.errors import Forbidden, UsageError, UserError
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
-from bot.messages import IncomingMessage, IncomingReaction
+from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
 from storage import kv, people, rooms
@@ -65,6 +66,13 @@ class Engine:
             except Exception:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+
+    async def handle_poll(self, events: Sequence[IncomingPollEvent]) -> None:
+        """Give native poll responses, ends or redactions (one event from the inbox, or a page
+        recovered from ``/relations``) to the features that count votes. Raises if a handler
+        fails, so the inbox keeps the event and tries again."""
+        for handler in self.svc.registry.poll_handlers:
+            await handler(self.svc, events)
 
     async def flush(self, ctx: Context) -> None:
         outbox, ctx.outbox = ctx.outbox, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,22 @@ class IncomingReaction:
     target_event_id: str
     key: str
     timestamp: datetime
+
+
+@dataclass(frozen=True)
+class IncomingPollEvent:
+    """A native poll event (MSC3381, unstable or stable form) or a redaction that may undo
+    a poll response. ``target`` is the poll's start event (for a redaction: the redacted
+    event). ``answers`` of a response: the selected answer ids (empty: the vote is taken
+    back); None when the response was redacted or cannot be read."""
+
+    kind: Literal["response", "end", "redaction"]
+    event_id: str
+    room_id: str
+    sender: str
+    target: str
+    timestamp: datetime
+    answers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@
   retention period;
 * cards: every five minutes, posts moderation cards that a crash between commit and send
   left unposted (each tip has at most one card; the send uses a stable transaction id).
+* polls: every ``POLL_TICK_SECONDS`` (and once at start), opens and closes the polls that
+  are due by the ``poll`` table and sends whatever a crash left unsent; a close missed
+  while the bot was down happens at start.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ async def cards_job(svc: Services) -> None:
         log.exception("posting missing cards failed; retried in five minutes")
 
 
+POLL_TICK_SECONDS = 10
+
+
+async def polls_job(svc: Services) -> None:
+    from handlers.polls.lifecycle import run_due
+
+    try:
+        await run_due(svc)
+    except Exception:
+        log.exception("opening or closing polls failed; retried at the next tick")
+
+
 def start_scheduler(svc: Services) -> AsyncIOScheduler:
     """Start the jobs on the running event loop; the caller shuts the scheduler down."""
     tz = svc.settings.kommun.tz
@@ -61,6 +76,16 @@ def start_scheduler(svc: Services) -> AsyncIOScheduler:
         coalesce=True,
         misfire_grace_time=300,
     )
+    scheduler.add_job(
+        polls_job,
+        IntervalTrigger(seconds=POLL_TICK_SECONDS, timezone=tz),
+        args=[svc],
+        id="polls",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=POLL_TICK_SECONDS * 6,
+    )
     scheduler.start()
     return scheduler
 
@@ -69,3 +94,4 @@ async def run_startup_jobs(svc: Services) -> None:
     """What should not wait for the first slot after a restart."""
     await retention_job(svc)
     await cards_job(svc)
+    await polls_job(svc)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from bot.commands import Role, fold
-from bot.messages import IncomingMessage, Outgoing
+from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.scheduler import run_startup_jobs
 from storage import rooms
@@ -53,14 +55,30 @@ class ConsoleMessenger:
         self._ids = itertools.count(1)
         self.sent: list[Outgoing] = []
         self.on_direct_room: Callable[[str], str] | None = None
+        self._pictures: Path | None = None
 
     async def send(self, out: Outgoing) -> str | None:
         self.sent.append(out)
         label = "" if out.room_id == self._current_room() else f"[{room_label(out.room_id)}] "
         text = plain(out.text).replace("\n", "\n    ")
+        if out.poll is not None:
+            answers = "; ".join(f"[{a.text}]" for a in out.poll.answers)
+            text = f"(poll) {out.poll.question}\n    {answers}\n    " + text
+        if out.image is not None:
+            text = f"({self._save(out.image)}) {text}"
+        if out.poll_end is not None:
+            text = "(poll ended) " + text
         self._out.write(f"{label}tryggbot: {text}\n")
         self._out.flush()
         return f"$bot-{next(self._ids)}"
+
+    def _save(self, image: Image) -> str:
+        """Save a picture where the person at the terminal can open it; say where."""
+        if self._pictures is None:
+            self._pictures = Path(tempfile.mkdtemp(prefix="tryggbot-pictures-"))  # 0700
+        path = self._pictures / Path(image.filename).name
+        path.write_bytes(image.data)
+        return f"picture {image.width}x{image.height} px: {path}"
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         self._out.write(f"[{room_label(room_id)}] tryggbot reacted {key} to {event_id}\n")

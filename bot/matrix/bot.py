@@ -42,9 +42,9 @@ from bot.matrix.convert import (
     read_invite,
 )
 from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, SendFailed
-from bot.messages import IncomingMessage, IncomingReaction, Outgoing
+from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from config.settings import RoomSettings
-from storage import inbox, kv, people, rooms
+from storage import inbox, kv, people, polls, rooms
 from storage.inbox import InboxEvent
 from storage.rooms import RoomInfo, RoomKind
 
@@ -101,6 +101,7 @@ class MatrixBot:
         self._engine: Engine | None = None
         self._svc: Services | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._poll_gap = False
         self.synced = asyncio.Event()
         """Set after the first successful sync of this process (for tests and status)."""
 
@@ -208,6 +209,9 @@ class MatrixBot:
                 log.info("connected to %s", self.settings.matrix.homeserver)
             failures = 0
             token = resp.next_batch
+            if first or self._poll_gap:
+                self._poll_gap = False
+                self._spawn(self._recover_polls())
             if first:
                 first = False
                 self.synced.set()
@@ -236,6 +240,7 @@ class MatrixBot:
             if newly_joined:
                 events = self._after_own_join(room_id, events)
             elif info.timeline.limited and info.timeline.prev_batch:
+                self._poll_gap = True
                 events = await self._fill_gap(room_id, info.timeline.prev_batch, since) + events
             is_direct = self._kind(room_id) == "direct"
             for source in events:
@@ -462,6 +467,8 @@ class MatrixBot:
                 await engine.handle(item)
             elif isinstance(item, IncomingReaction):
                 await engine.handle_reaction(item)
+            elif isinstance(item, IncomingPollEvent):
+                await engine.handle_poll([item])
             elif isinstance(item, EncryptedEvent):
                 await self._explain_encrypted(item)
         except SendAborted:
@@ -501,6 +508,26 @@ class MatrixBot:
         async with svc.db.transaction() as conn:
             await kv.put(conn, key, now.isoformat(), now)
         log.info("explained encryption to %s in a readable direct chat", person)
+
+    async def _recover_polls(self) -> None:
+        """After a (re)start or a gap: read every response to the open native polls from
+        ``/relations``; responses are stored by event id, so none is counted twice."""
+        from bot.matrix.polls import recover
+
+        svc, engine = self._services(), self._engine
+        assert engine is not None
+        async with svc.db.read() as conn:
+            starts = await polls.open_starts(conn)
+        if not starts:
+            return
+        try:
+            n = await recover(self.t.get_json, starts, self.t.user_id, engine.handle_poll)
+        except SendAborted:
+            return  # stopping; the next start recovers again
+        except Exception:
+            log.exception("recovering poll responses failed; tried again at the next start")
+            return
+        log.info("recovered %d poll events for %d open polls", n, len(starts))
 
     # ------------------------------------------------------------------ helpers
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from bot.messages import IncomingMessage, IncomingReaction, Outgoing
+from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.render import plain, to_html
 
 TEXT_MSGTYPES = frozenset({"m.text", "m.emote"})
@@ -35,8 +35,8 @@ class EncryptedEvent:
     timestamp: datetime
 
 
-Queued = IncomingMessage | IncomingReaction | EncryptedEvent
-InboxKind = Literal["message", "reaction", "encrypted"]
+Queued = IncomingMessage | IncomingReaction | IncomingPollEvent | EncryptedEvent
+InboxKind = Literal["message", "reaction", "encrypted", "other"]
 
 
 def event_time(source: Mapping[str, Any]) -> datetime:
@@ -80,6 +80,10 @@ def classify(source: Mapping[str, Any], own_user_id: str) -> InboxKind | None:
         return None
     if etype == "m.room.encrypted":
         return "encrypted"
+    from bot.matrix.polls import is_poll_event
+
+    if is_poll_event(etype):
+        return "other"  # poll responses, ends and redactions (which may undo a response)
     if etype == "m.reaction":
         rel = content.get("m.relates_to")
         if isinstance(rel, Mapping) and rel.get("rel_type") == "m.annotation":
@@ -98,6 +102,11 @@ def classify(source: Mapping[str, Any], own_user_id: str) -> InboxKind | None:
 def payload(source: Mapping[str, Any], room_id: str, is_direct: bool) -> str:
     """The inbox payload: only the fields needed to rebuild the event, plus room facts."""
     keep = {k: source[k] for k in ("event_id", "sender", "type", "content", "origin_server_ts")}
+    if isinstance(source.get("redacts"), str):  # a redaction (it may undo a poll response)
+        keep["redacts"] = source["redacts"]
+    unsigned = source.get("unsigned")
+    if isinstance(unsigned, Mapping) and "redacted_because" in unsigned:
+        keep["unsigned"] = {"redacted_because": {}}  # only the fact, not who redacted it
     return json.dumps({"room_id": room_id, "is_direct": is_direct, "event": keep})
 
 
@@ -113,6 +122,10 @@ def from_payload(text: str) -> Queued | None:
     etype = event.get("type")
     if etype == "m.room.encrypted":
         return EncryptedEvent(event_id, room_id, sender, when)
+    from bot.matrix.polls import is_poll_event, parse_event
+
+    if is_poll_event(etype):
+        return parse_event(event, room_id)
     rel = content.get("m.relates_to")
     rel = rel if isinstance(rel, Mapping) else {}
     if etype == "m.reaction":

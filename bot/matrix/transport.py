@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import aiohttp
 import nio
 
+from bot.matrix import polls
 from bot.matrix.convert import (
     backoff_delay,
     direct_rooms,
@@ -29,6 +30,7 @@ from bot.matrix.convert import (
 )
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
+from bot.render import plain
 from config.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -238,6 +240,24 @@ class MatrixTransport:
         if status >= 400:
             raise SendFailed(f"account data {event_type}: HTTP {status}")
 
+    async def get_json(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+        """One authenticated client-server API call (retried like any request): the HTTP
+        status and the JSON body. Used for endpoints nio lacks (``/relations``)."""
+
+        async def call() -> tuple[int, dict[str, Any]]:
+            response = await self.client.send(
+                method, path, None, {"Authorization": f"Bearer {self.client.access_token}"}
+            )
+            async with response:
+                if response.status == 429 or response.status >= 500:
+                    raise aiohttp.ClientResponseError(
+                        response.request_info, (), status=response.status
+                    )
+                body = await response.json(content_type=None)
+                return response.status, body if isinstance(body, dict) else {}
+
+        return await self.call(call, what=f"{method} {path.split('?')[0]}")
+
     # ------------------------------------------------------------------ direct chats
 
     def learn_direct(self, content: dict[str, Any]) -> None:
@@ -287,12 +307,18 @@ class MatrixMessenger:
         self._t = transport
 
     async def send(self, out: Outgoing) -> str | None:
-        content = message_content(out)
+        event_type = "m.room.message"
+        if out.poll is not None:
+            event_type, content = polls.START, polls.start_content(out.poll, plain(out.text))
+        elif out.poll_end is not None:
+            event_type, content = polls.END, polls.end_content(out.poll_end, plain(out.text))
+        else:
+            content = message_content(out)  # an image goes out as its caption for now
         txn = transaction_id(out.txn_key, out.room_id, content)
         room = self._t.client.rooms.get(out.room_id)
         if room is not None and room.encrypted:
             log.warning("room %s is encrypted; this notice goes out unencrypted", out.room_id)
-        return await self._t.send_event(out.room_id, "m.room.message", content, txn)
+        return await self._t.send_event(out.room_id, event_type, content, txn)
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         content = reaction_content(event_id, key)

@@ -1,0 +1,55 @@
+"""Citizen dialogue: native Matrix polls in neighbourhood rooms, private surveys in direct
+chats, honest indicative results per place, and "you said, we did" outcomes.
+
+Modules: `model` (what is asked), `templates` (config/content/polls.toml), `flows`
+(moderators create a poll), `survey` (residents answer privately), `words` (text helpers),
+`commands`, `lifecycle` (open, close, send, incoming poll events; the scheduler's job),
+`tally` (MSC3381 counting rules), `results` (suppression, text, CSV/JSON), `chart` (PNG).
+"""
+
+from __future__ import annotations
+
+from bot.commands import Command, Registry, Role
+from handlers.polls import commands, flows, lifecycle, survey
+
+
+def register(reg: Registry) -> None:
+    reg.flow(flows.NEW)
+    reg.flow(survey.SURVEY)
+    reg.poll_handlers.append(lifecycle.on_poll_events)
+    reg.command(
+        Command(
+            "poll_admin",
+            "enkät",
+            "poll",
+            "moderation_polls.summary",
+            "moderation_polls.usage",
+            commands.poll_admin,
+            role=Role.MODERATOR,
+            aliases=("omröstning",),
+            rooms=frozenset({"moderation"}),
+        )
+    )
+    reg.command(
+        Command(
+            "survey",
+            "enkät",
+            "survey",
+            "polls.survey_summary",
+            "polls.survey_usage",
+            commands.survey,
+            aliases=("enkäter", "surveys", "polls"),
+            rooms=frozenset({"direct", "neighbourhood", "other"}),
+        )
+    )
+    reg.command(
+        Command(
+            "vote",
+            "rösta",
+            "vote",
+            "polls.vote_summary",
+            "polls.vote_usage",
+            commands.vote,
+            rooms=frozenset({"neighbourhood", "other"}),
+        )
+    )

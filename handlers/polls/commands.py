@@ -1,0 +1,397 @@
+"""The commands: ``!enkät``/``!poll`` for moderators (moderation room), ``!enkät``/
+``!survey`` and ``!rösta``/``!vote`` for residents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiosqlite
+
+from bot.commands import Args, fold
+from bot.context import Context
+from bot.conversation import Reask
+from bot.errors import UsageError, UserError
+from bot.messages import Outgoing
+from handlers.polls import results
+from handlers.polls.flows import (
+    NEW_FLOW,
+    create,
+    neighbourhood_rooms,
+    new_targets,
+    parse_duration,
+    resolve_targets,
+    room_label,
+)
+from handlers.polls.lifecycle import (
+    chart_for,
+    close_in,
+    deliver,
+    local,
+    run_due,
+    summary_text,
+    survey_command,
+    voter_hash,
+)
+from handlers.polls.model import Content, pick
+from handlers.polls.survey import SURVEY_FLOW
+from handlers.polls.templates import templates
+from handlers.polls.words import parse_choices
+from storage import polls
+from storage.polls import NewPoll, Poll
+
+MIN_OUTCOME, MAX_OUTCOME = 5, 1500
+EXPORT_CHUNK = 12_000  # characters per message (Matrix events are at most 64 KiB of JSON)
+
+SUB = {
+    "ny": "new", "new": "new", "skapa": "new", "create": "new",
+    "mall": "template", "mallar": "template", "template": "template", "templates": "template",
+    "lista": "list", "list": "list",
+    "resultat": "results", "results": "results", "result": "results",
+    "stang": "close", "close": "close", "avsluta": "close",
+    "tabort": "delete", "ta": "delete", "delete": "delete", "radera": "delete",
+    "atgard": "outcome", "outcome": "outcome", "beslut": "outcome",
+    "export": "export", "exportera": "export",
+}  # fmt: skip
+
+
+def poll_id(word: str | None) -> int:
+    text = (word or "").lstrip("#")
+    if not text.isdigit() or len(text) > 9:
+        raise UsageError("moderation_polls.bad_id", word=(word or "")[:20])
+    return int(text)
+
+
+async def load(ctx: Context, pid: int, *, hide_unpublished: bool = False) -> Poll:
+    async with ctx.svc.db.read() as conn:
+        poll = await polls.get(conn, pid)
+    if poll is None or poll.state == "deleted" or (hide_unpublished and poll.state == "scheduled"):
+        raise UserError(
+            "polls.no_such" if hide_unpublished else "moderation_polls.no_such_poll", id=pid
+        )
+    return poll
+
+
+def title(poll: Poll, lang: str) -> str:
+    return pick(Content.load(poll.content).title, lang)
+
+
+# ---- moderators -----------------------------------------------------------------------
+
+
+async def poll_admin(ctx: Context, args: Args) -> None:
+    words = list(args.words)
+    if not words:
+        await _list(ctx)
+        ctx.reply("moderation_polls.help")
+        return
+    sub = SUB.get(fold(words[0]))
+    if sub == "delete" and fold(words[0]) == "ta":
+        if len(words) < 2 or fold(words[1]) != "bort":
+            raise UsageError()
+        words = words[1:]
+    rest = words[1:]
+    if sub == "new":
+        async with ctx.svc.db.read() as conn:
+            known = await neighbourhood_rooms(conn)
+        if not known:
+            raise UserError("moderation_polls.no_rooms")
+        labels = [room_label(ctx, r) for r in known]
+        await ctx.svc.conversations.start(ctx, NEW_FLOW, {"_rooms": labels})
+    elif sub == "template":
+        await _template(ctx, rest)
+    elif sub == "list":
+        await _list(ctx)
+    elif sub == "results":
+        await _results(ctx, poll_id(rest[0] if rest else None))
+    elif sub == "close":
+        await _close(ctx, poll_id(rest[0] if rest else None))
+    elif sub == "delete":
+        await _delete(ctx, poll_id(rest[0] if rest else None))
+    elif sub == "outcome":
+        pid = poll_id(rest[0] if rest else None)
+        text = args.rest.split(None, 2)[2] if len(args.rest.split(None, 2)) > 2 else ""
+        await _outcome(ctx, pid, " ".join(text.split()))
+    elif sub == "export":
+        fmt = fold(rest[1]) if len(rest) > 1 else "csv"
+        if fmt not in ("csv", "json"):
+            raise UsageError()
+        await _export(ctx, poll_id(rest[0] if rest else None), fmt)
+    else:
+        raise UsageError()
+
+
+async def _list(ctx: Context) -> None:
+    async with ctx.svc.db.read() as conn:
+        found = await polls.listing(conn, ("scheduled", "open", "closed"))
+        counts = {p.id: await _answers(conn, p) for p in found}
+    if not found:
+        ctx.reply("moderation_polls.list_empty")
+        return
+    lines = [ctx.t("moderation_polls.list_header")]
+    for p in found:
+        lines.append(
+            ctx.t(
+                "moderation_polls.list_item",
+                id=p.id,
+                kind=ctx.t(f"moderation_polls.kind.{p.kind}"),
+                title=title(p, ctx.lang),
+                state=ctx.t(f"moderation_polls.state.{p.state}"),
+                opens=local(ctx.svc, p.opens_at),
+                closes=local(ctx.svc, p.closes_at),
+                count=counts[p.id],
+            )
+        )
+    ctx.reply_text("\n".join(lines))
+
+
+async def _answers(conn: aiosqlite.Connection, poll: Poll) -> int:
+    res = results.build(poll, await results.current_counts(conn, poll))
+    return res.answers
+
+
+async def _template(ctx: Context, rest: list[str]) -> None:
+    known_templates = templates()
+    if not rest:
+        lines = [ctx.t("moderation_polls.templates_header")]
+        for t in known_templates.values():
+            lines.append(
+                ctx.t(
+                    "moderation_polls.template_item",
+                    key=t.key,
+                    kind=ctx.t(f"moderation_polls.kind.{t.kind}"),
+                    title=pick(t.content.title, ctx.lang),
+                    days=t.days,
+                )
+            )
+        ctx.reply_text("\n".join(lines))
+        return
+    name = fold(rest[0])
+    template = next((t for k, t in known_templates.items() if fold(k) == name), None)
+    if template is None:
+        raise UserError("moderation_polls.no_template", name=rest[0][:40])
+    now = ctx.svc.clock.now()
+    span = timedelta(days=template.days)
+    where = "alla"
+    for word in rest[1:]:
+        found = parse_duration(word)
+        if found is not None:
+            span = found
+        else:
+            where = word if where == "alla" else f"{where},{word}"
+    async with ctx.svc.db.transaction() as conn:
+        known = await neighbourhood_rooms(conn)
+        chosen = resolve_targets(ctx, where, known)
+        if not chosen:
+            raise UserError("moderation_polls.bad_where", word=where[:60])
+        targets = new_targets(known, chosen, ctx.svc.settings.language.default)
+        pid = await create(
+            ctx,
+            conn,
+            NewPoll(
+                kind="poll" if template.kind == "poll" else "survey",
+                content=template.content.dump(),
+                disclosed=template.disclosed,
+                opens_at=now,
+                closes_at=now + span,
+                created_by=ctx.person,
+                created_at=now,
+                template=template.key,
+            ),
+            targets,
+        )
+    ctx.reply(
+        "moderation_polls.created",
+        id=pid,
+        rooms=len(targets),
+        opens=local(ctx.svc, now),
+        closes=local(ctx.svc, now + span),
+    )
+    await ctx.svc.conversations.cancel(ctx)
+    await run_due(ctx.svc)
+
+
+async def _results(ctx: Context, pid: int) -> None:
+    poll = await load(ctx, pid)
+    async with ctx.svc.db.read() as conn:
+        res = results.build(poll, await results.current_counts(conn, poll))
+    ctx.reply_text(summary_text(ctx.svc, res, ctx.lang))
+    chart = await chart_for(ctx.svc, res, ctx.lang)
+    if chart is not None:
+        ctx.send(Outgoing(ctx.msg.room_id, chart.text, image=chart.image))
+
+
+async def _close(ctx: Context, pid: int) -> None:
+    poll = await load(ctx, pid)
+    if poll.state == "scheduled":
+        raise UserError("moderation_polls.not_open", id=pid)
+    if poll.state == "closed":
+        raise UserError("moderation_polls.already_closed", id=pid)
+    async with ctx.svc.db.transaction() as conn:
+        await close_in(conn, pid, ctx.svc.clock.now())
+    ctx.reply("moderation_polls.closed_now", id=pid)
+    await deliver(ctx.svc, pid)
+
+
+async def _delete(ctx: Context, pid: int) -> None:
+    await load(ctx, pid)
+    async with ctx.svc.db.transaction() as conn:
+        deleted = await polls.delete_scheduled(conn, pid)
+    if not deleted:
+        raise UserError("moderation_polls.cannot_delete", id=pid)
+    ctx.reply("moderation_polls.deleted", id=pid)
+
+
+async def _outcome(ctx: Context, pid: int, text: str) -> None:
+    poll = await load(ctx, pid)
+    if poll.state != "closed":
+        raise UserError("moderation_polls.outcome_not_closed", id=pid)
+    if not MIN_OUTCOME <= len(text) <= MAX_OUTCOME:
+        raise UserError("moderation_polls.outcome_length", min=MIN_OUTCOME, max=MAX_OUTCOME)
+    async with ctx.svc.db.transaction() as conn:
+        await polls.set_outcome(conn, pid, text, ctx.svc.clock.now())
+        rooms = len(await polls.targets(conn, pid))
+    ctx.reply("moderation_polls.outcome_saved", id=pid, rooms=rooms)
+    await deliver(ctx.svc, pid)
+
+
+async def _export(ctx: Context, pid: int, fmt: str) -> None:
+    poll = await load(ctx, pid)
+    async with ctx.svc.db.read() as conn:
+        res = results.build(poll, await results.current_counts(conn, poll))
+    body = (
+        results.to_csv(res, ctx.svc.settings, ctx.lang)
+        if fmt == "csv"
+        else results.to_json(res, ctx.svc.settings, ctx.lang)
+    )
+    header = ctx.t("moderation_polls.export_header", id=pid, format=fmt)
+    for part in chunks(body, EXPORT_CHUNK):
+        ctx.reply_text(header + "\n" + part)
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Split at line ends into parts of at most ``size`` characters (a Matrix event is at
+    most 64 KiB), so a large export arrives as several messages."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if current and len(current) + len(line) > size:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return parts
+
+
+# ---- residents ------------------------------------------------------------------------
+
+
+async def survey(ctx: Context, args: Args) -> None:
+    """``!enkät``: what is open here; ``!enkät ID``: answer a survey (direct chat);
+    ``!enkät resultat ID``: results when they are public."""
+    words = list(args.words)
+    if not words:
+        await _open_list(ctx)
+        return
+    if SUB.get(fold(words[0])) == "results":
+        await _public_results(ctx, poll_id(words[1] if len(words) > 1 else None))
+        return
+    pid = poll_id(words[0])
+    poll = await load(ctx, pid, hide_unpublished=True)
+    if poll.state != "open":
+        raise UserError("polls.not_open", id=pid)
+    if poll.kind == "poll":
+        raise UserError("polls.is_room_poll", id=pid)
+    if not ctx.is_direct:
+        raise UserError("polls.survey_in_direct", id=pid, command=survey_command(ctx.lang))
+    assert poll.voter_key is not None
+    async with ctx.svc.db.read() as conn:
+        done = await polls.has_answered(conn, pid, voter_hash(poll.voter_key, ctx.msg.sender))
+    if done:
+        raise UserError("polls.survey_already")
+    content = Content.load(poll.content)
+    ctx.reply(
+        "polls.survey_intro",
+        title=pick(content.title, ctx.lang),
+        count=len(content.questions),
+        closes=local(ctx.svc, poll.closes_at),
+    )
+    await ctx.svc.conversations.start(
+        ctx, SURVEY_FLOW, {"poll": pid, "content": poll.content, "i": 0, "answers": {}}
+    )
+
+
+async def _open_list(ctx: Context) -> None:
+    async with ctx.svc.db.read() as conn:
+        found = await polls.listing(conn, ("open",))
+        here = {p.id: await polls.targets(conn, p.id) for p in found}
+    lines = []
+    for p in found:
+        in_room = any(t.room_id == ctx.msg.room_id for t in here[p.id])
+        if p.kind == "poll" and not in_room:
+            continue
+        key = "polls.list_poll" if p.kind == "poll" else "polls.list_survey"
+        lines.append(
+            ctx.t(
+                key,
+                id=p.id,
+                title=title(p, ctx.lang),
+                closes=local(ctx.svc, p.closes_at),
+                command=survey_command(ctx.lang),
+                vote="rösta" if ctx.lang == "sv" else "vote",
+            )
+        )
+    if not lines:
+        ctx.reply("polls.list_empty")
+        return
+    ctx.reply_text("\n".join([ctx.t("polls.list_header"), *lines]))
+
+
+async def _public_results(ctx: Context, pid: int) -> None:
+    poll = await load(ctx, pid, hide_unpublished=True)
+    if poll.state == "open" and not poll.disclosed:
+        raise UserError("polls.results_later", id=pid, closes=local(ctx.svc, poll.closes_at))
+    async with ctx.svc.db.read() as conn:
+        res = results.build(poll, await results.current_counts(conn, poll))
+    ctx.reply_text(summary_text(ctx.svc, res, ctx.lang))
+
+
+async def vote(ctx: Context, args: Args) -> None:
+    """``!rösta ID N[,M]``: the same as a native poll response (latest counts); ``0`` takes
+    the vote back."""
+    if len(args.words) < 2:
+        raise UsageError()
+    pid = poll_id(args.words[0])
+    poll = await load(ctx, pid, hide_unpublished=True)
+    if poll.kind == "survey":
+        raise UserError("polls.survey_in_direct", id=pid, command=survey_command(ctx.lang))
+    if poll.state != "open" or poll.voter_key is None:
+        raise UserError("polls.not_open", id=pid)
+    q = Content.load(poll.content).questions[0]
+    choice = " ".join(args.words[1:])
+    if choice.strip() == "0":
+        numbers: list[int] = []
+    else:
+        try:
+            numbers = parse_choices(choice, len(q.options), q.max_selections)
+        except Reask as exc:
+            raise UserError(exc.key, **exc.params) from None
+    async with ctx.svc.db.transaction() as conn:
+        target = next(
+            (t for t in await polls.targets(conn, pid) if t.room_id == ctx.msg.room_id), None
+        )
+        if target is None:
+            raise UserError("polls.vote_here_only", id=pid)
+        await polls.add_response(
+            conn,
+            target,
+            ctx.msg.event_id,
+            voter_hash(poll.voter_key, ctx.msg.sender),
+            int(ctx.msg.timestamp.timestamp() * 1000),
+            [q.options[n - 1].id for n in numbers],
+        )
+    if not numbers:
+        ctx.reply("polls.vote_removed", id=pid)
+        return
+    chosen = ", ".join(pick(q.options[n - 1].text, ctx.lang) for n in numbers)
+    ctx.reply("polls.vote_recorded", id=pid, answers=chosen, closes=local(ctx.svc, poll.closes_at))

@@ -1,0 +1,129 @@
+"""The residents' private survey ``survey`` (direct chat) on the conversation engine: the
+place (if the survey asks), each question in turn, and whether they want the outcome
+message. One answer set per person, stored with no link to them (see `storage.polls`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiosqlite
+
+from bot.commands import fold
+from bot.context import Context
+from bot.conversation import Flow, Reask, Step, StepResult
+from handlers.polls.lifecycle import local, voter_hash
+from handlers.polls.model import Content, pick
+from handlers.polls.words import NO, YES, norm, numbered, parse_choices
+from storage import polls
+from storage.polls import NO_PLACE
+
+SURVEY_FLOW = "survey"
+
+
+def _p(key: str) -> Any:
+    def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
+        return ctx.t(key)
+
+    return prompt
+
+
+def _content(data: Mapping[str, Any]) -> Content:
+    return Content.load(data["content"])
+
+
+def _prompt_place(ctx: Context, data: Mapping[str, Any]) -> str:
+    names = [loc.name for loc in ctx.svc.settings.localities]
+    return ctx.t("polls.ask_place", options=numbered(names))
+
+
+async def _place(
+    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+) -> StepResult:
+    t = norm(text)
+    localities = ctx.svc.settings.localities
+    if t == "0":
+        return StepResult({"place": NO_PLACE})
+    if t.isdigit() and 1 <= int(t) <= len(localities):
+        return StepResult({"place": localities[int(t) - 1].key})
+    for loc in localities:
+        if fold(t) in {fold(loc.key), fold(loc.name)}:
+            return StepResult({"place": loc.key})
+    raise Reask("polls.bad_place", count=len(localities))
+
+
+def _skip_place(data: Mapping[str, Any]) -> bool:
+    return not _content(data).ask_place
+
+
+def _prompt_question(ctx: Context, data: Mapping[str, Any]) -> str:
+    content = _content(data)
+    i = int(data.get("i", 0))
+    q = content.questions[i]
+    hint = (
+        ctx.t("polls.hint_one")
+        if q.max_selections == 1
+        else ctx.t("polls.hint_many", max=q.max_selections)
+    )
+    return ctx.t(
+        "polls.ask_question",
+        n=i + 1,
+        total=len(content.questions),
+        question=pick(q.text, ctx.lang),
+        options=numbered([pick(o.text, ctx.lang) for o in q.options]),
+        hint=hint,
+    )
+
+
+async def _answer(
+    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+) -> StepResult:
+    content = _content(data)
+    i = int(data.get("i", 0))
+    q = content.questions[i]
+    numbers = parse_choices(text, len(q.options), q.max_selections)
+    answers = dict(data.get("answers", {}))
+    answers[q.key] = [q.options[n - 1].id for n in numbers]
+    if i + 1 < len(content.questions):
+        return StepResult({"answers": answers, "i": i + 1}, goto="question")
+    return StepResult({"answers": answers, "i": i + 1}, goto="optin")
+
+
+async def _optin(
+    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+) -> StepResult:
+    t = norm(text)
+    if t in YES:
+        return StepResult({"optin": True}, done=True)
+    if t in NO:
+        return StepResult({"optin": False}, done=True)
+    raise Reask("polls.bad_optin")
+
+
+async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+    poll = await polls.get(conn, int(data["poll"]))
+    if poll is None or poll.state != "open" or poll.voter_key is None:
+        ctx.reply("polls.survey_closed")  # nothing is stored; the conversation ends
+        return
+    voter = voter_hash(poll.voter_key, ctx.msg.sender)
+    place = str(data.get("place") or NO_PLACE)
+    answers = {str(k): [str(o) for o in v] for k, v in dict(data["answers"]).items()}
+    if not await polls.add_submission(conn, poll.id, voter, place, answers):
+        ctx.reply("polls.survey_already")
+        return
+    if data.get("optin"):
+        await polls.add_followup(conn, poll.id, ctx.msg.room_id, ctx.lang)
+        ctx.reply("polls.survey_thanks_optin", closes=local(ctx.svc, poll.closes_at))
+    else:
+        ctx.reply("polls.survey_thanks", closes=local(ctx.svc, poll.closes_at))
+
+
+SURVEY = Flow(
+    SURVEY_FLOW,
+    (
+        Step("place", _prompt_place, _place, skip=_skip_place),
+        Step("question", _prompt_question, _answer),
+        Step("optin", _p("polls.ask_optin"), _optin),
+    ),
+    _finish_survey,
+)
