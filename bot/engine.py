@@ -40,6 +40,7 @@ class Engine:
         except Exception:
             incident = secrets.token_hex(4)
             log.exception("incident %s preparing event %s", incident, msg.event_id)
+            self.svc.metrics.incident()
             return
         try:
             await self._route(ctx)
@@ -52,9 +53,11 @@ class Engine:
         except Exception:
             incident = secrets.token_hex(4)
             log.exception("incident %s handling event %s from %s", incident, msg.event_id, person)
+            self.svc.metrics.incident()
             ctx.outbox.clear()
             ctx.reply("error.incident", incident=incident)
         await self.flush(ctx)
+        self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
         """Give a reaction to the features that listen for them (e.g. moderation cards)."""
@@ -64,6 +67,8 @@ class Engine:
             except Exception:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+                self.svc.metrics.incident()
+        self.svc.metrics.event_handled("reaction")
 
     async def flush(self, ctx: Context) -> None:
         outbox, ctx.outbox = ctx.outbox, []
