@@ -350,7 +350,7 @@ def _backup(args: argparse.Namespace) -> int:
     report = backup_database(source, Path(args.path))
     print(
         f"backup written: {report.path} ({report.size // 1024} KiB, schema version "
-        f"{report.schema_version}, {report.tips} tips)"
+        f"{report.schema_version}, tips: {report.tips})"
     )
     print(
         "The pseudonym key is not in the backup: keep a copy of it, secret and apart "
