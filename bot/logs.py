@@ -23,6 +23,7 @@ PRIVATE_LOGGERS = ("aiosqlite", "nio", "nio.rooms", "nio.client", "nio.responses
 # Loggers that are merely noisy at INFO (a line every five minutes, one per HTTP request).
 NOISY_LOGGERS = ("apscheduler", "aiohttp.access")
 
+_HANDLER_NAME = "tryggbot"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -52,9 +53,11 @@ def setup_logging(
         raise ValueError(f"unknown log level {level!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if old.get_name() == _HANDLER_NAME:  # ours from an earlier call; others stay
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     numeric = root.level

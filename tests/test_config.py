@@ -112,7 +112,7 @@ def test_room_problems_name_the_other_room() -> None:
 def test_model_validate_alone_still_refuses_cross_field_problems() -> None:
     data = example_data()
     data["language"]["default"] = "de"
-    with pytest.raises(ValidationError, match="'de' is not in language.enabled"):
+    with pytest.raises(ValidationError, match=r"'de' is not in language\.enabled"):
         Settings.model_validate(data)
 
 
