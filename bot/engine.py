@@ -56,8 +56,8 @@ class Engine:
             self.svc.metrics.incident()
             ctx.outbox.clear()
             ctx.reply("error.incident", incident=incident)
-        await self.flush(ctx)
         self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+        await self.flush(ctx)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
         """Give a reaction to the features that listen for them (e.g. moderation cards)."""
