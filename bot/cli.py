@@ -347,7 +347,8 @@ def _backup(args: argparse.Namespace) -> int:
 
     settings, base = _load(args.config)
     source = resolve_path(settings.storage.path, base)
-    report = backup_database(source, Path(args.path))
+    folder = args.path.endswith(("/", os.sep))
+    report = backup_database(source, Path(args.path), folder=folder)
     print(
         f"backup written: {report.path} ({report.size // 1024} KiB, schema version "
         f"{report.schema_version}, tips: {report.tips})"
@@ -409,7 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser(
         "backup", help="a consistent copy of the live database (safe while the bot runs)"
     )
-    backup.add_argument("path", help="file to write (replaced atomically), or a folder")
+    backup.add_argument(
+        "path", help="file to write (replaced atomically), or a folder (existing, or ending in /)"
+    )
     backup.add_argument("--config", required=True, help="settings TOML")
     return parser
 

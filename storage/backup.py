@@ -26,20 +26,22 @@ class BackupReport:
     tips: int
 
 
-def backup_target(target: Path, now: datetime | None = None) -> Path:
-    """A folder gets a timestamped file name (``tryggbot-20261201-2315.sqlite3``)."""
-    if target.is_dir():
+def backup_target(target: Path, *, folder: bool = False, now: datetime | None = None) -> Path:
+    """A folder (an existing one, or ``folder=True``) gets a timestamped file name
+    (``tryggbot-20261201-231500.sqlite3``)."""
+    if folder or target.is_dir():
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
         return target / f"tryggbot-{stamp}.sqlite3"
     return target
 
 
-def backup_database(source: Path, target: Path) -> BackupReport:
-    """Copy the database at ``source`` to ``target`` (a file, replaced atomically, or a
-    folder). Blocking: call it from a thread in async code. Raises StorageError."""
+def backup_database(source: Path, target: Path, *, folder: bool = False) -> BackupReport:
+    """Copy the database at ``source`` to ``target``: a file, replaced atomically, or a
+    folder (existing, or created when ``folder``). Blocking: call it from a thread in async
+    code. Raises StorageError."""
     if not source.is_file():
         raise StorageError(f"there is no database at {source}")
-    target = backup_target(target)
+    target = backup_target(target, folder=folder)
     if target.resolve() == source.resolve():
         raise StorageError("the backup cannot replace the database itself")
     private_dir(target.parent)

@@ -308,6 +308,9 @@ async def test_backup_into_a_folder_and_of_a_missing_database(tmp_path: Path) ->
     folder.mkdir()
     report = backup_database(bot.db_path, folder)
     assert report.path.parent == folder and report.path.name.startswith("tryggbot-")
+    new = backup_database(bot.db_path, tmp_path / "new" / "folder", folder=True)
+    assert new.path.parent == tmp_path / "new" / "folder"
+    assert mode(tmp_path / "new") == 0o700 and mode(new.path) == 0o600
     with pytest.raises(StorageError, match="there is no database"):
         backup_database(tmp_path / "missing.sqlite3", folder)
     with pytest.raises(StorageError, match="cannot replace the database itself"):
