@@ -184,8 +184,11 @@ def prepare_private_file(path: Path) -> None:
     created = private_dir(path.parent)
     if not created and open_to_others(path.parent):
         log.warning("other users may list the data folder %s; chmod 700 it", path.parent)
-    make_private(path)
-    for suffix in ("-wal", "-shm", "-journal"):
-        companion = path.with_name(path.name + suffix)
-        if companion.exists():
-            make_private(companion)
+    for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if file is not path and not file.exists():
+            continue
+        try:
+            make_private(file)
+        except PermissionError:
+            # Not ours to change (another owner); SQLite reports it if it cannot write.
+            log.warning("cannot make %s private (mode 0600): not its owner", file)
