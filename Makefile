@@ -39,6 +39,7 @@ test: lint typecheck install-check
 bench: $(STAMP)
 	$(PY) bench/language.py
 	$(PY) bench/matrix_latency.py
+	$(PY) bench/operations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
