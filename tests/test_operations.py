@@ -162,13 +162,14 @@ def test_check_config_reports_unreadable_and_short_secret_files(
     )
     (etc / ".local").mkdir()
     (etc / ".local" / "pseudonym.key").write_text("short\n")
+    os.chmod(etc / ".local" / "pseudonym.key", 0o644)
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert problem_lines(err) == [
         f"  - secrets.pseudonym_key_file: {etc / '.local' / 'pseudonym.key'} holds too short a key",
         f"  - matrix.password_file: {etc / 'bot-password'} does not exist",
     ]
-    assert "other users may read" in err  # the key file is 0644 here
+    assert "other users may read" in err
 
 
 def test_unknown_log_level_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
