@@ -14,6 +14,7 @@ import logging
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from config.settings import ConfigError
 from storage import inbox
 from storage.db import Database
 
@@ -42,6 +43,11 @@ class HealthServer:
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         try:
             await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(
+                [f"monitoring.port: cannot listen on {self.host}:{self.port} ({exc.strerror})"]
+            ) from None
         except BaseException:
             await runner.cleanup()
             raise

@@ -24,7 +24,7 @@ from bot.matrix.bot import LAST_SYNC, STATE
 from bot.matrix.homeserver import free_port
 from bot.matrix.session import Session, write_session
 from bot.metrics import Metrics
-from config.settings import EXAMPLE_PATH, load_secrets, load_settings
+from config.settings import EXAMPLE_PATH, ConfigError, load_secrets, load_settings
 from storage import kv
 from storage.backup import backup_database
 from storage.db import Database, StorageError
@@ -412,3 +412,18 @@ async def test_healthz_needs_a_recent_sync_and_metrics_show_the_backlog(tmp_path
     assert "tryggbot_tips_created_total 1.0" in body
     assert "tryggbot_inbox_backlog 0.0" in body
     assert "tryggbot_sync_age_seconds" in body
+
+
+async def test_a_taken_port_is_a_clear_configuration_problem(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    first = HealthServer(Metrics(), db, host="127.0.0.1", port=free_port())
+    await first.start()
+    try:
+        second = HealthServer(Metrics(), db, host="127.0.0.1", port=first.port)
+        with pytest.raises(
+            ConfigError, match=rf"monitoring.port: cannot listen on 127.0.0.1:{first.port}"
+        ):
+            await second.start()
+    finally:
+        await first.stop()
+        await db.close()
