@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint typecheck unit e2e bench clean
+.PHONY: run chat test lint typecheck install-check unit e2e bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-## test: lint, type-check and run the whole suite (unit and end-to-end against Synapse)
-test: lint typecheck
+## install-check: install into a fresh venv WITHOUT extras and run the commands there
+install-check:
+	PYTHON=$(PYTHON) .ci/install-check
+
+## test: lint, type-check, the production install, and the whole suite (unit and e2e)
+test: lint typecheck install-check
 	$(PY) -m pytest -q
 
 ## bench: benchmarks that print figures against a reference measured in the same run
@@ -36,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/language.py
 	$(PY) bench/matrix_latency.py
 	$(PY) bench/polls.py
+	$(PY) bench/operations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

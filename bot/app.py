@@ -14,6 +14,7 @@ from bot.features import build_registry
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
 from bot.messenger import Messenger
+from bot.metrics import Metrics
 from bot.pseudonym import Pseudonymizer
 from bot.roles import ConfigRoles, RoleResolver
 from bot.signals import SignalDetector
@@ -43,6 +44,7 @@ async def build_app(
     clock: Clock | None = None,
     roles: RoleResolver | None = None,
     db_path: Path | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """Open the database, load catalogues and detectors, register the features."""
     path = db_path or resolve_path(settings.storage.path, base_dir)
@@ -63,6 +65,7 @@ async def build_app(
             clock=clock or SystemClock(),
             roles=roles or ConfigRoles(settings.matrix.moderators),
             registry=build_registry(),
+            metrics=metrics or Metrics(),
         )
         await register_configured_rooms(svc)
     except BaseException:

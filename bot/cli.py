@@ -1,44 +1,110 @@
 """``tryggbot`` command line: chat (console), run (Matrix), dev (local homeserver and demo
-accounts), status, check-config."""
+accounts), status, check-config, backup.
+
+Relative paths in a settings file are resolved against the folder of that file; without
+``--config`` the built-in example is used, with paths relative to the current directory.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import logging
+import os
 import signal
 import sys
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bot.logs import DEFAULT_LEVEL, FORMATS, LEVELS, setup_logging
 from config.settings import (
     EXAMPLE_PATH,
+    LOCALES_DIR,
     ConfigError,
     Secrets,
     Settings,
+    check_environment,
     load_secrets,
     load_settings,
+    read_toml,
+    resolve_path,
+    settings_base,
 )
 from storage.db import StorageError
 
 log = logging.getLogger("tryggbot")
 
 
+def version() -> str:
+    try:
+        return metadata.version("tryggbot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _config_file(path: str | None) -> tuple[Path, Path]:
+    """The settings file and the folder its relative paths are resolved against."""
+    if path:
+        return Path(path), settings_base(path)
+    return EXAMPLE_PATH, Path.cwd()
+
+
 def _load(path: str | None) -> tuple[Settings, Path]:
-    file = Path(path) if path else EXAMPLE_PATH
-    return load_settings(file), Path.cwd()
+    file, base = _config_file(path)
+    return load_settings(file), base
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Libraries that log message contents at DEBUG never go below WARNING.
-    for name in ("aiosqlite", "nio", "nio.rooms", "nio.client", "nio.responses"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+# ---------------------------------------------------------------------------- console
+
+
+class Console:
+    """Translated lines for the person at the console (operator text, Swedish or English).
+
+    The language is the locale's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it is Swedish
+    or English, otherwise ``moderation.language`` of the settings, otherwise Swedish.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        from bot.i18n import Catalog
+
+        self.catalog = Catalog.load(LOCALES_DIR)
+        self.lang = operator_language(settings)
+
+    def text(self, key: str, **params: Any) -> str:
+        return self.catalog.t(self.lang, key, **params)
+
+    def say(self, key: str, **params: Any) -> None:
+        print(self.text(key, **params), flush=True)
+
+    def backoff_reporter(self, homeserver: str) -> Callable[[str, str, float, int], None]:
+        """A `MatrixTransport.on_backoff` that prints one line per backoff step."""
+
+        def report(what: str, reason: str, delay: float, attempt: int) -> None:
+            key = "operator.server_error" if reason == "server_error" else "operator.unreachable"
+            seconds = f"{delay:.1f}" if self.lang == "en" else f"{delay:.1f}".replace(".", ",")
+            self.say(key, homeserver=homeserver, seconds=seconds, attempt=attempt)
+
+        return report
+
+
+def operator_language(settings: Settings | None = None) -> str:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            code = value[:2].lower()
+            if code in ("sv", "en"):
+                return code
+            break
+    if settings is not None and settings.moderation.language in ("sv", "en"):
+        return settings.moderation.language
+    return "sv"
+
+
+# ---------------------------------------------------------------------------- commands
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -73,6 +139,8 @@ class MatrixRuntime:
         self.bot = bot
         self.transport = transport
         self.app = app
+        self.health: Any = None
+        """The health and metrics listener while `run()` runs (``[monitoring] port``)."""
 
     def request_stop(self) -> None:
         self.bot.request_stop()
@@ -82,23 +150,38 @@ class MatrixRuntime:
 
         Background jobs (retention, re-posting lost moderation cards) start with it; the
         start-up run waits for the first sync, so rooms such as the moderation room are known.
+        With ``[monitoring] port`` set, ``/healthz`` and ``/metrics`` are served meanwhile.
         """
+        from bot.health import HealthServer
         from bot.scheduler import run_startup_jobs, start_scheduler
 
-        scheduler = start_scheduler(self.app.svc)
+        svc = self.app.svc
+        monitoring = svc.settings.monitoring
+        if monitoring.port is not None:
+            health = HealthServer(svc.metrics, svc.db, host=monitoring.host, port=monitoring.port)
+            try:
+                await health.start()
+            except BaseException:
+                await self.transport.close()
+                await self.app.close()
+                raise
+            self.health = health
+        scheduler = start_scheduler(svc)
 
         async def startup_jobs() -> None:
             await self.bot.synced.wait()
-            await run_startup_jobs(self.app.svc)
+            await run_startup_jobs(svc)
 
         startup = asyncio.create_task(startup_jobs())
         try:
-            await self.bot.run(self.app.engine, self.app.svc)
+            await self.bot.run(self.app.engine, svc)
         finally:
             startup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await startup
             scheduler.shutdown(wait=False)
+            if self.health is not None:
+                await self.health.stop()
             await self.transport.close()
             await self.app.close()
 
@@ -111,15 +194,23 @@ async def open_matrix(
     base_dir: Path,
     db_path: Path | None = None,
     sync_timeout_ms: int = 30_000,
+    on_backoff: Callable[[str, str, float, int], None] | None = None,
 ) -> MatrixRuntime:
-    """Log in (restoring the saved session when possible) and build the app around it."""
+    """Log in (restoring the saved session when possible) and build the app around it.
+
+    ``on_backoff`` is told about every wait while the homeserver cannot be reached.
+    """
     from bot.app import build_app
     from bot.matrix.bot import MatrixBot
     from bot.matrix.session import session_path
     from bot.matrix.transport import MatrixMessenger, MatrixTransport
+    from bot.metrics import Metrics
     from bot.roles import ConfigRoles
 
+    metrics = Metrics()
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
+    transport.metrics = metrics
+    transport.on_backoff = on_backoff
     try:
         await transport.login(creds, session_path(settings, base_dir))
         bot = MatrixBot(transport, sync_timeout_ms=sync_timeout_ms)
@@ -130,6 +221,7 @@ async def open_matrix(
             base_dir=base_dir,
             roles=ConfigRoles(settings.matrix.moderators, extra=bot.is_moderator_by_power),
             db_path=db_path,
+            metrics=metrics,
         )
     except BaseException:
         await transport.close()
@@ -148,31 +240,72 @@ async def _run_until_signal(runtime: MatrixRuntime) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _login_and_run(
+    settings: Settings, base: Path, console: Console, *, after_login: Callable[[], None]
+) -> None:
+    """Log in (saying on the console while the homeserver cannot be reached), then run
+    until SIGTERM or Ctrl-C. A Ctrl-C during the login stops it cleanly too."""
     from bot.matrix.session import load_credentials
 
-    settings, base = _load(args.config)
     secrets = load_secrets(settings, base)
     creds = load_credentials(settings, base)
-    runtime = await open_matrix(settings, secrets, creds, base_dir=base)
-    print(f"Tryggbot is running as {settings.matrix.user_id} on {settings.matrix.homeserver}")
+    m = settings.matrix
+    console.say("operator.connecting", homeserver=m.homeserver, user=m.user_id)
+    opening = asyncio.create_task(
+        open_matrix(
+            settings,
+            secrets,
+            creds,
+            base_dir=base,
+            on_backoff=console.backoff_reporter(m.homeserver),
+        )
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, opening.cancel)
+    try:
+        runtime = await opening
+    except asyncio.CancelledError:
+        return
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    after_login()
     await _run_until_signal(runtime)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings, base = _load(args.config)
+    console = Console(settings)
+    m = settings.matrix
+
+    def running() -> None:
+        console.say("operator.running", user=m.user_id, homeserver=m.homeserver)
+
+    await _login_and_run(settings, base, console, after_login=running)
     return 0
 
 
 async def _dev(args: argparse.Namespace) -> int:
     from bot.matrix import dev
-    from bot.matrix.session import load_credentials
+    from bot.matrix.homeserver import HomeserverStartError
 
-    base = Path.cwd()
-    setup = await dev.prepare(base, port=args.port)
+    console = Console()
+    if importlib.util.find_spec("synapse") is None:
+        print(console.text("operator.no_synapse"), file=sys.stderr)
+        return 2
+    try:
+        setup = await dev.prepare(Path.cwd(), port=args.port)
+    except HomeserverStartError as exc:
+        print(console.text("operator.synapse_failed", reason=exc), file=sys.stderr)
+        return 2
     try:
         settings = load_settings(setup.config_path)
-        secrets = load_secrets(settings, base)
-        creds = load_credentials(settings, base)
-        runtime = await open_matrix(settings, secrets, creds, base_dir=base)
-        print(dev.instructions(setup), flush=True)
-        await _run_until_signal(runtime)
+        base = settings_base(setup.config_path)
+        console = Console(settings)
+        await _login_and_run(
+            settings, base, console, after_login=lambda: print(dev.instructions(setup), flush=True)
+        )
     finally:
         await setup.synapse.stop()
     return 0
@@ -188,12 +321,24 @@ async def _status(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings, base = _load(args.config)
-    load_secrets(settings, base)
+    file, base = _config_file(args.config)
+    data = read_toml(file)
+    check = check_environment(data, base)
+    for warning in check.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if check.problems:
+        raise ConfigError(check.problems)
+    settings = load_settings(file)
     print(
         f"ok: {settings.kommun.name.sv}, {len(settings.localities)} localities, "
         f"{len(settings.categories)} categories, {len(settings.rooms)} rooms"
     )
+    print(f"relative paths are resolved against {base}")
+    print(f"database:     {resolve_path(settings.storage.path, base)}")
+    print(f"session file: {resolve_path(settings.matrix.session_file, base)}")
+    if settings.monitoring.port is not None:
+        mon = settings.monitoring
+        print(f"health:       http://{mon.host}:{mon.port}/healthz and /metrics")
     return 0
 
 
@@ -208,7 +353,6 @@ def _i18n(args: argparse.Namespace) -> int:
         render_status,
         status,
     )
-    from config.settings import LOCALES_DIR
 
     root = Path(args.locales) if args.locales else LOCALES_DIR
     catalog = Catalog.load(root)
@@ -249,22 +393,70 @@ def _i18n(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from storage.backup import backup_database
+
+    settings, base = _load(args.config)
+    source = resolve_path(settings.storage.path, base)
+    folder = args.path.endswith(("/", os.sep))
+    report = backup_database(source, Path(args.path), folder=folder)
+    print(
+        f"backup written: {report.path} ({report.size // 1024} KiB, schema version "
+        f"{report.schema_version}, tips: {report.tips})"
+    )
+    print(
+        "The pseudonym key is not in the backup: keep a copy of it, secret and apart "
+        "from the database."
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def _level(value: str) -> str:
+    level = value.upper()
+    if level not in LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"unknown log level {value!r} (choose from {', '.join(LEVELS)})"
+        )
+    return level
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
-    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
+    parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
+    parser.add_argument(
+        "--log-level",
+        type=_level,
+        default=DEFAULT_LEVEL,
+        metavar="LEVEL",
+        help=f"{', '.join(LEVELS)} (default {DEFAULT_LEVEL})",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="text",
+        help="text lines, or one JSON object per line for log collectors (default text)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no homeserver)")
     chat.add_argument("--config", help="settings TOML (default: the embedded example)")
     chat.add_argument("--db", help="SQLite file (default: storage.path from the config)")
     run = sub.add_parser("run", help="run the bot on a Matrix homeserver")
     run.add_argument("--config", required=True, help="settings TOML")
-    status = sub.add_parser("status", help="is the bot connected; last sync; inbox backlog")
+    status = sub.add_parser(
+        "status", help="is the bot connected; last sync; inbox backlog (reads, never writes)"
+    )
     status.add_argument("--config", required=True, help="settings TOML")
     dev = sub.add_parser(
         "dev", help="start a local Synapse with demo accounts and rooms, and run the bot on it"
     )
     dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
-    check = sub.add_parser("check-config", help="validate a settings file and its secrets")
+    check = sub.add_parser(
+        "check-config",
+        help="validate a settings file, its secrets and files (writes nothing)",
+    )
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n = sub.add_parser("i18n", help="translations: status, export a sheet, import it")
     i18n.add_argument("--locales", help="catalogue folder (default: config/locales)")
@@ -276,12 +468,19 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_export.add_argument("-o", "--output", help="file (default: tryggbot-LANG.csv)")
     i18n_import = i18n_sub.add_parser("import", help="read a filled-in sheet back")
     i18n_import.add_argument("file", help="the CSV sheet")
+    backup = sub.add_parser(
+        "backup", help="a consistent copy of the live database (safe while the bot runs)"
+    )
+    backup.add_argument(
+        "path", help="file to write (replaced atomically), or a folder (existing, or ending in /)"
+    )
+    backup.add_argument("--config", required=True, help="settings TOML")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     try:
         if args.command == "chat":
             return asyncio.run(_chat(args))
@@ -295,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_status(args))
         if args.command == "i18n":
             return _i18n(args)
+        if args.command == "backup":
+            return _backup(args)
     except ConfigError as exc:
         print("The configuration has problems:", file=sys.stderr)
         for problem in exc.problems:

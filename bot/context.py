@@ -12,6 +12,7 @@ from bot.commands import Registry, Role
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage, Outgoing
 from bot.messenger import Messenger
+from bot.metrics import Metrics
 from bot.pseudonym import Pseudonymizer
 from config.settings import Settings
 from storage.db import Database
@@ -38,6 +39,7 @@ class Services:
     clock: Clock
     roles: RoleResolver
     registry: Registry = field(default_factory=Registry)
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def conversations(self) -> ConversationEngine:

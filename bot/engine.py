@@ -42,6 +42,7 @@ class Engine:
         except Exception:
             incident = secrets.token_hex(4)
             log.exception("incident %s preparing event %s", incident, msg.event_id)
+            self.svc.metrics.incident()
             return
         try:
             await self._route(ctx)
@@ -54,8 +55,10 @@ class Engine:
         except Exception:
             incident = secrets.token_hex(4)
             log.exception("incident %s handling event %s from %s", incident, msg.event_id, person)
+            self.svc.metrics.incident()
             ctx.outbox.clear()
             ctx.reply("error.incident", incident=incident)
+        self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
         await self.flush(ctx)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
@@ -66,6 +69,8 @@ class Engine:
             except Exception:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+                self.svc.metrics.incident()
+        self.svc.metrics.event_handled("reaction")
 
     async def handle_poll(self, events: Sequence[IncomingPollEvent]) -> None:
         """Give native poll responses, ends or redactions (one event from the inbox, or a page

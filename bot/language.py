@@ -24,14 +24,14 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-import langdetect
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-import config
+from config.settings import CONTENT_DIR
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class Lexicon:
 
 def default_lexicon_path() -> Path:
     """Return the path of the bundled lexicon, ``config/content/lexicon.toml``."""
-    return Path(config.__file__).parent / "content" / "lexicon.toml"
+    return CONTENT_DIR / "lexicon.toml"
 
 
 def normalise(text: str) -> str:
@@ -259,7 +259,7 @@ def _build_factory(enabled: Sequence[str]) -> DetectorFactory | None:
     if not names:
         return None
     names.extend(name for name in OTHER_PROFILES if name not in names)
-    directory = Path(langdetect.__file__).parent / "profiles"
+    directory = resources.files("langdetect") / "profiles"
     factory = DetectorFactory()
     factory.load_json_profile([(directory / name).read_text(encoding="utf-8") for name in names])
     factory.set_seed(_SEED)

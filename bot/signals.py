@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import config
+from config.settings import CONTENT_DIR
 
 from .scrub import LABELS, scrub
 
@@ -61,7 +61,7 @@ class Signals:
 
 def default_path() -> Path:
     """The packaged word list, ``config/content/signals.toml``."""
-    return Path(config.__file__).parent / "content" / "signals.toml"
+    return CONTENT_DIR / "signals.toml"
 
 
 def _strip_format(text: str) -> str:

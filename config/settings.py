@@ -1,19 +1,26 @@
 """Typed settings, loaded from one TOML file and validated at start.
 
-Every problem in the file is reported at once, each with its key path
-(``places.localities.2.key: ...``), through :class:`ConfigError`.  Secrets never live in
-the TOML file: they come from the environment or from a file path named in the TOML.
+Every problem in the file is reported at once, one line each with its key path
+(``rooms[2].locality: 'x' is not a configured locality``), field and cross-field problems
+alike, through :class:`ConfigError`.  Secrets never live in the TOML file: they come from the
+environment or from a file path named in the TOML.  Relative paths in a settings file are
+resolved against the folder of that file (`settings_base`).  Package data (the example, the
+message catalogues, word lists) is found through ``importlib.resources``.
 This module imports nothing from the rest of Tryggbot.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import re
 import secrets
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,23 +30,43 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-CONFIG_DIR = Path(__file__).resolve().parent
-EXAMPLE_PATH = CONFIG_DIR / "example.toml"
-LOCALES_DIR = CONFIG_DIR / "locales"
-CONTENT_DIR = CONFIG_DIR / "content"
+from config.files import open_to_others, private_dir, write_private
 
-Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
-LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+def package_data(name: str) -> Path:
+    """A file or folder shipped inside the ``config`` package, as a filesystem path.
+
+    Found through ``importlib.resources`` (never ``config.__file__``), so it works for a
+    regular install, an editable one, and a ``config`` package whose ``__init__.py`` another
+    distribution of the same name removed. Tryggbot must be installed as files (not zipped).
+    """
+    resource = resources.files("config") / name
+    if not isinstance(resource, Path):
+        raise RuntimeError(f"Tryggbot's package data ({name}) must be installed as files")
+    return resource
+
+
+EXAMPLE_PATH = package_data("example.toml")
+CONFIG_DIR = EXAMPLE_PATH.parent
+LOCALES_DIR = package_data("locales")
+CONTENT_DIR = package_data("content")
+
+KEY_PATTERN = r"^[a-z0-9_]{1,40}$"
+LANG_PATTERN = r"^[a-z]{2,3}$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+LangCode = Annotated[str, Field(pattern=LANG_PATTERN)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; ``problems`` lists every reason with its key path."""
+    """The configuration cannot be used; ``problems`` lists every reason, one line each,
+    starting with its key path."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -91,7 +118,7 @@ class KommunSettings(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+            raise ValueError(f"{value!r} is not a known IANA time zone") from exc
         return value
 
     @property
@@ -102,24 +129,29 @@ class KommunSettings(_Model):
 # A room id (``!opaque`` — since room version 12 without a ``:server`` part) or an alias
 # (``#name:server``).
 _ROOM_REF = r"^(![^\s:]+(:\S+)?|#[^\s:]+:\S+)$"
-
+_MXID = r"^@[^:\s]+:\S+$"
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+# What a pattern means, in words, for problem lines.
+_PATTERN_WORDS = {
+    r"^[A-Z]{2,4}$": "two to four capital letters A-Z",
+    r"^https://": "an https:// address",
+    r"^https?://": "an http:// or https:// address",
+    r"^@[^:]+:.+$": "a Matrix user id (@name:server)",
+    _MXID: "a Matrix user id (@name:server)",
+    _ROOM_REF: "a room id (!…) or a room alias (#name:server)",
+    _HHMM: "a time of day as HH:MM",
+    KEY_PATTERN: "a key of lowercase letters a-z, digits and _ (at most 40)",
+    LANG_PATTERN: "a language code such as sv or en",
+}
 
 
 class ReadingHours(_Model):
     """When people read what residents send; the bot states it and never promises more."""
 
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    days: tuple[Weekday, ...] = Field(default=("mon", "tue", "wed", "thu", "fri"), min_length=1)
     start: str = Field(default="08:00", pattern=_HHMM)
     end: str = Field(default="16:00", pattern=_HHMM)
-
-    @model_validator(mode="after")
-    def _order(self) -> ReadingHours:
-        if self.start >= self.end:
-            raise ValueError("start must be before end")
-        if not self.days:
-            raise ValueError("days must name at least one weekday")
-        return self
 
 
 class LanguageSettings(_Model):
@@ -127,15 +159,6 @@ class LanguageSettings(_Model):
     enabled: tuple[LangCode, ...] = ("sv", "en")
     min_chars: int = Field(default=20, ge=1, le=500)
     min_probability: float = Field(default=0.80, gt=0, le=1)
-
-    @model_validator(mode="after")
-    def _default_enabled(self) -> LanguageSettings:
-        if self.default not in self.enabled:
-            raise ValueError(f"default language {self.default!r} is not in enabled")
-        for needed in ("sv", "en"):
-            if needed not in self.enabled:
-                raise ValueError(f"{needed!r} must be enabled (it is the fallback language)")
-        return self
 
 
 class SafetySettings(_Model):
@@ -147,12 +170,6 @@ class RetentionSettings(_Model):
     text_days: int = Field(default=45, ge=1, le=365)
     relay_days: int = Field(default=30, ge=1, le=365)
     conversation_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
-
-    @model_validator(mode="after")
-    def _order(self) -> RetentionSettings:
-        if self.relay_days > self.text_days:
-            raise ValueError("relay_days cannot be longer than text_days")
-        return self
 
 
 class LimitSettings(_Model):
@@ -213,21 +230,31 @@ class MatrixSettings(_Model):
     display_name: str = "Tryggbot"
     accept_direct_invites: bool = True
     moderation_room: str | None = Field(default=None, pattern=_ROOM_REF)
-    moderators: tuple[str, ...] = ()
+    moderators: tuple[Annotated[str, Field(pattern=_MXID)], ...] = ()
     moderator_power_level: int = Field(default=50, ge=1, le=100)
     send_concurrency: int = Field(default=4, ge=1, le=64)
-
-    @field_validator("moderators")
-    @classmethod
-    def _mxids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [v for v in value if not re.fullmatch(r"@[^:\s]+:\S+", v)]
-        if bad:
-            raise ValueError(f"not Matrix user ids: {', '.join(bad)}")
-        return value
 
 
 class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
+
+
+class MonitoringSettings(_Model):
+    """The optional health and metrics listener (``/healthz``, ``/metrics``)."""
+
+    # Unset: no listener. Set a port to serve /healthz and /metrics on host:port.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    # Loopback by default: the endpoints are for the machine's own monitoring agent.
+    host: str = "127.0.0.1"
+
+    @field_validator("host")
+    @classmethod
+    def _ip_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address (such as 127.0.0.1)") from exc
+        return value
 
 
 class Settings(_Model):
@@ -241,32 +268,21 @@ class Settings(_Model):
     storage: StorageSettings = StorageSettings()
     matrix: MatrixSettings = MatrixSettings()
     moderation: ModerationSettings = ModerationSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     localities: tuple[Locality, ...] = Field(min_length=1)
     place_types: tuple[PlaceType, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)
     rooms: tuple[RoomSettings, ...] = ()
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> Settings:
-        problems: list[str] = []
-        for label, items in (
-            ("localities", self.localities),
-            ("place_types", self.place_types),
-            ("categories", self.categories),
-        ):
-            seen: set[str] = set()
-            for item in items:
-                if item.key in seen:
-                    problems.append(f"{label}: duplicate key {item.key!r}")
-                seen.add(item.key)
-        keys = {loc.key for loc in self.localities}
-        for i, room in enumerate(self.rooms):
-            if room.locality not in keys:
-                problems.append(f"rooms.{i}.locality: unknown locality {room.locality!r}")
-            if room.language not in self.language.enabled:
-                problems.append(f"rooms.{i}.language: {room.language!r} is not enabled")
+    def _cross_checks(self, info: ValidationInfo) -> Settings:
+        # `settings_problems` runs these on the raw data, next to the field checks, so that
+        # every problem is reported in one run; this keeps a direct `model_validate` honest.
+        if isinstance(info.context, Mapping) and info.context.get(_CROSS_CHECKED):
+            return self
+        problems = cross_field_problems(self.model_dump())
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
         return self
 
     def locality(self, key: str) -> Locality | None:
@@ -289,33 +305,228 @@ class Secrets:
         return "Secrets(<hidden>)"
 
 
-def _format_error(err: Mapping[str, Any]) -> str:
-    loc = ".".join(str(part) for part in err.get("loc", ()))
-    msg = str(err.get("msg", "invalid"))
-    msg = msg.removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
+# ---------------------------------------------------------------------------- problems
+
+_CROSS_CHECKED = "cross_field_checked_separately"
+
+Problem = tuple[str, str]
+"""A key path (``rooms[2].locality``) and what is wrong there."""
+
+
+def key_path(loc: Sequence[object]) -> str:
+    """``("rooms", 2, "locality")`` -> ``rooms[2].locality``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field_problem(err: Mapping[str, Any]) -> Problem:
+    path = key_path(err.get("loc", ()))
+    kind = err.get("type")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "missing":
+        msg = "is missing (it is required)"
+    elif kind == "extra_forbidden":
+        msg = "is not a known setting (check the spelling and the section)"
+    elif kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        words = _PATTERN_WORDS.get(pattern, f"text matching {pattern}")
+        msg = f"{_show(value)} is not {words}"
+    elif kind == "literal_error":
+        msg = f"{_show(value)} is not one of {ctx.get('expected', '')}"
+    else:
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if kind not in ("value_error", "too_short") and value is not None:
+            if not isinstance(value, Mapping | list | tuple):
+                msg = f"{msg} (got {_show(value)})"
+    return path, " ".join(msg.split())
+
+
+def _seq(value: object) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return []
+
+
+def _table(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def cross_field_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Problems that involve more than one setting, found on raw (possibly invalid) data.
+
+    Each check looks only at values of the right type, so a field problem elsewhere never
+    hides one of these.
+    """
+    return [(path, msg) for path, msg, _ in _cross_field(data)]
+
+
+def _cross_field(data: Mapping[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Cross-field problems, each with the key paths it depends on (`settings_problems`
+    drops one whose inputs already have a field problem, so nothing is reported twice)."""
+    problems: list[tuple[str, str, tuple[str, ...]]] = []
+    lang = _table(data.get("language"))
+    enabled = [v for v in _seq(lang.get("enabled", ["sv", "en"])) if isinstance(v, str)]
+    default = lang.get("default", "sv")
+    if isinstance(default, str) and default not in enabled:
+        problems.append(
+            ("language.default", f"{default!r} is not in language.enabled", ("language.enabled",))
+        )
+    for needed in ("sv", "en"):
+        if needed not in enabled:
+            problems.append(
+                ("language.enabled", f"{needed!r} must be enabled (it is a fallback language)", ())
+            )
+
+    hours = _table(data.get("reading_hours"))
+    start, end = hours.get("start", "08:00"), hours.get("end", "16:00")
+    if (
+        isinstance(start, str)
+        and isinstance(end, str)
+        and re.fullmatch(_HHMM[1:-1], start)
+        and re.fullmatch(_HHMM[1:-1], end)
+        and start >= end
+    ):
+        problems.append(
+            (
+                "reading_hours.end",
+                f"{end!r} must be later than start ({start!r})",
+                ("reading_hours.start",),
+            )
+        )
+
+    retention = _table(data.get("retention"))
+    relay, text = retention.get("relay_days", 30), retention.get("text_days", 45)
+    if isinstance(relay, int) and isinstance(text, int) and relay > text:
+        problems.append(
+            (
+                "retention.relay_days",
+                f"{relay} cannot be longer than text_days ({text})",
+                ("retention.text_days",),
+            )
+        )
+
+    keys: dict[str, list[str]] = {}
+    for section in ("localities", "place_types", "categories"):
+        first: dict[str, int] = {}
+        for i, item in enumerate(_seq(data.get(section))):
+            key = _table(item).get("key")
+            if not isinstance(key, str):
+                continue
+            if key in first:
+                problems.append(
+                    (
+                        f"{section}[{i}].key",
+                        f"{key!r} is already used by {section}[{first[key]}]",
+                        (section,),
+                    )
+                )
+            else:
+                first[key] = i
+        keys[section] = list(first)
+
+    localities = set(keys["localities"])
+    seen_rooms: dict[str, int] = {}
+    moderation_room = _table(data.get("matrix")).get("moderation_room")
+    for i, room in enumerate(_seq(data.get("rooms"))):
+        room = _table(room)
+        locality = room.get("locality")
+        if isinstance(locality, str) and localities and locality not in localities:
+            problems.append(
+                (
+                    f"rooms[{i}].locality",
+                    f"{locality!r} is not a configured locality",
+                    ("localities",),
+                )
+            )
+        language = room.get("language", "sv")
+        if isinstance(language, str) and language not in enabled:
+            problems.append(
+                (
+                    f"rooms[{i}].language",
+                    f"{language!r} is not in language.enabled",
+                    ("language.enabled",),
+                )
+            )
+        room_id = room.get("id")
+        if isinstance(room_id, str):
+            if room_id in seen_rooms:
+                problems.append(
+                    (f"rooms[{i}].id", f"{room_id!r} is already rooms[{seen_rooms[room_id]}]", ())
+                )
+            seen_rooms.setdefault(room_id, i)
+            if room_id == moderation_room:
+                problems.append(
+                    (
+                        f"rooms[{i}].id",
+                        "the moderation room cannot also be a neighbourhood room",
+                        ("matrix.moderation_room",),
+                    )
+                )
+    return problems
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """One key path is the other or lies inside it."""
+    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
+
+
+def settings_problems(data: Mapping[str, Any]) -> list[str]:
+    """Every problem in already-parsed TOML data, one line each: ``path: what is wrong``."""
+    field: list[Problem] = []
+    try:
+        Settings.model_validate(dict(data), context={_CROSS_CHECKED: True})
+    except ValidationError as exc:
+        field = [_field_problem(e) for e in exc.errors()]
+    paths = [path for path, _ in field]
+    cross = [
+        (path, msg)
+        for path, msg, inputs in _cross_field(data)
+        if not any(_overlaps(need, other) for need in (path, *inputs) for other in paths)
+    ]
+    return [f"{path}: {msg}" if path else msg for path, msg in field + cross]
 
 
 def parse_settings(data: Mapping[str, Any]) -> Settings:
     """Validate already-parsed TOML data; raise ConfigError listing every problem."""
-    try:
-        return Settings.model_validate(dict(data))
-    except ValidationError as exc:
-        raise ConfigError([_format_error(e) for e in exc.errors()]) from None
+    problems = settings_problems(data)
+    if problems:
+        raise ConfigError(problems)
+    return Settings.model_validate(dict(data))
 
 
-def load_settings(path: Path | str) -> Settings:
-    """Read and validate a TOML settings file; raise ConfigError listing every problem."""
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """The parsed TOML of a settings file; ConfigError (one line) if unreadable or invalid."""
     file = Path(path)
     try:
         raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError([f"{file}: cannot read ({exc.strerror})"]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{file}: not valid TOML ({exc})"]) from None
-    return parse_settings(data)
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read and validate a TOML settings file; raise ConfigError listing every problem."""
+    return parse_settings(read_toml(path))
+
+
+def settings_base(path: Path | str) -> Path:
+    """The folder that relative paths in the settings file ``path`` are resolved against:
+    the file's own folder (absolute), whatever the current directory is."""
+    return Path(path).expanduser().resolve().parent
 
 
 def resolve_path(value: str, base: Path) -> Path:
@@ -324,9 +535,17 @@ def resolve_path(value: str, base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
+# ---------------------------------------------------------------------------- secrets
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
 def load_secrets(settings: Settings, base: Path, env: Mapping[str, str] | None = None) -> Secrets:
-    """Resolve the pseudonym key: environment first, then the key file (created if allowed)."""
-    environ = os.environ if env is None else env
+    """Resolve the pseudonym key: environment first, then the key file (created, 0600 in a
+    0700 folder, if ``generate_missing_key`` allows)."""
+    environ = _env(env)
     value = environ.get(settings.secrets.pseudonym_key_env, "").strip()
     if value:
         if len(value) < 16:
@@ -337,10 +556,8 @@ def load_secrets(settings: Settings, base: Path, env: Mapping[str, str] | None =
     if settings.secrets.pseudonym_key_file:
         file = resolve_path(settings.secrets.pseudonym_key_file, base)
         if not file.exists() and settings.secrets.generate_missing_key:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+            private_dir(file.parent)
+            write_private(file, secrets.token_hex(32), exclusive=True)
         try:
             key = file.read_text().strip()
         except OSError as exc:
@@ -357,3 +574,176 @@ def load_secrets(settings: Settings, base: Path, env: Mapping[str, str] | None =
             + " or secrets.pseudonym_key_file"
         ]
     )
+
+
+@dataclass(frozen=True)
+class Check:
+    """What `check_environment` found: problems (the bot would not start or would lose
+    data) and warnings (it would start, but something should be looked at)."""
+
+    problems: list[str]
+    warnings: list[str]
+
+
+def _readable_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, or None if it can (reads nothing)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except OSError as exc:
+        return f"cannot read {path} ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a file"
+    if not os.access(path, os.R_OK):
+        return f"cannot read {path} (permission denied)"
+    return None
+
+
+def _creatable(path: Path) -> str | None:
+    """Why a file at ``path`` could not be created, or None (creates nothing)."""
+    parent = path.parent
+    while not parent.exists():
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create files in {parent} (permission denied)"
+    return None
+
+
+def check_secrets(
+    secrets_settings: SecretSettings, base: Path, env: Mapping[str, str] | None = None
+) -> Check:
+    """Is there a usable pseudonym key? Reads, never writes."""
+    environ = _env(env)
+    problems: list[str] = []
+    warnings: list[str] = []
+    name = secrets_settings.pseudonym_key_env
+    value = environ.get(name, "").strip()
+    if value:
+        if len(value) < 16:
+            problems.append(f"${name}: the key must be at least 16 characters")
+    elif secrets_settings.pseudonym_key_file:
+        file = resolve_path(secrets_settings.pseudonym_key_file, base)
+        why = _readable_file(file)
+        if why is not None and not file.exists() and secrets_settings.generate_missing_key:
+            cannot = _creatable(file)
+            if cannot:
+                problems.append(f"secrets.pseudonym_key_file: {cannot}")
+            else:
+                warnings.append(
+                    f"secrets.pseudonym_key_file: {file} does not exist yet; the bot will "
+                    "create it at the first start (back it up and keep it secret)"
+                )
+        elif why is not None:
+            problems.append(f"secrets.pseudonym_key_file: {why}")
+        else:
+            try:
+                key = file.read_text().strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"secrets.pseudonym_key_file: cannot read {file} ({exc})")
+            else:
+                if len(key) < 16:
+                    problems.append(f"secrets.pseudonym_key_file: {file} holds too short a key")
+            if open_to_others(file):
+                warnings.append(
+                    f"secrets.pseudonym_key_file: other users may read {file}; chmod 600 {file}"
+                )
+    else:
+        problems.append(f"secrets: no pseudonym key; set ${name} or secrets.pseudonym_key_file")
+    return Check(problems, warnings)
+
+
+def check_login(matrix: MatrixSettings, base: Path, env: Mapping[str, str] | None = None) -> Check:
+    """Could the bot log in: a token, a password, or a readable password file? And is a
+    saved session, if any, readable? Reads, never writes, never contacts the homeserver."""
+    environ = _env(env)
+    problems: list[str] = []
+    warnings: list[str] = []
+    token = environ.get(matrix.access_token_env, "").strip()
+    password = environ.get(matrix.password_env, "").strip()
+    if not token and not password:
+        if matrix.password_file:
+            file = resolve_path(matrix.password_file, base)
+            why = _readable_file(file)
+            if why is not None:
+                problems.append(f"matrix.password_file: {why}")
+            else:
+                try:
+                    empty = not file.read_text("utf-8").strip()
+                except (OSError, UnicodeDecodeError) as exc:
+                    problems.append(f"matrix.password_file: cannot read {file} ({exc})")
+                else:
+                    if empty:
+                        problems.append(f"matrix.password_file: {file} is empty")
+        else:
+            problems.append(
+                f"matrix: no way to log in; set ${matrix.password_env} or "
+                f"${matrix.access_token_env}, or matrix.password_file"
+            )
+    session = resolve_path(matrix.session_file, base)
+    if problems and not matrix.password_file and session.is_file():
+        # A saved session logs in on its own; credentials are needed only to replace it.
+        problems.clear()
+        warnings.append(
+            f"matrix: only the saved session in {session} can log in; set "
+            f"${matrix.password_env} or ${matrix.access_token_env} for when it expires"
+        )
+    if session.exists():
+        why = _readable_file(session)
+        if why is not None:
+            problems.append(f"matrix.session_file: {why}")
+        elif open_to_others(session):
+            warnings.append(f"matrix.session_file: other users may read {session}")
+    else:
+        cannot = _creatable(session)
+        if cannot:
+            problems.append(f"matrix.session_file: {cannot}")
+    return Check(problems, warnings)
+
+
+def check_storage(storage: StorageSettings, base: Path) -> Check:
+    """Can the database be opened for writing (or created)? Reads, never writes."""
+    problems: list[str] = []
+    path = resolve_path(storage.path, base)
+    if path.exists():
+        if not path.is_file():
+            problems.append(f"storage.path: {path} is not a file")
+        elif not os.access(path, os.R_OK | os.W_OK):
+            problems.append(f"storage.path: cannot read and write {path} (permission denied)")
+        elif not os.access(path.parent, os.W_OK | os.X_OK):
+            problems.append(
+                f"storage.path: SQLite needs to create files next to {path} "
+                f"(permission denied in {path.parent})"
+            )
+    else:
+        cannot = _creatable(path)
+        if cannot:
+            problems.append(f"storage.path: {cannot}")
+    return Check(problems, [])
+
+
+def check_environment(
+    data: Mapping[str, Any], base: Path, env: Mapping[str, str] | None = None
+) -> Check:
+    """`check-config`: every problem of a settings file (as parsed TOML) and of what it
+    points to (pseudonym key, login credentials, session and database files), without
+    writing anything. Sections that are themselves invalid are reported by the settings
+    problems and not checked further."""
+    problems = settings_problems(data)
+    warnings: list[str] = []
+    parts: list[Check] = []
+    with contextlib.suppress(ValidationError):
+        secret_settings = SecretSettings.model_validate(data.get("secrets", {}))
+        parts.append(check_secrets(secret_settings, base, env))
+    with contextlib.suppress(ValidationError):
+        parts.append(check_login(MatrixSettings.model_validate(data.get("matrix", {})), base, env))
+    with contextlib.suppress(ValidationError):
+        parts.append(check_storage(StorageSettings.model_validate(data.get("storage", {})), base))
+    for part in parts:
+        problems.extend(part.problems)
+        warnings.extend(part.warnings)
+    return Check(problems, warnings)

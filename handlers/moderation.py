@@ -252,6 +252,12 @@ async def _change(
             await tips.update(conn, tip.id, now, **values)
         await tips.audit(conn, tip.id, ctx.msg.sender, action, detail, now)
         await _acknowledged(ctx, conn, tip, text)
+    if action == "state":
+        log.info("tip %s: state %s -> %s", tip.code, tip.state, detail)
+    elif action == "priority":
+        log.info("tip %s: priority %s -> %s", tip.code, tip.priority, detail)
+    elif action == "assign":
+        log.info("tip %s: assigned to a moderator", tip.code)
 
 
 async def _acknowledged(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text: str) -> None:
@@ -328,6 +334,7 @@ async def note_command(ctx: Context, args: Args) -> None:
         await _acknowledged(
             ctx, conn, tip, _t(ctx.svc, "moderation.thread_note", user=ctx.msg.sender, text=body)
         )
+    log.info("tip %s: internal note added", tip.code)
 
 
 async def assign_command(ctx: Context, args: Args) -> None:
@@ -389,6 +396,7 @@ async def relay_question(ctx: Context, tip: Tip, question: str) -> None:
             tip,
             _t(svc, "moderation.thread_question", user=ctx.msg.sender, text=question),
         )
+    log.info("tip %s: question relayed to the reporter", tip.code)
 
 
 async def ask_command(ctx: Context, args: Args) -> None:
@@ -443,6 +451,7 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
                 state=_t(svc, "tips.state." + state),
             ),
         )
+    log.info("tip %s: state %s -> %s (reaction on the card)", tip.code, tip.state, state)
     if out is not None:
         await svc.messenger.send(out)
 

@@ -29,5 +29,13 @@ async def run_retention(svc: Services) -> RetentionReport:
         purged = await tips.purge(conn, now)
         convs = await conversations.delete_expired(conn, now)
     report = RetentionReport(purged.texts, purged.messages, purged.relays, purged.records, convs)
-    log.info("retention: %s", report)
+    log.info(
+        "retention run: deleted %d tip texts, %d follow-up messages, %d relay links, "
+        "%d records, %d expired conversations",
+        report.texts,
+        report.messages,
+        report.relays,
+        report.records,
+        report.conversations,
+    )
     return report

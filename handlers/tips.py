@@ -8,6 +8,7 @@ weekday, time band and language: no text, no person.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -35,6 +36,8 @@ from handlers.tipinfo import (
 )
 from storage import conversations, tips
 from storage.tips import NewTip, Relay
+
+log = logging.getLogger(__name__)
 
 MIN_TEXT, MAX_TEXT = 10, 2000
 BANDS = ("00-06", "06-12", "12-18", "18-24", "okand")
@@ -352,9 +355,17 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
     )
     await tips.audit(conn, tip_id, "reporter", "created", None, now)
     ctx.reply("tips.receipt", code=code, hours=format_hours(ctx))
+    log.info(
+        "tip %s created (category %s, locality %s, language %s)",
+        code,
+        data["category"],
+        data["locality"],
+        ctx.lang,
+    )
 
 
 async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
+    ctx.svc.metrics.tip_created()
     await moderation.post_missing_cards(ctx.svc)
 
 

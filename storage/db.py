@@ -19,6 +19,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from config.files import make_private, open_to_others, private_dir
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,7 @@ class Database:
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         target = str(path)
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(prepare_private_file, Path(target))
         conn = await aiosqlite.connect(target, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         try:
@@ -74,6 +76,31 @@ class Database:
             await conn.close()
             raise
         return db
+
+    @classmethod
+    async def open_readonly(cls, path: Path | str) -> Database:
+        """Open an existing database for reading only: never creates, migrates or writes
+        it (``tryggbot status``). Raises StorageError if there is no database at ``path``.
+
+        If no ``-wal`` file exists (the bot is not running, or stopped cleanly) the file is
+        opened as immutable, so not even the ``-wal``/``-shm`` companions are created.
+        """
+        file = Path(path)
+        if not await asyncio.to_thread(file.is_file):
+            raise StorageError(
+                f"there is no database at {file} (has the bot been started with this "
+                "settings file?)"
+            )
+        uri = await asyncio.to_thread(readonly_uri, file)
+        conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        try:
+            await conn.execute("PRAGMA query_only = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, str(file))
 
     async def close(self) -> None:
         async with self._lock:
@@ -140,3 +167,28 @@ class Database:
         """A connection for reads, serialised with transactions."""
         async with self._lock:
             yield self._conn
+
+
+def readonly_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` read-only (immutable when no ``-wal`` exists)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def prepare_private_file(path: Path) -> None:
+    """Before SQLite opens ``path``: its folder exists (created 0700), and the database
+    file exists with mode 0600, so SQLite's ``-wal`` and ``-shm`` files, which take the
+    database's mode, are private too, whatever the umask."""
+    created = private_dir(path.parent)
+    if not created and open_to_others(path.parent):
+        log.warning("other users may list the data folder %s; chmod 700 it", path.parent)
+    for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if file is not path and not file.exists():
+            continue
+        try:
+            make_private(file)
+        except PermissionError:
+            # Not ours to change (another owner); SQLite reports it if it cannot write.
+            log.warning("cannot make %s private (mode 0600): not its owner", file)

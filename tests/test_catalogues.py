@@ -214,5 +214,5 @@ def test_config_names_must_be_keyed_by_language_codes() -> None:
     with pytest.raises(ConfigError) as err:
         parse_settings(data)
     text = "\n".join(err.value.problems)
-    assert "categories.0.names: 'Somali' is not a language code" in text
-    assert "categories.1.names: the so name must be a non-empty text" in text
+    assert "categories[0].names: 'Somali' is not a language code" in text
+    assert "categories[1].names: the so name must be a non-empty text" in text

@@ -193,6 +193,7 @@ class MatrixBot:
                     await self._set_state("disconnected")
                 delay = backoff_delay(failures, rng=self._rng)
                 log.warning("sync failed (%s); retry in %.1fs", _describe(resp), delay)
+                self.t.backoff("sync", _reason(resp), delay, failures)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.t.stopping.wait(), delay)
                 continue
@@ -205,6 +206,7 @@ class MatrixBot:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.t.stopping.wait(), delay)
                 continue
+            svc.metrics.synced()
             if failures or first:
                 log.info("connected to %s", self.settings.matrix.homeserver)
             failures = 0
@@ -478,6 +480,7 @@ class MatrixBot:
             async with svc.db.transaction() as conn:
                 attempts = await inbox.record_attempt(conn, row.event_id)
             log.exception("handling event %s failed (attempt %d)", row.event_id, attempts)
+            svc.metrics.incident()
             if attempts < MAX_ATTEMPTS:
                 return
         if self.t.aborted_sends != aborted_before:
@@ -577,3 +580,11 @@ def _describe(resp: object) -> str:
     if isinstance(resp, BaseException):
         return type(resp).__name__
     return str(getattr(resp, "status_code", None) or resp)
+
+
+def _reason(resp: object) -> str:
+    """``unreachable`` (no HTTP answer) or ``server_error``, for metrics and the console."""
+    if isinstance(resp, BaseException):
+        return "unreachable"
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    return "server_error" if status else "unreachable"

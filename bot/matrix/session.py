@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.files import private_dir, write_private
 from config.settings import ConfigError, Settings, resolve_path
 
 
@@ -72,19 +73,16 @@ def read_session(path: Path) -> Session | None:
 
 
 def write_session(path: Path, session: Session) -> None:
-    """Write atomically with mode 0600 (the directory is created 0700 if missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write atomically with mode 0600 (missing folders are created 0700)."""
+    private_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(
-            {
-                "homeserver": session.homeserver,
-                "user_id": session.user_id,
-                "device_id": session.device_id,
-                "access_token": session.access_token,
-            },
-            fh,
-        )
-    os.chmod(tmp, 0o600)
+    text = json.dumps(
+        {
+            "homeserver": session.homeserver,
+            "user_id": session.user_id,
+            "device_id": session.device_id,
+            "access_token": session.access_token,
+        }
+    )
+    write_private(tmp, text)
     os.replace(tmp, path)

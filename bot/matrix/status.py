@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from bot.matrix.bot import LAST_SYNC, STATE
 from config.settings import Settings, resolve_path
 from storage import inbox, kv
-from storage.db import Database
+from storage.db import Database, StorageError
 
 STALE_AFTER = timedelta(seconds=90)
 """A bot that has not finished a sync for this long is not connected (syncs long-poll 30 s)."""
@@ -49,12 +50,17 @@ class Status:
 
 
 async def read_status(settings: Settings, base: Path, now: datetime | None = None) -> Status:
-    db = await Database.open(resolve_path(settings.storage.path, base))
+    """What the bot last wrote, read without changing anything: the database is opened
+    read-only and never created or migrated (StorageError if there is none)."""
+    path = resolve_path(settings.storage.path, base)
+    db = await Database.open_readonly(path)
     try:
         async with db.read() as conn:
             state = await kv.get(conn, STATE)
             last = await kv.get(conn, LAST_SYNC)
             waiting = await inbox.backlog(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot read the status from {path} ({exc})") from None
     finally:
         await db.close()
     return Status(

@@ -30,6 +30,7 @@ from bot.matrix.convert import (
 )
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
+from bot.metrics import Metrics
 from bot.render import plain
 from config.settings import ConfigError, Settings
 
@@ -77,6 +78,11 @@ class MatrixTransport:
         self.direct: dict[str, set[str]] = {}
         """m.direct of the bot: user id -> direct room ids (kept current by the sync loop)."""
         self._direct_locks: dict[str, asyncio.Lock] = {}
+        self.metrics = Metrics()
+        """Where retries, rate-limit waits and failed sends are counted (set by the app)."""
+        self.on_backoff: Callable[[str, str, float, int], None] | None = None
+        """Called as (request, reason, delay, attempt) before each backoff wait, so the
+        command line can say on the console that the homeserver cannot be reached."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -183,6 +189,7 @@ class MatrixTransport:
                     type(exc).__name__,
                     delay,
                 )
+                self.backoff(what, "unreachable", delay, attempt)
                 await self.wait(delay)
                 continue
             if not isinstance(resp, nio.ErrorResponse):
@@ -194,10 +201,18 @@ class MatrixTransport:
             if retry == 0.0:
                 retry = backoff_delay(attempt, rng=self._rng)
                 log.warning("%s: server error %s; retry in %.1fs", what, resp.status_code, retry)
+                self.backoff(what, "server_error", retry, attempt)
             else:
                 retry += self._rng.uniform(0, 0.05)
                 log.info("%s: rate limited; retry in %.2fs", what, retry)
+                self.metrics.rate_limited(what, retry)
             await self.wait(retry)
+
+    def backoff(self, what: str, reason: str, delay: float, attempt: int) -> None:
+        """Count a retry after trouble reaching the homeserver and tell the console."""
+        self.metrics.retried(what, reason)
+        if self.on_backoff is not None:
+            self.on_backoff(what, reason, delay, attempt)
 
     async def send_event(
         self, room_id: str, event_type: str, content: dict[str, Any], txn: str
@@ -214,6 +229,8 @@ class MatrixTransport:
                 raise
         if isinstance(resp, nio.RoomSendResponse):
             return str(resp.event_id)
+        self.metrics.send_failed()
+        log.warning("send %s to room %s refused: %s", txn, room_id, _status(resp))
         raise SendFailed(f"sending to {room_id} refused: {resp}")
 
     async def put_account_data(self, event_type: str, content: dict[str, Any]) -> None:
@@ -327,3 +344,10 @@ class MatrixMessenger:
 
     async def direct_room(self, user_id: str) -> str:
         return await self._t.direct_room(user_id)
+
+
+def _status(resp: Any) -> str:
+    """An error response in a few words (its code and HTTP status, never its content)."""
+    code = getattr(resp, "status_code", None)
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    return f"{code or 'error'} (HTTP {status})" if status else str(code or type(resp).__name__)
