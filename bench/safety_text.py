@@ -74,7 +74,7 @@ def current() -> Subject:
 
     def classify(text: str) -> tuple[str, bool]:
         s = det.detect(clean(text))
-        return ("U" if s.urgent else "P" if getattr(s, "possibly_urgent", False) else "N"), s.identifies
+        return ("U" if s.urgent else "P" if s.possibly_urgent else "N"), s.identifies
 
     def three(text: str) -> object:
         body = clean(text)
