@@ -57,10 +57,13 @@ class _Tok:
         return not c.isupper() and not c.islower()
 
 
-def _phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    """Phrases as tuples of folded words, longest first."""
+def _phrases(values: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases as tuples of folded words, indexed by their first word, longest first."""
     out = {tuple(_fold(v).split()) for v in values if v.strip()}
-    return tuple(sorted(out, key=lambda p: (-len(p), p)))
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for p in sorted(out, key=lambda p: (-len(p), p)):
+        index.setdefault(p[0], []).append(p)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 class Names:
@@ -88,9 +91,8 @@ class Names:
         self._surnames = frozenset(_fold(n) for n in strings("surnames"))
         self._ambiguous = frozenset(_fold(n) for n in strings("ambiguous"))
         self._suffixes = tuple(sorted({_fold(s) for s in strings("place_suffixes")}, key=len))
-        weak = {tuple(_fold(w).split()) for w in strings("weak_intro")}
-        intro = _phrases(by_lang("intro"))
-        self._intro = tuple((p, p in weak) for p in intro)
+        self._weak = frozenset(tuple(_fold(w).split()) for w in strings("weak_intro"))
+        self._intro = _phrases(by_lang("intro"))
         self._relation = _phrases(by_lang("relation"))
         self._places = frozenset(_fold(w) for w in by_lang("place_nouns"))
 
@@ -136,14 +138,15 @@ class Names:
     def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
         return _GAP.match(text[a.end : b.start]) is not None
 
+    @staticmethod
     def _phrase_at(
-        self, folded: list[str], i: int, phrases: tuple[tuple[str, ...], ...]
-    ) -> int:
-        """Length (in words) of the longest phrase starting at word ``i``, or 0."""
-        for p in phrases:
+        folded: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]
+    ) -> tuple[str, ...]:
+        """The longest phrase starting at word ``i``, or ()."""
+        for p in phrases.get(folded[i], ()):
             if tuple(folded[i : i + len(p)]) == p:
-                return len(p)
-        return 0
+                return p
+        return ()
 
     def _name_run(self, text: str, toks: list[_Tok], j: int) -> int:
         """Index after the capitalised words that continue a name starting at ``j``."""
@@ -166,10 +169,10 @@ class Names:
         while i < len(toks):
             tok = toks[i]
             # 1. a name pattern: "heter X", "named X", "min granne X"
-            n = self._phrase_at(folded, i, tuple(p for p, _ in self._intro))
-            if n:
-                weak = dict(self._intro)[tuple(folded[i : i + n])]
-                j = i + n
+            phrase = self._phrase_at(folded, i, self._intro)
+            if phrase:
+                weak = phrase in self._weak
+                j = i + len(phrase)
                 if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
                     cand = toks[j]
                     before_place = i > 0 and folded[i - 1] in self._places
@@ -186,9 +189,9 @@ class Names:
                         yield j, end, True
                         i = end
                         continue
-            n = self._phrase_at(folded, i, self._relation)
-            if n:
-                j = i + n
+            phrase = self._phrase_at(folded, i, self._relation)
+            if phrase:
+                j = i + len(phrase)
                 if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
                     cand = toks[j]
                     listed = self._listed(cand.text) is not None

@@ -45,7 +45,7 @@ from pathlib import Path
 import config
 
 from .names import Names
-from .scrub import LABELS, scrub
+from .scrub import LABELS, found_kinds
 from .text import fold_char
 
 __all__ = ["SignalDetector", "Signals", "default_path", "fold"]
@@ -73,6 +73,7 @@ _URGENT_LISTS = (
     "negation", "bot",
 )  # fmt: skip
 _NEGATION_WINDOW = 2
+_SCRUB_KINDS = frozenset({"regnr", "personnummer"})
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,7 @@ class SignalDetector:
                 fired.append(rule.name)
         if self._names.mentions(plain):
             fired.append(_NAME_RULE)
-        found = scrub(text).found
+        found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
