@@ -70,7 +70,7 @@ _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
 _URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
-    "negation", "bot",
+    "negation", "bot", "ongoing",
 )  # fmt: skip
 _NEGATION_WINDOW = 2
 _SCRUB_KINDS = frozenset({"regnr", "personnummer"})
@@ -334,6 +334,8 @@ class SignalDetector:
         danger = has("danger", negatable=True)
         helping = has("help") or self._help_alone(norm)
         if not (acute or danger or helping):
+            if has("ongoing") and not has("rules") and not has("bot"):
+                return "possible", fired
             return "none", []
         now = has("now")
         present = has("present")
