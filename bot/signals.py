@@ -238,6 +238,14 @@ class _Urgency:
     figurative: re.Pattern[str] | None
     negation: frozenset[str]
     help_alone: frozenset[str]
+    help_fillers: frozenset[str]
+
+
+def _string_list(table: Mapping[str, object], key: str, source: Path) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{source}: urgent.help_alone.{key} must be a list of strings")
+    return value
 
 
 def _load_urgency(data: object, source: Path) -> _Urgency:
@@ -268,7 +276,8 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
         negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
-        help_alone=frozenset(fold(w) for w in _phrases_of(alone, "urgent.help_alone")),
+        help_alone=frozenset(fold(w) for w in _string_list(alone, "words", source)),
+        help_fillers=frozenset(fold(w) for w in _string_list(alone, "fillers", source)),
     )
 
 
@@ -315,7 +324,12 @@ class SignalDetector:
 
     def _help_alone(self, norm: str) -> bool:
         words = _WORDS.findall(norm)
-        return bool(words) and len(words) <= 4 and all(w in self._urgency.help_alone for w in words)
+        u = self._urgency
+        return (
+            0 < len(words) <= 4
+            and any(w in u.help_alone for w in words)
+            and all(w in u.help_alone or w in u.help_fillers for w in words)
+        )
 
     def grade(self, norm: str) -> tuple[str, list[str]]:
         """``("urgent" | "possible" | "none", list names)`` for a folded message."""
