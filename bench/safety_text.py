@@ -35,7 +35,6 @@ from tests.safety_corpus import (  # noqa: E402
     PR,
     SCRUB,
     TUNE,
-    Labelled,
     ScrubFigures,
     SignalFigures,
     load_labelled,
@@ -214,7 +213,8 @@ def main() -> None:
             f"({n_sv_en} sv/en), {len(planted)} scrubber cases"
         )
         print_signals(
-            "Signals, tuning part", [(s.name, signal_figures(tune, s.classify)) for s in subjects],
+            "Signals, tuning part",
+            [(s.name, signal_figures(tune, s.classify)) for s in subjects],
             verbose,
         )
         print_signals(

@@ -109,7 +109,7 @@ class Names:
         return _fold(word)
 
     def _listed(self, word: str) -> str | None:
-        """"first", "surname" or None for a word (also in the genitive: "Anderssons")."""
+        """ "first", "surname" or None for a word (also in the genitive: "Anderssons")."""
         w = _fold(word)
         for cand in (w, _GENITIVE.sub("", w)):
             if cand in self._surnames:

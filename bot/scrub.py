@@ -132,15 +132,27 @@ _OBF_HOST = r"[^\W_][\w\-]*"
 _OBF_TLD = r"(?:[a-z]{2,6}|[A-Z]{2,6})(?![\w\-\[])"
 _EMAIL_OBFUSCATED = re.compile(
     _OBF_NAME
-    + r"(?:\s*[\[({<]\s*" + _AT_WORD + r"\s*[\])}>]\s*|\s*@\s+|\s+@\s*)"
+    + r"(?:\s*[\[({<]\s*"
+    + _AT_WORD
+    + r"\s*[\])}>]\s*|\s*@\s+|\s+@\s*)"
     + _OBF_HOST
-    + r"(?:\s*[\[({<]\s*" + _DOT_WORD + r"\s*[\])}>]\s*|\s*\.\s*|\s+" + _DOT_WORD + r"\s+)"
+    + r"(?:\s*[\[({<]\s*"
+    + _DOT_WORD
+    + r"\s*[\])}>]\s*|\s*\.\s*|\s+"
+    + _DOT_WORD
+    + r"\s+)"
     + _OBF_TLD
     + "|"
     + _OBF_NAME
-    + r"\s+" + _AT_WORD + r"\s+"
+    + r"\s+"
+    + _AT_WORD
+    + r"\s+"
     + _OBF_HOST
-    + r"(?:\s*[\[({<]\s*" + _DOT_WORD + r"\s*[\])}>]\s*|\s+" + _DOT_WORD + r"\s+)"
+    + r"(?:\s*[\[({<]\s*"
+    + _DOT_WORD
+    + r"\s*[\])}>]\s*|\s+"
+    + _DOT_WORD
+    + r"\s+)"
     + _OBF_TLD,
     re.IGNORECASE,
 )
@@ -151,7 +163,9 @@ _IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w]|\.[0-9])")
 _IPV6 = re.compile(r"(?<![\w:])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}(?![\w:])")
 
 # IBAN: two letters, two check digits, 11-30 letters/digits, plain or in groups of four.
-_IBAN = re.compile(r"(?<![\w\]])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
+_IBAN = re.compile(
+    r"(?<![\w\]])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])"
+)
 # Card numbers (first digit 2-6): 13-19 digits in one block, in groups of four, or 4-6-5.
 _CARD = re.compile(
     r"(?<![0-9\]])(?:[2-6][0-9]{12,18}|[2-6][0-9]{3}(?:[ \-][0-9]{4}){2,3}(?:[ \-][0-9]{1,4})?"

@@ -305,11 +305,9 @@ class SignalDetector:
     def _negated(self, norm: str, start: int) -> bool:
         """A negation word among the few words right before ``start`` (same clause)."""
         before = norm[max(0, start - 60) : start]
-        brk = None
-        for brk in _CLAUSE_BREAK.finditer(before):
-            pass
-        if brk is not None:
-            before = before[brk.end() :]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        if breaks:
+            before = before[breaks[-1].end() :]
         words = _WORDS.findall(before)[-_NEGATION_WINDOW:]
         return any(w in self._urgency.negation for w in words)
 

@@ -37,7 +37,7 @@ def clean(body: str) -> str:
             if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
         )
     else:
-        text = "".join(ch for ch in text if ch in "\n\t" or ch >= " " and ch != "\x7f")
+        text = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
     text = text.strip()
     if not text.strip(_JOINERS + " \n\t"):
         return ""

@@ -12,7 +12,6 @@ release). Files:
 from __future__ import annotations
 
 import re
-
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass

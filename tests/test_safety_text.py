@@ -127,7 +127,9 @@ async def test_zero_width_characters_are_removed_before_anything_else(rbot: Harn
 
 async def test_a_message_of_only_zero_width_characters_is_empty(rbot: Harness) -> None:
     texts = await rbot.texts("\u200b\u200b\u2060")
-    assert texts == ["Jag fick inget meddelande att läsa. Skriv !hjälp för att se vad jag kan göra."]
+    assert texts == [
+        "Jag fick inget meddelande att läsa. Skriv !hjälp för att se vad jag kan göra."
+    ]
 
 
 async def test_mistyped_personnummer_never_reaches_the_moderators(bot: Harness) -> None:
@@ -136,8 +138,7 @@ async def test_mistyped_personnummer_never_reaches_the_moderators(bot: Harness) 
     out = await bot.say(f"!svar {code} Han har personnummer 19850101-1234, ring 070–123 45 67")
     to_moderators = [plain(o.text) for o in out if o.room_id == MODERATION_ROOM]
     assert to_moderators == [
-        f"Svar från rapportören ({code}): Han har personnummer [personnummer], "
-        "ring [telefonnummer]"
+        f"Svar från rapportören ({code}): Han har personnummer [personnummer], ring [telefonnummer]"
     ]
     with sqlite3.connect(bot.db_path) as conn:
         dump = "\n".join(conn.iterdump())

@@ -104,7 +104,12 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     # lower case only next to a vehicle word
     ("plate-lower-alone-kept", "abc123", "abc123", ()),
     ("plate-lower-car", "bilen abc123", f"bilen {REG}", ("regnr",)),
-    ("plate-lower-word-vehicle", "bilen med skylten ost 456", f"bilen med skylten {REG}", ("regnr",)),
+    (
+        "plate-lower-word-vehicle",
+        "bilen med skylten ost 456",
+        f"bilen med skylten {REG}",
+        ("regnr",),
+    ),
     ("plate-en-dash", "Bilen DEF–456 står där", f"Bilen {REG} står där", ("regnr",)),
     ("room-number-kept", "Lektionen är i sal 213", "Lektionen är i sal 213", ()),
     ("speed-kept", "Han körde 120 km/h", "Han körde 120 km/h", ()),
@@ -149,8 +154,12 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("time-not-ip", "kl 12:30:45", "kl 12:30:45", ()),
     ("version-not-ip", "version 1.2.300", "version 1.2.300", ()),
     ("snap-handle", "snap: kalle_99", f"snap: {HANDLE}", ("anvandarnamn",)),
-    ("handle-before-platform", "han heter kalle_99 på snap", f"han heter {HANDLE} på snap",
-     ("anvandarnamn",)),
+    (
+        "handle-before-platform",
+        "han heter kalle_99 på snap",
+        f"han heter {HANDLE} på snap",
+        ("anvandarnamn",),
+    ),
     ("platform-word-kept", "Apropå insta, finns ni där?", "Apropå insta, finns ni där?", ()),
     ("full-name", "Det var Johan Andersson", f"Det var {NAME}", ("namn",)),
     ("name-after-heter", "Han heter Omar", f"Han heter {NAME}", ("namn",)),

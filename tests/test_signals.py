@@ -206,9 +206,7 @@ def test_never_both_urgent_and_possibly_urgent(detector: SignalDetector) -> None
         pytest.param(
             "Rån pågår på Coop", ("urgent.acute", "urgent.danger", "urgent.now"), id="now"
         ),
-        pytest.param(
-            "Det var ett rån förra veckan", ("urgent.danger", "urgent.past"), id="past"
-        ),
+        pytest.param("Det var ett rån förra veckan", ("urgent.danger", "urgent.past"), id="past"),
         pytest.param(
             "Bil med regnummer ABC 123",
             ("identifies.registration", "identifies.plate"),
