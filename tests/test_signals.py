@@ -202,7 +202,7 @@ def test_never_both_urgent_and_possibly_urgent(detector: SignalDetector) -> None
 @pytest.mark.parametrize(
     ("text", "matched"),
     [
-        pytest.param("Det brinner!", ("urgent.acute",), id="acute"),
+        pytest.param("Det brinner!", ("urgent.acute", "urgent.present_patterns"), id="acute"),
         pytest.param(
             "Rån pågår på Coop", ("urgent.acute", "urgent.danger", "urgent.now"), id="now"
         ),
