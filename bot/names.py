@@ -35,6 +35,12 @@ _WORD = re.compile(r"(?<![\w'\-])[^\W\d_]+(?:['\-][^\W\d_]+)*(?::s)?(?![\w\-])")
 _GENITIVE = re.compile(r"(?:'s|:s|s)$")
 # Characters allowed between two words of one full name: a single space or a line-free gap.
 _GAP = re.compile(r"[ \t]{1,2}$")
+# Capitalised words that begin sentences but are never first names.
+_FUNCTION_WORDS = frozenset(
+    "det den de dom han hon jag vi ni du hej och men att som i på en ett min mitt mina vår "
+    "the he she it they we my our a an and but hi hello in on at to from with "
+    "familjen herr fru fröken mr mrs ms dr".split()
+)
 
 
 def _fold(text: str) -> str:
@@ -148,6 +154,15 @@ class Names:
                 return p
         return ()
 
+    def _joins_left(self, text: str, prev: _Tok, tok: _Tok) -> bool:
+        """``prev`` is a capitalised first name of the surname ``tok`` (not "Det", "Hej")."""
+        return (
+            prev.cap
+            and self._adjacent(text, prev, tok)
+            and _fold(prev.text) not in _FUNCTION_WORDS
+            and not self._place_like(prev.text)
+        )
+
     def _name_run(self, text: str, toks: list[_Tok], j: int) -> int:
         """Index after the capitalised words that continue a name starting at ``j``."""
         k = j + 1
@@ -208,7 +223,9 @@ class Names:
                     yield i, end, True  # "Johan Andersson", "Per Albin"
                     i = end
                     continue
-                if not self._ambiguous_word(tok.text):
+                if kind == "surname" and i > 0 and self._joins_left(text, toks[i - 1], tok):
+                    yield i - 1, i + 1, True  # "Sven-Erik Johansson": an unlisted first name
+                elif not self._ambiguous_word(tok.text):
                     yield i, i + 1, kind == "surname"
             elif kind is not None and tok.caseless and not self._ambiguous_word(tok.text):
                 yield i, i + 1, False

@@ -126,6 +126,7 @@ _MATRIX_ID = re.compile(
 # "erik [snabel-a] telia [punkt] se", "lisa @ yahoo . com". With a bare " at " the dot must be
 # spelled out too (" dot ", " punkt "), so that "meet at the shop. com…" is left alone.
 _AT_WORD = r"(?:at|snabel-?a|arroba)"
+_AT_BRACKETED = r"(?:at|a|@|snabel-?a|arroba)"
 _DOT_WORD = r"(?:dot|punkt|pkt|prick)"
 _OBF_NAME = r"(?<![\w.%+\-\]])[^\W_][\w.%+\-]*"
 _OBF_HOST = r"[^\W_][\w\-]*"
@@ -133,7 +134,7 @@ _OBF_TLD = r"(?:[a-z]{2,6}|[A-Z]{2,6})(?![\w\-\[])"
 _EMAIL_OBFUSCATED = re.compile(
     _OBF_NAME
     + r"(?:\s*[\[({<]\s*"
-    + _AT_WORD
+    + _AT_BRACKETED
     + r"\s*[\])}>]\s*|\s*@\s+|\s+@\s*)"
     + _OBF_HOST
     + r"(?:\s*[\[({<]\s*"
@@ -181,7 +182,7 @@ _HANDLE = r"[A-Za-z0-9_.]*[A-Za-z0-9_]"
 _AT_HANDLE = re.compile(r"(?<![\w@.:/\]])@\w[\w.]{1,29}(?<!\.)(?![\w@:\[])")
 _HANDLE_AFTER_PLATFORM = re.compile(
     r"(?<![\w])" + _PLATFORM + r"(?:\s*(?::|=)\s*|\s+(?:är|is|heter|namn|name|user|konto|account)"
-    r"\s*:?\s*|\s*-\s*|\s+)(?P<h>@?" + _HANDLE + r")(?![\w\[])",
+    r"\s*:?\s*|\s*-\s*|\s+(?:som|as)\s+|\s+)(?P<h>@?" + _HANDLE + r")(?![\w\[])",
     re.IGNORECASE,
 )
 _HANDLE_BEFORE_PLATFORM = re.compile(
