@@ -400,7 +400,8 @@ def _valid_international(groups: list[str], plus: bool) -> bool:
         if national.startswith("0"):  # "+46 (0)70…" or "+46 070…"
             national = national[1:]
         return 7 <= len(national) <= 9 and national[0] != "0"
-    if any(len(g) < 2 for g in groups[1:]):
+    # after the country code a one-digit group may follow ("+291 7 123456"), later ones not
+    if any(len(g) < 2 for g in groups[2:]):
         return False
     return 8 <= len(digits) <= 15
 
