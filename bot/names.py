@@ -210,7 +210,9 @@ class Names:
                 if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
                     cand = toks[j]
                     listed = self._listed(cand.text) is not None
-                    if (cand.cap and not self._place_like(cand.text)) or listed:
+                    if (cand.cap and not self._place_like(cand.text)) or (
+                        listed and not self._ambiguous_word(cand.text)
+                    ):
                         end = self._name_run(text, toks, j) if cand.cap else j + 1
                         yield j, end, True
                         i = end
