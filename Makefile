@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/matrix_latency.py
 	$(PY) bench/polls.py
 	$(PY) bench/operations.py
+	$(PY) bench/safety_text.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

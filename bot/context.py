@@ -59,6 +59,7 @@ class Context:
     svc: Services
     outbox: list[Outgoing] = field(default_factory=list)
     sent: int = 0  # replies already sent for this message: numbers their transaction ids
+    possibly_urgent: bool = False  # add the 112 line to the answer (see engine.add_112_line)
 
     @property
     def is_direct(self) -> bool:

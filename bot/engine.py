@@ -59,6 +59,8 @@ class Engine:
             ctx.outbox.clear()
             ctx.reply("error.incident", incident=incident)
         self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+        if ctx.possibly_urgent:
+            add_112_line(ctx)
         await self.flush(ctx)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
@@ -149,10 +151,14 @@ class Engine:
             return
         is_command = msg.body.startswith(COMMAND_PREFIX)
         addressed = ctx.is_direct or is_command
-        signals = self.svc.signals.detect(msg.body) if msg.body else None
+        # A command's own name ("!help") is no cry for help; what follows it may be.
+        said = msg.body.partition(" ")[2] if is_command else msg.body
+        signals = self.svc.signals.detect(said) if said.strip() else None
         if signals is not None and signals.urgent:
             ctx.reply("safety.urgent")
             await self.flush(ctx)
+        elif signals is not None and signals.possibly_urgent:
+            ctx.possibly_urgent = ctx.room_kind != "moderation"
         if addressed and not (ctx.room is not None and ctx.room.kind == "moderation"):
             await self._safety_notice(ctx)
         if not msg.body:
@@ -234,6 +240,19 @@ class Engine:
     def _help_name(self, ctx: Context) -> str:
         cmd = self.svc.registry.lookup("help")
         return cmd.name_for(ctx.lang) if cmd else "help"
+
+
+def add_112_line(ctx: Context) -> None:
+    """Possibly urgent: one more line about 112 in the same message as the normal answer (the
+    first reply queued for the sender's room), or on its own if there is no answer."""
+    line = ctx.t("urgent.line")
+    for i, out in enumerate(ctx.outbox):
+        if out.room_id != ctx.msg.room_id or out.poll is not None or out.image is not None:
+            continue
+        if line not in out.text:
+            ctx.outbox[i] = replace(out, text=f"{out.text}\n\n{line}")
+        return
+    ctx.reply_text(line)
 
 
 def format_hours(ctx: Context) -> str:

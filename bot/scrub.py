@@ -18,46 +18,60 @@ Kinds, applied in this order (earlier kinds win, so the pieces of a link are nev
 separately as a phone number or a plate):
 
 1. ``url`` with a scheme or ``www.`` (``https://…``, ``www.…``)
-2. ``epost`` (``anna@example.se``)
+2. ``epost`` (``anna@example.se``) and obfuscated e-mail (``anna [at] gmail [dot] com``,
+   ``anna(at)gmail.com``, ``kalle at hotmail dot com``, ``erik [snabel-a] telia [punkt] se``)
 3. ``matrix_id`` (``@anna:example.org``, ``@anna:example.org:8448``, ``@a:localhost``)
 4. ``url`` bare domain with a known top-level domain (``polisen.se``, ``example.se/path``)
-5. ``personnummer`` (also samordningsnummer: day + 60); 10 or 12 digits, with or without
-   ``-``/``+``; must pass the Luhn check on the 10-digit form and carry a plausible date.
-   A number that fails is left for the phone rule; a plain 10-digit number that passes (it may
-   also be a mobile number such as 07XXXXXXXX) is labelled personnummer. Digits glued to
-   further digits are never a personnummer.
-6. ``telefon``: Swedish numbers (``070-123 45 67``, ``08-123 456 78``, ``0370-123 45``,
+5. ``ip``: IPv4 and IPv6 addresses (checked with :mod:`ipaddress`)
+6. ``kontonummer``: IBAN (mod-97 check) and card numbers of 13–19 digits that pass the Luhn
+   check, plain or in groups
+7. ``personnummer`` (also samordningsnummer: day + 60); 10 or 12 digits with a valid date,
+   with or without ``-``/``+``/space, *whether or not the check digit is right* (a mistyped
+   number is still someone's number). Only a plain 10-digit number starting with 0 whose check
+   digit is wrong is left for the phone rule (``0701234567``). Digits glued to further digits
+   are never a personnummer.
+8. ``telefon``: Swedish numbers (``070-123 45 67``, ``08-123 456 78``, ``0370-123 45``,
    ``+46 70 123 45 67``, ``0046701234567``, ``+46 (0)70…``) and international numbers written
    with ``+`` or ``00`` (``+387 61 123 456``, ``+44 20 7946 0958``).
    Not phones: dates, times, years, counts, money, time bands and the service numbers 112,
    114 14, 113 13 and 1177 (a Swedish national number must start with a single ``0``).
-7. ``regnr``: Swedish licence plates ``ABC 123``, ``ABC123``, ``ABC-123``, ``ABC 12A`` as whole
-   tokens (letters I, Q, V, Å, Ä, Ö are never used on plates). Written *without* a separator a
-   plate is always matched; written *with* a separator and in lower or mixed case the three
-   letters must not be a common word (``och 100``, ``typ 100``, ``the 100``), so everyday text
-   such as "det var typ 100 personer" is not mangled. Upper case (``OCH 123``) is a plate.
+9. ``regnr``: Swedish licence plates ``ABC 123``, ``ABC123``, ``ABC-123``, ``ABC 12A`` as whole
+   tokens (letters I, Q, V, Å, Ä, Ö are never used on plates), only where the format is
+   unambiguous (upper-case letters that are not a common word, or a final letter) or a vehicle
+   word is near ("bil", "regnr", "skylten", "car", "plate"); never before a unit ("120 km/h")
+   and never a lower-case word such as "sal 213" without a vehicle nearby.
+10. ``anvandarnamn``: ``@name`` without a server, and handles next to a platform word
+    (``snap: kalle_99``, ``insta @lisa``, ``kalle_99 på snap``, ``hans snapchat är bigboy2009``)
+11. ``namn``: names from ``config/content/names.toml`` next to a second capitalised word
+    ("Johan Andersson"), listed surnames ("Anderssons"), and names after a name pattern
+    ("heter Omar", "named Omar", "min granne Marko"); see ``bot/names.py``.
 
 Odd Unicode: matching runs on a *view* of the text in which every Unicode decimal digit
-(fullwidth ``０``, Arabic-Indic ``٠``, Persian ``۰``, …) becomes an ASCII digit, other characters
-are NFKC-normalised one by one (non-breaking and thin spaces become spaces, fullwidth letters
-become ASCII) and format characters (category Cf: zero-width space/joiners, soft hyphen, BOM,
-bidi marks) are dropped. A match in the view replaces the corresponding original characters.
+(fullwidth ``０``, Arabic-Indic ``٠``, Persian ``۰``, …) becomes an ASCII digit, every Unicode dash
+becomes ``-`` and every space a plain space, other characters are NFKC-normalised one by one
+(fullwidth letters become ASCII) and format characters (category Cf: zero-width space/joiners,
+soft hyphen, BOM, bidi marks) are dropped. A match in the view replaces the corresponding
+original characters.
 Not covered: numbers spelled out in words, digits separated by letters or by more than three
-separator characters, personalised or foreign licence plates, ``@name`` mentions without a
-server, IP addresses, and links with an unknown top-level domain and no ``http``/``www``.
+separator characters, personalised or foreign licence plates, Swedish bank account numbers
+other than IBAN, and links with an unknown top-level domain and no ``http``/``www``.
 """
 
 from __future__ import annotations
 
 import bisect
 import calendar
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["LABELS", "ScrubResult", "scrub"]
+from .names import Names
+from .text import fold_char
+
+__all__ = ["LABELS", "ScrubResult", "found_kinds", "scrub"]
 
 LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -67,6 +81,10 @@ LABELS: Mapping[str, str] = MappingProxyType(
         "matrix_id": "[matrix-id]",
         "regnr": "[registreringsnummer]",
         "url": "[länk]",
+        "namn": "[namn]",
+        "kontonummer": "[kontonummer]",
+        "ip": "[ip-adress]",
+        "anvandarnamn": "[användarnamn]",
     }
 )
 
@@ -102,6 +120,74 @@ _MATRIX_ID = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
     r"|localhost|\[[0-9A-Fa-f:.]+\])"
     r"(?::[0-9]{1,5})?(?![\w\-\[])"
+)
+
+# Obfuscated e-mail: "anna [at] gmail [dot] com", "anna(at)gmail.com", "kalle at hotmail dot com",
+# "erik [snabel-a] telia [punkt] se", "lisa @ yahoo . com". With a bare " at " the dot must be
+# spelled out too (" dot ", " punkt "), so that "meet at the shop. com…" is left alone.
+_AT_WORD = r"(?:at|snabel-?a|arroba)"
+_AT_BRACKETED = r"(?:at|a|@|snabel-?a|arroba)"
+_DOT_WORD = r"(?:dot|punkt|pkt|prick)"
+_OBF_NAME = r"(?<![\w.%+\-\]])[^\W_][\w.%+\-]*"
+_OBF_HOST = r"[^\W_][\w\-]*"
+_OBF_TLD = r"(?:[a-z]{2,6}|[A-Z]{2,6})(?![\w\-\[])"
+_EMAIL_OBFUSCATED = re.compile(
+    _OBF_NAME
+    + r"(?:\s*[\[({<]\s*"
+    + _AT_BRACKETED
+    + r"\s*[\])}>]\s*|\s*@\s+|\s+@\s*)"
+    + _OBF_HOST
+    + r"(?:\s*[\[({<]\s*"
+    + _DOT_WORD
+    + r"\s*[\])}>]\s*|\s*\.\s*|\s+"
+    + _DOT_WORD
+    + r"\s+)"
+    + _OBF_TLD
+    + "|"
+    + _OBF_NAME
+    + r"\s+"
+    + _AT_WORD
+    + r"\s+"
+    + _OBF_HOST
+    + r"(?:\s*[\[({<]\s*"
+    + _DOT_WORD
+    + r"\s*[\])}>]\s*|\s+"
+    + _DOT_WORD
+    + r"\s+)"
+    + _OBF_TLD,
+    re.IGNORECASE,
+)
+
+# IPv4: four dotted numbers; IPv6: hex groups with at least two colons. Both are checked with
+# ipaddress, so times ("12:30:45") and dates are never addresses.
+_IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w]|\.[0-9])")
+_IPV6 = re.compile(r"(?<![\w:])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}(?![\w:])")
+
+# IBAN: two letters, two check digits, 11-30 letters/digits, plain or in groups of four.
+_IBAN = re.compile(
+    r"(?<![\w\]])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])"
+)
+# Card numbers (first digit 2-6): 13-19 digits in one block, in groups of four, or 4-6-5.
+_CARD = re.compile(
+    r"(?<![0-9\]])(?:[2-6][0-9]{12,18}|[2-6][0-9]{3}(?:[ \-][0-9]{4}){2,3}(?:[ \-][0-9]{1,4})?"
+    r"|3[0-9]{3}[ \-][0-9]{6}[ \-][0-9]{5})(?![0-9\[])"
+)
+
+# Handles: "@name" without a server, or a handle next to a platform word.
+_PLATFORM = (
+    r"(?:snap(?:chat)?|insta(?:gram)?|ig|tiktok|tik\s?tok|kik|telegram|discord|twitter|"
+    r"facebook|fb|youtube|twitch|threads|whatsapp|wickr|steam|xbox|psn)"
+)
+_HANDLE = r"[A-Za-z0-9_.]*[A-Za-z0-9_]"
+_AT_HANDLE = re.compile(r"(?<![\w@.:/\]])@\w[\w.]{1,29}(?<!\.)(?![\w@:\[])")
+_HANDLE_AFTER_PLATFORM = re.compile(
+    r"(?<![\w])" + _PLATFORM + r"(?:\s*(?::|=)\s*|\s+(?:är|is|heter|namn|name|user|konto|account)"
+    r"\s*:?\s*|\s*-\s*|\s+(?:som|as)\s+|\s+)(?P<h>@?" + _HANDLE + r")(?![\w\[])",
+    re.IGNORECASE,
+)
+_HANDLE_BEFORE_PLATFORM = re.compile(
+    r"(?<![\w@.])(?P<h>" + _HANDLE + r")\s+(?:på|on|i|in|at)\s+" + _PLATFORM + r"(?![\w])",
+    re.IGNORECASE,
 )
 
 # Top-level domains recognised without http/www. Deliberately short: Swedish abbreviations such
@@ -151,6 +237,29 @@ _PLATE_STOPWORDS = frozenset(
     ).split()
 )
 
+# Words that make a nearby plate-shaped token a plate even in lower case ("reg nr bus 123").
+_VEHICLE_WORDS = frozenset(
+    (
+        "bil bilen bilar bilarna personbil skåpbil skåpbilen lastbil lastbilen taxi taxin moped "
+        "mopeden mc motorcykel motorcykeln epa epan a-traktor a-traktorn fyrhjuling husbil "
+        "regnr regnummer reg registreringsnummer registreringsnumret skylt skylten skyltar "
+        "nummerskylt nummerskylten plåt plåten fordon fordonet nr volvo volvon saab audi audin "
+        "bmw mercedes merca vw golf toyota ford opel peugeot renault kia hyundai tesla skoda "
+        "nissan mazda honda citroen fiat porsche jeep dacia suzuki yamaha lexus subaru "
+        "car cars van truck lorry suv motorbike motorcycle scooter vehicle plate plates "
+        "registration numberplate licence license reg. auto samochód машина سيارة ماشین "
+        "gaari makinë makina"
+    ).split()
+)
+# Units after a number: "120 km/h", "ABC 100 kr" are never plates.
+_UNIT_AFTER = re.compile(
+    r"[ \t]*(?:km|m|mil|kr|sek|kg|g|st|min|h|tim|cm|mm|%|grader|kmh|km/h|mph|år|dagar|personer)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_CONTEXT_WORD = re.compile(r"[^\W\d_][\w\-.]*")
+_CONTEXT_CHARS = 40
+
 _FORMAT_CATEGORY = "Cf"
 
 
@@ -176,11 +285,9 @@ def _view(text: str) -> tuple[str, list[int], list[int]]:
         if norm is None:
             if ch.isascii():
                 norm = ch
-            elif unicodedata.category(ch) == _FORMAT_CATEGORY:
-                norm = ""
             else:
                 digit = unicodedata.decimal(ch, None)
-                norm = str(digit) if digit is not None else unicodedata.normalize("NFKC", ch)
+                norm = str(digit) if digit is not None else fold_char(ch)
             cache[ch] = norm
         for c in norm:
             parts.append(c)
@@ -223,19 +330,25 @@ def _plausible_date(year: int | None, month: int, day: int) -> bool:
     return day <= days
 
 
-def _is_personnummer(date: str, tail: str) -> bool:
+def _is_personnummer(date: str, tail: str, sep: str | None) -> bool:
+    """A valid date and four digits. Only a plain ten-digit number starting with 0 must also
+    pass the Luhn check (otherwise it is more likely a phone number: 0701234567)."""
     year: int | None = None
     if len(date) == 8:
         if date[:2] not in ("18", "19", "20"):
             return False
         year = int(date[:4])
         date = date[2:]
-    return _plausible_date(year, int(date[2:4]), int(date[4:6])) and _luhn_ok(date + tail)
+    if not _plausible_date(year, int(date[2:4]), int(date[4:6])):
+        return False
+    if year is None and sep is None and date.startswith("0"):
+        return _luhn_ok(date + tail)
+    return True
 
 
 def _find_personnummer(view: str) -> Iterator[Span]:
     for m in _PERSONNUMMER.finditer(view):
-        if _is_personnummer(m.group("date"), m.group("tail")):
+        if _is_personnummer(m.group("date"), m.group("tail"), m.group("sep")):
             yield m.span()
 
 
@@ -287,7 +400,8 @@ def _valid_international(groups: list[str], plus: bool) -> bool:
         if national.startswith("0"):  # "+46 (0)70…" or "+46 070…"
             national = national[1:]
         return 7 <= len(national) <= 9 and national[0] != "0"
-    if any(len(g) < 2 for g in groups[1:]):
+    # after the country code a one-digit group may follow ("+291 7 123456"), later ones not
+    if any(len(g) < 2 for g in groups[2:]):
         return False
     return 8 <= len(digits) <= 15
 
@@ -340,22 +454,103 @@ def _find_phones(view: str) -> Iterator[Span]:
             i = best + 1
 
 
+def _vehicle_near(view: str, start: int, end: int) -> bool:
+    before = view[max(0, start - _CONTEXT_CHARS) : start]
+    after = view[end : end + _CONTEXT_CHARS]
+    words = _CONTEXT_WORD.findall(before)[-4:] + _CONTEXT_WORD.findall(after)[:3]
+    return any(w.casefold().rstrip(".:") in _VEHICLE_WORDS for w in words)
+
+
 def _find_plates(view: str) -> Iterator[Span]:
     for m in _PLATE.finditer(view):
         letters = m.group("letters")
-        if m.group("sep") and not letters.isupper() and letters.casefold() in _PLATE_STOPWORDS:
+        if _UNIT_AFTER.match(view, m.end()):
             continue
-        yield m.span()
+        word = letters.casefold() in _PLATE_STOPWORDS or letters.casefold() in _VEHICLE_WORDS
+        unambiguous = letters.isupper() and (
+            not word or not m.group("sep") or m.group("tail")[-1].isalpha()
+        )
+        if unambiguous or _vehicle_near(view, m.start(), m.end()):
+            yield m.span()
+
+
+def _iban_ok(candidate: str) -> bool:
+    code = candidate.replace(" ", "")
+    if not 15 <= len(code) <= 34:
+        return False
+    moved = code[4:] + code[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    return int(digits) % 97 == 1
+
+
+def _find_accounts(view: str) -> Iterator[Span]:
+    spans: list[Span] = []
+    for m in _IBAN.finditer(view):
+        if _iban_ok(m.group()):
+            spans.append(m.span())
+    for m in _CARD.finditer(view):
+        digits = re.sub(r"[ \-]", "", m.group())
+        if not any(a <= m.start() < b for a, b in spans) and _luhn_any(digits):
+            spans.append(m.span())
+    yield from sorted(spans)
+
+
+def _luhn_any(digits: str) -> bool:
+    """Luhn check for a number of any length (card numbers)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _find_ips(view: str) -> Iterator[Span]:
+    spans: list[Span] = []
+    for pattern in (_IPV4, _IPV6):
+        for m in pattern.finditer(view):
+            try:
+                ipaddress.ip_address(m.group())
+            except ValueError:
+                continue
+            spans.append(m.span())
+    yield from sorted(spans)
+
+
+def _find_handles(view: str) -> Iterator[Span]:
+    spans: list[Span] = []
+    for m in _AT_HANDLE.finditer(view):
+        spans.append(m.span())
+    for pattern in (_HANDLE_AFTER_PLATFORM, _HANDLE_BEFORE_PLATFORM):
+        for m in pattern.finditer(view):
+            handle = m.group("h")
+            # a handle, not a word: it has a digit, "_" or "." inside, or an "@"
+            if handle.startswith("@") or any(c.isdigit() or c in "_." for c in handle):
+                spans.append(m.span("h"))
+    spans.sort()
+    last = -1
+    for a, b in spans:
+        if a >= last:
+            yield a, b
+            last = b
+
+
+def _find_names(view: str) -> Iterator[Span]:
+    yield from Names.load().spans(view)
 
 
 _PASSES: tuple[tuple[str, Callable[[str], Iterator[Span]]], ...] = (
     ("url", _regex_finder(_URL_EXPLICIT)),
     ("epost", _regex_finder(_EMAIL)),
+    ("epost", _regex_finder(_EMAIL_OBFUSCATED)),
     ("matrix_id", _regex_finder(_MATRIX_ID)),
     ("url", _regex_finder(_URL_BARE)),
+    ("ip", _find_ips),
+    ("kontonummer", _find_accounts),
     ("personnummer", _find_personnummer),
     ("telefon", _find_phones),
     ("regnr", _find_plates),
+    ("anvandarnamn", _find_handles),
+    ("namn", _find_names),
 )
 
 
@@ -392,8 +587,11 @@ def _splice(
 def scrub(text: str) -> ScrubResult:
     """Replace personal data in ``text`` by labels; see the module docstring for the contract."""
     records: list[tuple[int, str]] = []
+    cached: tuple[str, list[int], list[int]] | None = None
     for kind, finder in _PASSES:
-        view, starts, ends = _view(text)
+        if cached is None:
+            cached = _view(text)
+        view, starts, ends = cached
         spans: list[Span] = []
         last_end = 0
         for a, b in finder(view):
@@ -406,9 +604,30 @@ def scrub(text: str) -> ScrubResult:
             last_end = end
         if spans:
             text, records = _splice(text, spans, kind, records)
+            cached = None
     records.sort()
     found: list[str] = []
     for _, kind in records:
         if kind not in found:
             found.append(kind)
     return ScrubResult(text=text, found=tuple(found))
+
+
+def found_kinds(text: str, kinds: frozenset[str]) -> frozenset[str]:
+    """Which of ``kinds`` :func:`scrub` would find in ``text``, found more cheaply: only the
+    passes of those kinds and of the kinds before them run, on one view of the text."""
+    last = max((i for i, (kind, _) in enumerate(_PASSES) if kind in kinds), default=-1)
+    view, _, _ = _view(text)
+    starts: list[int] = []  # taken spans, sorted and disjoint
+    ends: list[int] = []
+    out: set[str] = set()
+    for kind, finder in _PASSES[: last + 1]:
+        for a, b in finder(view):
+            i = bisect.bisect_right(starts, a)
+            if b <= a or (i and ends[i - 1] > a) or (i < len(starts) and starts[i] < b):
+                continue
+            starts.insert(i, a)
+            ends.insert(i, b)
+            if kind in kinds:
+                out.add(kind)
+    return frozenset(out)

@@ -1,23 +1,35 @@
-"""Safety signals in a resident's message: urgent, identifies a person/vehicle, child concern.
+"""Safety signals in a resident's message: how urgent it is, whether it identifies a person
+or vehicle, and whether it is worry about a child.
 
 Contract
 --------
-``SignalDetector(path).detect(text)`` returns a :class:`Signals` with three flags and the names
-of the rules that fired (``matched``, in rule order, no duplicates, never any user text).
+``SignalDetector(path).detect(text)`` returns a :class:`Signals`:
 
-* ``urgent``: an emergency or a crime in progress; the bot answers with 112 at once.
-* ``identifies``: the message names or describes a specific person or vehicle (a name after
-  "heter"/"named", "min granne", clothing or hair, "en svart Volvo", a licence plate or a
-  personnummer, also when already replaced by the scrubber's label); the bot redirects to
-  114 14 / polisen.se and keeps only category, place and time.
+* ``urgent``: clearly urgent (an ongoing threat to life, fire, violence, a break-in in
+  progress, someone not breathing, drowning, a weapon now, a call for help now); the bot answers
+  with 112 before anything else.
+* ``possibly_urgent``: an alarming word without a sign that it is happening now ("jag hittade
+  en kniv"); the bot gives its normal answer with one more line about 112. Never both.
+* ``identifies``: the message names or describes a specific person or vehicle (a name from
+  ``config/content/names.toml`` or after "heter"/"named"/"min granne", a flat number, clothing or
+  hair, "en svart Volvo", a licence plate or a personnummer, also when already replaced by the
+  scrubber's label); the bot redirects to 114 14 / polisen.se and keeps only category, place
+  and time. Places ("Området heter Gröndal") do not count.
 * ``child_concern``: worry about a specific child; the bot points to socialtjänsten (112 if
   acute) and stores nothing.
+* ``matched``: the names of the lists and rules that fired (no duplicates, never user text).
 
-The word lists live in ``config/content/signals.toml`` (see the comments there for the matching
-rules: NFKC + case-folding, whole words, multi-word phrases, trailing ``*`` stems, weak urgent
-words ignored next to a past-time marker, colour + vehicle/clothing pairs). The file is read
-once, in ``__init__``; ``detect`` is pure, never raises for a ``str`` and runs in time roughly
-linear in the length of the text. An invalid configuration raises ``ValueError`` at start-up.
+How urgency is graded (word lists in ``config/content/signals.toml``, ``[urgent.*]``): an
+*acute* phrase is clearly urgent by itself; a *danger* word is clearly urgent with a sign of
+*now* (explicit "nu"/"right now", or a present/progressive form) or a call for help, and
+possibly urgent without one. Past time and habit lower the grade by one step (an explicit
+"now" keeps a danger word urgent), questions about rules make a danger word not urgent, a
+hypothetical ("vad gör jag om…") caps it at possibly urgent, a negation right before a danger
+word cancels it, and figurative uses are removed before matching ("jag brinner för").
+
+The files are read once, in ``__init__``; ``detect`` is pure, never raises for a ``str`` and
+runs in time roughly linear in the length of the text. An invalid configuration raises
+``ValueError`` at start-up.
 """
 
 from __future__ import annotations
@@ -32,21 +44,36 @@ from pathlib import Path
 
 from config.settings import CONTENT_DIR
 
-from .scrub import LABELS, scrub
+from .names import Names
+from .scrub import LABELS, found_kinds
+from .text import fold_char
 
-__all__ = ["SignalDetector", "Signals", "default_path"]
+__all__ = ["SignalDetector", "Signals", "default_path", "fold"]
 
-SIGNALS = ("urgent", "identifies", "child_concern")
-_META_KEYS = frozenset({"name", "signal", "strength", "kind", "window", "order", "first", "second"})
-_KINDS = ("phrases", "name_intro", "pair")
+SIGNALS = ("identifies", "child_concern")
+_META_KEYS = frozenset(
+    {"name", "signal", "strength", "kind", "window", "order", "first", "second", "all"}
+)
+_KINDS = ("phrases", "name_intro", "pair", "pattern")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+# Arabic/Persian letter variants folded to one form (hamza carriers on alef, Arabic yeh and
+# kaf to the Persian forms; alef maksura is kept: "على" is not the name "علي").
+_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ي": "ی", "ك": "ک", "ة": "ه"})
 _WORD_CHAR = re.compile(r"\w")
 _TOKEN = re.compile(r"\S+")
+_WORDS = re.compile(r"\w+(?:['\-]\w+)*")
 _NAME_AFTER = re.compile(r"\s+[\"'«“]?([^\W\d_][^\W\d_'\-]*)")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
 
 _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
-_PAST_RULE = "urgent.suppressed_by_past_time"
+_NAME_RULE = "identifies.name"
+_URGENT_LISTS = (
+    "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
+    "negation", "bot", "ongoing",
+)  # fmt: skip
+_NEGATION_WINDOW = 2
+_SCRUB_KINDS = frozenset({"regnr", "personnummer"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,7 @@ class Signals:
     identifies: bool
     child_concern: bool
     matched: tuple[str, ...]
+    possibly_urgent: bool = False
 
 
 def default_path() -> Path:
@@ -64,33 +92,43 @@ def default_path() -> Path:
     return CONTENT_DIR / "signals.toml"
 
 
-def _strip_format(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isascii():
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return text.translate(_APOSTROPHES)
+def _fold_chars(text: str) -> str:
+    """Case kept: NFKC, dashes/spaces straightened, format characters and Arabic diacritics
+    dropped, apostrophes straightened, Arabic/Persian letter variants unified."""
+    if text.isascii():
+        return text.translate(_APOSTROPHES)
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) == "Mn" and "\u0600" <= ch <= "\u06ff":
+            continue  # Arabic harakat and tanwin
+        out.append(fold_char(ch))
+    return "".join(out).translate(_APOSTROPHES).translate(_ARABIC)
 
 
-def _normalise(text: str) -> str:
-    """NFKC, drop format characters, straighten apostrophes, case-fold."""
-    return _strip_format(text).casefold()
+def fold(text: str) -> str:
+    """The form in which messages and word lists are compared (see the TOML header)."""
+    return _fold_chars(text).casefold()
 
 
 def _phrase_pattern(phrase: str) -> tuple[bool, str]:
     """Regex body for one phrase, and whether it must start at a word boundary."""
-    tokens = _normalise(phrase).split()
+    tokens = fold(phrase).split()
     if not tokens:
         raise ValueError(f"empty phrase in signal word list: {phrase!r}")
     parts: list[str] = []
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
+        prefix = ""
+        if i == 0 and tok.startswith("*") and len(tok) > 1:
+            prefix, tok = r"\w*", tok[1:]
         if tok.endswith("*") and len(tok) > 1:
-            parts.append(re.escape(tok[:-1]) + r"\w*")
+            parts.append(prefix + re.escape(tok[:-1]) + r"\w*")
         else:
-            parts.append(re.escape(tok))
+            parts.append(prefix + re.escape(tok))
     body = r"\s+".join(parts)
     last = tokens[-1]
     tail = r"(?!\w)" if (last.endswith("*") or _WORD_CHAR.match(last[-1])) else ""
-    return _WORD_CHAR.match(tokens[0][0]) is not None, body + tail
+    first = tokens[0].lstrip("*")
+    return _WORD_CHAR.match(first[0]) is not None, body + tail
 
 
 def _compile(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
@@ -107,6 +145,17 @@ def _compile(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
     if anywhere:
         alternatives.append("(?:" + "|".join(anywhere) + ")")
     return re.compile("|".join(alternatives), flags)
+
+
+def _regexes(values: Iterable[str], where: str) -> re.Pattern[str] | None:
+    parts = []
+    for v in values:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
+        parts.append(f"(?:{v})")
+    return re.compile("|".join(parts)) if parts else None
 
 
 def _phrases_of(table: Mapping[str, object], where: str) -> list[str]:
@@ -126,8 +175,7 @@ class _Rule:
     name: str
     signal: str
     kind: str
-    weak: bool
-    pattern: re.Pattern[str] | None  # phrases / name_intro / first of a pair
+    pattern: re.Pattern[str] | None  # phrases / name_intro / pattern / first of a pair
     second: re.Pattern[str] | None
     window: int
     any_order: bool
@@ -139,7 +187,6 @@ def _load_rule(raw: object, index: int) -> _Rule:
     name = raw.get("name")
     signal = raw.get("signal")
     kind = raw.get("kind", "phrases")
-    strength = raw.get("strength", "strong")
     window = raw.get("window", 1)
     order = raw.get("order", "forward")
     if not isinstance(name, str) or not name:
@@ -148,28 +195,30 @@ def _load_rule(raw: object, index: int) -> _Rule:
         raise ValueError(f"rule {name}: signal must be one of {SIGNALS}")
     if kind not in _KINDS:
         raise ValueError(f"rule {name}: kind must be one of {_KINDS}")
-    if strength not in ("strong", "weak"):
-        raise ValueError(f"rule {name}: strength must be 'strong' or 'weak'")
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise ValueError(f"rule {name}: window must be a positive integer")
     if order not in ("forward", "any"):
         raise ValueError(f"rule {name}: order must be 'forward' or 'any'")
     assert isinstance(signal, str) and isinstance(kind, str)
+    second_pattern = None
     if kind == "pair":
         first, second = raw.get("first"), raw.get("second")
         if not isinstance(first, dict) or not isinstance(second, dict):
             raise ValueError(f"rule {name}: a pair needs tables 'first' and 'second'")
         pattern = _compile(_phrases_of(first, f"{name}.first"))
         second_pattern = _compile(_phrases_of(second, f"{name}.second"))
+    elif kind == "pattern":
+        values = raw.get("all", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"rule {name}: 'all' must be a list of regular expressions")
+        pattern = _regexes(values, f"rule {name}")
     else:
         flags = re.IGNORECASE if kind == "name_intro" else 0
         pattern = _compile(_phrases_of(raw, name), flags)
-        second_pattern = None
     return _Rule(
         name=name,
         signal=signal,
         kind=kind,
-        weak=strength == "weak",
         pattern=pattern,
         second=second_pattern,
         window=window,
@@ -182,10 +231,60 @@ def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
     return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
 
 
-class SignalDetector:
-    """Detects urgent, identifying and child-concern messages with the TOML word lists."""
+@dataclass(frozen=True)
+class _Urgency:
+    lists: Mapping[str, re.Pattern[str] | None]
+    present_patterns: re.Pattern[str] | None
+    figurative: re.Pattern[str] | None
+    negation: frozenset[str]
+    help_alone: frozenset[str]
+    help_fillers: frozenset[str]
 
-    def __init__(self, path: Path | None = None) -> None:
+
+def _string_list(table: Mapping[str, object], key: str, source: Path) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{source}: urgent.help_alone.{key} must be a list of strings")
+    return value
+
+
+def _load_urgency(data: object, source: Path) -> _Urgency:
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [urgent] is missing")
+    lists: dict[str, re.Pattern[str] | None] = {}
+    for key in _URGENT_LISTS:
+        table = data.get(key)
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [urgent.{key}] is missing")
+        lists[key] = _compile(_phrases_of(table, f"urgent.{key}"))
+    for key in ("acute", "danger", "now", "help"):
+        if lists[key] is None:
+            raise ValueError(f"{source}: [urgent.{key}] is empty")
+
+    def regex_table(key: str) -> re.Pattern[str] | None:
+        table = data.get(key, {})
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [urgent.{key}] must be a table")
+        return _regexes(_phrases_of(table, f"urgent.{key}"), f"urgent.{key}")
+
+    negation_table = data["negation"]
+    alone = data.get("help_alone", {})
+    if not isinstance(alone, dict):
+        raise ValueError(f"{source}: [urgent.help_alone] must be a table")
+    return _Urgency(
+        lists=lists,
+        present_patterns=regex_table("present_patterns"),
+        figurative=regex_table("figurative"),
+        negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
+        help_alone=frozenset(fold(w) for w in _string_list(alone, "words", source)),
+        help_fillers=frozenset(fold(w) for w in _string_list(alone, "fillers", source)),
+    )
+
+
+class SignalDetector:
+    """Grades urgency and detects identifying and child-concern messages (see module doc)."""
+
+    def __init__(self, path: Path | None = None, names: Names | None = None) -> None:
         """Load and compile the word list at ``path`` (default: :func:`default_path`)."""
         source = path if path is not None else default_path()
         with source.open("rb") as fh:
@@ -194,49 +293,118 @@ class SignalDetector:
         if not isinstance(raw_rules, list) or not raw_rules:
             raise ValueError(f"{source}: no [[rules]]")
         rules = tuple(_load_rule(raw, i) for i, raw in enumerate(raw_rules))
-        names = [r.name for r in rules]
-        if len(set(names)) != len(names):
+        names_seen = [r.name for r in rules]
+        if len(set(names_seen)) != len(names_seen):
             raise ValueError(f"{source}: rule names must be unique")
-        past = data.get("past_markers", {})
-        if not isinstance(past, dict):
-            raise ValueError(f"{source}: [past_markers] must be a table")
         self._rules = rules
-        self._past = _compile(_phrases_of(past, "past_markers"))
+        self._urgency = _load_urgency(data.get("urgent"), source)
+        self._names = names if names is not None else Names.load()
+
+    # ---- urgency ------------------------------------------------------------------------
+
+    def _negated(self, norm: str, start: int) -> bool:
+        """A negation word among the few words right before ``start`` (same clause)."""
+        before = norm[max(0, start - 60) : start]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        if breaks:
+            before = before[breaks[-1].end() :]
+        words = _WORDS.findall(before)[-_NEGATION_WINDOW:]
+        return any(w in self._urgency.negation for w in words)
+
+    def _hits(self, key: str, norm: str, *, negatable: bool = False) -> bool:
+        pattern = self._urgency.lists[key]
+        if pattern is None:
+            return False
+        for m in pattern.finditer(norm):
+            if not negatable or not self._negated(norm, m.start()):
+                return True
+        return False
+
+    def _help_alone(self, norm: str) -> bool:
+        words = _WORDS.findall(norm)
+        u = self._urgency
+        return (
+            0 < len(words) <= 4
+            and any(w in u.help_alone for w in words)
+            and all(w in u.help_alone or w in u.help_fillers for w in words)
+        )
+
+    def grade(self, norm: str) -> tuple[str, list[str]]:
+        """``("urgent" | "possible" | "none", list names)`` for a folded message."""
+        u = self._urgency
+        if u.figurative is not None:
+            norm = u.figurative.sub(" ", norm)
+        fired: list[str] = []
+
+        def has(key: str, negatable: bool = False) -> bool:
+            found = self._hits(key, norm, negatable=negatable)
+            if found:
+                fired.append(f"urgent.{key}")
+            return found
+
+        acute = has("acute", negatable=True)
+        danger = has("danger", negatable=True)
+        helping = has("help") or self._help_alone(norm)
+        if not (acute or danger or helping):
+            if has("ongoing") and not has("rules") and not has("bot"):
+                return "possible", fired
+            return "none", []
+        now = has("now")
+        present = has("present")
+        if not present and u.present_patterns is not None and u.present_patterns.search(norm):
+            present = True
+            fired.append("urgent.present_patterns")
+        before = has("past") | has("habitual")
+        rules = has("rules")
+        hypothetical = has("hypothetical")
+        if acute:
+            if rules or hypothetical or (before and not now):
+                return "possible", fired
+            return "urgent", fired
+        if danger:
+            if rules:
+                return "none", fired
+            if hypothetical:
+                return "possible", fired
+            if now or helping:
+                return "urgent", fired
+            if present:
+                return ("possible" if before else "urgent"), fired
+            return ("none" if before else "possible"), fired
+        # a call for help without a danger word
+        if has("bot") or rules:
+            return "none", fired
+        if self._help_alone(norm):
+            fired.append("urgent.help_alone")
+            return "urgent", fired
+        return "possible", fired
+
+    # ---- the whole message ----------------------------------------------------------------
 
     def detect(self, text: str) -> Signals:
-        """Classify one message. Pure; see the module docstring for what each flag means."""
-        plain = _strip_format(text)
+        """Classify one message. Pure; see the module docstring for what each field means."""
+        plain = _fold_chars(text)
         norm = plain.casefold()
         starts = [m.start() for m in _TOKEN.finditer(norm)]
-        fired: list[str] = []
-        weak_urgent: list[str] = []
+        grade, fired = self.grade(norm)
         for rule in self._rules:
-            if not self._fires(rule, plain, norm, starts):
-                continue
-            if rule.signal == "urgent" and rule.weak:
-                weak_urgent.append(rule.name)
-            else:
+            if self._fires(rule, plain, norm, starts):
                 fired.append(rule.name)
-        strong_urgent = any(name.startswith("urgent.") for name in fired)
-        if weak_urgent:
-            if strong_urgent or self._past is None or not self._past.search(norm):
-                fired.extend(weak_urgent)
-            else:
-                fired.append(_PAST_RULE)
-        found = scrub(text).found
+        if self._names.mentions(plain):
+            fired.append(_NAME_RULE)
+        found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
             fired.append(_PERSONNUMMER_RULE)
-        order = {r.name: i for i, r in enumerate(self._rules)}
-        matched = tuple(sorted(fired, key=lambda n: order.get(n, len(order))))
-        signal_of = {r.name: r.signal for r in self._rules}
-        signal_of[_PLATE_RULE] = signal_of[_PERSONNUMMER_RULE] = "identifies"
-        flags = {signal_of.get(n) for n in matched}
+        if LABELS.get("namn", "\0") in text:
+            fired.append(_NAME_RULE)
+        matched = tuple(dict.fromkeys(fired))
         return Signals(
-            urgent="urgent" in flags,
-            identifies="identifies" in flags,
-            child_concern="child_concern" in flags,
+            urgent=grade == "urgent",
+            possibly_urgent=grade == "possible",
+            identifies=any(n.startswith("identifies.") for n in matched),
+            child_concern=any(n.startswith("child_concern.") for n in matched),
             matched=matched,
         )
 
@@ -244,7 +412,7 @@ class SignalDetector:
     def _fires(rule: _Rule, plain: str, norm: str, starts: Sequence[int]) -> bool:
         if rule.pattern is None:
             return False
-        if rule.kind == "phrases":
+        if rule.kind in ("phrases", "pattern"):
             return rule.pattern.search(norm) is not None
         if rule.kind == "name_intro":
             # Case matters here, so search the un-folded text (phrases compiled IGNORECASE).

@@ -65,7 +65,11 @@ NO = {"2", "nej", "n", "no", "nope", "nej tack", "no thanks"} | answer_words("no
 EDIT = {"2", "ändra", "andra", "edit", "change"}
 CANCEL = {"3", "avbryt", "cancel", "stopp", "stop"}
 SKIP = {"0", "vet inte", "vetej", "vet ej", "hoppa över", "skip", "don't know", "dont know", "-"}
-NOW = {"1", "nu", "just nu", "now", "right now"}
+NOW = {
+    "1", "nu", "just nu", "precis nu", "now", "right now", "sada", "upravo sada", "tani",
+    "الآن", "الان", "hadda", "ሕጂ", "همین الان", "зараз", "прямо зараз", "nyt",
+    "juuri nyt", "teraz", "właśnie teraz",
+}  # fmt: skip
 TODAY = {"2", "idag", "i dag", "today"}
 YESTERDAY = {"3", "igår", "i går", "yesterday"}
 BAND_WORDS: Mapping[str, str] = {
@@ -192,6 +196,8 @@ async def _parse_when(
     today = now.date()
     t = chosen_option(ctx.t("tips.ask_when"), text)  # "1", or the word shown: "Maanta"
     if t in NOW:
+        # Happening now: the 112 line at once, before the next question.
+        ctx.reply("urgent.line")
         return StepResult({"date": today.isoformat(), "band": band_of(now.hour)})
     if t in TODAY:
         return StepResult({"date": today.isoformat(), "band": None}, goto="time_band")

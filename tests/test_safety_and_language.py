@@ -111,3 +111,18 @@ async def test_every_reply_to_one_message_has_its_own_transaction_id(bot: Harnes
     assert len(out) >= 3
     keys = [o.txn_key for o in out]
     assert None not in keys and len(set(keys)) == len(keys)
+
+
+
+async def test_a_help_command_is_not_taken_for_a_cry_for_help(bot: Harness) -> None:
+    urgent = bot.svc.catalog.t("sv", "safety.urgent").replace("**", "")
+    for command in ("!help", "!hjälp"):
+        out = await bot.texts(command, as_=RESIDENT)
+        assert urgent not in out
+        assert any("!" in t for t in out)  # the help text itself
+
+
+async def test_an_urgent_text_after_a_command_still_gets_112(bot: Harness) -> None:
+    await bot.meet()
+    out = await bot.texts("!tips någon knivhugger en man här just nu", as_=RESIDENT)
+    assert out[0] == bot.svc.catalog.t("sv", "safety.urgent").replace("**", "")

@@ -14,6 +14,10 @@ MAIL = LABELS["epost"]
 MXID = LABELS["matrix_id"]
 REG = LABELS["regnr"]
 URL = LABELS["url"]
+NAME = LABELS["namn"]
+ACCOUNT = LABELS["kontonummer"]
+IP = LABELS["ip"]
+HANDLE = LABELS["anvandarnamn"]
 
 
 def test_labels_are_swedish() -> None:
@@ -24,6 +28,10 @@ def test_labels_are_swedish() -> None:
         "matrix_id": "[matrix-id]",
         "regnr": "[registreringsnummer]",
         "url": "[länk]",
+        "namn": "[namn]",
+        "kontonummer": "[kontonummer]",
+        "ip": "[ip-adress]",
+        "anvandarnamn": "[användarnamn]",
     }
 
 
@@ -37,7 +45,11 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("pnr-plus-centenarian", "121212+1212", PNR, ("personnummer",)),
     ("pnr-space-sep", "811218 9876", PNR, ("personnummer",)),
     ("samordningsnummer", "701063-2391", PNR, ("personnummer",)),
-    ("pnr-bad-checksum-kept", "811218-9875", "811218-9875", ()),
+    # a wrong check digit is still someone's (mistyped) number
+    ("pnr-bad-checksum", "811218-9875", PNR, ("personnummer",)),
+    ("pnr-12-bad-checksum", "19850101-1234", PNR, ("personnummer",)),
+    ("pnr-en-dash", "850312–1231", PNR, ("personnummer",)),
+    ("pnr-em-dash-spaced", "850312 — 1231", PNR, ("personnummer",)),
     ("pnr-bad-date-kept", "811318-9876", "811318-9876", ()),
     ("pnr-12-bad-century", "21121212-1212", "21121212-1212", ()),
     ("pnr-inside-longer-number", "98112189876", "98112189876", ()),
@@ -47,6 +59,9 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("mobile-dash-spaces", "Ring 070-123 45 67!", f"Ring {TEL}!", ("telefon",)),
     ("mobile-spaces", "070 123 45 67", TEL, ("telefon",)),
     ("mobile-dash-block", "070-1234567", TEL, ("telefon",)),
+    ("mobile-en-dash", "070–123 45 67", TEL, ("telefon",)),
+    ("mobile-minus-sign", "070\u2212123 45 67", TEL, ("telefon",)),
+    ("mobile-spaced-dash", "072 – 345 67 89", TEL, ("telefon",)),
     ("mobile-dots", "070.123.45.67", TEL, ("telefon",)),
     ("mobile-plus46", "+46 70 123 45 67", TEL, ("telefon",)),
     ("mobile-plus46-trunk", "+46 (0)70-123 45 67", TEL, ("telefon",)),
@@ -86,7 +101,20 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     # --- licence plates
     ("plate-space", "Bilen ABC 123 stod där", f"Bilen {REG} stod där", ("regnr",)),
     ("plate-plain", "ABC123", REG, ("regnr",)),
-    ("plate-lower", "abc123", REG, ("regnr",)),
+    # lower case only next to a vehicle word
+    ("plate-lower-alone-kept", "abc123", "abc123", ()),
+    ("plate-lower-car", "bilen abc123", f"bilen {REG}", ("regnr",)),
+    (
+        "plate-lower-word-vehicle",
+        "bilen med skylten ost 456",
+        f"bilen med skylten {REG}",
+        ("regnr",),
+    ),
+    ("plate-en-dash", "Bilen DEF–456 står där", f"Bilen {REG} står där", ("regnr",)),
+    ("room-number-kept", "Lektionen är i sal 213", "Lektionen är i sal 213", ()),
+    ("speed-kept", "Han körde 120 km/h", "Han körde 120 km/h", ()),
+    ("upper-speed-kept", "MAX 120 km/h", "MAX 120 km/h", ()),
+    ("bus-line-kept", "Linje 215 mot Jönköping", "Linje 215 mot Jönköping", ()),
     ("plate-hyphen", "ABC-123", REG, ("regnr",)),
     ("plate-new-format", "ABC 12A", REG, ("regnr",)),
     ("plate-lower-spaced", "reg xyz 789", f"reg {REG}", ("regnr",)),
@@ -98,7 +126,8 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("plate-stopword-typ", "det var typ 100 personer", "det var typ 100 personer", ()),
     ("plate-stopword-och", "mellan 18 och 100 kr", "mellan 18 och 100 kr", ()),
     ("plate-stopword-en", "the 100 m track", "the 100 m track", ()),
-    ("plate-upper-stopword", "OCH 123", REG, ("regnr",)),
+    ("plate-upper-stopword-kept", "OCH 123", "OCH 123", ()),
+    ("plate-upper-stopword-car", "bil OCH 123", f"bil {REG}", ("regnr",)),
     ("plate-two-letters", "kl 123", "kl 123", ()),
     # --- e-mail, Matrix ID, URL
     ("email", "Mejla anna.svensson@example.se nu", f"Mejla {MAIL} nu", ("epost",)),
@@ -107,7 +136,39 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("matrix-id", "skriv till @anna:example.org", f"skriv till {MXID}", ("matrix_id",)),
     ("matrix-id-port", "@bob:matrix.example.se:8448", MXID, ("matrix_id",)),
     ("matrix-id-localhost", "@bot:localhost", MXID, ("matrix_id",)),
-    ("mention-without-server", "@Anna hej", "@Anna hej", ()),
+    ("mention-without-server", "@Anna hej", f"{HANDLE} hej", ("anvandarnamn",)),
+    ("email-obfuscated-brackets", "anna [at] gmail [dot] com", MAIL, ("epost",)),
+    ("email-obfuscated-parens", "anna(at)gmail.com", MAIL, ("epost",)),
+    ("email-obfuscated-words", "kalle at hotmail dot com", MAIL, ("epost",)),
+    ("email-obfuscated-swedish", "erik [snabel-a] telia [punkt] se", MAIL, ("epost",)),
+    ("email-spaced", "lisa @ yahoo . com", MAIL, ("epost",)),
+    ("at-in-sentence-kept", "Meet me at the shop at 5", "Meet me at the shop at 5", ()),
+    ("iban", "IBAN SE45 5000 0000 0583 9825 7466", f"IBAN {ACCOUNT}", ("kontonummer",)),
+    ("iban-plain", "DE89370400440532013000", ACCOUNT, ("kontonummer",)),
+    ("iban-bad-check-kept", "SE45 5000 0000 0583 9825 7467", "SE45 5000 0000 0583 9825 7467", ()),
+    ("card", "kort 4111 1111 1111 1111", f"kort {ACCOUNT}", ("kontonummer",)),
+    ("card-plain", "5555555555554444", ACCOUNT, ("kontonummer",)),
+    ("card-bad-luhn-kept", "4111 1111 1111 1112", "4111 1111 1111 1112", ()),
+    ("ipv4", "från 85.24.130.7 i går", f"från {IP} i går", ("ip",)),
+    ("ipv6", "2001:db8::8a2e:370:7334", IP, ("ip",)),
+    ("time-not-ip", "kl 12:30:45", "kl 12:30:45", ()),
+    ("version-not-ip", "version 1.2.300", "version 1.2.300", ()),
+    ("snap-handle", "snap: kalle_99", f"snap: {HANDLE}", ("anvandarnamn",)),
+    (
+        "handle-before-platform",
+        "han heter kalle_99 på snap",
+        f"han heter {HANDLE} på snap",
+        ("anvandarnamn",),
+    ),
+    ("platform-word-kept", "Apropå insta, finns ni där?", "Apropå insta, finns ni där?", ()),
+    ("full-name", "Det var Johan Andersson", f"Det var {NAME}", ("namn",)),
+    ("name-after-heter", "Han heter Omar", f"Han heter {NAME}", ("namn",)),
+    ("name-after-named", "The guy's name is Omar", f"The guy's name is {NAME}", ("namn",)),
+    ("name-after-relation", "Moj susjed Marko", f"Moj susjed {NAME}", ("namn",)),
+    ("surname-genitive", "Anderssons son", f"{NAME} son", ("namn",)),
+    ("place-name-kept", "Området heter Gröndal", "Området heter Gröndal", ()),
+    ("park-name-kept", "The park called Apelparken", "The park called Apelparken", ()),
+    ("first-name-alone-kept", "Hans bil är trasig", "Hans bil är trasig", ()),
     ("url-https", "Se https://polisen.se/tips?x=1.", f"Se {URL}.", ("url",)),
     ("url-www", "(www.example.se/a)", f"({URL})", ("url",)),
     ("url-bare-path", "example.se/path", URL, ("url",)),

@@ -1,0 +1,249 @@
+"""Names of people in free text: for the person signal (``bot/signals.py``) and for the
+``[namn]`` label of the scrubber (``bot/scrub.py``).
+
+Contract
+--------
+``Names.load()`` reads ``config/content/names.toml`` once (see the comments there). Then, for a
+text already folded by the caller (NFKC; dashes, spaces and apostrophes straightened; case kept):
+
+* ``spans(text)`` gives the (start, end) spans to replace by ``[namn]``: a listed first name or
+  surname next to a second capitalised word ("Johan Andersson"), a listed surname on its own
+  ("Anderssons"), and the word(s) after a name pattern ("heter Omar", "named Omar", "min granne
+  Marko", "اسمه أحمد") unless a place noun comes right before the pattern ("Området heter
+  Gröndal") or the name ends like a place ("…parken", "…gatan").
+* ``mentions(text)`` is True when ``spans`` finds something, or a listed name (not one of the
+  ambiguous ones) is written with a capital letter, or a relation phrase ("my neighbour") is
+  followed by a capitalised word.
+
+Pure and linear in the length of the text; never raises for a ``str``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["Names"]
+
+# A word: letters, with inner hyphens or apostrophes ("Anna-skolan", "Omar's"), and an optional
+# Swedish genitive after a colon ("Andersson:s").
+_WORD = re.compile(r"(?<![\w'\-])[^\W\d_]+(?:['\-][^\W\d_]+)*(?::s)?(?![\w\-])")
+_GENITIVE = re.compile(r"(?:'s|:s|s)$")
+# Characters allowed between two words of one full name: a single space or a line-free gap.
+_GAP = re.compile(r"[ \t]{1,2}$")
+# Capitalised words that begin sentences but are never first names.
+_FUNCTION_WORDS = frozenset(
+    "det den de dom han hon jag vi ni du hej och men att som i på en ett min mitt mina vår "
+    "the he she it they we my our a an and but hi hello in on at to from with "
+    "familjen herr fru fröken mr mrs ms dr".split()
+)
+
+
+def _fold(text: str) -> str:
+    return text.casefold()
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def cap(self) -> bool:
+        return self.text[0].isupper()
+
+    @property
+    def caseless(self) -> bool:
+        c = self.text[0]
+        return not c.isupper() and not c.islower()
+
+
+def _phrases(values: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases as tuples of folded words, indexed by their first word, longest first."""
+    out = {tuple(_fold(v).split()) for v in values if v.strip()}
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for p in sorted(out, key=lambda p: (-len(p), p)):
+        index.setdefault(p[0], []).append(p)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+class Names:
+    """The names list and name patterns, compiled for matching."""
+
+    def __init__(self, data: dict[str, object]) -> None:
+        def strings(key: str) -> list[str]:
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"names.toml: {key} must be a list of strings")
+            return value
+
+        def by_lang(key: str) -> list[str]:
+            table = data.get(key, {})
+            if not isinstance(table, dict):
+                raise ValueError(f"names.toml: [{key}] must be a table")
+            out: list[str] = []
+            for lang, values in table.items():
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise ValueError(f"names.toml: {key}.{lang} must be a list of strings")
+                out.extend(values)
+            return out
+
+        self._first = frozenset(_fold(n) for n in strings("first"))
+        self._surnames = frozenset(_fold(n) for n in strings("surnames"))
+        self._ambiguous = frozenset(_fold(n) for n in strings("ambiguous"))
+        self._suffixes = tuple(sorted({_fold(s) for s in strings("place_suffixes")}, key=len))
+        self._weak = frozenset(tuple(_fold(w).split()) for w in strings("weak_intro"))
+        self._intro = _phrases(by_lang("intro"))
+        self._relation = _phrases(by_lang("relation"))
+        self._places = frozenset(_fold(w) for w in by_lang("place_nouns"))
+
+    @staticmethod
+    @cache
+    def load() -> Names:
+        """The packaged list, ``config/content/names.toml`` (read once per process)."""
+        ref = resources.files("config").joinpath("content", "names.toml")
+        return Names(tomllib.loads(ref.read_text(encoding="utf-8")))
+
+    # ---- lookups ------------------------------------------------------------------------
+
+    def _stem(self, word: str) -> str:
+        return _fold(word)
+
+    def _listed(self, word: str) -> str | None:
+        """ "first", "surname" or None for a word (also in the genitive: "Anderssons")."""
+        w = _fold(word)
+        for cand in (w, _GENITIVE.sub("", w)):
+            if cand in self._surnames:
+                return "surname"
+            if cand in self._first:
+                return "first"
+        return None
+
+    def _ambiguous_word(self, word: str) -> bool:
+        w = _fold(word)
+        return w in self._ambiguous or _GENITIVE.sub("", w) in self._ambiguous
+
+    def _place_like(self, word: str) -> bool:
+        w = _fold(word)
+        return any(w.endswith(s) and len(w) > len(s) + 1 for s in self._suffixes) or (
+            w in self._places
+        )
+
+    # ---- matching -----------------------------------------------------------------------
+
+    @staticmethod
+    def _tokens(text: str) -> list[_Tok]:
+        return [_Tok(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+    @staticmethod
+    def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
+        return _GAP.match(text[a.end : b.start]) is not None
+
+    @staticmethod
+    def _phrase_at(
+        folded: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]
+    ) -> tuple[str, ...]:
+        """The longest phrase starting at word ``i``, or ()."""
+        for p in phrases.get(folded[i], ()):
+            if tuple(folded[i : i + len(p)]) == p:
+                return p
+        return ()
+
+    def _joins_left(self, text: str, prev: _Tok, tok: _Tok) -> bool:
+        """``prev`` is a capitalised first name of the surname ``tok`` (not "Det", "Hej")."""
+        return (
+            prev.cap
+            and self._adjacent(text, prev, tok)
+            and _fold(prev.text) not in _FUNCTION_WORDS
+            and not self._place_like(prev.text)
+        )
+
+    def _name_run(self, text: str, toks: list[_Tok], j: int) -> int:
+        """Index after the capitalised words that continue a name starting at ``j``."""
+        k = j + 1
+        while (
+            k < len(toks)
+            and k - j < 4
+            and toks[k].cap
+            and self._adjacent(text, toks[k - 1], toks[k])
+            and not self._place_like(toks[k].text)
+        ):
+            k += 1
+        return k
+
+    def _find(self, text: str) -> Iterator[tuple[int, int, bool]]:
+        """(start token, end token, strong) name runs; strong = what the scrubber removes."""
+        toks = self._tokens(text)
+        folded = [_fold(t.text) for t in toks]
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            # 1. a name pattern: "heter X", "named X", "min granne X"
+            phrase = self._phrase_at(folded, i, self._intro)
+            if phrase:
+                weak = phrase in self._weak
+                j = i + len(phrase)
+                if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
+                    cand = toks[j]
+                    before_place = i > 0 and folded[i - 1] in self._places
+                    listed = self._listed(cand.text) is not None
+                    ok = (
+                        not before_place
+                        and not self._place_like(cand.text)
+                        and (cand.cap or cand.caseless or listed)
+                    )
+                    if weak:
+                        ok = ok and listed
+                    if ok:
+                        end = self._name_run(text, toks, j) if cand.cap else j + 1
+                        yield j, end, True
+                        i = end
+                        continue
+            phrase = self._phrase_at(folded, i, self._relation)
+            if phrase:
+                j = i + len(phrase)
+                if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
+                    cand = toks[j]
+                    listed = self._listed(cand.text) is not None
+                    if (cand.cap and not self._place_like(cand.text)) or (
+                        listed and not self._ambiguous_word(cand.text)
+                    ):
+                        end = self._name_run(text, toks, j) if cand.cap else j + 1
+                        yield j, end, True
+                        i = end
+                        continue
+            # 2. a listed name with a capital letter
+            kind = self._listed(tok.text) if (tok.cap or tok.caseless) else None
+            if kind is not None and tok.cap:
+                end = self._name_run(text, toks, i)
+                if end > i + 1:
+                    yield i, end, True  # "Johan Andersson", "Per Albin"
+                    i = end
+                    continue
+                if kind == "surname" and i > 0 and self._joins_left(text, toks[i - 1], tok):
+                    yield i - 1, i + 1, True  # "Sven-Erik Johansson": an unlisted first name
+                elif not self._ambiguous_word(tok.text):
+                    yield i, i + 1, kind == "surname"
+            elif kind is not None and tok.caseless and not self._ambiguous_word(tok.text):
+                yield i, i + 1, False
+            i += 1
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans to replace by ``[namn]`` (see the module docstring)."""
+        toks = self._tokens(text)
+        if not toks:
+            return []
+        out = []
+        for a, b, strong in self._find(text):
+            if strong:
+                out.append((toks[a].start, toks[b - 1].end))
+        return out
+
+    def mentions(self, text: str) -> bool:
+        """True when ``text`` names a person (see the module docstring)."""
+        return next(iter(self._find(text)), None) is not None

@@ -1,0 +1,191 @@
+"""The labelled safety-text corpus in ``tests/data/`` and the figures computed from it.
+
+Used by the tests (thresholds) and by ``bench/safety_text.py`` (figures against the previous
+release). Files:
+
+* ``safety_tune.txt`` / ``safety_holdout.txt``: ``<lang> <U|P|N> <0|1> <text>`` per line
+  (urgency: clearly urgent / possibly urgent / not urgent; person or vehicle: 1/0). The
+  holdout part is never used to tune the word lists.
+* ``scrub_corpus.txt``: ``<kind> || <message> || <expected>`` (``=`` means unchanged).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+TUNE = DATA / "safety_tune.txt"
+HOLDOUT = DATA / "safety_holdout.txt"
+SCRUB = DATA / "scrub_corpus.txt"
+LANGS = ("sv", "en", "hr", "sq", "ar", "so", "ti", "fa", "uk", "fi", "pl")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    lang: str
+    urgency: str  # "U", "P" or "N"
+    person: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Planted:
+    kind: str  # a scrubber kind, or "none" for a harmless message
+    text: str
+    expected: str
+
+
+def _lines(path: Path) -> Iterable[str]:
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            yield raw
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    out = []
+    for line in _lines(path):
+        lang, urgency, person, text = line.split(" ", 3)
+        if lang not in LANGS or urgency not in "UPN" or person not in "01":
+            raise ValueError(f"{path.name}: bad line {line!r}")
+        out.append(Labelled(lang, urgency, person == "1", text))
+    return out
+
+
+def load_planted(path: Path = SCRUB) -> list[Planted]:
+    out = []
+    for line in _lines(path):
+        kind, text, expected = (part.strip() for part in line.split("||"))
+        out.append(Planted(kind, text, text if expected == "=" else expected))
+    return out
+
+
+@dataclass(frozen=True)
+class PR:
+    """Precision and recall with their counts."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def pr(pairs: Iterable[tuple[bool, bool]]) -> PR:
+    """``pairs`` of (gold, predicted)."""
+    tp = fp = fn = 0
+    for gold, pred in pairs:
+        tp += gold and pred
+        fp += pred and not gold
+        fn += gold and not pred
+    return PR(tp, fp, fn)
+
+
+Classifier = Callable[[str], tuple[str, bool]]  # text -> (grade "U"/"P"/"N", person)
+
+
+@dataclass(frozen=True)
+class SignalFigures:
+    urgent: PR  # clearly urgent, predicted clearly urgent
+    possible: PR  # possibly urgent, predicted possibly urgent
+    urgent_any: PR  # clearly urgent, predicted urgent or possibly urgent (112 in the reply)
+    person: PR
+    by_lang: dict[str, tuple[PR, PR, PR]]  # urgent, possible, person
+    misses: list[Labelled]  # clearly urgent predicted not urgent
+
+
+def signal_figures(items: list[Labelled], classify: Classifier) -> SignalFigures:
+    preds = [classify(i.text) for i in items]
+    per: dict[str, list[tuple[Labelled, tuple[str, bool]]]] = defaultdict(list)
+    for item, pred in zip(items, preds, strict=True):
+        per[item.lang].append((item, pred))
+
+    def three(rows: list[tuple[Labelled, tuple[str, bool]]]) -> tuple[PR, PR, PR]:
+        return (
+            pr((i.urgency == "U", p[0] == "U") for i, p in rows),
+            pr((i.urgency == "P", p[0] == "P") for i, p in rows),
+            pr((i.person, p[1]) for i, p in rows),
+        )
+
+    rows = list(zip(items, preds, strict=True))
+    u, p, person = three(rows)
+    return SignalFigures(
+        urgent=u,
+        possible=p,
+        urgent_any=pr((i.urgency == "U", g[0] != "N") for i, g in rows),
+        person=person,
+        by_lang={lang: three(per[lang]) for lang in LANGS if lang in per},
+        misses=[i for i, g in rows if i.urgency == "U" and g[0] == "N"],
+    )
+
+
+@dataclass(frozen=True)
+class ScrubFigures:
+    recall: dict[str, tuple[int, int]]  # kind -> (exactly as expected, total)
+    removed: dict[str, tuple[int, int]]  # kind -> (planted data no longer readable, total)
+    harmless_changed: int
+    harmless_total: int
+    failures: list[tuple[Planted, str]]
+
+
+def _gone(text: str, expected: str, out: str) -> bool:
+    """No word (3+ letters or digits) of the planted part of ``text`` is left in ``out``.
+
+    The planted part is what ``expected`` replaced: ``text`` without the prefix and suffix
+    it shares with ``expected``."""
+    p = 0
+    while p < min(len(text), len(expected)) and text[p] == expected[p]:
+        p += 1
+    s = 0
+    while s < min(len(text), len(expected)) - p and text[-1 - s] == expected[-1 - s]:
+        s += 1
+    planted = text[p : len(text) - s]
+    rest = out.casefold()
+    return not any(w in rest for w in re.findall(r"\w{3,}", planted.casefold()))
+
+
+def scrub_figures(
+    planted: list[Planted], harmless: list[str], scrub: Callable[[str], str]
+) -> ScrubFigures:
+    recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    removed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    failures = []
+    changed = total = 0
+    for case in planted:
+        out = scrub(case.text)
+        if case.kind == "none":
+            total += 1
+            if out != case.text:
+                changed += 1
+                failures.append((case, out))
+            continue
+        ok = out == case.expected
+        recall[case.kind][0] += ok
+        recall[case.kind][1] += 1
+        gone = _gone(case.text, case.expected, out)
+        removed[case.kind][0] += ok or gone
+        removed[case.kind][1] += 1
+        if not ok:
+            failures.append((case, out))
+    for text in harmless:
+        total += 1
+        out = scrub(text)
+        if out != text:
+            changed += 1
+            failures.append((Planted("none", text, text), out))
+    return ScrubFigures(
+        recall={k: (v[0], v[1]) for k, v in recall.items()},
+        removed={k: (v[0], v[1]) for k, v in removed.items()},
+        harmless_changed=changed,
+        harmless_total=total,
+        failures=failures,
+    )
