@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from bot.commands import Role, fold
-from bot.messages import IncomingMessage, Outgoing
+from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.scheduler import run_startup_jobs
 from storage import rooms
@@ -47,17 +49,26 @@ class ConsoleRoles:
 class ConsoleMessenger:
     """Prints what the bot sends; rooms other than the current one are labelled."""
 
-    def __init__(self, out: TextIO, current_room: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        current_room: Callable[[], str],
+        image_dir: Path = Path(".local/images"),
+    ) -> None:
         self._out = out
         self._current_room = current_room
         self._ids = itertools.count(1)
         self.sent: list[Outgoing] = []
         self.on_direct_room: Callable[[str], str] | None = None
+        self.image_dir = image_dir
 
     async def send(self, out: Outgoing) -> str | None:
         self.sent.append(out)
         label = "" if out.room_id == self._current_room() else f"[{room_label(out.room_id)}] "
         text = plain(out.text).replace("\n", "\n    ")
+        if out.image is not None:
+            path = await asyncio.to_thread(save_image, self.image_dir, out.image)
+            text = f"[image {out.image.width}×{out.image.height}: {path}] {text}"
         self._out.write(f"{label}tryggbot: {text}\n")
         self._out.flush()
         return f"$bot-{next(self._ids)}"
@@ -67,6 +78,18 @@ class ConsoleMessenger:
 
     async def direct_room(self, user: str) -> str:
         return dm_room_id(user[1:].split(":", 1)[0])
+
+
+def save_image(folder: Path, image: Image) -> Path:
+    """Write a PNG the bot "sent" into ``folder`` (0700; the file 0600) and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / Path(image.filename).name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(image.data)
+    os.chmod(path, 0o600)
+    return path
 
 
 def dm_room_id(name: str) -> str:

@@ -287,6 +287,10 @@ class MatrixMessenger:
         self._t = transport
 
     async def send(self, out: Outgoing) -> str | None:
+        if out.image is not None:
+            from bot.matrix.media import send_image
+
+            return await send_image(self._t, out)
         content = message_content(out)
         txn = transaction_id(out.txn_key, out.room_id, content)
         room = self._t.client.rooms.get(out.room_id)

@@ -1,0 +1,191 @@
+"""Read-only queries for the EST situation picture and export, and the claims of scheduled
+posts. Nothing here selects a tip's code, text, reporter or assignee: only category, place,
+date, weekday, time band, language and state ever leave this module.
+
+Dismissed tips (judged irrelevant by a moderator) are left out of every count and export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+import aiosqlite
+
+from storage.db import StorageError
+
+Dim = Literal["category", "locality", "area", "place_type", "weekday", "time_band", "state"]
+DIMS: tuple[Dim, ...] = (
+    "category",
+    "locality",
+    "area",
+    "place_type",
+    "weekday",
+    "time_band",
+    "state",
+)
+Key = tuple[str | int | None, ...]
+
+EXPORT_COLUMNS = (
+    "occurred_date",
+    "iso_week",
+    "weekday",
+    "time_band",
+    "category",
+    "locality",
+    "area",
+    "place_type",
+    "language",
+    "state",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Local dates ``start`` … ``end``, both included; optionally one locality."""
+
+    start: date
+    end: date
+    locality: str | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Span:
+        """The period of the same length just before this one."""
+        return Span(
+            self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.locality
+        )
+
+
+def _where(span: Span) -> tuple[str, list[object]]:
+    clause = "occurred_date BETWEEN ? AND ? AND state != 'dismissed'"
+    params: list[object] = [span.start.isoformat(), span.end.isoformat()]
+    if span.locality is not None:
+        clause += " AND locality = ?"
+        params.append(span.locality)
+    return clause, params
+
+
+async def grouped(
+    conn: aiosqlite.Connection, span: Span, dims: tuple[Dim, ...], *, at_least: int = 1
+) -> dict[Key, int]:
+    """Number of tips in ``span`` per combination of ``dims`` (only groups with at least
+    ``at_least`` tips). With no dims: one entry, the total, under the key ``()``."""
+    bad = [d for d in dims if d not in DIMS]
+    if bad:
+        raise ValueError(f"unknown dimensions {bad}")
+    clause, params = _where(span)
+    cols = ", ".join(dims)
+    select = f"SELECT {cols + ', ' if dims else ''}count(*) FROM tip WHERE {clause}"
+    if dims:
+        select += f" GROUP BY {cols}"
+        if at_least > 1:
+            select += " HAVING count(*) >= ?"
+            params.append(at_least)
+    out: dict[Key, int] = {}
+    async with conn.execute(select, params) as cur:
+        async for row in cur:
+            values = tuple(row)
+            out[values[:-1]] = int(values[-1])
+    return out
+
+
+async def export_batches(
+    conn: aiosqlite.Connection, span: Span, batch: int = 10_000
+) -> AsyncIterator[list[tuple[str | int | None, ...]]]:
+    """All records of ``span`` as tuples of `EXPORT_COLUMNS`, in batches (streamed: memory
+    stays flat whatever the number of records). Read in storage order: a full scan is
+    cheaper than walking the date index for a long history."""
+    clause, params = _where(span)
+    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM tip NOT INDEXED WHERE {clause} ORDER BY id"
+    async with conn.execute(sql, params) as cur:
+        cur.arraysize = batch
+        while True:
+            rows = await cur.fetchmany(batch)
+            if not rows:
+                return
+            yield [tuple(r) for r in rows]
+
+
+async def date_range(conn: aiosqlite.Connection) -> tuple[date, date] | None:
+    """The first and last local date of any (not dismissed) record."""
+    async with conn.execute(
+        "SELECT min(occurred_date), max(occurred_date) FROM tip WHERE state != 'dismissed'"
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return date.fromisoformat(row[0]), date.fromisoformat(row[1])
+
+
+async def open_readonly(path: Path) -> aiosqlite.Connection:
+    """Open a Tryggbot database for reading only (``mode=ro``, ``query_only``): safe while
+    the bot runs and writes (WAL), never migrates, never changes the file."""
+    import asyncio
+
+    if not await asyncio.to_thread(path.is_file):
+        raise StorageError(f"no database at {path}")
+    resolved = await asyncio.to_thread(path.resolve)
+    uri = f"file:{quote(str(resolved))}?mode=ro"
+    conn = await aiosqlite.connect(uri, uri=True)
+    try:
+        await conn.execute("PRAGMA query_only = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        async with conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tip'"
+        ) as cur:
+            if await cur.fetchone() is None:
+                raise StorageError(f"{path} holds no Tryggbot tips (too old or not Tryggbot's)")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+# ---- claims of scheduled posts ---------------------------------------------------------
+
+
+async def claim_posting(
+    conn: aiosqlite.Connection,
+    slot: str,
+    room_id: str,
+    span: Span,
+    now: datetime,
+    *,
+    stale_after: timedelta,
+) -> bool:
+    """Claim the post of ``slot`` in ``room_id``. True if this caller should send it: the
+    slot was unclaimed, or claimed longer than ``stale_after`` ago and never marked sent
+    (the sender crashed; resending reuses the same transaction ids). Call in a transaction."""
+    cur = await conn.execute(
+        "INSERT INTO est_posting (slot, room_id, period_start, period_end, claimed_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (slot, room_id) DO NOTHING",
+        (slot, room_id, span.start.isoformat(), span.end.isoformat(), now.isoformat()),
+    )
+    if cur.rowcount == 1:
+        return True
+    retaken = await conn.execute(
+        "UPDATE est_posting SET claimed_at = ? WHERE slot = ? AND room_id = ?"
+        " AND state = 'claimed' AND claimed_at <= ?",
+        (now.isoformat(), slot, room_id, (now - stale_after).isoformat()),
+    )
+    return retaken.rowcount == 1
+
+
+async def mark_posted(conn: aiosqlite.Connection, slot: str, room_id: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE est_posting SET state = 'sent', sent_at = ? WHERE slot = ? AND room_id = ?",
+        (now.isoformat(), slot, room_id),
+    )
+
+
+async def postings(conn: aiosqlite.Connection) -> list[tuple[str, str, str]]:
+    """(slot, room id, state) of every scheduled post, oldest first."""
+    async with conn.execute("SELECT slot, room_id, state FROM est_posting ORDER BY id") as cur:
+        return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
