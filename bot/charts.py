@@ -100,7 +100,6 @@ def heatmap(
     top = np.nanmax(grid) if np.isfinite(grid).any() else 1.0
     masked = np.ma.masked_invalid(grid)
     cmap = _cmap(HEATMAP_CMAP)
-    cmap.set_bad(HIDDEN_FACE)
     image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=max(1.0, float(top)), aspect="auto")
     ax.set_xticks(range(len(cols)), [_wrap(c, 10) for c in cols], fontsize=TICK_PT)
     ax.set_yticks(range(len(rows)), rows, fontsize=TICK_PT)
@@ -129,7 +128,7 @@ def heatmap(
 def _cmap(name: str) -> Any:
     from matplotlib import colormaps
 
-    return colormaps[name].copy()
+    return colormaps[name].with_extremes(bad=HIDDEN_FACE)
 
 
 def paired_bars(

@@ -60,6 +60,7 @@ class SectionTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, tuple[Cell, ...]], ...]
     note: str = ""
+    minimum: int = 3
 
 
 @dataclass(frozen=True)
@@ -221,5 +222,7 @@ async def _sections(
             (row.label, tuple(columns[c][i] for c in range(len(section.columns))))
             for i, row in enumerate(section.rows)
         )
-        out.append(SectionTable(section.title, section.columns, rows, section.note))
+        out.append(
+            SectionTable(section.title, section.columns, rows, section.note, section.minimum)
+        )
     return tuple(out)

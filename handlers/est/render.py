@@ -14,6 +14,7 @@ from typing import Any
 from bot import charts
 from bot.i18n import Catalog
 from bot.messages import Image
+from bot.render import plain
 from config.settings import Settings
 from handlers.est.picture import BANDS, NO_AREA, WEEKDAYS, Hotspot, Picture, Row
 from handlers.est.suppress import Cell
@@ -58,10 +59,11 @@ class Labels:
     def state(self, state: str) -> str:
         return self.t(f"est.state.{state}")
 
-    def cell(self, cell: Cell) -> str:
+    def cell(self, cell: Cell, minimum: int = 3) -> str:
+        """A count, "<3" (below ``minimum``) or "hidden"."""
         if cell.value is not None:
             return str(cell.value)
-        return self.t("est.small") if cell.small else self.t("est.hidden")
+        return self.t("est.small", min=minimum) if cell.small else self.t("est.hidden")
 
     def change(self, value: int | None) -> str:
         if value is None:
@@ -80,12 +82,12 @@ class Labels:
         return f"{place} · {self.place_type(h.place_type)} · {self.band(h.time_band)}"
 
 
-def _row_text(label: str, row: Row, lab: Labels) -> str:
+def _row_text(label: str, row: Row, lab: Labels, pic: Picture) -> str:
     return lab.t(
         "est.row",
         label=label,
-        now=lab.cell(row.current),
-        before=lab.cell(row.previous),
+        now=lab.cell(row.current, pic.minimum),
+        before=lab.cell(row.previous, pic.minimum),
         change=lab.change(row.change),
     )
 
@@ -113,8 +115,8 @@ def chat_text(pic: Picture, lab: Labels) -> str:
         ),
         lab.t(
             "est.total",
-            now=lab.cell(pic.total.current),
-            before=lab.cell(pic.total.previous),
+            now=lab.cell(pic.total.current, pic.minimum),
+            before=lab.cell(pic.total.previous, pic.minimum),
             change=lab.change(pic.total.change),
         ),
     ]
@@ -123,10 +125,10 @@ def chat_text(pic: Picture, lab: Labels) -> str:
         return "\n".join(lines)
     lines.append("")
     lines.append(lab.t("est.categories_header"))
-    lines += [_row_text(lab.category(r.key), r, lab) for r in pic.categories]
+    lines += [_row_text(lab.category(r.key), r, lab, pic) for r in pic.categories]
     lines.append("")
     lines.append(lab.t(f"est.places_header_{pic.place_level}"))
-    lines += [_row_text(lab.place(pic, r.key), r, lab) for r in pic.places]
+    lines += [_row_text(lab.place(pic, r.key), r, lab, pic) for r in pic.places]
     lines.append("")
     top = busiest(pic)
     if top:
@@ -143,7 +145,7 @@ def chat_text(pic: Picture, lab: Labels) -> str:
     lines.append(
         lab.t(
             "est.states",
-            states=" · ".join(f"{lab.state(s)}: {lab.cell(c)}" for s, c in pic.states),
+            states=" · ".join(f"{lab.state(s)}: {lab.cell(c, pic.minimum)}" for s, c in pic.states),
         )
     )
     for section in pic.sections:
@@ -151,7 +153,8 @@ def chat_text(pic: Picture, lab: Labels) -> str:
         lines.append(f"**{section.title}**")
         for label, cells in section.rows:
             values = " · ".join(
-                f"{col}: {lab.cell(c)}" for col, c in zip(section.columns, cells, strict=True)
+                f"{col}: {lab.cell(c, section.minimum)}"
+                for col, c in zip(section.columns, cells, strict=True)
             )
             lines.append(f"· {label}: {values}")
         if section.note:
@@ -176,7 +179,7 @@ def chart_specs(pic: Picture, lab: Labels) -> list[tuple[Any, dict[str, Any]]]:
         cols=[lab.band(b) for b in BANDS],
         values=[[c.value for c in row] for row in grid],
         small=[[c.small for c in row] for row in grid],
-        small_label=lab.t("est.small"),
+        small_label=lab.t("est.small", min=pic.minimum),
         hidden_label=lab.t("est.hidden"),
         filename=f"lagesbild-{stamp}-veckodag-tid.png",
         alt=lab.t("est.chart.heatmap_alt", scope=lab.scope(pic), period=period),
@@ -194,7 +197,7 @@ def chart_specs(pic: Picture, lab: Labels) -> list[tuple[Any, dict[str, Any]]]:
         ),
         small_current=[r.current.small for r in cats],
         small_previous=[r.previous.small for r in cats],
-        small_label=lab.t("est.small"),
+        small_label=lab.t("est.small", min=pic.minimum),
         hidden_label=lab.t("est.hidden"),
         filename=f"lagesbild-{stamp}-kategorier.png",
         alt=lab.t("est.chart.categories_alt", scope=lab.scope(pic), period=period),
@@ -227,10 +230,6 @@ async def render_charts(pic: Picture, lab: Labels) -> list[Image]:
 # ---- Markdown and HTML reports -------------------------------------------------------
 
 
-def _table(head: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
-    return head, rows
-
-
 def report_tables(pic: Picture, lab: Labels) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of every table in the report, as text."""
     now = lab.t("est.col.now")
@@ -240,14 +239,19 @@ def report_tables(pic: Picture, lab: Labels) -> list[tuple[str, list[str], list[
 
     def rows_of(rows: tuple[Row, ...], name: Any) -> list[list[str]]:
         return [
-            [name(r.key), lab.cell(r.current), lab.cell(r.previous), lab.change(r.change)]
+            [
+                name(r.key),
+                lab.cell(r.current, pic.minimum),
+                lab.cell(r.previous, pic.minimum),
+                lab.change(r.change),
+            ]
             for r in rows
         ]
 
     total = [
         lab.t("est.col.all"),
-        lab.cell(pic.total.current),
-        lab.cell(pic.total.previous),
+        lab.cell(pic.total.current, pic.minimum),
+        lab.cell(pic.total.previous, pic.minimum),
         lab.change(pic.total.change),
     ]
     out.append(
@@ -268,7 +272,10 @@ def report_tables(pic: Picture, lab: Labels) -> list[tuple[str, list[str], list[
         (
             lab.t("est.heat_header"),
             [lab.t("est.col.weekday"), *[lab.band(b) for b in BANDS]],
-            [[lab.weekday(wd), *[lab.cell(pic.heat[(wd, b)]) for b in BANDS]] for wd in WEEKDAYS],
+            [
+                [lab.weekday(wd), *[lab.cell(pic.heat[(wd, b)], pic.minimum) for b in BANDS]]
+                for wd in WEEKDAYS
+            ],
         )
     )
     out.append(
@@ -295,7 +302,7 @@ def report_tables(pic: Picture, lab: Labels) -> list[tuple[str, list[str], list[
         (
             lab.t("est.states_header"),
             [lab.t("est.col.state"), now],
-            [[lab.state(s), lab.cell(c)] for s, c in pic.states],
+            [[lab.state(s), lab.cell(c, pic.minimum)] for s, c in pic.states],
         )
     )
     for section in pic.sections:
@@ -303,7 +310,10 @@ def report_tables(pic: Picture, lab: Labels) -> list[tuple[str, list[str], list[
             (
                 section.title,
                 ["", *section.columns],
-                [[label, *[lab.cell(c) for c in cells]] for label, cells in section.rows],
+                [
+                    [label, *[lab.cell(c, section.minimum) for c in cells]]
+                    for label, cells in section.rows
+                ],
             )
         )
     return out
@@ -318,7 +328,7 @@ def markdown(pic: Picture, lab: Labels) -> str:
     head = chat_text(pic, lab).split("\n")[:3]
     lines = [f"# {head[0].strip('*')}", "", head[1], "", head[2], ""]
     for title, header, rows in report_tables(pic, lab):
-        lines.append(f"## {title}")
+        lines.append(f"## {plain(title)}")
         lines.append("")
         if not rows:
             lines.append(lab.t("est.no_rows"))
@@ -369,7 +379,7 @@ def html_report(pic: Picture, lab: Labels, images: list[Image]) -> str:
         f'<p class="meta">{e(head[2].replace("**", ""))}</p>',
     ]
     for title, header, rows in report_tables(pic, lab):
-        parts.append(f"<section><h2>{e(title)}</h2>")
+        parts.append(f"<section><h2>{e(plain(title))}</h2>")
         if not rows:
             parts.append(f"<p>{e(lab.t('est.no_rows'))}</p></section>")
             continue

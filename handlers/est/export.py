@@ -1,0 +1,224 @@
+"""``tryggbot est``: the meeting report (Markdown, HTML, PNG charts) and the record export
+(CSV, JSON) for the safety coordinator, from the database opened read-only (safe while the
+bot runs). Columns of the export are documented in ``docs/est-export.md``.
+
+Exports are streamed: records are read and written in batches, so memory stays flat
+whatever the size of the history. Files are created readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import aiosqlite
+
+from bot.i18n import Catalog
+from bot.report import ReportContext, SectionProvider
+from config.settings import LOCALES_DIR, Settings
+from handlers.est.picture import compute
+from handlers.est.render import Labels, draw_charts, html_report, markdown
+from storage import est
+from storage.est import Span
+
+Format = Literal["md", "html", "csv", "json", "png"]
+FORMATS: tuple[Format, ...] = ("md", "html", "csv", "json", "png")
+
+COLUMNS = (
+    "date",
+    "iso_week",
+    "weekday",
+    "time_band",
+    "category",
+    "locality",
+    "locality_name",
+    "locality_code",
+    "area",
+    "area_code",
+    "place_type",
+    "language",
+    "state",
+    "lat",
+    "lon",
+    "kommun_code",
+)
+BAND_CODES = {"00-06": "00-06", "06-12": "06-12", "12-18": "12-18", "18-24": "18-24"}
+
+
+@dataclass(frozen=True)
+class Request:
+    start: date | None
+    end: date | None
+    locality: str | None
+    fmt: Format
+    out: Path
+    lang: str = "sv"
+
+
+PlaceExtra = tuple[str, str, str, float | str, float | str]
+
+
+def place_extras(settings: Settings) -> dict[tuple[str, str | None], PlaceExtra]:
+    """(locality, area) -> (locality name, locality code, area code, lat, lon): the area's
+    own coordinate when configured, else its locality's; empty strings when unknown."""
+    by_key = {(p.locality, p.area): p for p in settings.est.places}
+    out: dict[tuple[str, str | None], PlaceExtra] = {}
+    for loc in settings.localities:
+        own = by_key.get((loc.key, None))
+        loc_code = own.code if own and own.code else ""
+        for area in (None, *loc.areas):
+            spot = by_key.get((loc.key, area)) if area else None
+            src = spot if spot and spot.lat is not None else own
+            lat: float | str = src.lat if src and src.lat is not None else ""
+            lon: float | str = src.lon if src and src.lon is not None else ""
+            area_code = spot.code if spot and spot.code else ""
+            out[(loc.key, area)] = (loc.name, loc_code, area_code, lat, lon)
+    return out
+
+
+async def record_rows(
+    conn: aiosqlite.Connection, settings: Settings, span: Span
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """Batches of export rows (`COLUMNS`), streamed from the database."""
+    extras = place_extras(settings)
+    kommun = settings.est.kommun_code or ""
+    unknown: PlaceExtra = ("", "", "", "", "")
+    async for batch in est.export_batches(conn, span):
+        rows = []
+        for day, week, weekday, band, cat, loc, area, ptype, lang, state in batch:
+            extra = extras.get((str(loc), None if area is None else str(area))) or extras.get(
+                (str(loc), None), unknown
+            )
+            name, loc_code, area_code, lat, lon = extra
+            rows.append(
+                (
+                    day,
+                    week,
+                    weekday,
+                    BAND_CODES.get(str(band), "unknown"),
+                    cat,
+                    loc,
+                    name or loc,
+                    loc_code,
+                    area or "",
+                    area_code,
+                    ptype,
+                    lang,
+                    state,
+                    lat,
+                    lon,
+                    kommun,
+                )
+            )
+        yield rows
+
+
+def _open_private(path: Path, newline: str | None = None) -> TextIO:
+    """Create (or truncate) ``path`` readable by its owner only; a folder created for it is
+    0700."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    return open(fd, "w", encoding="utf-8", newline=newline)
+
+
+async def write_csv(conn: aiosqlite.Connection, settings: Settings, span: Span, out: Path) -> int:
+    fh = await asyncio.to_thread(_open_private, out, "")
+    count = 0
+    try:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        async for rows in record_rows(conn, settings, span):
+            writer.writerows(rows)
+            count += len(rows)
+    finally:
+        fh.close()
+    return count
+
+
+async def write_json(conn: aiosqlite.Connection, settings: Settings, span: Span, out: Path) -> int:
+    fh = await asyncio.to_thread(_open_private, out)
+    count = 0
+    try:
+        fh.write("[")
+        async for rows in record_rows(conn, settings, span):
+            chunk = ",".join(
+                "\n" + json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False)
+                for row in rows
+            )
+            fh.write(("," if count else "") + chunk)
+            count += len(rows)
+        fh.write("\n]\n")
+    finally:
+        fh.close()
+    return count
+
+
+async def _span(conn: aiosqlite.Connection, req: Request) -> Span | None:
+    if req.start is not None and req.end is not None:
+        return Span(req.start, req.end, req.locality)
+    known = await est.date_range(conn)
+    if known is None:
+        return None
+    return Span(req.start or known[0], req.end or known[1], req.locality)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with _open_private(path) as fh:
+        fh.write(text)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+async def run(
+    settings: Settings,
+    db_path: Path,
+    req: Request,
+    providers: Sequence[SectionProvider] = (),
+) -> tuple[list[Path], int | None]:
+    """Write the report or export; return the files written and, for exports, the number
+    of records."""
+    conn = await est.open_readonly(db_path)
+    try:
+        span = await _span(conn, req)
+        if span is None:
+            span = Span(date.today(), date.today(), req.locality)
+        if req.fmt == "csv":
+            return [req.out], await write_csv(conn, settings, span, req.out)
+        if req.fmt == "json":
+            return [req.out], await write_json(conn, settings, span, req.out)
+        catalog = await asyncio.to_thread(Catalog.load, LOCALES_DIR)
+        rctx = ReportContext(conn, settings, catalog, req.lang)
+        pic = await compute(rctx, span, providers)
+    finally:
+        await conn.close()
+    lab = Labels(catalog, settings, req.lang)
+    if req.fmt == "md":
+        await asyncio.to_thread(_write_text, req.out, markdown(pic, lab))
+        return [req.out], None
+    images = await asyncio.to_thread(draw_charts, pic, lab)
+    if req.fmt == "html":
+        await asyncio.to_thread(_write_text, req.out, html_report(pic, lab, images))
+        return [req.out], None
+    paths = []
+    stem = req.out.with_suffix("")
+    for image, suffix in zip(images, ("heatmap", "categories", "hotspots"), strict=True):
+        path = stem.with_name(f"{stem.name}-{suffix}.png")
+        await asyncio.to_thread(_write_bytes, path, image.data)
+        paths.append(path)
+    return paths, None
