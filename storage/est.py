@@ -31,16 +31,22 @@ DIMS: tuple[Dim, ...] = (
 Key = tuple[str | int | None, ...]
 
 EXPORT_COLUMNS = (
-    "occurred_date",
+    "date",
     "iso_week",
     "weekday",
     "time_band",
     "category",
     "locality",
+    "locality_name",
+    "locality_code",
     "area",
+    "area_code",
     "place_type",
     "language",
     "state",
+    "lat",
+    "lon",
+    "kommun_code",
 )
 
 
@@ -96,21 +102,94 @@ async def grouped(
     return out
 
 
-async def export_batches(
-    conn: aiosqlite.Connection, span: Span, batch: int = 10_000
-) -> AsyncIterator[list[tuple[str | int | None, ...]]]:
-    """All records of ``span`` as tuples of `EXPORT_COLUMNS`, in batches (streamed: memory
-    stays flat whatever the number of records). Read in storage order: a full scan is
-    cheaper than walking the date index for a long history."""
-    clause, params = _where(span)
-    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM tip NOT INDEXED WHERE {clause} ORDER BY id"
-    async with conn.execute(sql, params) as cur:
-        cur.arraysize = batch
-        while True:
-            rows = await cur.fetchmany(batch)
-            if not rows:
-                return
-            yield [tuple(r) for r in rows]
+@dataclass(frozen=True)
+class PlaceCodes:
+    """What the export adds to every record of one locality (``area`` None) or area."""
+
+    locality: str
+    area: str | None
+    name: str
+    code: str
+    area_code: str
+    lat: float | None
+    lon: float | None
+
+
+def _csv_field(value: str) -> str:
+    if any(ch in value for ch in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+_BAND = "CASE t.time_band WHEN 'okand' THEN 'unknown' ELSE t.time_band END"
+_CSV_LINE = (
+    "t.occurred_date || ',' || t.iso_week || ',' || t.weekday || ',' || " + _BAND + " || ','"
+    " || t.category || ',' || t.locality || ',' || coalesce(p.csv_mid, t.locality || ',,' ||"
+    " CASE WHEN t.area IS NULL THEN '' ELSE '\"' || replace(t.area, '\"', '\"\"') || '\"' END"
+    " || ',') || ',' || t.place_type || ',' || t.language || ',' || t.state || ',' ||"
+    " coalesce(p.csv_tail, ',') || ',' || :kommun || char(10)"
+)
+_JSON_OBJECT = (
+    "json_object('date', t.occurred_date, 'iso_week', t.iso_week, 'weekday', t.weekday,"
+    " 'time_band', " + _BAND + ", 'category', t.category, 'locality', t.locality,"
+    " 'locality_name', coalesce(p.name, t.locality), 'locality_code', coalesce(p.code, ''),"
+    " 'area', coalesce(t.area, ''), 'area_code', coalesce(p.area_code, ''),"
+    " 'place_type', t.place_type, 'language', t.language, 'state', t.state,"
+    " 'lat', p.lat, 'lon', p.lon, 'kommun_code', :kommun)"
+)
+
+
+async def export_chunks(
+    conn: aiosqlite.Connection,
+    span: Span,
+    places: list[PlaceCodes],
+    kommun_code: str,
+    fmt: Literal["csv", "json"],
+    chunk: int = 20_000,
+) -> AsyncIterator[str]:
+    """The records of ``span`` as CSV lines (`EXPORT_COLUMNS` order, each ending in a
+    newline) or JSON objects (separated by ``,\\n``), in pieces of at most ``chunk``
+    records, in the order they were made.
+
+    SQLite builds each piece (one ``group_concat`` over a range of row ids), so no Python
+    object is made per record: memory stays flat and a million records take about a
+    second. ``places`` adds names, codes and coordinates (joined on locality and area)."""
+    values = []
+    params: dict[str, object] = {"kommun": kommun_code}
+    for i, pl in enumerate(places):
+        lat = "" if pl.lat is None else repr(pl.lat)
+        lon = "" if pl.lon is None else repr(pl.lon)
+        mid = ",".join(_csv_field(v) for v in (pl.name, pl.code, pl.area or "", pl.area_code))
+        params.update({f"k{i}": pl.locality + "\x1f" + (pl.area or ""), f"m{i}": mid,
+                       f"t{i}": f"{lat},{lon}", f"n{i}": pl.name, f"c{i}": pl.code,
+                       f"a{i}": pl.area_code, f"la{i}": pl.lat, f"lo{i}": pl.lon})  # fmt: skip
+        values.append(f"(:k{i}, :m{i}, :t{i}, :n{i}, :c{i}, :a{i}, :la{i}, :lo{i})")
+    if not values:
+        values.append("(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+    item, sep = (_CSV_LINE, "''") if fmt == "csv" else (_JSON_OBJECT, "',' || char(10)")
+    where = "t.id BETWEEN :lo AND :hi AND t.occurred_date BETWEEN :start AND :end"
+    where += " AND t.state != 'dismissed'"
+    params.update(start=span.start.isoformat(), end=span.end.isoformat())
+    if span.locality is not None:
+        where += " AND t.locality = :locality"
+        params["locality"] = span.locality
+    sql = (
+        "WITH place (key, csv_mid, csv_tail, name, code, area_code, lat, lon) AS"
+        f" (VALUES {', '.join(values)})"
+        f" SELECT group_concat(item, {sep}) FROM (SELECT {item} AS item FROM tip AS t"
+        " LEFT JOIN place AS p ON p.key = t.locality || char(31) || coalesce(t.area, '')"
+        f" WHERE {where} ORDER BY t.id)"
+    )
+    async with conn.execute("SELECT min(id), max(id) FROM tip") as cur:
+        bounds = await cur.fetchone()
+    if bounds is None or bounds[0] is None:
+        return
+    for low in range(int(bounds[0]), int(bounds[1]) + 1, chunk):
+        params.update(lo=low, hi=low + chunk - 1)
+        async with conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0]:
+            yield str(row[0])
 
 
 async def date_range(conn: aiosqlite.Connection) -> tuple[date, date] | None:

@@ -9,14 +9,12 @@ whatever the size of the history. Files are created readable by their owner only
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 import aiosqlite
 
@@ -31,25 +29,7 @@ from storage.est import Span
 Format = Literal["md", "html", "csv", "json", "png"]
 FORMATS: tuple[Format, ...] = ("md", "html", "csv", "json", "png")
 
-COLUMNS = (
-    "date",
-    "iso_week",
-    "weekday",
-    "time_band",
-    "category",
-    "locality",
-    "locality_name",
-    "locality_code",
-    "area",
-    "area_code",
-    "place_type",
-    "language",
-    "state",
-    "lat",
-    "lon",
-    "kommun_code",
-)
-BAND_CODES = {"00-06": "00-06", "06-12": "06-12", "12-18": "12-18", "18-24": "18-24"}
+COLUMNS = est.EXPORT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -62,62 +42,28 @@ class Request:
     lang: str = "sv"
 
 
-PlaceExtra = tuple[str, str, str, float | str, float | str]
-
-
-def place_extras(settings: Settings) -> dict[tuple[str, str | None], PlaceExtra]:
-    """(locality, area) -> (locality name, locality code, area code, lat, lon): the area's
-    own coordinate when configured, else its locality's; empty strings when unknown."""
+def place_codes(settings: Settings) -> list[est.PlaceCodes]:
+    """Names, codes and a coordinate for every configured locality and area: an area's own
+    coordinate when configured, else its locality's."""
     by_key = {(p.locality, p.area): p for p in settings.est.places}
-    out: dict[tuple[str, str | None], PlaceExtra] = {}
+    out: list[est.PlaceCodes] = []
     for loc in settings.localities:
         own = by_key.get((loc.key, None))
-        loc_code = own.code if own and own.code else ""
         for area in (None, *loc.areas):
             spot = by_key.get((loc.key, area)) if area else None
-            src = spot if spot and spot.lat is not None else own
-            lat: float | str = src.lat if src and src.lat is not None else ""
-            lon: float | str = src.lon if src and src.lon is not None else ""
-            area_code = spot.code if spot and spot.code else ""
-            out[(loc.key, area)] = (loc.name, loc_code, area_code, lat, lon)
-    return out
-
-
-async def record_rows(
-    conn: aiosqlite.Connection, settings: Settings, span: Span
-) -> AsyncIterator[list[tuple[Any, ...]]]:
-    """Batches of export rows (`COLUMNS`), streamed from the database."""
-    extras = place_extras(settings)
-    kommun = settings.est.kommun_code or ""
-    unknown: PlaceExtra = ("", "", "", "", "")
-    async for batch in est.export_batches(conn, span):
-        rows = []
-        for day, week, weekday, band, cat, loc, area, ptype, lang, state in batch:
-            extra = extras.get((str(loc), None if area is None else str(area))) or extras.get(
-                (str(loc), None), unknown
-            )
-            name, loc_code, area_code, lat, lon = extra
-            rows.append(
-                (
-                    day,
-                    week,
-                    weekday,
-                    BAND_CODES.get(str(band), "unknown"),
-                    cat,
-                    loc,
-                    name or loc,
-                    loc_code,
-                    area or "",
-                    area_code,
-                    ptype,
-                    lang,
-                    state,
-                    lat,
-                    lon,
-                    kommun,
+            src = spot if spot is not None and spot.lat is not None else own
+            out.append(
+                est.PlaceCodes(
+                    locality=loc.key,
+                    area=area,
+                    name=loc.name,
+                    code=own.code or "" if own else "",
+                    area_code=spot.code or "" if spot else "",
+                    lat=src.lat if src else None,
+                    lon=src.lon if src else None,
                 )
             )
-        yield rows
+    return out
 
 
 def _open_private(path: Path, newline: str | None = None) -> TextIO:
@@ -131,31 +77,32 @@ def _open_private(path: Path, newline: str | None = None) -> TextIO:
 
 
 async def write_csv(conn: aiosqlite.Connection, settings: Settings, span: Span, out: Path) -> int:
+    """Write the CSV export (UTF-8, header line); return the number of records."""
     fh = await asyncio.to_thread(_open_private, out, "")
     count = 0
     try:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        async for rows in record_rows(conn, settings, span):
-            writer.writerows(rows)
-            count += len(rows)
+        fh.write(",".join(COLUMNS) + "\n")
+        places = place_codes(settings)
+        kommun = settings.est.kommun_code or ""
+        async for piece in est.export_chunks(conn, span, places, kommun, "csv"):
+            fh.write(piece)
+            count += piece.count("\n")
     finally:
         fh.close()
     return count
 
 
 async def write_json(conn: aiosqlite.Connection, settings: Settings, span: Span, out: Path) -> int:
+    """Write the JSON export (an array of objects); return the number of records."""
     fh = await asyncio.to_thread(_open_private, out)
     count = 0
     try:
         fh.write("[")
-        async for rows in record_rows(conn, settings, span):
-            chunk = ",".join(
-                "\n" + json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False)
-                for row in rows
-            )
-            fh.write(("," if count else "") + chunk)
-            count += len(rows)
+        places = place_codes(settings)
+        kommun = settings.est.kommun_code or ""
+        async for piece in est.export_chunks(conn, span, places, kommun, "json"):
+            fh.write(("," if count else "") + "\n" + piece)
+            count += piece.count("\n") + 1
         fh.write("\n]\n")
     finally:
         fh.close()
