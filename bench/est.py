@@ -1,6 +1,6 @@
 """Benchmark: the EST situation picture and export on 1,000,000 realistic records.
 
-Run as ``.venv/bin/python bench/est.py [--records N] [--keep PATH]``. Fills a fresh database
+Run as ``.venv/bin/python bench/est.py [--records N] [--db PATH]``. Fills a fresh database
 (the real schema, migrations included) with N records over two years: localities weighted
 by population, Värnamo's areas, categories, place types and time bands with realistic
 weights, more tips in the evening, at weekends and in summer, a few persistent hot spots,
@@ -50,6 +50,10 @@ from storage.est import Span  # noqa: E402
 
 END = date(2026, 11, 30)
 FAR = "2099-01-01T00:00:00+00:00"
+REFERENCE = (
+    "SELECT category, locality, weekday, time_band, count(*) FROM tip"
+    " GROUP BY category, locality, weekday, time_band"
+)
 DAYS = 730
 POPULATION = {
     "varnamo": 19822, "rydaholm": 1629, "bredaryd": 1537, "forsheda": 1460, "bor": 1304,
@@ -155,10 +159,7 @@ async def measure(path: Path, settings: Settings, runs: int) -> None:
     try:
 
         async def reference() -> object:
-            async with conn.execute(
-                "SELECT category, locality, weekday, time_band, count(*) FROM tip"
-                " GROUP BY category, locality, weekday, time_band"
-            ) as cur:
+            async with conn.execute(REFERENCE) as cur:
                 return len(await cur.fetchall())
 
         async def picture() -> object:
@@ -182,14 +183,17 @@ async def measure(path: Path, settings: Settings, runs: int) -> None:
         for fn in (export_tenth, export_all):
             tracemalloc.start()
             rows = await fn()
-            peaks.append((rows, tracemalloc.get_traced_memory()[1] / 1e6))
+            peaks.append((rows, tracemalloc.get_traced_memory()[1] / 1e6, out.stat().st_size / 1e6))
             tracemalloc.stop()
+        async with conn.execute("EXPLAIN QUERY PLAN " + REFERENCE) as cur:
+            plan = "; ".join(str(r[-1]) for r in await cur.fetchall())
     finally:
         await conn.close()
         out.unlink(missing_ok=True)
         out.parent.rmdir()
 
     print(f"reference GROUP BY (4 columns, whole table, {groups} groups): {ref_s * 1000:8.1f} ms")
+    print(f"  (SQLite's plan for it: {plan})")
     print(
         f"14-day picture ({pic.span.start} – {pic.span.end}, "
         f"{pic.total.current.value} tips):      {pic_s * 1000:8.1f} ms"
@@ -200,22 +204,31 @@ async def measure(path: Path, settings: Settings, runs: int) -> None:
         f"   = {csv_s / ref_s:.2f} x reference   (goal < 2000 ms)"
     )
     print(f"three charts of the picture (matplotlib):      {charts_s * 1000:8.1f} ms")
-    for rows, peak in peaks:
-        print(f"export peak Python memory, {rows:>8} rows:      {peak:8.1f} MB")
+    for rows, peak, written in peaks:
+        print(
+            f"export peak Python memory, {rows:>8} rows: {peak:6.1f} MB"
+            f" while writing {written:6.1f} MB (streamed: bounded by one chunk)"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", help="keep the filled database at this path")
+    parser.add_argument(
+        "--db", help="database path: filled (and kept) if missing, reused if it exists"
+    )
     args = parser.parse_args()
     settings = load_settings(EXAMPLE_PATH)
     with tempfile.TemporaryDirectory(prefix="tryggbot-bench-") as tmp:
-        path = Path(args.keep) if args.keep else Path(tmp) / "est.sqlite3"
-        t0 = time.perf_counter()
-        fill(path, settings, args.records)
-        print(f"filled {args.records} records over {DAYS} days in {time.perf_counter() - t0:.1f} s")
+        path = Path(args.db) if args.db else Path(tmp) / "est.sqlite3"
+        if path.exists():
+            print(f"reusing {path}")
+        else:
+            t0 = time.perf_counter()
+            fill(path, settings, args.records)
+            elapsed = time.perf_counter() - t0
+            print(f"filled {args.records} records over {DAYS} days in {elapsed:.1f} s")
         asyncio.run(measure(path, settings, args.runs))
     return 0
 

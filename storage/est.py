@@ -88,7 +88,9 @@ async def grouped(
         raise ValueError(f"unknown dimensions {bad}")
     clause, params = _where(span)
     cols = ", ".join(dims)
-    select = f"SELECT {cols + ', ' if dims else ''}count(*) FROM tip WHERE {clause}"
+    # The covering index: without it SQLite may pick tip_related and read every row.
+    select = f"SELECT {cols + ', ' if dims else ''}count(*) FROM tip INDEXED BY tip_est"
+    select += f" WHERE {clause}"
     if dims:
         select += f" GROUP BY {cols}"
         if at_least > 1:
@@ -217,10 +219,13 @@ async def open_readonly(path: Path) -> aiosqlite.Connection:
         await conn.execute("PRAGMA query_only = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         async with conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tip'"
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'tip_est'"
         ) as cur:
             if await cur.fetchone() is None:
-                raise StorageError(f"{path} holds no Tryggbot tips (too old or not Tryggbot's)")
+                raise StorageError(
+                    f"{path} is not a Tryggbot database of this version; start the bot once "
+                    "so it upgrades the database, then try again"
+                )
     except BaseException:
         await conn.close()
         raise
