@@ -36,14 +36,14 @@ EXPORT_COLUMNS = (
     "weekday",
     "time_band",
     "category",
+    "place_type",
+    "language",
+    "state",
     "locality",
     "locality_name",
     "locality_code",
     "area",
     "area_code",
-    "place_type",
-    "language",
-    "state",
     "lat",
     "lon",
     "kommun_code",
@@ -124,20 +124,52 @@ def _csv_field(value: str) -> str:
 
 
 _BAND = "CASE t.time_band WHEN 'okand' THEN 'unknown' ELSE t.time_band END"
-_CSV_LINE = (
-    "t.occurred_date || ',' || t.iso_week || ',' || t.weekday || ',' || " + _BAND + " || ','"
-    " || t.category || ',' || t.locality || ',' || coalesce(p.csv_mid, t.locality || ',,' ||"
-    " CASE WHEN t.area IS NULL THEN '' ELSE '\"' || replace(t.area, '\"', '\"\"') || '\"' END"
-    " || ',') || ',' || t.place_type || ',' || t.language || ',' || t.state || ',' ||"
-    " coalesce(p.csv_tail, ',') || ',' || :kommun || char(10)"
+_QUOTED_AREA = (
+    "CASE WHEN t.area IS NULL THEN '' ELSE '\"' || replace(t.area, '\"', '\"\"') || '\"' END"
 )
+
+
+def _csv_place(places: list[PlaceCodes], kommun: str, params: dict[str, object]) -> str:
+    """A CASE expression giving the place columns of a record (``locality_name`` …
+    ``kommun_code``) as CSV text; a nested CASE on locality, then area, costs far less than
+    a join per record."""
+    by_loc: dict[str, list[PlaceCodes]] = {}
+    for pl in places:
+        by_loc.setdefault(pl.locality, []).append(pl)
+    whens = []
+    for i, (loc, items) in enumerate(by_loc.items()):
+        base = next((pl for pl in items if pl.area is None), items[0])
+        params[f"l{i}"] = loc
+        params[f"lp{i}"] = f"{_csv_field(base.name)},{_csv_field(base.code)},"
+        params[f"ls{i}"] = f",,{_coord(base)},{kommun}"
+        other = f":lp{i} || {_QUOTED_AREA} || :ls{i}"
+        areas = []
+        for j, pl in enumerate(x for x in items if x.area is not None):
+            params[f"a{i}_{j}"] = pl.area
+            fields = (pl.name, pl.code, pl.area or "", pl.area_code)
+            params[f"v{i}_{j}"] = ",".join(map(_csv_field, fields)) + f",{_coord(pl)},{kommun}"
+            areas.append(f"WHEN :a{i}_{j} THEN :v{i}_{j}")
+        inner = f"CASE t.area {' '.join(areas)} ELSE {other} END" if areas else other
+        whens.append(f"WHEN :l{i} THEN {inner}")
+    params["unknown_suffix"] = f",,,,{kommun}"
+    unknown = f"t.locality || ',,' || {_QUOTED_AREA} || :unknown_suffix"
+    if not whens:
+        return unknown
+    return f"CASE t.locality {' '.join(whens)} ELSE {unknown} END"
+
+
+def _coord(pl: PlaceCodes) -> str:
+    return ("" if pl.lat is None else repr(pl.lat)) + "," + ("" if pl.lon is None else repr(pl.lon))
+
+
 _JSON_OBJECT = (
     "json_object('date', t.occurred_date, 'iso_week', t.iso_week, 'weekday', t.weekday,"
-    " 'time_band', " + _BAND + ", 'category', t.category, 'locality', t.locality,"
-    " 'locality_name', coalesce(p.name, t.locality), 'locality_code', coalesce(p.code, ''),"
-    " 'area', coalesce(t.area, ''), 'area_code', coalesce(p.area_code, ''),"
-    " 'place_type', t.place_type, 'language', t.language, 'state', t.state,"
-    " 'lat', p.lat, 'lon', p.lon, 'kommun_code', :kommun)"
+    " 'time_band', " + _BAND + ", 'category', t.category, 'place_type', t.place_type,"
+    " 'language', t.language, 'state', t.state, 'locality', t.locality,"
+    " 'locality_name', coalesce(t.place_name, t.locality),"
+    " 'locality_code', coalesce(t.place_code, ''), 'area', coalesce(t.area, ''),"
+    " 'area_code', coalesce(t.place_area_code, ''), 'lat', t.place_lat, 'lon', t.place_lon,"
+    " 'kommun_code', :kommun)"
 )
 
 
@@ -156,19 +188,34 @@ async def export_chunks(
     SQLite builds each piece (one ``group_concat`` over a range of row ids), so no Python
     object is made per record: memory stays flat and a million records take about a
     second. ``places`` adds names, codes and coordinates (joined on locality and area)."""
-    values = []
     params: dict[str, object] = {"kommun": kommun_code}
-    for i, pl in enumerate(places):
-        lat = "" if pl.lat is None else repr(pl.lat)
-        lon = "" if pl.lon is None else repr(pl.lon)
-        mid = ",".join(_csv_field(v) for v in (pl.name, pl.code, pl.area or "", pl.area_code))
-        params.update({f"k{i}": pl.locality + "\x1f" + (pl.area or ""), f"m{i}": mid,
-                       f"t{i}": f"{lat},{lon}", f"n{i}": pl.name, f"c{i}": pl.code,
-                       f"a{i}": pl.area_code, f"la{i}": pl.lat, f"lo{i}": pl.lon})  # fmt: skip
-        values.append(f"(:k{i}, :m{i}, :t{i}, :n{i}, :c{i}, :a{i}, :la{i}, :lo{i})")
-    if not values:
-        values.append("(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
-    item, sep = (_CSV_LINE, "''") if fmt == "csv" else (_JSON_OBJECT, "',' || char(10)")
+    if fmt == "csv":
+        # One printf per record: about half the work of chaining ``||``.
+        item = (
+            "printf('%s,%s,%d,%s,%s,%s,%s,%s,%s,%s' || char(10), t.occurred_date, t.iso_week,"
+            f" t.weekday, {_BAND}, t.category, t.place_type, t.language, t.state, t.locality,"
+            f" {_csv_place(places, kommun_code, params)})"
+        )
+        sep, source = "''", "tip AS t"
+    else:
+        values = []
+        for i, pl in enumerate(places):
+            params.update({f"k{i}": pl.locality + "\x1f" + (pl.area or ""), f"n{i}": pl.name,
+                           f"c{i}": pl.code, f"a{i}": pl.area_code, f"la{i}": pl.lat,
+                           f"lo{i}": pl.lon})  # fmt: skip
+            values.append(f"(:k{i}, :n{i}, :c{i}, :a{i}, :la{i}, :lo{i})")
+        if not values:
+            values.append("(NULL, NULL, NULL, NULL, NULL, NULL)")
+        item, sep = _JSON_OBJECT, "',' || char(10)"
+        source = (
+            f"(WITH place (key, name, code, area_code, lat, lon) AS (VALUES {', '.join(values)})"
+            " SELECT t.id, t.occurred_date, t.iso_week, t.weekday, t.time_band, t.category,"
+            " t.place_type, t.language, t.state, t.locality, t.area, p.name AS place_name,"
+            " p.code AS place_code, p.area_code AS place_area_code, p.lat AS place_lat,"
+            " p.lon AS place_lon FROM tip AS t"
+            " LEFT JOIN place AS p ON p.key = t.locality || char(31) || coalesce(t.area, ''))"
+            " AS t"
+        )
     where = "t.id BETWEEN :lo AND :hi AND t.occurred_date BETWEEN :start AND :end"
     where += " AND t.state != 'dismissed'"
     params.update(start=span.start.isoformat(), end=span.end.isoformat())
@@ -176,10 +223,7 @@ async def export_chunks(
         where += " AND t.locality = :locality"
         params["locality"] = span.locality
     sql = (
-        "WITH place (key, csv_mid, csv_tail, name, code, area_code, lat, lon) AS"
-        f" (VALUES {', '.join(values)})"
-        f" SELECT group_concat(item, {sep}) FROM (SELECT {item} AS item FROM tip AS t"
-        " LEFT JOIN place AS p ON p.key = t.locality || char(31) || coalesce(t.area, '')"
+        f"SELECT group_concat(item, {sep}) FROM (SELECT {item} AS item FROM {source}"
         f" WHERE {where} ORDER BY t.id)"
     )
     async with conn.execute("SELECT min(id), max(id) FROM tip") as cur:
