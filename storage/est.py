@@ -210,11 +210,12 @@ async def export_chunks(
         source = (
             f"(WITH place (key, name, code, area_code, lat, lon) AS (VALUES {', '.join(values)})"
             " SELECT t.id, t.occurred_date, t.iso_week, t.weekday, t.time_band, t.category,"
-            " t.place_type, t.language, t.state, t.locality, t.area, p.name AS place_name,"
-            " p.code AS place_code, p.area_code AS place_area_code, p.lat AS place_lat,"
-            " p.lon AS place_lon FROM tip AS t"
-            " LEFT JOIN place AS p ON p.key = t.locality || char(31) || coalesce(t.area, ''))"
-            " AS t"
+            " t.place_type, t.language, t.state, t.locality, t.area,"
+            " coalesce(p.name, q.name) AS place_name, coalesce(p.code, q.code) AS place_code,"
+            " p.area_code AS place_area_code, coalesce(p.lat, q.lat) AS place_lat,"
+            " coalesce(p.lon, q.lon) AS place_lon FROM tip AS t"
+            " LEFT JOIN place AS p ON p.key = t.locality || char(31) || coalesce(t.area, '')"
+            " LEFT JOIN place AS q ON q.key = t.locality || char(31)) AS t"
         )
     where = "t.id BETWEEN :lo AND :hi AND t.occurred_date BETWEEN :start AND :end"
     where += " AND t.state != 'dismissed'"

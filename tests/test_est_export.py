@@ -203,3 +203,40 @@ def test_matrix_image_content_and_a_transaction_id_independent_of_the_upload() -
     assert image_txn(out, other) != image_txn(out, image)
     threaded = image_content(Outgoing("!r", "c", thread_root="$root"), image, "mxc://x/y")
     assert threaded["m.relates_to"]["rel_type"] == "m.thread"
+
+
+async def test_area_codes_coordinates_and_odd_area_names_survive_csv(tmp_path: Path) -> None:
+    from handlers.est.export import Request, run
+    from tests.harness import make_settings
+
+    settings = make_settings(
+        **{
+            "est.places": [
+                {"locality": "varnamo", "code": "T-VMO", "lat": 57.1, "lon": 14.0},
+                {"locality": "varnamo", "area": "Gröndal", "code": "G.1", "lat": 57.2, "lon": 14.1},
+            ]
+        }
+    )
+    bot = await Harness(tmp_path, settings).start()
+    rows = (
+        (1, "klotter", "varnamo", "Gröndal", "park", "2026-11-20", "okand", "new"),
+        (1, "klotter", "varnamo", 'Nya "Söder", väst', "park", "2026-11-20", "18-24", "new"),
+        (1, "klotter", "nowhere", None, "park", "2026-11-20", "18-24", "new"),
+    )
+    await add_tips(bot.svc.db, rows)
+    await bot.stop()
+    out = tmp_path / "x.csv"
+    await run(settings, bot.db_path, Request(None, None, None, "csv", out))
+    with out.open(encoding="utf-8", newline="") as fh:
+        got = [dict(zip(COLUMNS, r, strict=True)) for r in list(csv.reader(fh))[1:]]
+    assert [(g["time_band"], g["locality_code"], g["area"], g["area_code"], g["lat"], g["lon"])
+            for g in got] == [
+        ("unknown", "T-VMO", "Gröndal", "G.1", "57.2", "14.1"),
+        ("18-24", "T-VMO", 'Nya "Söder", väst', "", "57.1", "14.0"),
+        ("18-24", "", "", "", "", ""),
+    ]  # fmt: skip
+    assert [g["locality_name"] for g in got] == ["Värnamo", "Värnamo", "nowhere"]
+    json_out = tmp_path / "x.json"
+    await run(settings, bot.db_path, Request(None, None, None, "json", json_out))
+    records = json.loads(json_out.read_text(encoding="utf-8"))
+    assert [(r["area_code"], r["lat"]) for r in records] == [("G.1", 57.2), ("", 57.1), ("", None)]
