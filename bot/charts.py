@@ -5,11 +5,13 @@
   drawing through ``asyncio.to_thread`` and never block the event loop;
 * one colour-blind-safe palette: Okabe–Ito for categories of data, viridis for heat maps;
   hidden (suppressed) values are never drawn as a bar or a colour, only as their marker;
-* sized for a phone: 1080 pixels wide (a phone's screen at 3x), text 14 pt or more at
-  150 dpi, so the smallest label is about 11 CSS pixels on a 390-pixel-wide screen.
+* sized for a phone: 1080 pixels wide (a phone's screen at 3x), text 15 pt or more at
+  150 dpi (31 pixels), so the smallest text is about 11 CSS pixels when a 390-pixel-wide
+  phone shows the image full width.
 
 Every function takes already-translated labels; this module knows nothing about any
-feature. Image sizes are fixed by the data's shape (see ``*_height``), never "tight".
+feature. Image sizes are fixed by the data's shape (`HEATMAP_HEIGHT_PX`, `bars_height`),
+never "tight", so callers and tests know them in advance.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ PREVIOUS = OKABE_ITO["orange"]
 EMPHASIS = OKABE_ITO["vermillion"]
 HEATMAP_CMAP = "viridis"
 HIDDEN_FACE = "#DDDDDD"
-TITLE_PT, LABEL_PT, TICK_PT = 20, 16, 15
+TITLE_PT, LABEL_PT, TICK_PT = 21, 17, 16
+SMALL_PT = 15  # the smallest text: axis numbers
 
 HEATMAP_HEIGHT_PX = 960
 
@@ -120,7 +123,7 @@ def heatmap(
     ax.grid(which="minor", color="#FFFFFF", linewidth=2)
     ax.tick_params(which="minor", length=0)
     bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
-    bar.ax.tick_params(labelsize=TICK_PT - 2)
+    bar.ax.tick_params(labelsize=SMALL_PT)
     fig.suptitle(_title(title), fontsize=TITLE_PT, fontweight="bold")
     return _png(fig, filename, alt, HEATMAP_HEIGHT_PX)
 
@@ -167,7 +170,7 @@ def paired_bars(
     ax.set_yticks(ys, [_wrap(label) for label in labels], fontsize=TICK_PT)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.18)
-    ax.tick_params(axis="x", labelsize=TICK_PT - 2)
+    ax.tick_params(axis="x", labelsize=SMALL_PT)
     ax.xaxis.get_major_locator().set_params(integer=True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -203,10 +206,10 @@ def ranked_bars(
         top = max(values) or 1
         for y, v in zip(ys, values, strict=True):
             ax.text(v + top * 0.01, y, str(v), va="center", fontsize=TICK_PT)
-        ax.set_yticks(ys, [_wrap(label, 30) for label in labels], fontsize=TICK_PT - 1)
+        ax.set_yticks(ys, [_wrap(label, 30) for label in labels], fontsize=SMALL_PT)
         ax.invert_yaxis()
         ax.set_xlim(0, top * 1.15)
-        ax.tick_params(axis="x", labelsize=TICK_PT - 2)
+        ax.tick_params(axis="x", labelsize=SMALL_PT)
         ax.xaxis.get_major_locator().set_params(integer=True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
