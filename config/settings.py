@@ -251,6 +251,8 @@ class EstSettings(_Model):
     # A place (locality + area + place type + time band) with at least this many tips in the
     # period is a hot spot. Never below 3, so a hot spot is never a small group.
     hotspot_min: int = Field(default=4, ge=3, le=1000)
+    # At most this many hot spots are listed (the biggest; the rest are counted).
+    hotspot_max: int = Field(default=10, ge=1, le=100)
     # Groups with fewer tips than this are shown as "<3" and hidden from revealing sums.
     # Fixed at 3 by the medborgarlöfte's rule; raise it for a stricter kommun.
     suppress_below: int = Field(default=3, ge=3, le=100)

@@ -78,29 +78,51 @@ def _where(span: Span) -> tuple[str, list[object]]:
     return clause, params
 
 
-async def grouped(
-    conn: aiosqlite.Connection, span: Span, dims: tuple[Dim, ...], *, at_least: int = 1
-) -> dict[Key, int]:
-    """Number of tips in ``span`` per combination of ``dims`` (only groups with at least
-    ``at_least`` tips). With no dims: one entry, the total, under the key ``()``."""
-    bad = [d for d in dims if d not in DIMS]
+@dataclass(frozen=True)
+class Count:
+    """One grouped count to make: tips in ``span`` per combination of ``dims`` (only
+    groups with at least ``at_least``). With no dims: the total, under the key ``()``."""
+
+    span: Span
+    dims: tuple[Dim, ...]
+    at_least: int = 1
+
+
+def _select(request: Count, tag: int, width: int) -> tuple[str, list[object]]:
+    bad = [d for d in request.dims if d not in DIMS]
     if bad:
         raise ValueError(f"unknown dimensions {bad}")
-    clause, params = _where(span)
-    cols = ", ".join(dims)
+    clause, params = _where(request.span)
+    cols = [*request.dims, *(["NULL"] * (width - len(request.dims)))]
     # The covering index: without it SQLite may pick tip_related and read every row.
-    select = f"SELECT {cols + ', ' if dims else ''}count(*) FROM tip INDEXED BY tip_est"
-    select += f" WHERE {clause}"
-    if dims:
-        select += f" GROUP BY {cols}"
-        if at_least > 1:
-            select += " HAVING count(*) >= ?"
-            params.append(at_least)
-    out: dict[Key, int] = {}
-    async with conn.execute(select, params) as cur:
-        async for row in cur:
-            values = tuple(row)
-            out[values[:-1]] = int(values[-1])
+    sql = f"SELECT {tag}, {', '.join([*cols, 'count(*)'])} FROM tip INDEXED BY tip_est"
+    sql += f" WHERE {clause}"
+    if request.dims:
+        sql += f" GROUP BY {', '.join(request.dims)}"
+        if request.at_least > 1:
+            sql += " HAVING count(*) >= ?"
+            params.append(request.at_least)
+    return sql, params
+
+
+async def counts(conn: aiosqlite.Connection, requests: list[Count]) -> list[dict[Key, int]]:
+    """Make all ``requests`` in one statement (one trip to SQLite's thread); one dict of
+    counts per request, in order."""
+    width = max((len(r.dims) for r in requests), default=0)
+    parts, params = [], []
+    for tag, request in enumerate(requests):
+        sql, more = _select(request, tag, width)
+        parts.append(sql)
+        params.extend(more)
+    out: list[dict[Key, int]] = [{} for _ in requests]
+    if not requests:
+        return out
+    async with conn.execute(" UNION ALL ".join(parts), params) as cur:
+        rows = await cur.fetchall()
+    for row in rows:
+        values = tuple(row)
+        request = requests[int(values[0])]
+        out[int(values[0])][values[1 : 1 + len(request.dims)]] = int(values[-1])
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -297,3 +298,17 @@ def test_settings_reject_a_hot_spot_threshold_below_three(minimum: int) -> None:
     assert settings.est.hotspot_min == minimum
     with pytest.raises(Exception, match="hotspot_min"):
         make_settings(**{"est.hotspot_min": 2})
+
+
+async def test_only_the_biggest_hot_spots_are_listed(tmp_path: Path) -> None:
+    bot = await Harness(tmp_path, make_settings(**{"est.hotspot_max": 2})).start()
+    try:
+        await add_tips(bot.svc.db)
+        pic = await picture(bot)
+        assert [(h.area, h.count) for h in pic.hotspots] == [("Östermalm", 6), ("Centrum", 5)]
+        assert pic.hotspots_more == 1
+        outs = await bot.say("!lägesbild", **MOD)
+        assert "… och ytterligare 1 hot spots." in plain(outs[0].text)
+        assert outs[3].image is not None and outs[3].image.height == charts.bars_height(2)
+    finally:
+        await bot.stop()

@@ -73,7 +73,8 @@ class Picture:
     places: tuple[Row, ...]
     heat: dict[tuple[int, str], Cell]
     states: tuple[tuple[str, Cell], ...]
-    hotspots: tuple[Hotspot, ...]
+    hotspots: tuple[Hotspot, ...]  # the biggest, at most ``est.hotspot_max``
+    hotspots_more: int  # hot spots not listed
     hotspot_min: int
     minimum: int
     sections: tuple[SectionTable, ...] = ()
@@ -130,20 +131,34 @@ async def compute(
     prev = span.previous()
     level: Literal["locality", "area"] = "area" if span.locality else "locality"
 
-    cat_now = _one(await est.grouped(conn, span, ("category",)))
-    cat_prev = _one(await est.grouped(conn, prev, ("category",)))
-    place_now = _one(await est.grouped(conn, span, (level,)))
-    place_prev = _one(await est.grouped(conn, prev, (level,)))
-    heat_raw = await est.grouped(conn, span, ("weekday", "time_band"))
-    state_now = _one(await est.grouped(conn, span, ("state",)))
-    hot_now = _hot(await est.grouped(conn, span, HOTSPOT_DIMS, at_least=hot_min))
-    hot_prev = _hot(await est.grouped(conn, prev, HOTSPOT_DIMS, at_least=hot_min))
+    found = await est.counts(
+        conn,
+        [
+            est.Count(span, ("category",)),
+            est.Count(prev, ("category",)),
+            est.Count(span, (level,)),
+            est.Count(prev, (level,)),
+            est.Count(span, ("weekday", "time_band")),
+            est.Count(span, ("state",)),
+            est.Count(span, HOTSPOT_DIMS, hot_min),
+            est.Count(prev, HOTSPOT_DIMS, hot_min),
+        ],
+    )
+    cat_now, cat_prev, place_now, place_prev = (_one(f) for f in found[:4])
+    heat_raw, state_now = found[4], _one(found[5])
+    hot_now, hot_prev = _hot(found[6]), _hot(found[7])
+
+    # The biggest hot spots are listed (with their previous count when recurring); only
+    # what is listed can be subtracted from a place's count, so only that is guarded.
+    ranked = sorted(hot_now.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    listed = dict(ranked[: settings.est.hotspot_max])
+    listed_prev = {k: hot_prev[k] for k in listed if k in hot_prev}
 
     cats = protect(cat_now, minimum)
     cats_prev = protect(cat_prev, minimum)
-    places = protect(place_now, minimum, force=_remainder_force(place_now, hot_now, level, minimum))
+    places = protect(place_now, minimum, force=_remainder_force(place_now, listed, level, minimum))
     places_prev = protect(
-        place_prev, minimum, force=_remainder_force(place_prev, hot_prev, level, minimum)
+        place_prev, minimum, force=_remainder_force(place_prev, listed_prev, level, minimum)
     )
     heat_counts = {(wd, band): heat_raw.get((wd, band), 0) for wd in WEEKDAYS for band in BANDS}
     heat = protect(heat_counts, minimum)
@@ -167,8 +182,7 @@ async def compute(
         order = [*(loc.areas if loc else ()), NO_AREA]
     place_keys = _ordered(order, set(place_now) | set(place_prev))
     hotspots = tuple(
-        Hotspot(*key, count=n, previous=hot_prev.get(key))
-        for key, n in sorted(hot_now.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        Hotspot(*key, count=n, previous=listed_prev.get(key)) for key, n in listed.items()
     )
     sections = await _sections(rctx, span, providers)
     return Picture(
@@ -181,6 +195,7 @@ async def compute(
         heat=heat.cells,
         states=tuple((s, states.cells[s]) for s in STATES),
         hotspots=hotspots,
+        hotspots_more=len(ranked) - len(listed),
         hotspot_min=hot_min,
         minimum=minimum,
         sections=sections,

@@ -141,6 +141,8 @@ def chat_text(pic: Picture, lab: Labels) -> str:
             lines.append(lab.t(key, place=lab.hotspot(h), count=h.count, before=h.previous or 0))
     else:
         lines.append(lab.t("est.no_hotspots"))
+    if pic.hotspots_more:
+        lines.append(lab.t("est.hotspots_more", count=pic.hotspots_more))
     lines.append("")
     lines.append(
         lab.t(
