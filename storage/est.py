@@ -202,8 +202,8 @@ async def export_chunks(
     kommun_code: str,
     fmt: Literal["csv", "json"],
     chunk: int = 20_000,
-) -> AsyncIterator[str]:
-    """The records of ``span`` as CSV lines (`EXPORT_COLUMNS` order, each ending in a
+) -> AsyncIterator[bytes]:
+    """The records of ``span`` as UTF-8 CSV lines (`EXPORT_COLUMNS` order, each ending in a
     newline) or JSON objects (separated by ``,\\n``), in pieces of at most ``chunk``
     records, in the order they were made.
 
@@ -253,12 +253,18 @@ async def export_chunks(
         bounds = await cur.fetchone()
     if bounds is None or bounds[0] is None:
         return
-    for low in range(int(bounds[0]), int(bounds[1]) + 1, chunk):
-        params.update(lo=low, hi=low + chunk - 1)
-        async with conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        if row is not None and row[0]:
-            yield str(row[0])
+    # The pieces stay UTF-8 bytes from SQLite to the file: no decoding and encoding back.
+    text_factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        for low in range(int(bounds[0]), int(bounds[1]) + 1, chunk):
+            params.update(lo=low, hi=low + chunk - 1)
+            async with conn.execute(sql, params) as cur:
+                row = await cur.fetchone()
+            if row is not None and row[0]:
+                yield bytes(row[0])
+    finally:
+        conn.text_factory = text_factory
 
 
 async def date_range(conn: aiosqlite.Connection) -> tuple[date, date] | None:

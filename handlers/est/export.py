@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import BinaryIO, Literal
 
 import aiosqlite
 
@@ -66,27 +66,27 @@ def place_codes(settings: Settings) -> list[est.PlaceCodes]:
     return out
 
 
-def _open_private(path: Path, newline: str | None = None) -> TextIO:
+def _open_private(path: Path) -> BinaryIO:
     """Create (or truncate) ``path`` readable by its owner only; a folder created for it is
     0700."""
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.chmod(path, 0o600)
-    return open(fd, "w", encoding="utf-8", newline=newline)
+    return os.fdopen(fd, "wb")
 
 
 async def write_csv(conn: aiosqlite.Connection, settings: Settings, span: Span, out: Path) -> int:
     """Write the CSV export (UTF-8, header line); return the number of records."""
-    fh = await asyncio.to_thread(_open_private, out, "")
+    fh = await asyncio.to_thread(_open_private, out)
     count = 0
     try:
-        fh.write(",".join(COLUMNS) + "\n")
+        fh.write((",".join(COLUMNS) + "\n").encode())
         places = place_codes(settings)
         kommun = settings.est.kommun_code or ""
         async for piece in est.export_chunks(conn, span, places, kommun, "csv"):
             fh.write(piece)
-            count += piece.count("\n")
+            count += piece.count(b"\n")
     finally:
         fh.close()
     return count
@@ -97,13 +97,13 @@ async def write_json(conn: aiosqlite.Connection, settings: Settings, span: Span,
     fh = await asyncio.to_thread(_open_private, out)
     count = 0
     try:
-        fh.write("[")
+        fh.write(b"[")
         places = place_codes(settings)
         kommun = settings.est.kommun_code or ""
         async for piece in est.export_chunks(conn, span, places, kommun, "json"):
-            fh.write(("," if count else "") + "\n" + piece)
-            count += piece.count("\n") + 1
-        fh.write("\n]\n")
+            fh.write((b"," if count else b"") + b"\n" + piece)
+            count += piece.count(b"\n") + 1
+        fh.write(b"\n]\n")
     finally:
         fh.close()
     return count
@@ -119,16 +119,11 @@ async def _span(conn: aiosqlite.Connection, req: Request) -> Span | None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    with _open_private(path) as fh:
-        fh.write(text)
+    _write_bytes(path, text.encode("utf-8"))
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "wb") as fh:
+    with _open_private(path) as fh:
         fh.write(data)
 
 
