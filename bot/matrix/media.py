@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from typing import Any
 
 from bot.matrix.convert import transaction_id
 from bot.messages import Image, Outgoing
 from bot.render import plain
+
+log = logging.getLogger(__name__)
 
 
 def image_content(out: Outgoing, image: Image, mxc: str) -> dict[str, Any]:
@@ -67,6 +70,9 @@ async def send_image(transport: Any, out: Outgoing) -> str:
     image = out.image
     assert image is not None
     client = transport.client
+    room = client.rooms.get(out.room_id)
+    if room is not None and room.encrypted:
+        log.warning("room %s is encrypted; this image goes out unencrypted", out.room_id)
 
     async def upload() -> Any:
         resp, _keys = await client.upload(
