@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint typecheck install-check unit e2e bench clean
+.PHONY: run chat test lint typecheck install-check unit e2e bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ typecheck: $(STAMP)
 install-check:
 	PYTHON=$(PYTHON) .ci/install-check
 
+## chromium: headless Chromium for the HTML report test (apt-get when root; else skipped)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium is missing and this is not root: the HTML report test will be skipped"; \
+	  fi; }
+
 ## test: lint, type-check, the production install, and the whole suite (unit and e2e)
-test: lint typecheck install-check
+test: lint typecheck install-check chromium
 	$(PY) -m pytest -q
 
 ## bench: benchmarks that print figures against a reference measured in the same run
@@ -42,6 +51,7 @@ bench: $(STAMP)
 	$(PY) bench/polls.py
 	$(PY) bench/operations.py
 	$(PY) bench/safety_text.py
+	$(PY) bench/est.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """``tryggbot`` command line: chat (console), run (Matrix), dev (local homeserver and demo
-accounts), status, check-config, backup.
+accounts), status, check-config, backup, est (EST report and export), i18n.
 
 Relative paths in a settings file are resolved against the folder of that file; without
 ``--config`` the built-in example is used, with paths relative to the current directory.
@@ -423,6 +423,40 @@ def _level(value: str) -> str:
     return level
 
 
+async def _est(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.commands import fold
+    from bot.features import build_registry
+    from config.settings import resolve_path
+    from handlers.est.export import Request, run
+
+    settings, base = _load(args.config)
+    place = None
+    if args.place:
+        wanted = fold(args.place)
+        found = [loc.key for loc in settings.localities if wanted in (loc.key, fold(loc.name))]
+        if not found:
+            raise ConfigError([f"--place: unknown locality {args.place!r}"])
+        place = found[0]
+    try:
+        start = date.fromisoformat(args.date_from) if args.date_from else None
+        end = date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError:
+        raise ConfigError(["--from/--to: give dates as YYYY-MM-DD"]) from None
+    if start and end and start > end:
+        raise ConfigError(["--from must not be after --to"])
+    db = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
+    lang = args.lang or settings.moderation.language
+    req = Request(start, end, place, args.format, Path(args.out), lang if lang == "en" else "sv")
+    paths, count = await run(settings, db, req, build_registry().report_sections)
+    for path in paths:
+        print(path)
+    if count is not None:
+        print(f"{count} records", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
@@ -457,6 +491,17 @@ def build_parser() -> argparse.ArgumentParser:
         "check-config",
         help="validate a settings file, its secrets and files (writes nothing)",
     )
+    est = sub.add_parser(
+        "est", help="EST meeting report (md, html, png) or record export (csv, json), read-only"
+    )
+    est.add_argument("--config", help="settings TOML (default: the embedded example)")
+    est.add_argument("--db", help="SQLite file (default: storage.path from the config)")
+    est.add_argument("--from", dest="date_from", help="first local date, YYYY-MM-DD")
+    est.add_argument("--to", dest="date_to", help="last local date, YYYY-MM-DD (included)")
+    est.add_argument("--place", help="one locality (key or name)")
+    est.add_argument("--format", required=True, choices=("md", "html", "csv", "json", "png"))
+    est.add_argument("--out", required=True, help="output file (png: PATH-<chart>.png)")
+    est.add_argument("--lang", choices=("sv", "en"), help="report language")
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n = sub.add_parser("i18n", help="translations: status, export a sheet, import it")
     i18n.add_argument("--locales", help="catalogue folder (default: config/locales)")
@@ -496,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
             return _i18n(args)
         if args.command == "backup":
             return _backup(args)
+        if args.command == "est":
+            return asyncio.run(_est(args))
     except ConfigError as exc:
         print("The configuration has problems:", file=sys.stderr)
         for problem in exc.problems:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.context import Context, Services
     from bot.conversation import Flow
     from bot.messages import IncomingPollEvent, IncomingReaction
+    from bot.report import SectionProvider
 
 
 class Role(enum.IntEnum):
@@ -75,6 +76,8 @@ class Registry:
     reaction_handlers: list[ReactionHandler] = field(default_factory=list)
     room_default: list[DefaultHandler] = field(default_factory=list)
     poll_handlers: list[PollHandler] = field(default_factory=list)
+    # Extra sections of the EST situation picture (see bot/report.py).
+    report_sections: list[SectionProvider] = field(default_factory=list)
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

@@ -8,9 +8,9 @@ from bot.commands import Registry
 
 
 def feature_registrars() -> list[Callable[[Registry], None]]:
-    from handlers import core, moderation, polls, tips
+    from handlers import core, est, moderation, polls, tips
 
-    return [tips.register, core.register, moderation.register, polls.register]
+    return [tips.register, core.register, moderation.register, polls.register, est.register]
 
 
 def build_registry() -> Registry:

@@ -3,10 +3,12 @@
 * retention: daily at 03:15 local time (and once at start) deletes what has outlived its
   retention period;
 * cards: every five minutes, posts moderation cards that a crash between commit and send
-  left unposted (each tip has at most one card; the send uses a stable transaction id).
+  left unposted (each tip has at most one card; the send uses a stable transaction id);
 * polls: every ``POLL_TICK_SECONDS`` (and once at start), opens and closes the polls that
   are due by the ``poll`` table and sends whatever a crash left unsent; a close missed
-  while the bot was down happens at start.
+  while the bot was down happens at start;
+* est: the EST situation picture at its configured slot, and every ten minutes a check that
+  the latest slot was posted (claimed in the database: exactly once per slot).
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ async def polls_job(svc: Services) -> None:
         log.exception("opening or closing polls failed; retried at the next tick")
 
 
+async def est_job(svc: Services) -> None:
+    from handlers.est.schedule import post_scheduled
+
+    try:
+        await post_scheduled(svc)
+    except Exception:
+        log.exception("posting the EST picture failed; retried within ten minutes")
+
+
 def start_scheduler(svc: Services) -> AsyncIOScheduler:
     """Start the jobs on the running event loop; the caller shuts the scheduler down."""
     tz = svc.settings.kommun.tz
@@ -86,6 +97,33 @@ def start_scheduler(svc: Services) -> AsyncIOScheduler:
         max_instances=1,
         misfire_grace_time=POLL_TICK_SECONDS * 6,
     )
+    est = svc.settings.est.schedule
+    if est.enabled:
+        hour, minute = est.time.split(":")
+        scheduler.add_job(
+            est_job,
+            CronTrigger(
+                day_of_week=est.day_of_week,
+                week=est.weeks,
+                hour=int(hour),
+                minute=int(minute),
+                timezone=tz,
+            ),
+            args=[svc],
+            id="est",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=est.grace_hours * 3600 or 60,
+        )
+        scheduler.add_job(
+            est_job,
+            IntervalTrigger(minutes=10, timezone=tz),
+            args=[svc],
+            id="est_check",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=600,
+        )
     scheduler.start()
     return scheduler
 
@@ -95,3 +133,4 @@ async def run_startup_jobs(svc: Services) -> None:
     await retention_job(svc)
     await cards_job(svc)
     await polls_job(svc)
+    await est_job(svc)

@@ -235,6 +235,55 @@ class MatrixSettings(_Model):
     send_concurrency: int = Field(default=4, ge=1, le=64)
 
 
+class EstPlace(_Model):
+    """An official code and a representative coordinate (WGS 84) for a locality or, with
+    ``area``, for one of its areas; exported with every record so a GIS can place it."""
+
+    locality: Key
+    area: str | None = None
+    code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> EstPlace:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class EstSchedule(_Model):
+    """Automatic posting of the situation picture to the moderation room before the EST
+    meeting. ``day_of_week``, ``time`` and ``weeks`` form an APScheduler cron trigger in the
+    kommun's time zone (``weeks = "*/2"``: every other ISO week)."""
+
+    enabled: bool = False
+    day_of_week: str = Field(default="mon", pattern=r"^[a-z0-9,*/-]{1,40}$")
+    time: str = Field(default="07:00", pattern=_HHMM)
+    weeks: str = Field(default="*", pattern=r"^[0-9,*/-]{1,20}$")
+    period_days: Literal[7, 14, 30] = 14
+    # A slot missed (bot down) is still posted if the bot is back within this many hours.
+    grace_hours: int = Field(default=6, ge=0, le=72)
+
+
+class EstSettings(_Model):
+    """The EST situation picture (lägesbild): hot spots, small-count suppression, schedule,
+    export codes."""
+
+    # A place (locality + area + place type + time band) with at least this many tips in the
+    # period is a hot spot. Never below 3, so a hot spot is never a small group.
+    hotspot_min: int = Field(default=4, ge=3, le=1000)
+    # At most this many hot spots are listed (the biggest; the rest are counted).
+    hotspot_max: int = Field(default=10, ge=1, le=100)
+    # Groups with fewer tips than this are shown as "<3" and hidden from revealing sums.
+    # Fixed at 3 by the medborgarlöfte's rule; raise it for a stricter kommun.
+    suppress_below: int = Field(default=3, ge=3, le=100)
+    # The kommun's official code (SCB kommunkod), exported with every record.
+    kommun_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    schedule: EstSchedule = EstSchedule()
+    places: tuple[EstPlace, ...] = ()
+
+
 class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
@@ -269,6 +318,7 @@ class Settings(_Model):
     matrix: MatrixSettings = MatrixSettings()
     moderation: ModerationSettings = ModerationSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    est: EstSettings = EstSettings()
     localities: tuple[Locality, ...] = Field(min_length=1)
     place_types: tuple[PlaceType, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)
@@ -473,6 +523,34 @@ def _cross_field(data: Mapping[str, Any]) -> list[tuple[str, str, tuple[str, ...
                         ("matrix.moderation_room",),
                     )
                 )
+
+    areas = {
+        _table(loc).get("key"): {a for a in _seq(_table(loc).get("areas")) if isinstance(a, str)}
+        for loc in _seq(data.get("localities"))
+    }
+    for i, place in enumerate(_seq(_table(data.get("est")).get("places"))):
+        place = _table(place)
+        locality, area = place.get("locality"), place.get("area")
+        if isinstance(locality, str) and localities and locality not in localities:
+            problems.append(
+                (
+                    f"est.places[{i}].locality",
+                    f"{locality!r} is not a configured locality",
+                    ("localities",),
+                )
+            )
+        elif (
+            isinstance(locality, str)
+            and isinstance(area, str)
+            and area not in areas.get(locality, set())
+        ):
+            problems.append(
+                (
+                    f"est.places[{i}].area",
+                    f"{area!r} is not an area of {locality}",
+                    ("localities",),
+                )
+            )
     return problems
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.commands import Registry
-from bot.messages import IncomingMessage, Outgoing
+from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.roles import ConfigRoles
 from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
@@ -83,10 +83,13 @@ class FakeMessenger:
 
     sent: list[Outgoing] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)  # the images among ``sent``, in order
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def send(self, out: Outgoing) -> str | None:
         self.sent.append(out)
+        if out.image is not None:
+            self.images.append(out.image)
         return f"$out{next(self._ids)}:test.local"
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:

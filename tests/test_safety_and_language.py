@@ -113,7 +113,6 @@ async def test_every_reply_to_one_message_has_its_own_transaction_id(bot: Harnes
     assert None not in keys and len(set(keys)) == len(keys)
 
 
-
 async def test_a_help_command_is_not_taken_for_a_cry_for_help(bot: Harness) -> None:
     urgent = bot.svc.catalog.t("sv", "safety.urgent").replace("**", "")
     for command in ("!help", "!hjälp"):

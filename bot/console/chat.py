@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +49,18 @@ class ConsoleRoles:
 class ConsoleMessenger:
     """Prints what the bot sends; rooms other than the current one are labelled."""
 
-    def __init__(self, out: TextIO, current_room: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        current_room: Callable[[], str],
+        image_dir: Path = Path(".local/images"),
+    ) -> None:
         self._out = out
         self._current_room = current_room
         self._ids = itertools.count(1)
         self.sent: list[Outgoing] = []
         self.on_direct_room: Callable[[str], str] | None = None
-        self._pictures: Path | None = None
+        self.image_dir = image_dir
 
     async def send(self, out: Outgoing) -> str | None:
         self.sent.append(out)
@@ -64,27 +69,32 @@ class ConsoleMessenger:
         if out.poll is not None:
             answers = "; ".join(f"[{a.text}]" for a in out.poll.answers)
             text = f"(poll) {out.poll.question}\n    {answers}\n    " + text
-        if out.image is not None:
-            text = f"({self._save(out.image)}) {text}"
         if out.poll_end is not None:
             text = "(poll ended) " + text
+        if out.image is not None:
+            path = await asyncio.to_thread(save_image, self.image_dir, out.image)
+            text = f"[image {out.image.width}×{out.image.height}: {path}] {text}"
         self._out.write(f"{label}tryggbot: {text}\n")
         self._out.flush()
         return f"$bot-{next(self._ids)}"
-
-    def _save(self, image: Image) -> str:
-        """Save a picture where the person at the terminal can open it; say where."""
-        if self._pictures is None:
-            self._pictures = Path(tempfile.mkdtemp(prefix="tryggbot-pictures-"))  # 0700
-        path = self._pictures / Path(image.filename).name
-        path.write_bytes(image.data)
-        return f"picture {image.width}x{image.height} px: {path}"
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         self._out.write(f"[{room_label(room_id)}] tryggbot reacted {key} to {event_id}\n")
 
     async def direct_room(self, user: str) -> str:
         return dm_room_id(user[1:].split(":", 1)[0])
+
+
+def save_image(folder: Path, image: Image) -> Path:
+    """Write a PNG the bot "sent" into ``folder`` (0700; the file 0600) and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / Path(image.filename).name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(image.data)
+    os.chmod(path, 0o600)
+    return path
 
 
 def dm_room_id(name: str) -> str:

@@ -324,13 +324,17 @@ class MatrixMessenger:
         self._t = transport
 
     async def send(self, out: Outgoing) -> str | None:
+        if out.image is not None:
+            from bot.matrix.media import send_image
+
+            return await send_image(self._t, out)
         event_type = "m.room.message"
         if out.poll is not None:
             event_type, content = polls.START, polls.start_content(out.poll, plain(out.text))
         elif out.poll_end is not None:
             event_type, content = polls.END, polls.end_content(out.poll_end, plain(out.text))
         else:
-            content = message_content(out)  # an image goes out as its caption for now
+            content = message_content(out)
         txn = transaction_id(out.txn_key, out.room_id, content)
         room = self._t.client.rooms.get(out.room_id)
         if room is not None and room.encrypted:

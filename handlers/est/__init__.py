@@ -1,0 +1,21 @@
+"""The EST situation picture (lägesbild): ``!lägesbild`` / ``!sitrep`` in the moderation
+room, the scheduled post before the EST meeting, and the meeting report and export of
+``tryggbot est``.
+
+* `picture`: the picture as data (counts after small-count suppression);
+* `suppress`: the suppression rule;
+* `render`: chat text, charts, Markdown and HTML;
+* `posts`: the picture as messages (summary and images) for a room;
+* `commands`, `schedule`: the chat command and the scheduled post;
+* `export`: the meeting report and the record export for the command line.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Registry
+
+
+def register(reg: Registry) -> None:
+    from handlers.est.commands import register as register_commands
+
+    register_commands(reg)
