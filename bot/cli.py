@@ -115,6 +115,7 @@ async def open_matrix(
     """Log in (restoring the saved session when possible) and build the app around it."""
     from bot.app import build_app
     from bot.matrix.bot import MatrixBot
+    from bot.matrix.crypto import enable as enable_encryption
     from bot.matrix.session import session_path
     from bot.matrix.transport import MatrixMessenger, MatrixTransport
     from bot.roles import ConfigRoles
@@ -122,6 +123,7 @@ async def open_matrix(
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
     try:
         await transport.login(creds, session_path(settings, base_dir))
+        await enable_encryption(transport, settings, base_dir, creds.password)
         bot = MatrixBot(transport, sync_timeout_ms=sync_timeout_ms)
         app = await build_app(
             settings,

@@ -213,6 +213,18 @@ class MatrixSettings(_Model):
         return value
 
 
+class EncryptionSettings(_Model):
+    """End-to-end encryption (docs/encryption.md). The crypto store and the cross-signing key
+    file default to next to the database; the recovery key, if used, comes from the env."""
+
+    enabled: bool = True
+    store_dir: str | None = None
+    cross_signing_key_file: str | None = None
+    recovery_key_env: str = "TRYGGBOT_RECOVERY_KEY"
+    share_keys_with: Literal["cross-signed", "all"] = "cross-signed"
+    explain_after_minutes: int = Field(default=10, ge=0, le=7 * 24 * 60)
+
+
 class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
@@ -227,6 +239,7 @@ class Settings(_Model):
     secrets: SecretSettings = SecretSettings()
     storage: StorageSettings = StorageSettings()
     matrix: MatrixSettings = MatrixSettings()
+    encryption: EncryptionSettings = EncryptionSettings()
     moderation: ModerationSettings = ModerationSettings()
     localities: tuple[Locality, ...] = Field(min_length=1)
     place_types: tuple[PlaceType, ...] = Field(min_length=1)
