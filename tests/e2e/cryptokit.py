@@ -9,6 +9,7 @@ import base64
 import contextlib
 import json
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,14 @@ def only_key(obj: dict[str, Any]) -> str:
     return str(value)
 
 
+@dataclass
 class CryptoPeer(Peer):
     """A `Peer` with encryption: its device keys are uploaded and cross-signed, its events are
     decrypted by nio; ``undecryptable`` collects events it could not decrypt."""
+
+    wire: list[tuple[str, str, str]] = field(default_factory=list)
+    """(room id, sender, event type as it travelled) of timeline events that are not state;
+    decrypted events count as encrypted."""
 
     @property
     def undecryptable(self) -> list[tuple[str, Source]]:
@@ -115,10 +121,22 @@ class CryptoPeer(Peer):
             async with self._changed:
                 for room_id, info in resp.rooms.join.items():
                     for event in info.timeline.events:
-                        self.events.append((room_id, _source(event)))
+                        source = _source(event)
+                        self.events.append((room_id, source))
+                        travelled = (
+                            "m.room.encrypted"
+                            if getattr(event, "decrypted", False)
+                            else str(source.get("type"))
+                        )
+                        if "state_key" not in source:
+                            self.wire.append((room_id, str(source.get("sender")), travelled))
                 self._changed.notify_all()
             with contextlib.suppress(Exception):
                 await self._keys()
+
+    async def close(self) -> None:
+        await super().close()
+        await self.client.close()
 
     async def say(self, room_id: str, body: str) -> str:
         return await self.send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
@@ -205,7 +223,9 @@ async def encrypted_direct_chat(owner: Peer, bot_id: str) -> str:
     assert isinstance(resp, nio.RoomCreateResponse), resp
     room_id = str(resp.room_id)
     await owner.wait_membership(room_id, bot_id, "join")
-    await owner.wait_for(lambda _: owner.client.rooms.get(room_id) is not None)
+    await owner.wait_for(
+        lambda _: room_id in owner.client.rooms and bot_id in owner.client.rooms[room_id].users
+    )
     return room_id
 
 

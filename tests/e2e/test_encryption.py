@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import nio
 import pytest
 
 from bot.matrix.homeserver import LocalSynapse
 from config.settings import ConfigError
-from tests.e2e.botkit import bot_settings, start_bot
-from tests.e2e.cryptokit import keys_query, only_key, signed_by
+from tests.e2e.botkit import Source, bot_settings, start_bot
+from tests.e2e.cryptokit import (
+    CryptoPeer,
+    crypto_peer,
+    encrypted_direct_chat,
+    encrypted_state,
+    keys_query,
+    only_key,
+    signed_by,
+)
+
+SV_HELP = "Det här kan du göra"
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import NewUser
@@ -116,3 +128,134 @@ async def test_start_is_refused_when_the_crypto_store_of_a_known_device_is_lost(
         await start_bot(settings, bot_user, home)
     text = str(refused.value)
     assert "no crypto store" in text and "Restore the crypto store" in text
+
+
+def _thread_root(src: Source) -> str | None:
+    rel = src.get("content", {}).get("m.relates_to") or {}
+    return str(rel["event_id"]) if rel.get("rel_type") == "m.thread" else None
+
+
+def _nothing_undecryptable_from(bot_id: str, *peers: CryptoPeer) -> None:
+    for p in peers:
+        assert [s["event_id"] for _, s in p.undecryptable if s.get("sender") == bot_id] == []
+
+
+async def _encrypted_moderation_room(moderator: CryptoPeer, bot_id: str) -> str:
+    created = await moderator.client.room_create(
+        preset=nio.RoomPreset.private_chat,
+        invite=[bot_id],
+        name="Trygg moderering",
+        initial_state=encrypted_state(),
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    return str(created.room_id)
+
+
+async def test_tip_follow_up_reaction_and_status_in_encrypted_rooms(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    bot_id = bot_user.user_id
+    moderator = await crypto_peer(synapse, await new_user("polis"), tmp_path / "mod")
+    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
+    mod_room = await _encrypted_moderation_room(moderator, bot_id)
+    settings = bot_settings(
+        synapse,
+        bot_user,
+        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
+    )
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
+    try:
+        await moderator.wait_membership(mod_room, bot_id, "join")
+        dm = await encrypted_direct_chat(resident, bot_id)
+        assert resident.client.rooms[dm].encrypted and moderator.client.rooms[mod_room].encrypted
+
+        async def step(answer: str, expect: str) -> Source:
+            before = len(resident.notices(dm, bot_id))
+            await resident.say(dm, answer)
+
+            def arrived(_: object) -> bool:
+                new = resident.notices(dm, bot_id)[before:]
+                return any(expect in n["content"]["body"] for n in new)
+
+            await resident.wait_for(arrived, within=60)
+            return next(
+                n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
+            )
+
+        await step("!tips", "Vad handlar det om?")
+        await step("2", "Var hände det?")
+        await step("Bredaryd", "Vilken sorts plats?")
+        await step("4", "När hände det?")
+        await step("igår", "Ungefär vilken tid?")
+        await step("kväll", "Vad hände?")
+        await step("Klotter över hela väntsalen", "Exakt detta sparas")
+        receipt = await step("1", "Din kod är")
+        found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt["content"]["body"])
+        assert found
+        code = found.group(0)
+
+        card = await moderator.wait_notice(mod_room, bot_id, f"Nytt tips {code}", within=60)
+        card_id = str(card["event_id"])
+        await moderator.say(mod_room, f"!fråga {code} Är klottret kvar i dag?")
+        question = await resident.wait_notice(dm, bot_id, "Följdfråga från moderatorerna", 60)
+        assert "Är klottret kvar i dag?" in question["content"]["body"]
+        assert moderator.user_id not in question["content"]["body"]
+
+        await resident.say(dm, "Ja, och mer har tillkommit")
+        answer = await moderator.wait_notice(mod_room, bot_id, "Svar från rapportören", 60)
+        assert _thread_root(answer) == card_id
+        assert resident.user_id not in answer["content"]["body"]
+
+        await moderator.send(
+            mod_room,
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": card_id, "key": "✅"}},
+        )
+        by_reaction = await moderator.wait_notice(mod_room, bot_id, f"{code}: granskad", 60)
+        assert _thread_root(by_reaction) == card_id
+
+        await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
+        await moderator.wait_notice(mod_room, bot_id, "satte status", 60)
+        status = await step(f"!status {code}", f"Tips {code}")
+        assert "vidarebefordrad" in status["content"]["body"]
+        # what the people saw came encrypted
+        assert {t for r, who, t in resident.wire if r == dm and who == bot_id} == {
+            "m.room.encrypted"
+        }
+        _nothing_undecryptable_from(bot_id, resident, moderator)
+    finally:
+        await bot.stop()
+        await moderator.close()
+        await resident.close()
+
+
+async def test_restart_between_two_encrypted_messages_loses_and_repeats_nothing(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    bot_id = bot_user.user_id
+    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
+    settings = bot_settings(synapse, bot_user)
+    home = tmp_path / "bot"
+    bot = await start_bot(settings, bot_user, home)
+    try:
+        dm = await encrypted_direct_chat(resident, bot_id)
+
+        def answers() -> int:
+            return sum(SV_HELP in n["content"]["body"] for n in resident.notices(dm, bot_id))
+
+        await resident.say(dm, "!hjälp")
+        await resident.wait_for(lambda _: answers() == 1, within=60)
+        await bot.stop()
+        # written while the bot is down: it must be decrypted and answered after the restart
+        await resident.say(dm, "!hjälp")
+        bot = await start_bot(settings, bot_user, home)
+        await resident.wait_for(lambda _: answers() == 2, within=60)
+        await resident.say(dm, "!hjälp")
+        await resident.wait_for(lambda _: answers() == 3, within=60)
+        assert answers() == 3
+        _nothing_undecryptable_from(bot_id, resident)
+    finally:
+        await bot.stop()
+        await resident.close()
