@@ -87,7 +87,7 @@ class MatrixTransport:
             # encryption: the store is opened by bot.matrix.crypto after login (store_path
             # stays empty until then, so nio cannot open a store for the wrong device)
             encryption_enabled=settings.encryption.enabled,
-            store=STORE_CLASS if settings.encryption.enabled else None,
+            store=STORE_CLASS,
             store_name=STORE_NAME,
             store_sync_tokens=False,
             max_limit_exceeded=0,  # we handle rate limits ourselves (same transaction id)

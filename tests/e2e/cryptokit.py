@@ -84,6 +84,8 @@ class CryptoPeer(Peer):
     """A `Peer` with encryption: its device keys are uploaded and cross-signed, its events are
     decrypted by nio; ``undecryptable`` collects events it could not decrypt."""
 
+    to_device: list[str] = field(default_factory=list)
+    """Types of the to-device events this client received (after decryption)."""
     wire: list[tuple[str, str, str]] = field(default_factory=list)
     """(room id, sender, event type as it travelled) of timeline events that are not state;
     decrypted events count as encrypted."""
@@ -119,6 +121,9 @@ class CryptoPeer(Peer):
                 await asyncio.sleep(0.2)
                 continue
             async with self._changed:
+                for td in resp.to_device_events:
+                    source = getattr(td, "source", None) or {}
+                    self.to_device.append(str(source.get("type") or type(td).__name__))
                 for room_id, info in resp.rooms.join.items():
                     for event in info.timeline.events:
                         source = _source(event)
@@ -171,6 +176,47 @@ class CryptoPeer(Peer):
         )
         assert status == 200, body
         return str(body["event_id"])
+
+    async def say_with_key_held_back(self, room_id: str, body: str) -> tuple[str, Any]:
+        """Send a message encrypted with a new room key, but keep the key itself back: returns
+        the event id and a coroutine function that delivers the key later."""
+        c = self.client
+        if not c.rooms[room_id].members_synced:
+            await c.joined_members(room_id)
+        if c.should_query_keys:
+            await c.keys_query()
+        missing = c.get_missing_sessions(room_id)
+        if missing:
+            await c.keys_claim(missing)
+        held = list(
+            c.olm.share_group_session_parallel(
+                room_id, list(c.rooms[room_id].users), ignore_unverified_devices=True
+            )
+        )
+        c.olm.outbound_group_sessions[room_id].shared = True
+        _, content = c.encrypt(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        status, answer = await http_json(
+            c.homeserver,
+            c.access_token,
+            "PUT",
+            f"/_matrix/client/v3/rooms/{room_id}/send/m.room.encrypted/{secrets.token_hex(8)}",
+            content,
+        )
+        assert status == 200, answer
+        c.invalidate_outbound_session(room_id)  # later messages use a key that is delivered
+
+        async def deliver() -> None:
+            for _, messages in held:
+                code, body = await http_json(
+                    c.homeserver,
+                    c.access_token,
+                    "PUT",
+                    f"/_matrix/client/v3/sendToDevice/m.room.encrypted/{secrets.token_hex(8)}",
+                    messages,
+                )
+                assert code == 200, body
+
+        return str(answer["event_id"]), deliver
 
 
 def _source(event: Any) -> Source:

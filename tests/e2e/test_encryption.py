@@ -16,6 +16,7 @@ import pytest
 
 from bot.matrix.homeserver import LocalSynapse
 from config.settings import ConfigError
+from storage import inbox
 from tests.e2e.botkit import Source, bot_settings, start_bot
 from tests.e2e.cryptokit import (
     CryptoPeer,
@@ -28,6 +29,7 @@ from tests.e2e.cryptokit import (
 )
 
 SV_HELP = "Det här kan du göra"
+EXPLAIN_SV = "Jag kunde inte läsa ett meddelande här"
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import NewUser
@@ -255,6 +257,59 @@ async def test_restart_between_two_encrypted_messages_loses_and_repeats_nothing(
         await resident.say(dm, "!hjälp")
         await resident.wait_for(lambda _: answers() == 3, within=60)
         assert answers() == 3
+        _nothing_undecryptable_from(bot_id, resident)
+    finally:
+        await bot.stop()
+        await resident.close()
+
+
+async def test_a_message_whose_key_comes_late_waits_in_the_inbox_and_is_answered(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    bot_id = bot_user.user_id
+    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
+    bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
+    try:
+        dm = await encrypted_direct_chat(resident, bot_id)
+        _, deliver_key = await resident.say_with_key_held_back(dm, "!hjälp")
+        # the bot cannot decrypt it yet: it asks the sender's device for the key ...
+        await resident.wait_for(lambda _: "m.room_key_request" in resident.to_device, 60)
+        # ... and keeps the event in its inbox instead of dropping or explaining it
+        async with bot.runtime.app.svc.db.read() as conn:
+            assert (await inbox.backlog(conn)).count == 1
+        assert not resident.notices(dm, bot_id)
+        await deliver_key()
+        answer = await resident.wait_notice(dm, bot_id, SV_HELP, within=60)
+        assert answer["content"]["msgtype"] == "m.notice"
+        assert not [n for n in resident.notices(dm, bot_id) if EXPLAIN_SV in n["content"]["body"]]
+        _nothing_undecryptable_from(bot_id, resident)
+    finally:
+        await bot.stop()
+        await resident.close()
+
+
+async def test_a_message_that_stays_unreadable_is_explained_once_per_room(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    bot_id = bot_user.user_id
+    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
+    settings = bot_settings(synapse, bot_user, **{"encryption.explain_after_minutes": 0})
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
+    try:
+        dm = await encrypted_direct_chat(resident, bot_id)
+        await resident.say_with_key_held_back(dm, "!hjälp")  # the key never comes
+        explained = await resident.wait_notice(dm, bot_id, EXPLAIN_SV, within=60)
+        assert "112" in explained["content"]["body"]
+        await resident.say_with_key_held_back(dm, "!hjälp")
+        # a readable message afterwards is answered, and the explanation was not repeated
+        await resident.say(dm, "!hjälp")
+        await resident.wait_notice(dm, bot_id, SV_HELP, within=60)
+        explanations = [
+            n for n in resident.notices(dm, bot_id) if EXPLAIN_SV in n["content"]["body"]
+        ]
+        assert len(explanations) == 1
         _nothing_undecryptable_from(bot_id, resident)
     finally:
         await bot.stop()
