@@ -47,6 +47,7 @@ from bot.matrix.crosssign import (
     load_or_create_keys,
     query_keys,
     verify_device,
+    write_private_json,
 )
 from bot.matrix.crosssign import bootstrap as cross_sign
 from bot.messages import Outgoing
@@ -80,6 +81,26 @@ class CryptoPaths:
     store_dir: Path
     store_file: Path
     key_file: Path
+
+    @property
+    def identity_file(self) -> Path:
+        """Public facts for ``tryggbot status``: device id and master key (no secrets)."""
+        return self.store_dir / "identity.json"
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    device_id: str
+    master_key: str
+
+
+def read_identity(paths: CryptoPaths) -> Identity | None:
+    try:
+        data = json.loads(paths.identity_file.read_text("utf-8"))
+        return Identity(str(data["user_id"]), str(data["device_id"]), str(data["master_key"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def crypto_paths(settings: Settings, base: Path) -> CryptoPaths:
@@ -234,6 +255,14 @@ class Crypto:
             )
         except CrossSigningError as exc:
             raise ConfigError([f"encryption: cross-signing: {exc}"]) from None
+        write_private_json(
+            self.paths.identity_file,
+            {
+                "user_id": self.user_id,
+                "device_id": self.device_id,
+                "master_key": self.identity.master_public,
+            },
+        )
         log.info(
             "encryption on: device %s, master key %s",
             self.device_id,
