@@ -189,6 +189,20 @@ async def _status(args: argparse.Namespace) -> int:
     return 0 if status.connected else 3
 
 
+def _recovery_key() -> int:
+    from bot.matrix.crosssign import new_recovery_key
+
+    print(new_recovery_key())
+    print(
+        "\nKeep it like a password (a password manager or the kommun's key safe). Give it to the "
+        "bot in the environment variable named by encryption.recovery_key_env (default "
+        "TRYGGBOT_RECOVERY_KEY). A new key means a new identity: the first start with it needs "
+        "the bot's password to replace the cross-signing keys. See docs/encryption.md.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _check_config(args: argparse.Namespace) -> int:
     settings, base = _load(args.config)
     load_secrets(settings, base)
@@ -214,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
         "dev", help="start a local Synapse with demo accounts and rooms, and run the bot on it"
     )
     dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
+    sub.add_parser(
+        "recovery-key",
+        help="print a new recovery key to derive the bot's cross-signing keys from",
+    )
     check = sub.add_parser("check-config", help="validate a settings file and its secrets")
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
     return parser
@@ -233,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_dev(args))
         if args.command == "status":
             return asyncio.run(_status(args))
+        if args.command == "recovery-key":
+            return _recovery_key()
     except ConfigError as exc:
         print("The configuration has problems:", file=sys.stderr)
         for problem in exc.problems:

@@ -276,7 +276,7 @@ class MatrixBot:
             self._wake.set()
         for room_id in new_rooms:
             room = self.t.client.rooms.get(room_id)
-            if room is not None and room.encrypted:
+            if room is not None and room.encrypted and self.t.crypto is None:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
         self._spawn(self._handle_invites())
 

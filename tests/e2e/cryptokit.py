@@ -224,8 +224,11 @@ def _source(event: Any) -> Source:
     return dict(getattr(event, "source", {}) or {})
 
 
-async def crypto_peer(synapse: LocalSynapse, user: RegisteredUser, store: Path) -> CryptoPeer:
-    """An encrypting client for ``user`` with a cross-signed device (keys made by the test)."""
+async def crypto_peer(
+    synapse: LocalSynapse, user: RegisteredUser, store: Path, *, cross_signed: bool = True
+) -> CryptoPeer:
+    """An encrypting client for ``user``; its device cross-signed (keys made by the test)
+    unless ``cross_signed=False`` (an older client)."""
     await asyncio.to_thread(store.mkdir, parents=True, exist_ok=True)
     client = nio.AsyncClient(
         synapse.base_url,
@@ -242,9 +245,10 @@ async def crypto_peer(synapse: LocalSynapse, user: RegisteredUser, store: Path) 
     async def http(method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
         return await http_json(synapse.base_url, user.access_token, method, path, body)
 
-    await cross_sign(
-        http, CrossSigningKeys.generate(), user.user_id, user.device_id, lambda: user.password
-    )
+    if cross_signed:
+        await cross_sign(
+            http, CrossSigningKeys.generate(), user.user_id, user.device_id, lambda: user.password
+        )
     return await CryptoPeer(client).start()
 
 

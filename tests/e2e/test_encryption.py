@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import nio
 import pytest
 
+from bot.matrix.crosssign import CrossSigningKeys, new_recovery_key
 from bot.matrix.homeserver import LocalSynapse
 from config.settings import ConfigError
 from storage import inbox
@@ -311,6 +312,71 @@ async def test_a_message_that_stays_unreadable_is_explained_once_per_room(
         ]
         assert len(explanations) == 1
         _nothing_undecryptable_from(bot_id, resident)
+    finally:
+        await bot.stop()
+        await resident.close()
+
+
+async def test_recovery_key_replaces_the_identity_once_and_restores_it_on_a_rebuilt_bot(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot_user = await new_user("bot")
+    other = await new_user("other")
+    settings = bot_settings(synapse, bot_user)
+    bot = await start_bot(settings, bot_user, tmp_path / "first")
+    await bot.stop()
+    from_file = only_key(
+        (await keys_query(synapse, other, bot_user.user_id))["master_keys"][bot_user.user_id]
+    )
+    recovery = new_recovery_key()
+    wanted = CrossSigningKeys.from_recovery_key(recovery).master_public
+    assert wanted != from_file
+    monkeypatch.setenv("TRYGGBOT_RECOVERY_KEY", recovery)
+    # replacing existing cross-signing keys: done with the password (user-interactive auth)
+    bot = await start_bot(settings, bot_user, tmp_path / "first")
+    await bot.stop()
+    answer = await keys_query(synapse, other, bot_user.user_id)
+    assert only_key(answer["master_keys"][bot_user.user_id]) == wanted
+    # everything on disk lost: a new device, the same identity, the device signed again
+    bot = await start_bot(settings, bot_user, tmp_path / "rebuilt")
+    device = bot.runtime.transport.client.device_id
+    await bot.stop()
+    answer = await keys_query(synapse, other, bot_user.user_id)
+    master = answer["master_keys"][bot_user.user_id]
+    ssk = answer["self_signing_keys"][bot_user.user_id]
+    assert only_key(master) == wanted
+    assert signed_by(ssk, bot_user.user_id, wanted)
+    assert signed_by(
+        answer["device_keys"][bot_user.user_id][device], bot_user.user_id, only_key(ssk)
+    )
+
+
+@pytest.mark.parametrize("share_with", ["cross-signed", "all"])
+async def test_a_device_its_owner_has_not_cross_signed_gets_keys_only_if_configured(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path, share_with: str
+) -> None:
+    bot_user = await new_user("bot")
+    bot_id = bot_user.user_id
+    resident = await crypto_peer(
+        synapse, await new_user("invanare"), tmp_path / "res", cross_signed=False
+    )
+    settings = bot_settings(synapse, bot_user, **{"encryption.share_keys_with": share_with})
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
+    try:
+        dm = await encrypted_direct_chat(resident, bot_id)
+        await resident.say(dm, "!hjälp")
+
+        def bot_spoke(_: object) -> bool:
+            return any(who == bot_id for r, who, _t in resident.wire if r == dm)
+
+        await resident.wait_for(bot_spoke, within=60)
+        if share_with == "all":
+            await resident.wait_notice(dm, bot_id, SV_HELP, within=60)
+            assert "m.room_key.withheld" not in resident.to_device
+        else:
+            await resident.wait_for(lambda _: "m.room_key.withheld" in resident.to_device, 60)
+            assert not resident.notices(dm, bot_id)
+            assert [s for _, s in resident.undecryptable if s.get("sender") == bot_id]
     finally:
         await bot.stop()
         await resident.close()
