@@ -22,7 +22,7 @@ from bot.matrix.crosssign import (
     sign_json,
     verify_device,
 )
-from bot.matrix.crypto import CryptoPaths, check_store
+from bot.matrix.cryptostore import CryptoPaths, check_store
 from config.settings import ConfigError
 
 USER = "@bot:example.org"

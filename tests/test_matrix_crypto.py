@@ -11,7 +11,8 @@ from typing import Any
 
 import nio
 
-from bot.matrix.crypto import Crypto, CryptoPaths, Decision
+from bot.matrix.crypto import Crypto, Decision
+from bot.matrix.cryptostore import CryptoPaths
 from storage.inbox import InboxEvent
 from tests.harness import make_settings
 

@@ -1,10 +1,8 @@
 """End-to-end encryption for the Matrix bot: the crypto store, the device, key-sharing policy and
 messages whose keys arrive late.
 
-- **Store.** nio's SQLite crypto store lives next to the database (``0600`` in a ``0700``
-  folder). It belongs to exactly one device: if the saved session and the store disagree the
-  bot refuses to start and says how to recover (`check_store`), instead of silently becoming a
-  device whose keys the homeserver and everyone else do not recognise.
+- **Store.** nio's SQLite crypto store lives next to the database, ``0600`` in a ``0700``
+  folder; `bot.matrix.cryptostore` refuses a store that does not belong to the logged-in device.
 - **Identity.** After login the bot uploads its device keys and runs the cross-signing
   bootstrap (`bot.matrix.crosssign`), so clients that follow spec v1.18 (MSC4153) trust it.
 - **Sharing room keys.** Before the bot encrypts for a room it checks every member device's
@@ -28,7 +26,6 @@ import enum
 import json
 import logging
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,7 +34,6 @@ from typing import Any
 
 import aiohttp
 import nio
-from nio.store import SqliteStore
 
 from bot.context import Services
 from bot.matrix.convert import Queued, classify, from_payload, payload
@@ -50,14 +46,19 @@ from bot.matrix.crosssign import (
     write_private_json,
 )
 from bot.matrix.crosssign import bootstrap as cross_sign
+from bot.matrix.cryptostore import (
+    CryptoPaths,
+    check_store,
+    crypto_paths,
+    make_private_store,
+)
 from bot.messages import Outgoing
-from config.settings import ConfigError, Settings, resolve_path
+from config.settings import ConfigError, Settings
 from storage import kv, people, rooms
 from storage.inbox import InboxEvent
 
 log = logging.getLogger(__name__)
 
-STORE_NAME = "crypto.db"
 MEGOLM = "m.megolm.v1.aes-sha2"
 ENCRYPTION_STATE: dict[str, Any] = {
     "type": "m.room.encryption",
@@ -65,7 +66,6 @@ ENCRYPTION_STATE: dict[str, Any] = {
     "content": {"algorithm": MEGOLM},
 }
 """Initial state that makes a new room encrypted."""
-STORE_CLASS = SqliteStore
 CROSS_SIGNING_STALE = timedelta(minutes=10)
 """Re-check a user's cross-signing at least this often even without a device-list change."""
 
@@ -74,105 +74,6 @@ class Decision(enum.Enum):
     WAIT = "wait"
     EXPLAIN = "explain"
     DROP = "drop"
-
-
-@dataclass(frozen=True)
-class CryptoPaths:
-    store_dir: Path
-    store_file: Path
-    key_file: Path
-
-    @property
-    def identity_file(self) -> Path:
-        """Public facts for ``tryggbot status``: device id and master key (no secrets)."""
-        return self.store_dir / "identity.json"
-
-
-@dataclass(frozen=True)
-class Identity:
-    user_id: str
-    device_id: str
-    master_key: str
-
-
-def read_identity(paths: CryptoPaths) -> Identity | None:
-    try:
-        data = json.loads(paths.identity_file.read_text("utf-8"))
-        return Identity(str(data["user_id"]), str(data["device_id"]), str(data["master_key"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def crypto_paths(settings: Settings, base: Path) -> CryptoPaths:
-    """Where the crypto store and the cross-signing key file are (next to the database)."""
-    enc = settings.encryption
-    db = resolve_path(settings.storage.path, base)
-    store_dir = resolve_path(enc.store_dir, base) if enc.store_dir else db.parent / "crypto"
-    key_file = (
-        resolve_path(enc.cross_signing_key_file, base)
-        if enc.cross_signing_key_file
-        else db.parent / "cross-signing-keys.json"
-    )
-    return CryptoPaths(store_dir, store_dir / STORE_NAME, key_file)
-
-
-def store_devices(store_file: Path) -> list[tuple[str, str]]:
-    """(user id, device id) of the accounts in an existing nio store; [] if there is none."""
-    if not store_file.exists():
-        return []
-    try:
-        conn = sqlite3.connect(f"file:{store_file}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("SELECT user_id, device_id FROM accounts").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
-    return [(str(u), str(d)) for u, d in rows]
-
-
-def check_store(
-    paths: CryptoPaths, user_id: str, device_id: str, *, server_knows_device: bool
-) -> None:
-    """Refuse (ConfigError with recovery steps) when the store and the device do not match.
-
-    - The store holds another device: the session was replaced (new login) or the store was
-      copied from elsewhere.
-    - No store for this device, but the homeserver already has keys for it: the store was lost;
-      a new store would publish different keys under the same device id.
-    """
-    owners = store_devices(paths.store_file)
-    mine = (user_id, device_id)
-    if owners and mine not in owners:
-        others = ", ".join(d for _, d in owners)
-        raise ConfigError(
-            [
-                f"encryption: the crypto store {paths.store_file} belongs to device {others}, "
-                f"but the bot is logged in as device {device_id}. Either put back the session "
-                "file of that device (matrix.session_file), or move the crypto store folder "
-                "aside and start again: the bot then continues as the new device and signs it "
-                "with its cross-signing keys; messages sent to the old device stay unreadable."
-            ]
-        )
-    if not owners and server_knows_device:
-        raise ConfigError(
-            [
-                f"encryption: there is no crypto store for device {device_id} "
-                f"({paths.store_file}), but the homeserver already has encryption keys for that "
-                "device. Restore the crypto store folder from a backup, or let the bot log in as "
-                "a new device: delete the session file (matrix.session_file) and start with the "
-                "password (or a new access token). The cross-signing keys sign the new device."
-            ]
-        )
-
-
-def _private_store(paths: CryptoPaths) -> None:
-    """Create the store folder 0700 and the store file 0600 before nio opens it."""
-    paths.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(paths.store_dir, 0o700)
-    fd = os.open(paths.store_file, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(paths.store_file, 0o600)
 
 
 @dataclass
@@ -237,7 +138,7 @@ class Crypto:
         own = await query_keys(self.http, [self.user_id])
         known = self.device_id in ((own.get("device_keys") or {}).get(self.user_id) or {})
         check_store(self.paths, self.user_id, self.device_id, server_knows_device=known)
-        _private_store(self.paths)
+        make_private_store(self.paths)
         self.client.store_path = str(self.paths.store_dir)
         self.client.load_store()
         if self.client.olm is None:

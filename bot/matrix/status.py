@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.matrix.bot import LAST_SYNC, STATE
 from bot.matrix.crosssign import fingerprint
-from bot.matrix.crypto import Identity, crypto_paths, read_identity
+from bot.matrix.cryptostore import Identity, crypto_paths, read_identity
 from config.settings import Settings, resolve_path
 from storage import inbox, kv
 from storage.db import Database

@@ -27,7 +27,8 @@ from bot.matrix.convert import (
     reaction_content,
     transaction_id,
 )
-from bot.matrix.crypto import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME, Crypto
+from bot.matrix.crypto import ENCRYPTION_STATE, Crypto
+from bot.matrix.cryptostore import STORE_CLASS, STORE_NAME
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
