@@ -95,6 +95,7 @@ async def test_undecryptable_event_waits_and_the_key_is_requested_once(tmp_path:
     crypto, sent = make(tmp_path, **{"encryption.explain_after_minutes": 10})
     assert await crypto.resolve(row(), T0) is Decision.WAIT
     assert crypto.ready([row()], T0 + timedelta(minutes=1)) == []
+    assert crypto.waiting_count == 1  # the worker reads this many rows further
     assert crypto.next_deadline() == T0 + timedelta(minutes=10)
     [(method, path, body)] = sent
     assert method == "PUT" and "/sendToDevice/m.room_key_request/" in path

@@ -444,9 +444,10 @@ class MatrixBot:
         svc = self._services()
         while True:
             self._wake.clear()
-            async with svc.db.read() as conn:
-                batch = await inbox.pending(conn, 100)
             crypto = self.t.crypto
+            waiting = crypto.waiting_count if crypto is not None else 0
+            async with svc.db.read() as conn:
+                batch = await inbox.pending(conn, 100 + waiting)
             if crypto is not None:  # encryption: events waiting for their key stay put
                 batch = crypto.ready(batch, svc.clock.now())
             if not batch:

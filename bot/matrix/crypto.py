@@ -47,11 +47,13 @@ from bot.matrix.crosssign import (
 )
 from bot.matrix.crosssign import bootstrap as cross_sign
 from bot.matrix.cryptostore import (
+    MEGOLM,
     CryptoPaths,
     check_store,
     crypto_paths,
     make_private_store,
 )
+from bot.matrix.transport import SendAborted
 from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
 from storage import kv, people, rooms
@@ -59,13 +61,6 @@ from storage.inbox import InboxEvent
 
 log = logging.getLogger(__name__)
 
-MEGOLM = "m.megolm.v1.aes-sha2"
-ENCRYPTION_STATE: dict[str, Any] = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": MEGOLM},
-}
-"""Initial state that makes a new room encrypted."""
 CROSS_SIGNING_STALE = timedelta(minutes=10)
 """Re-check a user's cross-signing at least this often even without a device-list change."""
 
@@ -221,7 +216,12 @@ class Crypto:
                         woke |= self._release(session)
         if woke:
             self.wake()
-        await self.housekeeping()
+        try:
+            await self.housekeeping()
+        except SendAborted:
+            raise
+        except Exception:  # a failed key upload or query is retried after the next sync
+            log.exception("encryption housekeeping failed; retrying after the next sync")
 
     async def housekeeping(self) -> None:
         c = self.client
@@ -351,6 +351,11 @@ class Crypto:
             if waiting is None or now >= waiting.deadline:
                 out.append(row)
         return out
+
+    @property
+    def waiting_count(self) -> int:
+        """How many inbox events wait for their key (the worker reads past them)."""
+        return len(self._waiting)
 
     def next_deadline(self) -> datetime | None:
         return min((w.deadline for w in self._waiting.values()), default=None)

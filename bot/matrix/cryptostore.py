@@ -12,6 +12,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nio.store import SqliteStore
 
@@ -19,6 +20,13 @@ from config.settings import ConfigError, Settings, resolve_path
 
 STORE_NAME = "crypto.db"
 STORE_CLASS = SqliteStore
+MEGOLM = "m.megolm.v1.aes-sha2"
+ENCRYPTION_STATE: dict[str, Any] = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": MEGOLM},
+}
+"""Initial state that makes a new room encrypted."""
 
 
 @dataclass(frozen=True)

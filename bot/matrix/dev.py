@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import nio
 
-from bot.matrix.crypto import ENCRYPTION_STATE as ENCRYPTION
+from bot.matrix.cryptostore import ENCRYPTION_STATE as ENCRYPTION
 from bot.matrix.homeserver import HomeserverError, LocalSynapse, RegisteredUser
 from config.settings import EXAMPLE_PATH
 

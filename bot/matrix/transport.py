@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import nio
@@ -27,11 +27,13 @@ from bot.matrix.convert import (
     reaction_content,
     transaction_id,
 )
-from bot.matrix.crypto import ENCRYPTION_STATE, Crypto
-from bot.matrix.cryptostore import STORE_CLASS, STORE_NAME
+from bot.matrix.cryptostore import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.matrix.crypto import Crypto
 
 log = logging.getLogger(__name__)
 
