@@ -138,6 +138,13 @@ class Crypto:
         self.client.load_store()
         if self.client.olm is None:
             raise ConfigError(["encryption: nio could not open its crypto store"])
+        if not known and self.client.olm.account.shared:
+            # the store is this device's, but the homeserver forgot its keys (device removed
+            # and logged in again with the same id): publish the same identity keys again
+            log.warning(
+                "the homeserver has no keys for device %s; publishing them again", self.device_id
+            )
+            self.client.olm.account.shared = False
         if self.client.should_upload_keys:
             resp = await self._call(self.client.keys_upload, what="upload device keys")
             if not isinstance(resp, nio.KeysUploadResponse):

@@ -24,6 +24,7 @@ from tests.e2e.cryptokit import (
     crypto_peer,
     encrypted_direct_chat,
     encrypted_state,
+    http_json,
     keys_query,
     only_key,
     signed_by,
@@ -380,3 +381,42 @@ async def test_a_device_its_owner_has_not_cross_signed_gets_keys_only_if_configu
     finally:
         await bot.stop()
         await resident.close()
+
+
+async def test_a_device_removed_on_the_server_comes_back_with_the_same_keys_and_signature(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    other = await new_user("other")
+    home = tmp_path / "bot"
+    settings = bot_settings(synapse, bot_user)
+    bot = await start_bot(settings, bot_user, home)
+    device = bot.runtime.transport.client.device_id
+    token = bot.runtime.transport.client.access_token
+    await bot.stop()
+    before = (await keys_query(synapse, other, bot_user.user_id))["device_keys"][bot_user.user_id][
+        device
+    ]
+    path = f"/_matrix/client/v3/devices/{device}"
+    status, flow = await http_json(synapse.base_url, token, "DELETE", path, {})
+    assert status == 401, flow
+    auth = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": bot_user.user_id},
+        "password": bot_user.password,
+        "session": flow["session"],
+    }
+    status, body = await http_json(synapse.base_url, token, "DELETE", path, {"auth": auth})
+    assert status == 200, body
+    assert device not in (await keys_query(synapse, other, bot_user.user_id))["device_keys"].get(
+        bot_user.user_id, {}
+    )
+
+    bot = await start_bot(settings, bot_user, home)  # the token is gone: password login
+    assert bot.runtime.transport.client.device_id == device
+    await bot.stop()
+    answer = await keys_query(synapse, other, bot_user.user_id)
+    after = answer["device_keys"][bot_user.user_id][device]
+    assert after["keys"] == before["keys"]
+    ssk = only_key(answer["self_signing_keys"][bot_user.user_id])
+    assert signed_by(after, bot_user.user_id, ssk)
