@@ -53,7 +53,7 @@ from bot.matrix.cryptostore import (
     crypto_paths,
     make_private_store,
 )
-from bot.matrix.transport import SendAborted
+from bot.matrix.transport import SendAborted, SendFailed
 from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
 from storage import kv, people, rooms
@@ -98,8 +98,12 @@ class Crypto:
         call: Callable[..., Any],
         password: str | None,
         recovery_key: str | None,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.client = client
+        self._stopping = stopping or asyncio.Event()
+        self.synced = asyncio.Event()
+        """Set after the first sync: only then does nio know the rooms it must encrypt for."""
         self.settings = settings
         self.paths = paths
         self._call = call
@@ -207,6 +211,7 @@ class Crypto:
     async def after_sync(self, resp: nio.SyncResponse) -> None:
         """Keep the Olm machinery going (what nio's ``sync_forever`` would do) and notice keys
         that arrived for waiting events, withheld notices and device-list changes."""
+        self.synced.set()
         for user in getattr(resp.device_list, "changed", []) or []:
             self._trust.pop(user, None)
         woke = False
@@ -257,7 +262,15 @@ class Crypto:
 
     async def prepare_room(self, room_id: str) -> None:
         """Before encrypting for ``room_id``: decide, device by device, who gets the room key."""
-        if self.client.olm is None or not self.is_encrypted(room_id):
+        if self.client.olm is None:
+            return
+        if room_id not in self.client.rooms:
+            # after a restart, events left in the inbox are answered before the first sync;
+            # nio can only send (encrypted or not) to rooms it has seen in a sync
+            await self._first_sync()
+            if room_id not in self.client.rooms:
+                raise SendFailed(f"the bot is not in room {room_id}")
+        if not self.is_encrypted(room_id):
             return
         lock = self._room_locks.setdefault(room_id, asyncio.Lock())
         async with lock:
@@ -286,6 +299,15 @@ class Crypto:
                         if not self.client.olm.is_device_blacklisted(device):
                             self.client.blacklist_device(device)
             self._excluded[room_id] = excluded
+
+    async def _first_sync(self) -> None:
+        synced = asyncio.ensure_future(self.synced.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({synced, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        synced.cancel()
+        stopping.cancel()
+        if not self.synced.is_set():
+            raise SendAborted("stopping before the first sync")
 
     async def after_send(self, room_id: str) -> None:
         """Tell devices that got no room key why (``m.room_key.withheld``, once per session)."""
@@ -456,6 +478,7 @@ async def enable(
         call=transport.call,
         password=password,
         recovery_key=recovery,
+        stopping=transport.stopping,
     )
     await crypto.start()
     transport.crypto = crypto
