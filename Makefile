@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(PY) bench/operations.py
 	$(PY) bench/safety_text.py
 	$(PY) bench/est.py
+	$(PY) bench/encryption_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

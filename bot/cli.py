@@ -202,6 +202,7 @@ async def open_matrix(
     """
     from bot.app import build_app
     from bot.matrix.bot import MatrixBot
+    from bot.matrix.crypto import enable as enable_encryption
     from bot.matrix.session import session_path
     from bot.matrix.transport import MatrixMessenger, MatrixTransport
     from bot.metrics import Metrics
@@ -213,6 +214,7 @@ async def open_matrix(
     transport.on_backoff = on_backoff
     try:
         await transport.login(creds, session_path(settings, base_dir))
+        await enable_encryption(transport, settings, base_dir, creds.password)
         bot = MatrixBot(transport, sync_timeout_ms=sync_timeout_ms)
         app = await build_app(
             settings,
@@ -318,6 +320,20 @@ async def _status(args: argparse.Namespace) -> int:
     status = await read_status(settings, base)
     print(status.render())
     return 0 if status.connected else 3
+
+
+def _recovery_key() -> int:
+    from bot.matrix.crosssign import new_recovery_key
+
+    print(new_recovery_key())
+    print(
+        "\nKeep it like a password (a password manager or the kommun's key safe). Give it to the "
+        "bot in the environment variable named by encryption.recovery_key_env (default "
+        "TRYGGBOT_RECOVERY_KEY). A new key means a new identity: the first start with it needs "
+        "the bot's password to replace the cross-signing keys. See docs/encryption.md.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -502,6 +518,10 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--format", required=True, choices=("md", "html", "csv", "json", "png"))
     est.add_argument("--out", required=True, help="output file (png: PATH-<chart>.png)")
     est.add_argument("--lang", choices=("sv", "en"), help="report language")
+    sub.add_parser(
+        "recovery-key",
+        help="print a new recovery key to derive the bot's cross-signing keys from",
+    )
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n = sub.add_parser("i18n", help="translations: status, export a sheet, import it")
     i18n.add_argument("--locales", help="catalogue folder (default: config/locales)")
@@ -543,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(args)
         if args.command == "est":
             return asyncio.run(_est(args))
+        if args.command == "recovery-key":
+            return _recovery_key()
     except ConfigError as exc:
         print("The configuration has problems:", file=sys.stderr)
         for problem in exc.problems:

@@ -284,6 +284,18 @@ class EstSettings(_Model):
     places: tuple[EstPlace, ...] = ()
 
 
+class EncryptionSettings(_Model):
+    """End-to-end encryption (docs/encryption.md). The crypto store and the cross-signing key
+    file default to next to the database; the recovery key, if used, comes from the env."""
+
+    enabled: bool = True
+    store_dir: str | None = None
+    cross_signing_key_file: str | None = None
+    recovery_key_env: str = "TRYGGBOT_RECOVERY_KEY"
+    share_keys_with: Literal["cross-signed", "all"] = "cross-signed"
+    explain_after_minutes: int = Field(default=10, ge=0, le=7 * 24 * 60)
+
+
 class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
@@ -316,6 +328,7 @@ class Settings(_Model):
     secrets: SecretSettings = SecretSettings()
     storage: StorageSettings = StorageSettings()
     matrix: MatrixSettings = MatrixSettings()
+    encryption: EncryptionSettings = EncryptionSettings()
     moderation: ModerationSettings = ModerationSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     est: EstSettings = EstSettings()

@@ -41,6 +41,7 @@ from bot.matrix.convert import (
     payload,
     read_invite,
 )
+from bot.matrix.crypto import Decision, explain_undecryptable
 from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, SendFailed
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from config.settings import RoomSettings
@@ -130,6 +131,8 @@ class MatrixBot:
             if first_start is None:
                 await kv.put(conn, FIRST_START, now.isoformat(), now)
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
+        if self.t.crypto is not None:  # encryption: a late room key wakes the worker
+            self.t.crypto.wake = self._wake.set
         with contextlib.suppress(SendAborted):
             await self.t.set_display_name(self.settings.matrix.display_name)
             await self._resolve_aliases()
@@ -199,6 +202,8 @@ class MatrixBot:
                 continue
             try:
                 await self._ingest(resp, since=token, first_process_sync=first)
+                if self.t.crypto is not None:  # encryption: keys, late room keys, withheld
+                    await self.t.crypto.after_sync(resp)
             except (*NETWORK_ERRORS, SendAborted, SendFailed) as exc:
                 failures += 1
                 delay = backoff_delay(failures, rng=self._rng)
@@ -278,7 +283,7 @@ class MatrixBot:
             self._wake.set()
         for room_id in new_rooms:
             room = self.t.client.rooms.get(room_id)
-            if room is not None and room.encrypted:
+            if room is not None and room.encrypted and self.t.crypto is None:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
         self._spawn(self._handle_invites())
 
@@ -446,12 +451,16 @@ class MatrixBot:
         svc = self._services()
         while True:
             self._wake.clear()
+            crypto = self.t.crypto
+            waiting = crypto.waiting_count if crypto is not None else 0
             async with svc.db.read() as conn:
-                batch = await inbox.pending(conn, 100)
+                batch = await inbox.pending(conn, 100 + waiting)
+            if crypto is not None:  # encryption: events waiting for their key stay put
+                batch = crypto.ready(batch, svc.clock.now())
             if not batch:
                 if self.t.stopping.is_set():
                     return
-                await self._wake.wait()
+                await self._sleep_until_woken()
                 continue
             for row in batch:
                 if self.t.stopping.is_set():
@@ -465,6 +474,14 @@ class MatrixBot:
         aborted_before = self.t.aborted_sends
         try:
             item = from_payload(row.payload)
+            if self.t.crypto is not None and isinstance(item, EncryptedEvent):
+                # encryption: decrypt now (late key), wait for the key, or explain
+                resolved = await self.t.crypto.resolve(row, svc.clock.now())
+                if resolved is Decision.WAIT:
+                    return
+                if resolved is Decision.EXPLAIN:
+                    await explain_undecryptable(svc, item.room_id, item.event_id, item.sender)
+                item = None if isinstance(resolved, Decision) else resolved
             if isinstance(item, IncomingMessage):
                 await engine.handle(item)
             elif isinstance(item, IncomingReaction):
@@ -531,6 +548,17 @@ class MatrixBot:
             log.exception("recovering poll responses failed; tried again at the next start")
             return
         log.info("recovered %d poll events for %d open polls", n, len(starts))
+
+    async def _sleep_until_woken(self) -> None:
+        """Until new work arrives, or (encryption) the next waiting event's time is up."""
+        crypto = self.t.crypto
+        deadline = crypto.next_deadline() if crypto is not None else None
+        if deadline is None:
+            await self._wake.wait()
+            return
+        delay = max(0.05, (deadline - self._services().clock.now()).total_seconds())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
 
     # ------------------------------------------------------------------ helpers
 

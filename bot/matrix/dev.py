@@ -18,10 +18,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nio
 
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from bot.matrix.cryptostore import ENCRYPTION_STATE as ENCRYPTION
+from bot.matrix.homeserver import HomeserverError, LocalSynapse, RegisteredUser
 from config.files import private_dir, write_private
 from config.settings import EXAMPLE_PATH
 
@@ -88,20 +90,25 @@ async def _room(
     *,
     public: bool,
     invite: list[str],
+    encrypted: bool = False,
 ) -> str:
-    """The room behind ``#alias_local:localhost``, created by the moderator if missing."""
+    """The room behind ``#alias_local:localhost``, created by the moderator if missing
+    (encrypted ones get encryption switched on if an older run made them without)."""
     alias = f"#{alias_local}:{SERVER_NAME}"
     resolved = await moderator.room_resolve_alias(alias)
     if isinstance(resolved, nio.RoomResolveAliasResponse):
         room_id = str(resolved.room_id)
         for user in invite:
             await moderator.room_invite(room_id, user)  # already in: harmless error
+        if encrypted:
+            await moderator.room_put_state(room_id, "m.room.encryption", ENCRYPTION["content"])
         return room_id
     created = await moderator.room_create(
         alias=alias_local,
         name=name,
         preset=nio.RoomPreset.public_chat if public else nio.RoomPreset.private_chat,
         invite=invite,
+        initial_state=[ENCRYPTION] if encrypted else (),
     )
     if not isinstance(created, nio.RoomCreateResponse):
         raise RuntimeError(f"could not create {alias}: {created}")
@@ -186,8 +193,17 @@ async def _rooms(synapse: LocalSynapse, users: dict[str, RegisteredUser]) -> dic
     residents = {name: await _client(synapse, users[name]) for name in RESIDENTS}
     try:
         moderation = await _room(
-            moderator, MODERATION_ALIAS, "Tryggbot moderering", public=False, invite=[bot]
+            moderator,
+            MODERATION_ALIAS,
+            "Tryggbot moderering",
+            public=False,
+            invite=[bot],
+            encrypted=True,
         )
+        direct = {
+            name: await _direct_chat(synapse, users[name], client, bot)
+            for name, client in residents.items()
+        }
         neighbourhood = []
         for alias_local, name, locality, area, language in ROOMS:
             room_id = await _room(moderator, alias_local, name, public=True, invite=[bot])
@@ -219,9 +235,34 @@ async def _rooms(synapse: LocalSynapse, users: dict[str, RegisteredUser]) -> dic
         "homeserver": synapse.base_url,
         "server_name": SERVER_NAME,
         "bot": bot,
-        "rooms": {"moderation": moderation, "neighbourhood": neighbourhood},
+        "rooms": {"moderation": moderation, "neighbourhood": neighbourhood, "direct": direct},
         "accounts": accounts,
     }
+
+
+async def _direct_chat(
+    synapse: LocalSynapse, user: RegisteredUser, client: nio.AsyncClient, bot: str
+) -> str:
+    """An encrypted direct chat between a demo resident and the bot, as Element makes one;
+    reused from the resident's ``m.direct`` on later runs."""
+    path = f"/_matrix/client/v3/user/{quote(user.user_id)}/account_data/m.direct"
+    try:
+        direct = await synapse._request("GET", path, token=user.access_token)
+    except HomeserverError:
+        direct = {}
+    for room_id in direct.get(bot, []):
+        return str(room_id)
+    created = await client.room_create(
+        is_direct=True,
+        invite=[bot],
+        preset=nio.RoomPreset.trusted_private_chat,
+        initial_state=[ENCRYPTION],
+    )
+    if not isinstance(created, nio.RoomCreateResponse):
+        raise RuntimeError(f"could not create a direct chat for {user.user_id}: {created}")
+    room_id = str(created.room_id)
+    await synapse._request("PUT", path, token=user.access_token, body={**direct, bot: [room_id]})
+    return room_id
 
 
 def _settings(demo: dict[str, Any], port: int) -> dict[str, Any]:
@@ -266,7 +307,9 @@ def instructions(setup: DevSetup) -> str:
         "Rooms: the moderation room (the moderator is in it) and the neighbourhood rooms "
         + ", ".join(r["alias"] for r in demo["rooms"]["neighbourhood"])
         + " (the residents are in them).",
-        f"Start a direct chat with {demo['bot']} and write !hjälp (or !help).",
+        "The moderation room and each resident's direct chat with the bot are end-to-end",
+        "encrypted; the bot's device is cross-signed (its master key: tryggbot status).",
+        f"Open the direct chat with {demo['bot']} and write !hjälp (or !help).",
         f"Everything above is also in {setup.demo_path}. Stop with Ctrl-C.",
         "",
     ]

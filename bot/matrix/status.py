@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.matrix.bot import LAST_SYNC, STATE
+from bot.matrix.crosssign import fingerprint
+from bot.matrix.cryptostore import Identity, crypto_paths, read_identity
 from config.settings import Settings, resolve_path
 from storage import inbox, kv
 from storage.db import Database, StorageError
@@ -23,6 +25,8 @@ class Status:
     backlog: int
     oldest: datetime | None
     now: datetime
+    encryption: bool = False
+    identity: Identity | None = None
 
     @property
     def connected(self) -> bool:
@@ -46,6 +50,15 @@ class Status:
         ]
         if self.oldest is not None:
             lines[-1] += f", oldest from {self.oldest.isoformat(timespec='seconds')}"
+        if not self.encryption:
+            lines.append("encryption:    off")
+        elif self.identity is None:
+            lines.append("encryption:    on (not set up yet: the bot has not started)")
+        else:
+            lines += [
+                f"encryption:    on, device {self.identity.device_id} (cross-signed)",
+                f"master key:    {fingerprint(self.identity.master_key)}",
+            ]
         return "\n".join(lines)
 
 
@@ -69,4 +82,6 @@ async def read_status(settings: Settings, base: Path, now: datetime | None = Non
         backlog=waiting.count,
         oldest=waiting.oldest,
         now=now or datetime.now(UTC),
+        encryption=settings.encryption.enabled,
+        identity=read_identity(crypto_paths(settings, base)),
     )

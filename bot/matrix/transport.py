@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import nio
@@ -28,11 +28,15 @@ from bot.matrix.convert import (
     reaction_content,
     transaction_id,
 )
+from bot.matrix.cryptostore import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
 from bot.metrics import Metrics
 from bot.render import plain
 from config.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.matrix.crypto import Crypto
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +87,19 @@ class MatrixTransport:
         self.on_backoff: Callable[[str, str, float, int], None] | None = None
         """Called as (request, reason, delay, attempt) before each backoff wait, so the
         command line can say on the console that the homeserver cannot be reached."""
+        self.crypto: Crypto | None = None
+        """Set by `bot.matrix.crypto.enable` after login when encryption is on."""
 
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
     def create_client(cls, settings: Settings) -> nio.AsyncClient:
         config = nio.AsyncClientConfig(
-            encryption_enabled=False,
+            # encryption: the store is opened by bot.matrix.crypto after login (store_path
+            # stays empty until then, so nio cannot open a store for the wrong device)
+            encryption_enabled=settings.encryption.enabled,
+            store=STORE_CLASS,
+            store_name=STORE_NAME,
             store_sync_tokens=False,
             max_limit_exceeded=0,  # we handle rate limits ourselves (same transaction id)
             max_timeouts=0,  # and connection trouble (backoff with jitter)
@@ -220,10 +230,16 @@ class MatrixTransport:
         """Send one event with a fixed transaction id; return its event id."""
         async with self._send_slots:
             try:
+                if self.crypto is not None:  # encryption: who gets the room key
+                    await self.crypto.prepare_room(room_id)
                 resp = await self.call(
-                    lambda: self.client.room_send(room_id, event_type, content, tx_id=txn),
+                    lambda: self.client.room_send(
+                        room_id, event_type, content, tx_id=txn, ignore_unverified_devices=True
+                    ),
                     what=f"send {txn}",
                 )
+                if self.crypto is not None:
+                    await self.crypto.after_send(room_id)
             except SendAborted:
                 self.aborted_sends += 1
                 raise
@@ -293,12 +309,13 @@ class MatrixTransport:
         )
 
     async def direct_room(self, user_id: str) -> str:
-        """A readable (unencrypted) direct chat with ``user_id``; created and invited if none."""
+        """A direct chat with ``user_id`` the bot can read (encrypted when encryption is on);
+        created and invited if none."""
         lock = self._direct_locks.setdefault(user_id, asyncio.Lock())
         async with lock:
             for room_id in sorted(self.direct.get(user_id, set())):
                 room = self.client.rooms.get(room_id)
-                if room is None or room.encrypted:
+                if room is None or (room.encrypted and self.crypto is None):
                     continue
                 if user_id in room.users or user_id in room.invited_users:
                     return room_id
@@ -307,6 +324,7 @@ class MatrixTransport:
                     is_direct=True,
                     invite=[user_id],
                     preset=nio.RoomPreset.trusted_private_chat,
+                    initial_state=[ENCRYPTION_STATE] if self.crypto is not None else (),
                 ),
                 what="create direct chat",
             )
@@ -337,7 +355,7 @@ class MatrixMessenger:
             content = message_content(out)
         txn = transaction_id(out.txn_key, out.room_id, content)
         room = self._t.client.rooms.get(out.room_id)
-        if room is not None and room.encrypted:
+        if room is not None and room.encrypted and self._t.crypto is None:
             log.warning("room %s is encrypted; this notice goes out unencrypted", out.room_id)
         return await self._t.send_event(out.room_id, event_type, content, txn)
 

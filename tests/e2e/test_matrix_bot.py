@@ -221,12 +221,13 @@ async def test_invites_stranger_group_declined_direct_accepted(
         await stranger.close()
 
 
-async def test_encrypted_room_gets_a_plain_explanation_in_a_readable_chat(
+async def test_with_encryption_off_an_encrypted_room_gets_a_plain_explanation_elsewhere(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
     resident = await peer(matrix_client, await new_user("resident"))
-    bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
+    settings = bot_settings(synapse, bot_user, **{"encryption.enabled": False})
+    bot = await start_bot(settings, bot_user, tmp_path / "bot")
     try:
         resp = await resident.client.room_create(
             is_direct=True,

@@ -15,6 +15,7 @@ from typing import Any
 
 import nio
 
+from bot.matrix.crosssign import fingerprint
 from bot.matrix.homeserver import _port_is_listening, free_port
 from tests.e2e.botkit import Peer, reply_target
 
@@ -90,6 +91,13 @@ async def _resident(demo: dict[str, Any], which: str) -> Peer:
     return await Peer(client).start()
 
 
+async def _encryption(client: nio.AsyncClient, room_id: str) -> str | None:
+    resp = await client.room_get_state_event(room_id, "m.room.encryption", "")
+    if isinstance(resp, nio.RoomGetStateEventResponse):
+        return str(resp.content.get("algorithm"))
+    return None
+
+
 async def _status(cwd: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -132,11 +140,29 @@ async def test_dev_run_from_a_fresh_directory(tmp_path: Path) -> None:
             asked = await anna.say(room, "!help")
             await anna.wait_replies([asked], bot, within=60)
             assert all(reply_target(r) == asked for r in anna.replies_to(asked, bot))
+            # the demo's direct chat with the bot is encrypted, and so is the moderation room
+            own_dm = demo["rooms"]["direct"]["anna"]
+            assert await _encryption(anna.client, own_dm) == "m.megolm.v1.aes-sha2"
+            keys = await anna.client.send(
+                "POST",
+                "/_matrix/client/v3/keys/query",
+                json.dumps({"device_keys": {bot: []}}),
+                {"Authorization": f"Bearer {anna.client.access_token}"},
+            )
+            master = next(iter((await keys.json())["master_keys"][bot]["keys"].values()))
         finally:
             await anna.client.close()
             await anna.close()
+        moderator = await _resident(demo, "moderator")
+        try:
+            mod_room = demo["rooms"]["moderation"]
+            assert await _encryption(moderator.client, mod_room) == "m.megolm.v1.aes-sha2"
+        finally:
+            await moderator.client.close()
+            await moderator.close()
         code, out = await _status(tmp_path)
         assert code == 0 and "connected:     yes" in out, out
+        assert f"master key:    {fingerprint(master)}" in out, out
     finally:
         code = await _stop(proc, signal.SIGTERM)
     assert code == 0

@@ -21,6 +21,7 @@ from tests.e2e.botkit import (
     peer,
     start_bot,
 )
+from tests.e2e.cryptokit import crypto_peer
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -152,7 +153,8 @@ async def test_tip_started_in_a_neighbourhood_room_continues_in_a_direct_chat(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
     bot_user = await new_user("bot")
-    resident = await peer(matrix_client, await new_user("granne"))
+    # the bot opens an encrypted direct chat, so the resident's client encrypts (as Element)
+    resident = await crypto_peer(synapse, await new_user("granne"), tmp_path / "granne")
     bot_id = bot_user.user_id
     room = await group_room(resident, [bot_id])
     settings = bot_settings(
