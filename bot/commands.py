@@ -11,7 +11,7 @@ import enum
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
@@ -35,6 +35,10 @@ class Args:
 CommandHandler = Callable[["Context", Args], Awaitable[None]]
 DefaultHandler = Callable[["Context"], Awaitable[bool]]
 ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
+SchedulerHook = Callable[["Services", Any], None]
+"""Called with the app's APScheduler scheduler when it is created: add the feature's jobs."""
+StartHook = Callable[["Services"], Awaitable[None]]
+"""Awaited once the transport is ready (after the first sync): catch up, resume."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,10 @@ class Registry:
     _index: dict[str, list[Command]] = field(default_factory=dict)
     reaction_handlers: list[ReactionHandler] = field(default_factory=list)
     room_default: list[DefaultHandler] = field(default_factory=list)
+    scheduler_hooks: list[SchedulerHook] = field(default_factory=list)
+    start_hooks: list[StartHook] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)
+    """Per-app state of a feature (e.g. the broadcasts runtime), by feature name."""
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

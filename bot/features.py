@@ -8,9 +8,9 @@ from bot.commands import Registry
 
 
 def feature_registrars() -> list[Callable[[Registry], None]]:
-    from handlers import core, moderation, tips
+    from handlers import broadcasts, core, moderation, tips
 
-    return [tips.register, core.register, moderation.register]
+    return [tips.register, core.register, moderation.register, broadcasts.register]
 
 
 def build_registry() -> Registry:

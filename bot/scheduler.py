@@ -3,7 +3,9 @@
 * retention: daily at 03:15 local time (and once at start) deletes what has outlived its
   retention period;
 * cards: every five minutes, posts moderation cards that a crash between commit and send
-  left unposted (each tip has at most one card; the send uses a stable transaction id).
+  left unposted (each tip has at most one card; the send uses a stable transaction id);
+* features' own jobs (``Registry.scheduler_hooks``, e.g. broadcast schedules) and their
+  start-up work (``Registry.start_hooks``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def start_scheduler(svc: Services) -> AsyncIOScheduler:
         coalesce=True,
         misfire_grace_time=300,
     )
+    for hook in svc.registry.scheduler_hooks:
+        hook(svc, scheduler)
     scheduler.start()
     return scheduler
 
@@ -69,3 +73,8 @@ async def run_startup_jobs(svc: Services) -> None:
     """What should not wait for the first slot after a restart."""
     await retention_job(svc)
     await cards_job(svc)
+    for hook in svc.registry.start_hooks:
+        try:
+            await hook(svc)
+        except Exception:
+            log.exception("a start-up job failed; its periodic job retries")

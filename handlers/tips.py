@@ -33,7 +33,7 @@ from handlers.tipinfo import (
     place_text,
     place_type_name,
 )
-from storage import conversations, tips
+from storage import broadcasts, conversations, tips
 from storage.tips import NewTip, Relay
 
 MIN_TEXT, MAX_TEXT = 10, 2000
@@ -548,6 +548,7 @@ async def forget_command(ctx: Context, args: Args) -> None:
     async with ctx.svc.db.transaction() as conn:
         count = await tips.forget_reporter(conn, ctx.person, now)
         await conversations.delete_for_person(conn, ctx.person)
+        await broadcasts.unsubscribe(conn, ctx.person)
     ctx.reply("tips.forgotten", count=count)
 
 
