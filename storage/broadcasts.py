@@ -416,7 +416,8 @@ async def mark_attempt(
 
 async def counts(conn: aiosqlite.Connection, run_id: int) -> Counts:
     async with conn.execute(
-        "SELECT state, count(*) AS n, sum(attempts > 1) AS retried FROM broadcast_delivery"
+        "SELECT state, count(*) AS n, sum(state = 'sent' AND attempts > 1) AS retried"
+        " FROM broadcast_delivery"
         " WHERE run_id = ? GROUP BY state",
         (run_id,),
     ) as cur:

@@ -231,7 +231,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             # when daylight saving ends is one slot), a manual send or an ad hoc warning.
             """
             CREATE TABLE broadcast_run (
-                id INTEGER PRIMARY KEY,
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 schedule_id INTEGER REFERENCES broadcast_schedule (id),
                 adhoc_id INTEGER UNIQUE REFERENCES broadcast_adhoc (id),
                 slot TEXT NOT NULL,
@@ -246,10 +246,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX broadcast_run_state ON broadcast_run (state, id)",
             "CREATE INDEX broadcast_run_slot_at ON broadcast_run (slot_at)",
             # Each delivery is claimed here (with its rendered body, so a resend after a
-            # crash is the very same message) before it is sent.
+            # crash is the very same message) before it is sent. Ids are never reused: the
+            # transaction id of a send is derived from it.
             """
             CREATE TABLE broadcast_delivery (
-                id INTEGER PRIMARY KEY,
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 run_id INTEGER NOT NULL REFERENCES broadcast_run (id) ON DELETE CASCADE,
                 target TEXT NOT NULL,
                 room_id TEXT NOT NULL,

@@ -29,7 +29,7 @@ RETRY_DELAYS = (1.0, 4.0, 15.0)
 
 
 def txn_key(delivery: Delivery) -> str:
-    return f"broadcast/{delivery.id}"
+    return f"broadcast/{delivery.run_id}/{delivery.id}"
 
 
 async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | None:

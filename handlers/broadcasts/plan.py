@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 TARGETS = ("rooms", "subscribers", "all", "digest")
 LOCALITY = "locality:"
-MAX_SLOTS = 10_000  # slots looked at per tick (an every-minute schedule down for a week)
+MAX_SLOTS = 10_000  # slots kept per tick
+LOOKBACK = timedelta(hours=3)  # more than any daylight-saving shift
+HORIZON = timedelta(days=2)  # slots older than this (plus grace) are skipped uncounted
 SKIP_RECORDED = 50  # missed slots recorded one by one; beyond that only counted in the log
 
 
@@ -45,18 +47,21 @@ def trigger_for(svc: Services, sched: Schedule) -> CronTrigger:
 
 
 def fire_times(trigger: CronTrigger, after: datetime, until: datetime) -> list[datetime]:
-    """The schedule's fire times in (after, until], oldest first, at most MAX_SLOTS (the
-    newest ones)."""
+    """The schedule's fire times in (after, until], oldest first (at most MAX_SLOTS, the
+    newest).
+
+    The chain starts a few hours before ``after`` and follows APScheduler's own
+    previous-to-next steps: asked cold, just after a spring-forward change, for "02:30"
+    APScheduler would skip the day whose 02:30 fell into the gap (it fires at 03:30)."""
     out: list[datetime] = []
     step = timedelta(microseconds=1)
-    prev: datetime | None = None
-    t = trigger.get_next_fire_time(None, after + step)
+    t = trigger.get_next_fire_time(None, after.astimezone(UTC) - LOOKBACK)
     while t is not None and t <= until:
-        out.append(t)
-        if len(out) > MAX_SLOTS:
-            out.pop(0)
-        prev = t
-        t = trigger.get_next_fire_time(prev, prev + step)
+        if t > after:
+            out.append(t)
+            if len(out) > MAX_SLOTS:
+                out.pop(0)
+        t = trigger.get_next_fire_time(t, t.astimezone(UTC) + step)
     return out
 
 
@@ -179,7 +184,15 @@ async def tick(
         for sched in found:
             if sched.state != "active" or (schedule_id is not None and sched.id != schedule_id):
                 continue
-            times = fire_times(trigger_for(svc, sched), sched.checked_until, now)
+            after = max(sched.checked_until, now - HORIZON - grace)
+            if after > sched.checked_until:
+                log.warning(
+                    "broadcast schedule %d: not checked since %s; its slots before %s are skipped",
+                    sched.id,
+                    sched.checked_until.isoformat(timespec="minutes"),
+                    after.isoformat(timespec="minutes"),
+                )
+            times = fire_times(trigger_for(svc, sched), after, now)
             due = [t for t in times if now - t <= grace]
             chosen = due[-1] if due else None
             skipped = [t for t in times if t is not chosen and slot_key(t) != _key(chosen)]
