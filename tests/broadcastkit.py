@@ -134,3 +134,38 @@ def warning_ids(bot: Harness, bodies: list[str]) -> list[str]:
         first = body.split("\n", 1)[0].removeprefix("⚠️ ").strip()
         found.append(by_title.get(first, "?"))
     return found
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """A tiny TOML writer for the example data (tables, arrays of tables, scalars)."""
+    import json
+
+    lines: list[str] = []
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(v, ensure_ascii=False)
+
+    def table(prefix: str, d: dict[str, object]) -> None:
+        for k, v in d.items():
+            if not isinstance(v, dict) and not (
+                isinstance(v, list) and v and isinstance(v[0], dict)
+            ):
+                lines.append(f"{k} = {value(v)}")
+        for k, v in d.items():
+            name = f"{prefix}{k}"
+            if isinstance(v, dict):
+                lines.append(f"[{name}]")
+                table(name + ".", v)
+            elif isinstance(v, list) and v and isinstance(v[0], dict):
+                for item in v:
+                    lines.append(f"[[{name}]]")
+                    table(name + ".", item)
+
+    table("", data)
+    return "\n".join(lines) + "\n"

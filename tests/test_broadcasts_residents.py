@@ -13,7 +13,7 @@ from bot.render import plain
 from config.broadcasts import links_in, load_catalogue
 from config.settings import ConfigError, load_settings
 from handlers.broadcasts.render import render
-from tests.broadcastkit import EN_ROOM, SV_ROOM, Homeserver, at, mod, rt, start
+from tests.broadcastkit import EN_ROOM, SV_ROOM, Homeserver, at, mod, rt, start, to_toml
 from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, dm_room, example_data
 from tests.harness import make_settings as harness_settings
 
@@ -198,9 +198,7 @@ def test_a_catalogue_with_a_link_outside_the_allow_list_is_refused_at_start(
     data = example_data()
     data["broadcasts"]["catalogue"] = str(path)
     config = tmp_path / "tryggbot.toml"
-    import tomllib  # noqa: F401  (the file is written as TOML below)
-
-    config.write_text(_toml(data), "utf-8")
+    config.write_text(to_toml(data), "utf-8")
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     [problem] = caught.value.problems
@@ -216,41 +214,6 @@ def test_a_catalogue_without_english_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"w.toml:2: warning 'x' has no en text"):
         load_catalogue(path, ["polisen.se"])
-
-
-def _toml(data: dict[str, object]) -> str:
-    """A tiny TOML writer for the example data (tables, arrays of tables, scalars)."""
-    import json
-
-    lines: list[str] = []
-
-    def value(v: object) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, list | tuple):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return json.dumps(v, ensure_ascii=False)
-
-    def table(prefix: str, d: dict[str, object]) -> None:
-        for k, v in d.items():
-            if not isinstance(v, dict) and not (
-                isinstance(v, list) and v and isinstance(v[0], dict)
-            ):
-                lines.append(f"{k} = {value(v)}")
-        for k, v in d.items():
-            name = f"{prefix}{k}"
-            if isinstance(v, dict):
-                lines.append(f"[{name}]")
-                table(name + ".", v)
-            elif isinstance(v, list) and v and isinstance(v[0], dict):
-                for item in v:
-                    lines.append(f"[[{name}]]")
-                    table(name + ".", item)
-
-    table("", data)
-    return "\n".join(lines) + "\n"
 
 
 async def test_an_ad_hoc_warning_is_previewed_and_sent_only_when_confirmed(
