@@ -265,12 +265,10 @@ async def test_moderators_list_preview_and_see_the_catalogue(tmp_path: Path) -> 
     assert "nr 1" in listing[-1] and "0 10 * * *" in listing[-1]
     assert "nästa 2026-11-25 10:00" in listing[-1]
     preview = await mod(bot, "!utskick förhandsvisa 1 en")
-    assert "Schedule" not in preview[0] and "2026-11-25 10:00" in preview[0]
+    assert "Schema nr 1" in preview[0] and "2026-11-25 10:00" in preview[0]
     assert preview[1].startswith("⚠️ Phone fraud: three steps") and "call 112" in preview[1]
     catalogue = (await mod(bot, "!utskick katalog"))[-1]
     assert "bankid_on_request" in catalogue and "granskas" in catalogue
-    english = await bot.texts("!broadcast list", as_="@moderator:test.local", room=MODERATION_ROOM)
-    assert "no. 1" not in english[-1] or "nr 1" in english[-1]  # moderation language: sv
     await bot.stop()
 
 
