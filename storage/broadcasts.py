@@ -551,8 +551,10 @@ async def count_subscribers(conn: aiosqlite.Connection) -> dict[str, int]:
 
 
 async def add_fingerprints(
-    conn: aiosqlite.Connection, hashes: Iterable[str], now: datetime
+    conn: aiosqlite.Connection, hashes: Sequence[str], now: datetime
 ) -> None:
+    if not hashes:
+        return
     await conn.executemany(
         "INSERT INTO broadcast_fingerprint (hash, first_sent_at) VALUES (?, ?)"
         " ON CONFLICT DO NOTHING",

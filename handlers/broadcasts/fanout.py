@@ -64,8 +64,27 @@ class Progress:
             log.info("broadcast run %d: %d/%d deliveries done", self.run_id, self.done, self.total)
 
 
+class Fingerprints:
+    """The keyed hashes of each distinct body of a run, computed and stored once."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.done: set[tuple[str, str]] = set()
+
+    def new(self, d: Delivery) -> list[str]:
+        key = (d.language, d.body)
+        if key in self.done:
+            return []
+        self.done.add(key)
+        return [fingerprint(self.svc, t) for t in _fingerprint_texts(self.svc, d)]
+
+
 async def _deliver(
-    svc: Services, d: Delivery, slots: asyncio.Semaphore, progress: Progress
+    svc: Services,
+    d: Delivery,
+    slots: asyncio.Semaphore,
+    progress: Progress,
+    prints: Fingerprints,
 ) -> None:
     settings = svc.settings.broadcasts
     attempt = d.attempts
@@ -95,9 +114,7 @@ async def _deliver(
                 now = svc.clock.now()
                 async with svc.db.transaction() as conn:
                     await store.mark_sent(conn, d.id, event_id, now)
-                    await store.add_fingerprints(
-                        conn, [fingerprint(svc, t) for t in _fingerprint_texts(svc, d)], now
-                    )
+                    await store.add_fingerprints(conn, prints.new(d), now)
                 progress.tick()
                 return
         await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
@@ -115,7 +132,8 @@ async def fan_out(svc: Services, run_id: int) -> Counts:
         log.info("broadcast run %d: sending %d deliveries", run_id, len(pending))
         slots = asyncio.Semaphore(svc.settings.broadcasts.concurrency)
         progress = Progress(run_id, len(pending))
-        await asyncio.gather(*(_deliver(svc, d, slots, progress) for d in pending))
+        prints = Fingerprints(svc)
+        await asyncio.gather(*(_deliver(svc, d, slots, progress, prints) for d in pending))
     async with svc.db.transaction() as conn:
         await store.finish_run(conn, run_id, svc.clock.now())
         counts = await store.counts(conn, run_id)
