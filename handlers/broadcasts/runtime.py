@@ -10,7 +10,6 @@ claim the due slot (unique per schedule and slot), then send."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from datetime import timedelta
@@ -145,9 +144,3 @@ class Broadcasts:
         """Wait for background fan-outs (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, return_exceptions=True)

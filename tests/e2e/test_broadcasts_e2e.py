@@ -123,7 +123,7 @@ async def test_scheduled_warnings_arrive_exactly_once_across_sigkill(
         await resident.wait_notice(dm, bot_id, "Klart!", within=60)
 
         # Slot 1: the bot is killed before it and started again after it (catch-up).
-        slot1 = (datetime.now(TZ) + timedelta(seconds=12)).replace(microsecond=0)
+        slot1 = (datetime.now(TZ) + timedelta(seconds=20)).replace(microsecond=0)
         await moderator.say(rooms["mod"], f"!utskick schema {_cron(slot1)} alla")
         await moderator.wait_notice(rooms["mod"], bot_id, "Schema nr 1 skapat", within=60)
         await _sleep_until(slot1 - timedelta(seconds=4))
@@ -135,7 +135,7 @@ async def test_scheduled_warnings_arrive_exactly_once_across_sigkill(
 
         # Slot 2: the bot is killed right at the slot (before, during or just after the
         # fan-out) and started again at once.
-        slot2 = (datetime.now(TZ) + timedelta(seconds=8)).replace(microsecond=0)
+        slot2 = (datetime.now(TZ) + timedelta(seconds=15)).replace(microsecond=0)
         await moderator.say(rooms["mod"], f"!utskick schema {_cron(slot2)} alla")
         await moderator.wait_notice(rooms["mod"], bot_id, "Schema nr 2 skapat", within=60)
         await _sleep_until(slot2 + timedelta(milliseconds=30))
