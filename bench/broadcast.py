@@ -78,6 +78,24 @@ async def bare_loop(client: nio.AsyncClient, rooms: list[str], marker: str) -> t
     return time.perf_counter() - t0, ok
 
 
+async def bare_concurrent(
+    client: nio.AsyncClient, rooms: list[str], marker: str, at_once: int
+) -> float:
+    """An upper bound for the homeserver: bare nio sends, ``at_once`` in flight, no
+    bookkeeping at all (not exactly-once safe: a crash would lose track)."""
+    slots = asyncio.Semaphore(at_once)
+
+    async def one(room: str) -> None:
+        async with slots:
+            await client.room_send(
+                room, "m.room.message", {"msgtype": "m.notice", "body": f"{marker} parallel"}
+            )
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(r) for r in rooms))
+    return time.perf_counter() - t0
+
+
 async def tryggbot_run(svc: Any, schedule_id: int, key: str) -> tuple[float, float, Any]:
     """Claim one run of the schedule (plan) and fan it out; return both times and counts."""
     rt = runtime_of(svc)
@@ -219,6 +237,13 @@ async def run(
                     bot_per_room[room] += k
             exact = sum(1 for r in rooms if bot_per_room[r] == sent_runs)
             print(f"  median ratio Tryggbot / loop: {statistics.median(ratios):.2f}x")
+            if not rate:
+                at_once = settings.matrix.send_concurrency
+                par = await bare_concurrent(reference, rooms, marker, at_once)
+                print(
+                    f"  homeserver bound: bare nio, {at_once} at once, no bookkeeping: "
+                    f"{par:.2f} s ({par / ref_time:.2f}x the last loop)"
+                )
             print(
                 f"  exactly once per room after {sent_runs} run(s): Tryggbot {exact}/{n_rooms}, "
                 f"loop (last round) {ref_once}/{n_rooms}"
