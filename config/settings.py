@@ -267,9 +267,15 @@ class BroadcastSettings(_Model):
                 problems.append(f"allowed_domains: {d!r} is not a domain name")
         if not problems:
             try:
-                load_catalogue(self.catalogue_path, self.allowed_domains)
+                catalogue = load_catalogue(self.catalogue_path, self.allowed_domains)
             except ValueError as exc:
                 problems.append(f"catalogue: {exc}")
+            else:
+                for i, sched in enumerate(self.schedules):
+                    if sched.topic is not None and sched.topic not in catalogue.topics:
+                        problems.append(
+                            f"schedules.{i}.topic: no warning has the topic {sched.topic!r}"
+                        )
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -177,6 +177,20 @@ async def sync_config_schedule(
     return old.id
 
 
+async def retire_config_schedules(
+    conn: aiosqlite.Connection, keep: Sequence[str], now: datetime
+) -> int:
+    """Config schedules whose key is no longer in the config are deleted."""
+    marks = ", ".join("?" for _ in keep)
+    where = f" AND config_key NOT IN ({marks})" if keep else ""
+    cur = await conn.execute(
+        "UPDATE broadcast_schedule SET state = 'deleted', updated_at = ?"
+        " WHERE config_key IS NOT NULL AND state != 'deleted'" + where,
+        (now.isoformat(), *keep),
+    )
+    return cur.rowcount
+
+
 async def schedules(conn: aiosqlite.Connection, *, include_deleted: bool = False) -> list[Schedule]:
     where = "" if include_deleted else " WHERE state != 'deleted'"
     async with conn.execute(_SCHEDULE + where + " ORDER BY id") as cur:

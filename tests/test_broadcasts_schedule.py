@@ -340,3 +340,52 @@ async def test_bad_schedules_are_refused_with_a_hint(tmp_path: Path) -> None:
     )
     assert "moderatorer" in " ".join(await bot.texts("!utskick lista", room=SV_ROOM))
     await bot.stop()
+
+
+async def test_a_schedule_removed_from_the_config_stops_and_a_paused_one_stays_paused(
+    tmp_path: Path,
+) -> None:
+    two = [*DAILY_10, {"key": "weekly", "cron": "0 9 * * mon", "target": "all"}]
+    bot = await start(tmp_path, **{"broadcasts.schedules": two})
+    await rt(bot).start(bot.svc)
+    await mod(bot, "!utskick pausa 1")
+    await bot.stop()
+    bot.settings = bot.settings.model_copy(
+        update={
+            "broadcasts": bot.settings.broadcasts.model_copy(
+                update={"schedules": bot.settings.broadcasts.schedules[:1]}
+            )
+        }
+    )
+    await bot.start()
+    await rt(bot).start(bot.svc)
+    listing = (await mod(bot, "!utskick lista"))[-1]
+    assert "nr 1" in listing and "pausat" in listing
+    assert "nr 2" not in listing
+    await bot.stop()
+
+
+def test_a_config_schedule_with_an_unknown_topic_or_cron_is_refused() -> None:
+    from config.settings import ConfigError
+    from tests.harness import make_settings
+
+    with pytest.raises(ConfigError) as caught:
+        make_settings(
+            **{
+                "broadcasts.schedules": [
+                    {"key": "a", "cron": "0 10 * * *", "target": "rooms", "topic": "krypto"},
+                    {"key": "b", "cron": "0 10 * * funday", "target": "rooms"},
+                ]
+            }
+        )
+    text = " ".join(caught.value.problems)
+    assert "schedules.1.cron: unknown weekday 'funday'" in text
+    with pytest.raises(ConfigError) as caught:
+        make_settings(
+            **{
+                "broadcasts.schedules": [
+                    {"key": "a", "cron": "0 10 * * *", "target": "rooms", "topic": "krypto"}
+                ]
+            }
+        )
+    assert "schedules.0.topic: no warning has the topic 'krypto'" in " ".join(caught.value.problems)

@@ -89,10 +89,14 @@ class Broadcasts:
         the jobs, send a slot missed while down (within grace), resume unfinished runs."""
         now = svc.clock.now()
         async with svc.db.transaction() as conn:
-            for s in svc.settings.broadcasts.schedules:
+            configured = svc.settings.broadcasts.schedules
+            for s in configured:
                 await store.sync_config_schedule(
                     conn, key=s.key, cron=s.cron, target=s.target, topic=s.topic, now=now
                 )
+            retired = await store.retire_config_schedules(conn, [s.key for s in configured], now)
+            if retired:
+                log.info("%d broadcast schedule(s) removed from the config: deleted", retired)
         await self.rebuild(svc)
         await self.sweep(svc)
 
