@@ -338,6 +338,9 @@ async def test_bad_schedules_are_refused_with_a_hint(tmp_path: Path) -> None:
     assert "finns inte i katalogen" in " ".join(
         await mod(bot, "!utskick schema 0 10 * * * rum kryptovaluta")
     )
+    assert "högst en gång per 10 minuter" in " ".join(
+        await mod(bot, "!utskick schema * * * * * rum")
+    )
     assert "moderatorer" in " ".join(await bot.texts("!utskick lista", room=SV_ROOM))
     await bot.stop()
 

@@ -8,6 +8,7 @@ by ``bekräfta``/``confirm N``."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from bot.commands import Args, fold
@@ -21,6 +22,7 @@ from storage import broadcasts as store
 from storage.broadcasts import Schedule
 
 MAX_ADHOC = 1500
+MIN_INTERVAL = timedelta(minutes=10)  # residents are not to be flooded by a typo
 
 SUBCOMMANDS = {
     "schema": "schedule", "schedule": "schedule", "lista": "list", "list": "list",
@@ -143,6 +145,12 @@ class BroadcastCommands:
         except CronError:
             raise UsageError("moderation_broadcasts.bad_cron", cron=cron[:60]) from None
         now = ctx.svc.clock.now()
+        fires = plan.next_fires(trigger, now, 3)
+        gaps = [b - a for a, b in itertools.pairwise(fires)]
+        if gaps and min(gaps) < MIN_INTERVAL:
+            raise UserError(
+                "moderation_broadcasts.too_often", minutes=int(MIN_INTERVAL.total_seconds() // 60)
+            )
         async with ctx.svc.db.transaction() as conn:
             schedule_id = await store.add_schedule(
                 conn, cron=cron, target=target, topic=topic, created_by=ctx.msg.sender, now=now

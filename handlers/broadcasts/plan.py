@@ -65,6 +65,16 @@ def fire_times(trigger: CronTrigger, after: datetime, until: datetime) -> list[d
     return out
 
 
+def next_fires(trigger: CronTrigger, now: datetime, n: int) -> list[datetime]:
+    """The next ``n`` fire times after ``now``."""
+    out: list[datetime] = []
+    t = trigger.get_next_fire_time(None, now)
+    while t is not None and len(out) < n:
+        out.append(t)
+        t = trigger.get_next_fire_time(t, t.astimezone(UTC) + timedelta(microseconds=1))
+    return out
+
+
 def slot_key(fire: datetime) -> str:
     """The slot as local wall-clock time: when daylight saving ends, 02:30 happens twice
     but is one slot."""
