@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(PY) bench/safety_text.py
 	$(PY) bench/est.py
 	$(PY) bench/encryption_latency.py
+	$(PY) bench/broadcast.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

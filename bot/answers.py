@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import config
+from config.settings import CONTENT_DIR
 
 # Arabic-Indic (U+0660…) and Extended Arabic-Indic / Persian (U+06F0…) digits, plus the
 # Arabic decimal and date separators, to their ASCII forms.
@@ -58,7 +58,7 @@ def chosen_option(prompt: str, answer: str) -> str:
 
 
 def _lexicon_path() -> Path:
-    return Path(config.__file__).parent / "content" / "lexicon.toml"
+    return CONTENT_DIR / "lexicon.toml"
 
 
 @cache

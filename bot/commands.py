@@ -11,7 +11,7 @@ import enum
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
@@ -37,6 +37,10 @@ CommandHandler = Callable[["Context", Args], Awaitable[None]]
 DefaultHandler = Callable[["Context"], Awaitable[bool]]
 ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
 PollHandler = Callable[["Services", Sequence["IncomingPollEvent"]], Awaitable[None]]
+SchedulerHook = Callable[["Services", Any], None]
+"""Called with the app's APScheduler scheduler when it is created: add the feature's jobs."""
+StartHook = Callable[["Services"], Awaitable[None]]
+"""Awaited once the transport is ready (after the first sync): catch up, resume."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class Registry:
     poll_handlers: list[PollHandler] = field(default_factory=list)
     # Extra sections of the EST situation picture (see bot/report.py).
     report_sections: list[SectionProvider] = field(default_factory=list)
+    scheduler_hooks: list[SchedulerHook] = field(default_factory=list)
+    start_hooks: list[StartHook] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)
+    """Per-app state of a feature (e.g. the broadcasts runtime), by feature name."""
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

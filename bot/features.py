@@ -8,9 +8,16 @@ from bot.commands import Registry
 
 
 def feature_registrars() -> list[Callable[[Registry], None]]:
-    from handlers import core, est, moderation, polls, tips
+    from handlers import broadcasts, core, est, moderation, polls, tips
 
-    return [tips.register, core.register, moderation.register, polls.register, est.register]
+    return [
+        tips.register,
+        core.register,
+        moderation.register,
+        polls.register,
+        broadcasts.register,
+        est.register,
+    ]
 
 
 def build_registry() -> Registry:

@@ -9,6 +9,8 @@
   while the bot was down happens at start;
 * est: the EST situation picture at its configured slot, and every ten minutes a check that
   the latest slot was posted (claimed in the database: exactly once per slot).
+* features' own jobs (``Registry.scheduler_hooks``, e.g. broadcast schedules) and their
+  start-up work (``Registry.start_hooks``).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def start_scheduler(svc: Services) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=600,
         )
+    for hook in svc.registry.scheduler_hooks:
+        hook(svc, scheduler)
     scheduler.start()
     return scheduler
 
@@ -134,3 +138,8 @@ async def run_startup_jobs(svc: Services) -> None:
     await cards_job(svc)
     await polls_job(svc)
     await est_job(svc)
+    for hook in svc.registry.start_hooks:
+        try:
+            await hook(svc)
+        except Exception:
+            log.exception("a start-up job failed; its periodic job retries")

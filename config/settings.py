@@ -296,6 +296,79 @@ class EncryptionSettings(_Model):
     explain_after_minutes: int = Field(default=10, ge=0, le=7 * 24 * 60)
 
 
+class BroadcastSchedule(_Model):
+    """A fraud-warning schedule from the config (kept in the database by its ``key``)."""
+
+    key: Key
+    cron: str = Field(min_length=9, description="5 fields, or 6 with seconds first")
+    target: Literal["rooms", "subscribers", "all", "digest"] = "rooms"
+    topic: Key | None = None
+
+
+class BroadcastSettings(_Model):
+    """Scheduled fraud warnings (handlers/broadcasts)."""
+
+    # The warnings catalogue: a file name under config/content/, or a path.
+    catalogue: str = "warnings.toml"
+    # Links in warnings may point only to these domains (and their subdomains). Checked when
+    # the catalogue loads: a link elsewhere stops the bot at start.
+    allowed_domains: tuple[str, ...] = (
+        "polisen.se",
+        "bra.se",
+        "fi.se",
+        "hallakonsument.se",
+        "bankid.com",
+    )
+    # A slot missed while the bot was down is sent if the bot is back within this many
+    # minutes; otherwise it is skipped and logged.
+    grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Sends at once during a fan-out (the transport may limit further).
+    concurrency: int = Field(default=8, ge=1, le=64)
+    # Attempts per delivery before it counts as failed (rate limits are waited out and do
+    # not count).
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    # An ad hoc warning (!utskick nu) must be confirmed within this many minutes.
+    confirm_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The weekly digest holds at most this many warnings.
+    digest_max: int = Field(default=5, ge=1, le=20)
+    schedules: tuple[BroadcastSchedule, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> BroadcastSettings:
+        from config.broadcasts import CronError, cron_fields, load_catalogue
+
+        problems = []
+        for i, sched in enumerate(self.schedules):
+            try:
+                cron_fields(sched.cron)
+            except CronError as exc:
+                problems.append(f"schedules.{i}.cron: {exc}")
+        if len({s.key for s in self.schedules}) != len(self.schedules):
+            problems.append("schedules: duplicate key")
+        for d in self.allowed_domains:
+            if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", d):
+                problems.append(f"allowed_domains: {d!r} is not a domain name")
+        if not problems:
+            try:
+                catalogue = load_catalogue(self.catalogue_path, self.allowed_domains)
+            except ValueError as exc:
+                problems.append(f"catalogue: {exc}")
+            else:
+                for i, sched in enumerate(self.schedules):
+                    if sched.topic is not None and sched.topic not in catalogue.topics:
+                        problems.append(
+                            f"schedules.{i}.topic: no warning has the topic {sched.topic!r}"
+                        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def catalogue_path(self) -> Path:
+        path = Path(self.catalogue).expanduser()
+        return path if path.is_absolute() else CONTENT_DIR / path
+
+
 class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
@@ -332,6 +405,7 @@ class Settings(_Model):
     moderation: ModerationSettings = ModerationSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     est: EstSettings = EstSettings()
+    broadcasts: BroadcastSettings = Field(default_factory=lambda: BroadcastSettings())
     localities: tuple[Locality, ...] = Field(min_length=1)
     place_types: tuple[PlaceType, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)

@@ -34,7 +34,7 @@ from handlers.tipinfo import (
     place_text,
     place_type_name,
 )
-from storage import conversations, tips
+from storage import broadcasts, conversations, tips
 from storage.tips import NewTip, Relay
 
 log = logging.getLogger(__name__)
@@ -555,6 +555,7 @@ async def forget_command(ctx: Context, args: Args) -> None:
     async with ctx.svc.db.transaction() as conn:
         count = await tips.forget_reporter(conn, ctx.person, now)
         await conversations.delete_for_person(conn, ctx.person)
+        await broadcasts.unsubscribe(conn, ctx.person)
     ctx.reply("tips.forgotten" if count else "tips.forgotten_none", count=count)
 
 
