@@ -9,13 +9,17 @@ from pathlib import Path
 
 from bot.clock import Clock, SystemClock
 from bot.context import Services
+from bot.conversation import ConversationEngine
 from bot.engine import Engine
+from bot.faults import NO_FAULTS, FaultInjection
 from bot.features import build_registry
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
 from bot.messenger import Messenger
+from bot.outbox import OutboxSender
 from bot.pseudonym import Pseudonymizer
 from bot.roles import ConfigRoles, RoleResolver
+from bot.sealing import Sealer
 from bot.signals import SignalDetector
 from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
 from storage import rooms
@@ -43,11 +47,15 @@ async def build_app(
     clock: Clock | None = None,
     roles: RoleResolver | None = None,
     db_path: Path | None = None,
+    faults: FaultInjection = NO_FAULTS,
 ) -> App:
     """Open the database, load catalogues and detectors, register the features."""
     path = db_path or resolve_path(settings.storage.path, base_dir)
     db = await Database.open(path)
     try:
+        await db.checkpoint()  # nothing deleted before a crash lingers in -wal frames
+        registry = build_registry()
+        sealer = Sealer(secrets.pseudonym_key)
         svc = Services(
             settings=settings,
             db=db,
@@ -62,13 +70,16 @@ async def build_app(
             messenger=messenger,
             clock=clock or SystemClock(),
             roles=roles or ConfigRoles(settings.matrix.moderators),
-            registry=build_registry(),
+            sealer=sealer,
+            conversations=ConversationEngine(registry.flows),
+            outbox=OutboxSender(db, messenger, sealer, faults=faults),
+            registry=registry,
         )
         await register_configured_rooms(svc)
     except BaseException:
         await db.close()
         raise
-    return App(svc=svc, engine=Engine(svc))
+    return App(svc=svc, engine=Engine(svc, faults=faults))
 
 
 async def register_configured_rooms(svc: Services) -> None:

@@ -114,6 +114,7 @@ async def open_matrix(
 ) -> MatrixRuntime:
     """Log in (restoring the saved session when possible) and build the app around it."""
     from bot.app import build_app
+    from bot.faults import from_environment
     from bot.matrix.bot import MatrixBot
     from bot.matrix.session import session_path
     from bot.matrix.transport import MatrixMessenger, MatrixTransport
@@ -130,6 +131,7 @@ async def open_matrix(
             base_dir=base_dir,
             roles=ConfigRoles(settings.matrix.moderators, extra=bot.is_moderator_by_power),
             db_path=db_path,
+            faults=from_environment(),
         )
     except BaseException:
         await transport.close()
@@ -218,8 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.faults import check_environment
+
     args = build_parser().parse_args(argv)
     _setup_logging(args.log_level)
+    refusal = check_environment()
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     try:
         if args.command == "chat":
             return asyncio.run(_chat(args))

@@ -1,7 +1,12 @@
 """The way a message travels once a transport has turned it into an IncomingMessage:
 hygiene, flood guard, language, the urgent answer, the safety notice, then the router
-(commands first, then an active conversation, then the room's default).  Replies are sent
-after handlers return (commit, then talk)."""
+(commands first, then an active conversation, then the room's default).
+
+Exactly once: an event is handled inside one unit of work (`Database.unit`). The handler's
+state changes, its replies (outbox rows, each with a transaction id derived from the event
+id) and the event's ``handled_event`` mark (which also removes it from the inbox) commit
+together; an event already marked is skipped. The replies are sent after the commit, by the
+outbox sender, which reuses the stored transaction id on any resend."""
 
 from __future__ import annotations
 
@@ -10,15 +15,17 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.commands import Args
+from bot import outbox
+from bot.commands import Args, Role
 from bot.context import Context, Services
 from bot.errors import Forbidden, UsageError, UserError
+from bot.faults import NO_FAULTS, FaultInjection
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
-from storage import people, rooms
+from storage import inbox, people, rooms
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
@@ -27,56 +34,99 @@ COMMAND_PREFIX = "!"
 
 
 class Engine:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, *, faults: FaultInjection = NO_FAULTS) -> None:
         self.svc = svc
+        self.faults = faults
         limits = svc.settings.limits
         self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
 
-    async def handle(self, msg: IncomingMessage) -> None:
-        """Handle one message completely. Never raises for anything the sender did."""
-        person = self.svc.pseudonymize(msg.sender)
-        try:
-            ctx = await self._context(msg, person)
-        except Exception:
-            incident = secrets.token_hex(4)
-            log.exception("incident %s preparing event %s", incident, msg.event_id)
-            return
+    async def handle(
+        self, msg: IncomingMessage, *, person: str | None = None, role: Role | None = None
+    ) -> None:
+        """Handle one message completely, exactly once per event id. Never raises for
+        anything the sender did. ``person`` and ``role``, when the transport resolved them
+        at ingest, spare the engine from needing the sender's raw id."""
+        person = person or self.svc.pseudonymize(msg.sender)
+        ctx: Context | None = None
+        async with self.svc.db.unit() as conn:
+            if await inbox.is_handled(conn, msg.event_id):
+                log.info("event %s was handled before; skipped", msg.event_id)
+                await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+                return
+            try:
+                ctx = await self._context(msg, person, role)
+            except Exception:
+                incident = secrets.token_hex(4)
+                log.exception("incident %s preparing event %s", incident, msg.event_id)
+            if ctx is not None:
+                await self._handle_in_unit(ctx)
+                await self._enqueue(ctx)
+            await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+        self.faults.reached("handled")
+        if ctx is not None:
+            await self._after_commit(ctx)
+
+    async def _handle_in_unit(self, ctx: Context) -> None:
         try:
             await self._route(ctx)
         except UserError as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             ctx.reply(exc.key, **exc.params)
         except Forbidden as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             ctx.reply(exc.key)
         except Exception:
             incident = secrets.token_hex(4)
-            log.exception("incident %s handling event %s from %s", incident, msg.event_id, person)
-            ctx.outbox.clear()
+            log.exception(
+                "incident %s handling event %s from %s", incident, ctx.msg.event_id, ctx.person
+            )
+            del ctx.outbox[ctx.kept :]
+            ctx.deferred.clear()
             ctx.reply("error.incident", incident=incident)
-        await self.flush(ctx)
+
+    async def _enqueue(self, ctx: Context) -> None:
+        """Write the replies as outbox rows (inside the unit of work)."""
+        now = self.svc.clock.now()
+        async with self.svc.db.transaction() as conn:
+            for n, out in enumerate(ctx.outbox):
+                if out.txn_key is None:
+                    out = replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
+                await outbox.enqueue(conn, self.svc.sealer, out, now=now)
+
+    async def _after_commit(self, ctx: Context) -> None:
+        """Send the replies (a failure leaves them in the outbox for the background sender),
+        then run work the handlers deferred."""
+        if ctx.outbox:
+            try:
+                await self.svc.outbox.flush(out.room_id for out in ctx.outbox)
+            except Exception as exc:
+                log.info(
+                    "replies to %s wait in the outbox (%s)", ctx.msg.event_id, type(exc).__name__
+                )
+                self.svc.outbox.wake()
+        for work in ctx.deferred:
+            try:
+                await work()
+            except Exception:
+                log.exception("work after handling event %s failed", ctx.msg.event_id)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
-        """Give a reaction to the features that listen for them (e.g. moderation cards)."""
-        for handler in self.svc.registry.reaction_handlers:
-            try:
-                await handler(self.svc, reaction)
-            except Exception:
-                incident = secrets.token_hex(4)
-                log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+        """Give a reaction to the features that listen for them (e.g. moderation cards),
+        once per event id."""
+        async with self.svc.db.unit() as conn:
+            if await inbox.is_handled(conn, reaction.event_id):
+                await inbox.mark_handled(conn, reaction.event_id, self.svc.clock.now())
+                return
+            for handler in self.svc.registry.reaction_handlers:
+                try:
+                    async with self.svc.db.transaction():
+                        await handler(self.svc, reaction)
+                except Exception:
+                    incident = secrets.token_hex(4)
+                    log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+            await inbox.mark_handled(conn, reaction.event_id, self.svc.clock.now())
 
-    async def flush(self, ctx: Context) -> None:
-        outbox, ctx.outbox = ctx.outbox, []
-        for out in outbox:
-            if out.txn_key is None:
-                out = replace(out, txn_key=f"{ctx.msg.event_id}/{ctx.sent}")
-            ctx.sent += 1
-            try:
-                await self.svc.messenger.send(out)
-            except Exception:
-                log.exception("sending a reply to event %s failed", ctx.msg.event_id)
-
-    async def _context(self, msg: IncomingMessage, person: str) -> Context:
+    async def _context(self, msg: IncomingMessage, person: str, role: Role | None) -> Context:
         body = clean(msg.body)
         msg = replace(msg, body=body)
         settings = self.svc.settings
@@ -85,7 +135,8 @@ class Engine:
             room = await rooms.get(conn, msg.room_id)
         if room is None and msg.is_direct:
             room = RoomInfo(room_id=msg.room_id, kind="direct")
-        role = await self.svc.roles.role_of(msg.sender)
+        if role is None:
+            role = await self.svc.roles.role_of(msg.sender)
         explicit = stored.language if stored and stored.language_explicit else None
         detection = None
         if body and not body.startswith(COMMAND_PREFIX) and explicit is None:
@@ -138,9 +189,9 @@ class Engine:
         signals = self.svc.signals.detect(msg.body) if msg.body else None
         if signals is not None and signals.urgent:
             ctx.reply("safety.urgent")
-            await self.flush(ctx)
         if addressed and not (ctx.room is not None and ctx.room.kind == "moderation"):
             await self._safety_notice(ctx)
+        ctx.kept = len(ctx.outbox)  # the urgent answer and the notice stand, whatever follows
         if not msg.body:
             if ctx.is_direct:
                 ctx.reply("error.empty")
@@ -172,7 +223,6 @@ class Engine:
         async with self.svc.db.transaction() as conn:
             await people.mark_notice_shown(conn, ctx.person, now)
         ctx.reply_text(safety_notice(ctx))
-        await self.flush(ctx)
 
     async def _command(self, ctx: Context) -> None:
         head, _, rest = ctx.msg.body[len(COMMAND_PREFIX) :].partition(" ")
@@ -191,7 +241,7 @@ class Engine:
         try:
             await cmd.handler(ctx, Args(words=words, rest=rest.strip()))
         except UsageError as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             if exc.hint_key:
                 ctx.reply(exc.hint_key, **exc.params)
             ctx.reply("error.usage", usage=ctx.t(cmd.usage))

@@ -365,7 +365,8 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
 
 
 async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
-    await moderation.post_missing_cards(ctx.svc)
+    svc = ctx.svc
+    ctx.after_commit(lambda: moderation.post_missing_cards(svc))
 
 
 TIP = Flow(

@@ -32,6 +32,7 @@ async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> Convers
         row = await cur.fetchone()
     if row is None:
         return None
+    # Raises ValueError/TypeError if the stored JSON or timestamps are corrupt.
     return ConversationRow(
         room_key=row["room_key"],
         person=row["person"],
@@ -43,6 +44,13 @@ async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> Convers
         language=row["language"],
         expires_at=datetime.fromisoformat(row["expires_at"]),
     )
+
+
+async def exists(conn: aiosqlite.Connection, room_key: str, person: str) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM conversation WHERE room_key = ? AND person = ?", (room_key, person)
+    ) as cur:
+        return await cur.fetchone() is not None
 
 
 async def save(conn: aiosqlite.Connection, row: ConversationRow, now: datetime) -> None:

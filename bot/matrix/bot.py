@@ -27,8 +27,10 @@ from typing import Any
 
 import nio
 
+from bot.commands import Role
 from bot.context import Services
 from bot.engine import Engine
+from bot.faults import NO_FAULTS, FaultInjection
 from bot.matrix.convert import (
     EncryptedEvent,
     InboxKind,
@@ -64,9 +66,22 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"not_types": ["*"]},
     },
 }
+INBOX_PURPOSE = "inbox"
 HANDLED_KEEP = timedelta(days=7)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An event on its way into the inbox."""
+
+    event_id: str
+    room_id: str
+    kind: InboxKind
+    payload: str
+    person: str
+    role: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,7 @@ class MatrixBot:
         with contextlib.suppress(SendAborted):
             await self.t.set_display_name(self.settings.matrix.display_name)
             await self._resolve_aliases()
+        self._spawn(svc.outbox.run(self.t.stopping))  # what a crash left unsent goes first
         worker = asyncio.create_task(self._worker(), name="tryggbot-worker")
         sync = asyncio.create_task(self._sync_loop(), name="tryggbot-sync")
         stop = asyncio.create_task(self.t.stopping.wait())
@@ -223,7 +239,7 @@ class MatrixBot:
             if getattr(event, "type", None) == "m.direct":
                 self.t.learn_direct(dict(event.content))
         brand_new = since is None
-        queued: list[tuple[str, str, InboxKind, str]] = []
+        queued: list[Queued] = []
         new_rooms: list[str] = []
         for room_id, info in resp.rooms.join.items():
             newly_joined = room_id not in self._joined and not first_process_sync
@@ -241,9 +257,7 @@ class MatrixBot:
             for source in events:
                 kind = classify(source, me)
                 if kind is not None:
-                    queued.append(
-                        (source["event_id"], room_id, kind, payload(source, room_id, is_direct))
-                    )
+                    queued.append(await self._queued(source, room_id, kind, is_direct))
         for room_id in resp.rooms.leave:
             self._joined.discard(room_id)
             self._invites.pop(room_id, None)
@@ -254,9 +268,20 @@ class MatrixBot:
         now = svc.clock.now()
         added = 0
         async with svc.db.transaction() as conn:
-            for event_id, room_id, inbox_kind, text in queued:
-                if await inbox.add(conn, event_id, room_id, inbox_kind, text, now):
+            for n, q in enumerate(queued):
+                if await inbox.add(
+                    conn,
+                    q.event_id,
+                    q.room_id,
+                    q.kind,
+                    q.payload,
+                    now,
+                    person=q.person,
+                    role=q.role,
+                ):
                     added += 1
+                if n == len(queued) // 2:
+                    self._faults().reached("ingest")
             for room_id in new_rooms:
                 await rooms.upsert(conn, self._room_info(room_id), now)
             await kv.put(conn, SYNC_TOKEN, resp.next_batch, now)
@@ -274,6 +299,27 @@ class MatrixBot:
             if room is not None and room.encrypted:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
         self._spawn(self._handle_invites())
+
+    async def _queued(
+        self, source: dict[str, Any], room_id: str, kind: InboxKind, is_direct: bool
+    ) -> Queued:
+        """An inbox row for an event: the sender as a pseudonym and a role, resolved now; the
+        payload sealed. A resident's Matrix id is dropped from the payload in a direct chat
+        (handling there never needs it); elsewhere it is kept, sealed, because moving a tip
+        to a direct chat or explaining encryption needs it."""
+        svc = self._services()
+        sender = str(source.get("sender", ""))
+        role = await svc.roles.role_of(sender)
+        keep_sender = not (is_direct and kind == "message" and role == Role.RESIDENT)
+        text = payload(source, room_id, is_direct, keep_sender=keep_sender)
+        return Queued(
+            event_id=str(source["event_id"]),
+            room_id=room_id,
+            kind=kind,
+            payload=svc.sealer.seal(text, INBOX_PURPOSE),
+            person=svc.pseudonymize(sender),
+            role=int(role),
+        )
 
     def _after_own_join(self, room_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """In a room joined just now, group rooms: only events after the bot's join.
@@ -437,11 +483,15 @@ class MatrixBot:
 
     async def _worker(self) -> None:
         svc = self._services()
+        dirty = False
         while True:
             self._wake.clear()
             async with svc.db.read() as conn:
                 batch = await inbox.pending(conn, 100)
             if not batch:
+                if dirty:
+                    await svc.db.checkpoint()  # handled events leave no -wal frames behind
+                    dirty = False
                 if self.t.stopping.is_set():
                     return
                 await self._wake.wait()
@@ -450,19 +500,24 @@ class MatrixBot:
                 if self.t.stopping.is_set():
                     return
                 await self._handle(row)
+                dirty = True
 
     async def _handle(self, row: InboxEvent) -> None:
         svc = self._services()
         engine = self._engine
         assert engine is not None
-        aborted_before = self.t.aborted_sends
         try:
-            item = from_payload(row.payload)
+            item = from_payload(svc.sealer.open(row.payload, INBOX_PURPOSE))
             if isinstance(item, IncomingMessage):
-                await engine.handle(item)
-            elif isinstance(item, IncomingReaction):
+                if row.person is None:  # queued before roles were resolved at ingest
+                    await engine.handle(item)
+                else:
+                    await engine.handle(item, person=row.person, role=Role(row.role))
+                return
+            if isinstance(item, IncomingReaction):
                 await engine.handle_reaction(item)
-            elif isinstance(item, EncryptedEvent):
+                return
+            if isinstance(item, EncryptedEvent):
                 await self._explain_encrypted(item)
         except SendAborted:
             log.info("stopping: event %s stays in the inbox", row.event_id)
@@ -473,9 +528,6 @@ class MatrixBot:
             log.exception("handling event %s failed (attempt %d)", row.event_id, attempts)
             if attempts < MAX_ATTEMPTS:
                 return
-        if self.t.aborted_sends != aborted_before:
-            log.info("stopping: a reply to %s was not sent; the event stays", row.event_id)
-            return
         async with svc.db.transaction() as conn:
             await inbox.mark_handled(conn, row.event_id, svc.clock.now())
 
@@ -503,6 +555,9 @@ class MatrixBot:
         log.info("explained encryption to %s in a readable direct chat", person)
 
     # ------------------------------------------------------------------ helpers
+
+    def _faults(self) -> FaultInjection:
+        return self._engine.faults if self._engine is not None else NO_FAULTS
 
     def _services(self) -> Services:
         assert self._svc is not None

@@ -29,6 +29,7 @@ from bot.matrix.convert import (
 )
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
+from bot.messenger import DeliveryPostponed, DeliveryRefused
 from config.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,11 @@ T = TypeVar("T")
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
-class SendFailed(Exception):
+class SendFailed(DeliveryRefused):
     """The homeserver refused a request for good (not a rate limit, not a server fault)."""
 
 
-class SendAborted(Exception):
+class SendAborted(DeliveryPostponed):
     """The bot is stopping and the request could not be completed in the grace period."""
 
 
