@@ -1,38 +1,79 @@
-"""Composition root: builds the services from settings and a transport's messenger.
-Nothing imports this module except entry points (CLI, tests' harness)."""
+"""Composition root: builds the services from settings and a transport's messenger, and
+collects the features (`FEATURES`) and scheduled jobs (`JOBS`). Nothing imports this module
+except entry points (CLI, tests' harness). To add a feature, add its ``register`` here; to
+add a job, a `Job` to `JOBS`."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.conversation import ConversationEngine
 from bot.engine import Engine
 from bot.faults import NO_FAULTS, FaultInjection
-from bot.features import build_registry
+from bot.features import Registrar, build_registry
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
 from bot.messenger import Messenger
 from bot.outbox import OutboxSender
 from bot.pseudonym import Pseudonymizer
 from bot.roles import ConfigRoles, RoleResolver
+from bot.scheduler import Job
 from bot.sealing import Sealer
 from bot.signals import SignalDetector
 from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
+from handlers import core, moderation, retention, tips
 from storage import rooms
 from storage.db import Database
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
 
+FEATURES: list[Registrar] = [
+    tips.register,
+    core.register,
+    moderation.register,
+]
+"""The features, in the order ``!help`` lists them."""
+
+
+async def _post_missing_cards(svc: Services) -> None:
+    posted = await moderation.post_missing_cards(svc)
+    if posted:
+        log.info("posted %d missing moderation cards", posted)
+
+
+JOBS: list[Job] = [
+    # Deletes what has outlived its retention period: daily at 03:15 local time, and at start.
+    Job(
+        "retention",
+        retention.run_retention,
+        lambda tz: CronTrigger(hour=3, minute=15, timezone=tz),
+        misfire_grace_time=6 * 3600,
+        at_start=True,
+    ),
+    # Posts moderation cards that a crash between commit and send left unposted.
+    Job(
+        "cards",
+        _post_missing_cards,
+        lambda tz: IntervalTrigger(minutes=5, timezone=tz),
+        misfire_grace_time=300,
+        at_start=True,
+    ),
+]
+
 
 @dataclass
 class App:
     svc: Services
     engine: Engine
+    jobs: list[Job] = field(default_factory=lambda: list(JOBS))
 
     async def close(self) -> None:
         await self.svc.db.close()
@@ -54,7 +95,7 @@ async def build_app(
     db = await Database.open(path)
     try:
         await db.checkpoint()  # nothing deleted before a crash lingers in -wal frames
-        registry = build_registry()
+        registry = build_registry(FEATURES)
         sealer = Sealer(secrets.pseudonym_key)
         svc = Services(
             settings=settings,

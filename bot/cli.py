@@ -85,11 +85,11 @@ class MatrixRuntime:
         """
         from bot.scheduler import run_startup_jobs, start_scheduler
 
-        scheduler = start_scheduler(self.app.svc)
+        scheduler = start_scheduler(self.app.svc, self.app.jobs)
 
         async def startup_jobs() -> None:
             await self.bot.synced.wait()
-            await run_startup_jobs(self.app.svc)
+            await run_startup_jobs(self.app.svc, self.app.jobs)
 
         startup = asyncio.create_task(startup_jobs())
         try:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
-from bot.commands import Registry, Role
+from bot.commands import Registry
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage, Outgoing
 from bot.messenger import Messenger
 from bot.pseudonym import Pseudonymizer
+from bot.roles import Role, RoleResolver
 from bot.sealing import Sealer
 from config.settings import Settings
 from storage.db import Database
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from bot.conversation import ConversationEngine
     from bot.language import LanguageDetector
     from bot.outbox import OutboxSender
-    from bot.roles import RoleResolver
     from bot.signals import SignalDetector
 
 

@@ -25,7 +25,7 @@ from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
-from storage import inbox, people, rooms
+from storage import conversations, inbox, people, rooms
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,9 @@ class Engine:
     async def _route(self, ctx: Context) -> None:
         msg = ctx.msg
         limits = self.svc.settings.limits
-        verdict = self._flood.check(ctx.person, msg.timestamp)
+        async with self.svc.db.read() as conn:
+            talking = await conversations.exists(conn, ctx.room_key, ctx.person)
+        verdict = self._flood.check(ctx.person, msg.timestamp, in_conversation=talking)
         if verdict is FloodVerdict.DROP:
             log.info("flood: dropped event %s from %s", msg.event_id, ctx.person)
             return

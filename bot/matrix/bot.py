@@ -61,7 +61,10 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": {"not_types": ["*"]},
     "account_data": {"types": ["m.direct"]},
     "room": {
-        "timeline": {"limit": 50},
+        # Members only as far as the timeline needs them: keeps the first (full-state) sync
+        # after a restart small when the bot is in many direct chats.
+        "state": {"lazy_load_members": True},
+        "timeline": {"limit": 50, "lazy_load_members": True},
         "ephemeral": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
     },
@@ -70,6 +73,8 @@ INBOX_PURPOSE = "inbox"
 HANDLED_KEEP = timedelta(days=7)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
+INVITE_CONCURRENCY = 8
+WORKER_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,9 @@ class MatrixBot:
         self._joined: set[str] = set()
         self._invites_in_hand: set[str] = set()
         self._invites: dict[str, list[dict[str, Any]]] = {}
+        self._invites_answered: set[str] = set()
+        self._invites_dirty = False
+        self._invite_pass: asyncio.Task[None] | None = None
         self._alias_ids: dict[str, str] = {}
         self._last_purge: datetime | None = None
         self._first_start: datetime | None = None
@@ -144,6 +152,8 @@ class MatrixBot:
             if first_start is None:
                 await kv.put(conn, FIRST_START, now.isoformat(), now)
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
+        async with svc.db.read() as conn:
+            self.t.known_direct.update(r.room_id for r in await rooms.by_kind(conn, "direct"))
         with contextlib.suppress(SendAborted):
             await self.t.set_display_name(self.settings.matrix.display_name)
             await self._resolve_aliases()
@@ -261,6 +271,7 @@ class MatrixBot:
         for room_id in resp.rooms.leave:
             self._joined.discard(room_id)
             self._invites.pop(room_id, None)
+            self._invites_answered.discard(room_id)  # a new invite later is a new question
         for room_id, invited in resp.rooms.invite.items():
             self._invites[room_id] = [_invite_source(e) for e in invited.invite_state]
         for room_id in resp.rooms.join:
@@ -298,7 +309,8 @@ class MatrixBot:
             room = self.t.client.rooms.get(room_id)
             if room is not None and room.encrypted:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
-        self._spawn(self._handle_invites())
+        if self._invites:
+            self._invites_changed()
 
     async def _queued(
         self, source: dict[str, Any], room_id: str, kind: InboxKind, is_direct: bool
@@ -426,20 +438,51 @@ class MatrixBot:
                 else:
                     log.warning("cannot resolve configured room %s: %s", ref, resp)
 
+    def _invites_changed(self) -> None:
+        """Answer pending invites: one pass at a time (a pass started while one runs just
+        asks it to look again), so an invite is never answered twice."""
+        self._invites_dirty = True
+        if self._invite_pass is None or self._invite_pass.done():
+            self._invite_pass = asyncio.create_task(self._handle_invites())
+            self._background.add(self._invite_pass)
+            self._invite_pass.add_done_callback(self._background.discard)
+
     async def _handle_invites(self) -> None:
-        for room_id, state in list(self._invites.items()):
-            if room_id in self._invites_in_hand:
-                continue
-            self._invites_in_hand.add(room_id)
-            try:
-                await self._answer_invite(read_invite(room_id, state, self.t.user_id))
-                self._invites.pop(room_id, None)
-            except (SendAborted, asyncio.CancelledError):
-                raise
-            except Exception:
-                log.exception("answering the invite to %s failed; will retry", room_id)
-            finally:
-                self._invites_in_hand.discard(room_id)
+        slots = asyncio.Semaphore(INVITE_CONCURRENCY)
+
+        async def answer(room_id: str, state: list[dict[str, Any]]) -> None:
+            async with slots:
+                try:
+                    await self._answer_invite(read_invite(room_id, state, self.t.user_id))
+                    self._invites_answered.add(room_id)
+                    self._invites.pop(room_id, None)
+                except (SendAborted, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    log.exception("answering the invite to %s failed; will retry", room_id)
+                finally:
+                    self._invites_in_hand.discard(room_id)
+
+        while self._invites_dirty and not self.t.stopping.is_set():
+            self._invites_dirty = False
+            todo = [
+                (room_id, state)
+                for room_id, state in list(self._invites.items())
+                if room_id not in self._invites_in_hand
+                and room_id not in self._invites_answered
+                and room_id not in self._joined
+            ]
+            self._invites_in_hand.update(r for r, _ in todo)
+            results = await asyncio.gather(
+                *(answer(r, st) for r, st in todo), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, SendAborted):
+                    return
+                if isinstance(result, BaseException) and not isinstance(
+                    result, asyncio.CancelledError
+                ):
+                    log.warning("invite pass: %s", type(result).__name__)
 
     async def _answer_invite(self, invite: Invite) -> None:
         room_id = invite.room_id
@@ -470,6 +513,9 @@ class MatrixBot:
             log.warning("joining %s failed: %s", room_id, resp)
             return
         if invite.is_direct and inviter and not configured:
+            self.t.known_direct.add(room_id)
+            async with svc.db.transaction() as conn:
+                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
             await self.t.remember_direct(inviter, room_id)
         log.info("joined %s (invited by %s, direct=%s)", room_id, who, invite.is_direct)
 
@@ -482,25 +528,56 @@ class MatrixBot:
     # ------------------------------------------------------------------ worker
 
     async def _worker(self) -> None:
+        """Hand inbox events to the engine: in order within a lane (one room and person),
+        lanes in parallel (at most ``WORKER_CONCURRENCY`` events at once), so one slow or
+        flooding sender never holds up the others."""
         svc = self._services()
-        dirty = False
-        while True:
-            self._wake.clear()
-            async with svc.db.read() as conn:
-                batch = await inbox.pending(conn, 100)
-            if not batch:
-                if dirty:
+        lanes: dict[tuple[str, str], list[InboxEvent]] = {}
+        running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        dispatched: set[str] = set()
+        slots = asyncio.Semaphore(WORKER_CONCURRENCY)
+        dirty = truncated = False
+
+        async def lane(key: tuple[str, str]) -> None:
+            queue = lanes[key]
+            try:
+                while queue and not self.t.stopping.is_set():
+                    row = queue.pop(0)
+                    try:
+                        async with slots:
+                            await self._handle(row)
+                    finally:
+                        dispatched.discard(row.event_id)
+            finally:
+                lanes.pop(key, None)
+                running.pop(key, None)
+                if not running or truncated:
+                    self._wake.set()  # look again: for the rest of a long backlog, or to tidy
+
+        try:
+            while True:
+                self._wake.clear()
+                if self.t.stopping.is_set():
+                    return
+                async with svc.db.read() as conn:
+                    batch = await inbox.pending(conn, 500)
+                truncated = len(batch) == 500
+                fresh = [row for row in batch if row.event_id not in dispatched]
+                for row in fresh:
+                    dispatched.add(row.event_id)
+                    key = (row.room_id, row.person or row.event_id)
+                    lanes.setdefault(key, []).append(row)
+                    if key not in running:
+                        running[key] = asyncio.create_task(lane(key))
+                    dirty = True
+                if not batch and not running and dirty:
                     await svc.db.checkpoint()  # handled events leave no -wal frames behind
                     dirty = False
-                if self.t.stopping.is_set():
-                    return
                 await self._wake.wait()
-                continue
-            for row in batch:
-                if self.t.stopping.is_set():
-                    return
-                await self._handle(row)
-                dirty = True
+        finally:
+            # Stopping: each lane finishes the event in hand; the rest stays in the inbox.
+            if running:
+                await asyncio.gather(*running.values(), return_exceptions=True)
 
     async def _handle(self, row: InboxEvent) -> None:
         svc = self._services()
