@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint typecheck unit e2e bench clean
+.PHONY: run chat test lint typecheck unit e2e soak bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,7 @@ clean:
 ## e2e: only the end-to-end tests against a throwaway Synapse
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+## soak: the kill-point trials 20 times per point, and the outage tests (takes a while)
+soak: $(STAMP)
+	TRYGGBOT_SOAK=1 $(PY) -m pytest -q tests/e2e/test_kill_points.py tests/e2e/test_outages.py

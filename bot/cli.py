@@ -157,7 +157,10 @@ async def _run(args: argparse.Namespace) -> int:
     secrets = load_secrets(settings, base)
     creds = load_credentials(settings, base)
     runtime = await open_matrix(settings, secrets, creds, base_dir=base)
-    print(f"Tryggbot is running as {settings.matrix.user_id} on {settings.matrix.homeserver}")
+    print(
+        f"Tryggbot is running as {settings.matrix.user_id} on {settings.matrix.homeserver}",
+        flush=True,
+    )
     await _run_until_signal(runtime)
     return 0
 
