@@ -15,6 +15,8 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
+import aiosqlite
+
 from bot import outbox
 from bot.commands import Args, Role
 from bot.context import Context, Services
@@ -60,7 +62,7 @@ class Engine:
                 log.exception("incident %s preparing event %s", incident, msg.event_id)
             if ctx is not None:
                 await self._handle_in_unit(ctx)
-                await self._enqueue(ctx)
+                await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
         self.faults.reached("handled")
         if ctx is not None:
@@ -84,14 +86,13 @@ class Engine:
             ctx.deferred.clear()
             ctx.reply("error.incident", incident=incident)
 
-    async def _enqueue(self, ctx: Context) -> None:
-        """Write the replies as outbox rows (inside the unit of work)."""
+    async def _enqueue(self, ctx: Context, conn: aiosqlite.Connection) -> None:
+        """Write the replies as outbox rows (on the unit of work's connection)."""
         now = self.svc.clock.now()
-        async with self.svc.db.transaction() as conn:
-            for n, out in enumerate(ctx.outbox):
-                if out.txn_key is None:
-                    out = replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
-                await outbox.enqueue(conn, self.svc.sealer, out, now=now)
+        for n, out in enumerate(ctx.outbox):
+            if out.txn_key is None:
+                out = replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
+            await outbox.enqueue(conn, self.svc.sealer, out, now=now)
 
     async def _after_commit(self, ctx: Context) -> None:
         """Send the replies (a failure leaves them in the outbox for the background sender),

@@ -202,17 +202,17 @@ class OutboxSender:
             async with lock:
                 while True:
                     async with self._db.read() as conn:
-                        row = await rows.next_in_room(conn, room_id)
-                    if row is None:
+                        waiting = await rows.next_in_room(conn, room_id)
+                    if not waiting:
                         return
-                    if not await self._deliver(row):
-                        return
+                    for row in waiting:
+                        await self._deliver(row)
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(room_id, None)
 
-    async def _deliver(self, row: OutboxRow) -> bool:
-        """Send one row; True if it is done with (sent, or refused for good)."""
+    async def _deliver(self, row: OutboxRow) -> None:
+        """Send one row and delete it (sent, or refused for good); raises if it must wait."""
         try:
             clear = self._sealer.open(row.payload, PURPOSE)
             if row.kind == "reaction":
@@ -233,9 +233,8 @@ class OutboxSender:
             log.exception("message %s failed %d times; dropped", row.txn_id, MAX_ATTEMPTS)
         else:
             self._faults.reached("sent")
-        async with self._db.transaction() as conn:
+        async with self._db.write() as conn:
             await rows.delete(conn, row.id)
-        return True
 
 
 def _with_txn(out: Outgoing, txn_id: str) -> Outgoing:

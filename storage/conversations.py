@@ -24,12 +24,14 @@ class ConversationRow:
 
 
 async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> ConversationRow | None:
-    async with conn.execute(
-        "SELECT room_key, person, flow, step, history, data, token, language, expires_at"
-        " FROM conversation WHERE room_key = ? AND person = ?",
-        (room_key, person),
-    ) as cur:
-        row = await cur.fetchone()
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT room_key, person, flow, step, history, data, token, language, expires_at"
+            " FROM conversation WHERE room_key = ? AND person = ?",
+            (room_key, person),
+        )
+    )
+    row = found[0] if found else None
     if row is None:
         return None
     # Raises ValueError/TypeError if the stored JSON or timestamps are corrupt.
@@ -47,10 +49,8 @@ async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> Convers
 
 
 async def exists(conn: aiosqlite.Connection, room_key: str, person: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM conversation WHERE room_key = ? AND person = ?", (room_key, person)
-    ) as cur:
-        return await cur.fetchone() is not None
+    sql = "SELECT 1 FROM conversation WHERE room_key = ? AND person = ?"
+    return bool(await conn.execute_fetchall(sql, (room_key, person)))
 
 
 async def save(conn: aiosqlite.Connection, row: ConversationRow, now: datetime) -> None:

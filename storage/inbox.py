@@ -61,8 +61,8 @@ async def add(
 
 
 async def is_handled(conn: aiosqlite.Connection, event_id: str) -> bool:
-    async with conn.execute("SELECT 1 FROM handled_event WHERE event_id = ?", (event_id,)) as cur:
-        return await cur.fetchone() is not None
+    sql = "SELECT 1 FROM handled_event WHERE event_id = ?"
+    return bool(await conn.execute_fetchall(sql, (event_id,)))
 
 
 async def is_known(conn: aiosqlite.Connection, event_id: str) -> bool:
@@ -75,12 +75,11 @@ async def is_known(conn: aiosqlite.Connection, event_id: str) -> bool:
 
 async def pending(conn: aiosqlite.Connection, limit: int = 100) -> list[InboxEvent]:
     """Waiting events, oldest first."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, event_id, room_id, kind, payload, received_at, attempts, person, role"
         " FROM inbox ORDER BY id LIMIT ?",
         (limit,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         InboxEvent(
             id=row["id"],

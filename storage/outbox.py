@@ -8,8 +8,10 @@ Contract:
   deduplicated by the homeserver. A second row with the same ``txn_id`` is ignored (the
   message is already queued or was the same message). ``payload`` is opaque text (the caller
   seals it).
-- `rooms_waiting` and `next_in_room` let a sender drain rows in order (``id`` order) per room.
-- `delete` removes a row once the homeserver has accepted it (or refused it for good).
+- `rooms_waiting` and `next_in_room` let a sender drain rows in order (``id`` order) per
+  room.
+- `delete` removes a row once the homeserver has accepted it (or refused it for good); it is
+  one statement, fit for autocommit.
 
 Use `bot.outbox.enqueue` rather than this module directly: it serialises and seals an
 `Outgoing`.
@@ -62,24 +64,26 @@ async def rooms_waiting(conn: aiosqlite.Connection) -> list[str]:
     return [str(r["room_id"]) for r in rows]
 
 
-async def next_in_room(conn: aiosqlite.Connection, room_id: str) -> OutboxRow | None:
-    """The oldest waiting row of ``room_id``."""
-    async with conn.execute(
+async def next_in_room(
+    conn: aiosqlite.Connection, room_id: str, limit: int = 20
+) -> list[OutboxRow]:
+    """The oldest waiting rows of ``room_id``, oldest first."""
+    rows = await conn.execute_fetchall(
         "SELECT id, room_id, txn_id, kind, payload, attempts FROM outbox"
-        " WHERE room_id = ? ORDER BY id LIMIT 1",
-        (room_id,),
-    ) as cur:
-        row = await cur.fetchone()
-    if row is None:
-        return None
-    return OutboxRow(
-        id=row["id"],
-        room_id=row["room_id"],
-        txn_id=row["txn_id"],
-        kind=row["kind"],
-        payload=row["payload"],
-        attempts=row["attempts"],
+        " WHERE room_id = ? ORDER BY id LIMIT ?",
+        (room_id, limit),
     )
+    return [
+        OutboxRow(
+            id=row["id"],
+            room_id=row["room_id"],
+            txn_id=row["txn_id"],
+            kind=row["kind"],
+            payload=row["payload"],
+            attempts=row["attempts"],
+        )
+        for row in rows
+    ]
 
 
 async def record_attempt(conn: aiosqlite.Connection, row_id: int) -> None:

@@ -74,7 +74,8 @@ HANDLED_KEEP = timedelta(days=7)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 INVITE_CONCURRENCY = 8
-WORKER_CONCURRENCY = 8
+WORKER_CONCURRENCY = 16
+CHECKPOINT_AFTER = 1.0  # seconds of an empty inbox before the WAL is checkpointed
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ class MatrixBot:
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
         async with svc.db.read() as conn:
             self.t.known_direct.update(r.room_id for r in await rooms.by_kind(conn, "direct"))
+        self._spawn(self._display_name())  # not on the way to the first answer
         with contextlib.suppress(SendAborted):
-            await self.t.set_display_name(self.settings.matrix.display_name)
             await self._resolve_aliases()
         self._spawn(svc.outbox.run(self.t.stopping))  # what a crash left unsent goes first
         worker = asyncio.create_task(self._worker(), name="tryggbot-worker")
@@ -181,6 +182,10 @@ class MatrixBot:
                 async with svc.db.transaction() as conn:
                     await kv.put(conn, STATE, "stopped", svc.clock.now())
             log.info("matrix bot stopped")
+
+    async def _display_name(self) -> None:
+        with contextlib.suppress(SendAborted):
+            await self.t.set_display_name(self.settings.matrix.display_name)
 
     # ------------------------------------------------------------------ sync
 
@@ -571,8 +576,14 @@ class MatrixBot:
                         running[key] = asyncio.create_task(lane(key))
                     dirty = True
                 if not batch and not running and dirty:
-                    await svc.db.checkpoint()  # handled events leave no -wal frames behind
-                    dirty = False
+                    # Drained: fold the WAL (handled events leave no -wal frames behind),
+                    # once the inbox has stayed empty for a moment, off the reply path.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), CHECKPOINT_AFTER)
+                    if not self._wake.is_set():
+                        await svc.db.checkpoint()
+                        dirty = False
+                    continue
                 await self._wake.wait()
         finally:
             # Stopping: each lane finishes the event in hand; the rest stays in the inbox.

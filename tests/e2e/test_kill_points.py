@@ -16,6 +16,7 @@ import random
 import re
 from pathlib import Path
 
+import nio
 import pytest
 
 from bot.matrix.homeserver import LocalSynapse
@@ -139,3 +140,74 @@ async def test_a_kill_at_each_point_neither_loses_nor_repeats(
         assert kills == TRIALS, "every trial must have killed the bot once"
     finally:
         await bot.stop()
+
+
+async def _fanout_run(
+    bot: BotProcess, resident: Peer, room: str, kill_at: str | None
+) -> tuple[list[str], list[str]]:
+    """``!tips`` in a neighbourhood room: an answer there, and the tip's first messages in a
+    new direct chat (two rooms from one event). Returns both rooms' bot notices."""
+    bot_id = bot.bot.user_id
+    await bot.stop()
+    await bot.start(kill_at=kill_at)
+    await resident.say(room, "!tips")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 120
+    dm: str | None = None
+    while dm is None or len(resident.notices(dm, bot_id)) < 2:
+        if not bot.running:
+            await bot.start()
+        if dm is None and resident.client.invited_rooms:
+            dm = next(iter(resident.client.invited_rooms))
+            await resident.client.join(dm)
+        if loop.time() > deadline:
+            raise AssertionError(f"the tip never reached the direct chat\n{bot.log_tail()}")
+        try:
+            await resident.wait_for(lambda _: False, within=0.5)
+        except TimeoutError:
+            pass
+    await resident.say(dm, "!om")  # in order per room: a duplicate would come first
+    await resident.wait_for(lambda _: len(resident.notices(dm, bot_id)) >= 3, within=60)
+    await resident.say(room, "!om")
+    await resident.wait_for(
+        lambda _: any("Jag är" in n["content"]["body"] for n in resident.notices(room, bot_id)),
+        within=60,
+    )
+    return (
+        [normalise(n["content"]["body"]) for n in resident.notices(room, bot_id)],
+        [normalise(n["content"]["body"]) for n in resident.notices(dm, bot_id)],
+    )
+
+
+async def test_a_kill_in_the_middle_of_a_fan_out_neither_loses_nor_repeats(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    bot_user = await new_user("bot")
+    people = [await peer(matrix_client, await new_user("resident")) for _ in range(TRIALS + 1)]
+    rooms = []
+    for person in people:
+        resp = await person.client.room_create(
+            preset=nio.RoomPreset.public_chat, invite=[bot_user.user_id]
+        )
+        assert isinstance(resp, nio.RoomCreateResponse), resp
+        rooms.append(str(resp.room_id))
+    home = tmp_path / "bot"
+    config = write_config(home, synapse, bot_user, rooms=[(r, "varnamo") for r in rooms])
+    bot = BotProcess(home, bot_user, config)
+    await bot.start()
+    try:
+        for person, room in zip(people, rooms, strict=True):
+            await person.wait_membership(room, bot_user.user_id, "join", within=60)
+        reference = await _fanout_run(bot, people[0], rooms[0], None)
+        assert len(reference[1]) == 3, reference
+        kills = 0
+        for person, room in zip(people[1:], rooms[1:], strict=True):
+            starts = bot.starts
+            got = await _fanout_run(bot, person, room, "fanout:1")
+            assert got == reference
+            kills += bot.starts - starts - 1
+        assert kills == TRIALS
+    finally:
+        await bot.stop()
+        for person in people:
+            await person.close()
