@@ -11,9 +11,11 @@ each dying at a different moment of the conversation."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nio
@@ -142,6 +144,19 @@ async def test_a_kill_at_each_point_neither_loses_nor_repeats(
         await bot.stop()
 
 
+async def _until(bot: BotProcess, resident: Peer, done: Callable[[], bool]) -> None:
+    """Wait until ``done()``, starting the bot again whenever it died."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 120
+    while not done():
+        if not bot.running:
+            await bot.start()
+        if loop.time() > deadline:
+            raise AssertionError(f"waited in vain\n{bot.log_tail()}")
+        with contextlib.suppress(TimeoutError):
+            await resident.wait_for(lambda _: done(), within=0.5)
+
+
 async def _fanout_run(
     bot: BotProcess, resident: Peer, room: str, kill_at: str | None
 ) -> tuple[list[str], list[str]]:
@@ -151,27 +166,19 @@ async def _fanout_run(
     await bot.stop()
     await bot.start(kill_at=kill_at)
     await resident.say(room, "!tips")
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 120
-    dm: str | None = None
-    while dm is None or len(resident.notices(dm, bot_id)) < 2:
-        if not bot.running:
-            await bot.start()
-        if dm is None and resident.client.invited_rooms:
-            dm = next(iter(resident.client.invited_rooms))
-            await resident.client.join(dm)
-        if loop.time() > deadline:
-            raise AssertionError(f"the tip never reached the direct chat\n{bot.log_tail()}")
-        try:
-            await resident.wait_for(lambda _: False, within=0.5)
-        except TimeoutError:
-            pass
-    await resident.say(dm, "!om")  # in order per room: a duplicate would come first
-    await resident.wait_for(lambda _: len(resident.notices(dm, bot_id)) >= 3, within=60)
+    await _until(bot, resident, lambda: bool(resident.client.invited_rooms))
+    dm = next(iter(resident.client.invited_rooms))
+    await resident.client.join(dm)
+    await _until(bot, resident, lambda: len(resident.notices(dm, bot_id)) >= 2)
+    await _until(bot, resident, lambda: len(resident.notices(room, bot_id)) >= 2)
+    # In order per room: a late duplicate would come before these answers.
+    await resident.say(dm, "!om")
+    await _until(bot, resident, lambda: len(resident.notices(dm, bot_id)) >= 3)
     await resident.say(room, "!om")
-    await resident.wait_for(
-        lambda _: any("Jag är" in n["content"]["body"] for n in resident.notices(room, bot_id)),
-        within=60,
+    await _until(
+        bot,
+        resident,
+        lambda: any("Jag är" in n["content"]["body"] for n in resident.notices(room, bot_id)),
     )
     return (
         [normalise(n["content"]["body"]) for n in resident.notices(room, bot_id)],
