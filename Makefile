@@ -35,6 +35,8 @@ test: lint typecheck
 bench: $(STAMP)
 	$(PY) bench/language.py
 	$(PY) bench/matrix_latency.py
+	$(PY) bench/load.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

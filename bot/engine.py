@@ -126,6 +126,11 @@ class Engine:
                     incident = secrets.token_hex(4)
                     log.exception("incident %s handling reaction %s", incident, reaction.event_id)
             await inbox.mark_handled(conn, reaction.event_id, self.svc.clock.now())
+        try:
+            await self.svc.outbox.flush()  # what the handlers queued (bot.outbox.enqueue)
+        except Exception as exc:
+            log.info("messages wait in the outbox (%s)", type(exc).__name__)
+            self.svc.outbox.wake()
 
     async def _context(self, msg: IncomingMessage, person: str, role: Role | None) -> Context:
         body = clean(msg.body)
