@@ -513,14 +513,18 @@ class MatrixBot:
             log.info("declining invite to %s from %s", room_id, who)
             await self.t.call(lambda: self.t.client.room_leave(room_id))
             return
+        direct = invite.is_direct and inviter is not None and not configured
+        if direct:
+            # Recorded before joining: whatever happens next (a crash, a stale m.direct), a
+            # room joined on a direct-chat invite is a direct chat in our own records.
+            self.t.known_direct.add(room_id)
+            async with svc.db.transaction() as conn:
+                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
         resp = await self.t.call(lambda: self.t.client.join(room_id), what="join")
         if not isinstance(resp, nio.JoinResponse):
             log.warning("joining %s failed: %s", room_id, resp)
             return
-        if invite.is_direct and inviter and not configured:
-            self.t.known_direct.add(room_id)
-            async with svc.db.transaction() as conn:
-                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
+        if direct and inviter:
             await self.t.remember_direct(inviter, room_id)
         log.info("joined %s (invited by %s, direct=%s)", room_id, who, invite.is_direct)
 
