@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint typecheck install-check unit e2e bench clean chromium
+.PHONY: run chat test lint typecheck install-check unit e2e soak bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,8 @@ bench: $(STAMP)
 	$(PY) bench/est.py
 	$(PY) bench/encryption_latency.py
 	$(PY) bench/broadcast.py
+	$(PY) bench/load.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
@@ -61,3 +63,7 @@ clean:
 ## e2e: only the end-to-end tests against a throwaway Synapse
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+## soak: the kill-point trials 20 times per point, and the outage tests (takes a while)
+soak: $(STAMP)
+	TRYGGBOT_SOAK=1 $(PY) -m pytest -q tests/e2e/test_kill_points.py tests/e2e/test_outages.py

@@ -166,11 +166,11 @@ class MatrixRuntime:
                 await self.app.close()
                 raise
             self.health = health
-        scheduler = start_scheduler(svc)
+        scheduler = start_scheduler(svc, self.app.jobs)
 
         async def startup_jobs() -> None:
             await self.bot.synced.wait()
-            await run_startup_jobs(svc)
+            await run_startup_jobs(svc, self.app.jobs)
 
         startup = asyncio.create_task(startup_jobs())
         try:
@@ -201,6 +201,7 @@ async def open_matrix(
     ``on_backoff`` is told about every wait while the homeserver cannot be reached.
     """
     from bot.app import build_app
+    from bot.faults import from_environment
     from bot.matrix.bot import MatrixBot
     from bot.matrix.crypto import enable as enable_encryption
     from bot.matrix.session import session_path
@@ -224,6 +225,7 @@ async def open_matrix(
             roles=ConfigRoles(settings.matrix.moderators, extra=bot.is_moderator_by_power),
             db_path=db_path,
             metrics=metrics,
+            faults=from_environment(),
         )
     except BaseException:
         await transport.close()
@@ -442,6 +444,7 @@ def _level(value: str) -> str:
 async def _est(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from bot.app import FEATURES
     from bot.commands import fold
     from bot.features import build_registry
     from config.settings import resolve_path
@@ -465,7 +468,7 @@ async def _est(args: argparse.Namespace) -> int:
     db = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
     lang = args.lang or settings.moderation.language
     req = Request(start, end, place, args.format, Path(args.out), lang if lang == "en" else "sv")
-    paths, count = await run(settings, db, req, build_registry().report_sections)
+    paths, count = await run(settings, db, req, build_registry(FEATURES).report_sections)
     for path in paths:
         print(path)
     if count is not None:
@@ -544,8 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.faults import check_environment
+
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level, args.log_format)
+    refusal = check_environment()
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     try:
         if args.command == "chat":
             return asyncio.run(_chat(args))

@@ -7,22 +7,20 @@ enforces role and place; ``!help`` is generated from these declarations.
 
 from __future__ import annotations
 
-import enum
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from bot.roles import Role
+
+__all__ = ["Args", "Command", "Registry", "Role", "fold"]
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
     from bot.conversation import Flow
     from bot.messages import IncomingPollEvent, IncomingReaction
     from bot.report import SectionProvider
-
-
-class Role(enum.IntEnum):
-    RESIDENT = 0
-    MODERATOR = 1
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,23 @@
 """What a handler gets: the message, who sent it (as a pseudonym), their language and role,
-the services, and an outbox.  Replies are queued and sent after the handler returns, so a
-handler always commits before the bot talks."""
+the services, and an outbox.  Replies are queued; the engine writes them to the outbox table
+in the same transaction as the handler's state changes and sends them after the commit, so
+the bot never talks about something it did not store, and never says it twice."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
-from bot.commands import Registry, Role
+from bot.commands import Registry
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage, Outgoing
 from bot.messenger import Messenger
 from bot.metrics import Metrics
 from bot.pseudonym import Pseudonymizer
+from bot.roles import Role, RoleResolver
+from bot.sealing import Sealer
 from config.settings import Settings
 from storage.db import Database
 from storage.rooms import RoomInfo
@@ -21,7 +25,7 @@ from storage.rooms import RoomInfo
 if TYPE_CHECKING:
     from bot.conversation import ConversationEngine
     from bot.language import LanguageDetector
-    from bot.roles import RoleResolver
+    from bot.outbox import OutboxSender
     from bot.signals import SignalDetector
 
 
@@ -38,15 +42,13 @@ class Services:
     messenger: Messenger
     clock: Clock
     roles: RoleResolver
+    sealer: Sealer
+    conversations: ConversationEngine
+    """Starts, advances and cancels the registered flows (built once, over ``registry``)."""
+    outbox: OutboxSender
+    """Delivers outbox rows; call ``wake()`` after enqueuing from a job (see bot/outbox.py)."""
     registry: Registry = field(default_factory=Registry)
     metrics: Metrics = field(default_factory=Metrics)
-
-    @property
-    def conversations(self) -> ConversationEngine:
-        """The conversation engine over the registered flows (stateless, cheap to make)."""
-        from bot.conversation import ConversationEngine
-
-        return ConversationEngine(self.registry.flows)
 
 
 @dataclass
@@ -58,7 +60,8 @@ class Context:
     room: RoomInfo | None
     svc: Services
     outbox: list[Outgoing] = field(default_factory=list)
-    sent: int = 0  # replies already sent for this message: numbers their transaction ids
+    deferred: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    kept: int = 0  # replies queued before the router ran; an error does not withdraw them
     possibly_urgent: bool = False  # add the 112 line to the answer (see engine.add_112_line)
 
     @property
@@ -94,5 +97,11 @@ class Context:
         )
 
     def send(self, out: Outgoing) -> None:
-        """Queue a message to any room (sent after the handler returns)."""
+        """Queue a message to any room (stored with the handler's changes, sent after)."""
         self.outbox.append(out)
+
+    def after_commit(self, work: Callable[[], Awaitable[object]]) -> None:
+        """Run ``work`` once the event's transaction has committed (e.g. network calls whose
+        result must be stored, like posting a card). It may be lost to a crash: use it only
+        for work that a job catches up on."""
+        self.deferred.append(work)

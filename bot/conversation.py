@@ -149,23 +149,45 @@ class ConversationEngine:
         await conversations.save(conn, row, now)
         return first.prompt(ctx, values)
 
+    async def _load(
+        self, ctx: Context, conn: aiosqlite.Connection
+    ) -> tuple[ConversationRow, Flow, Step] | bool | None:
+        """The active conversation with its flow and step; None if there is none; False if
+        it could not be resumed (its flow or step no longer exists after an upgrade, or its
+        data is corrupt): then it is deleted and the person is told, politely, once."""
+        try:
+            row = await conversations.get(conn, ctx.room_key, ctx.person)
+        except (ValueError, TypeError, KeyError):
+            row = None
+            broken = "corrupt data"
+        else:
+            if row is None:
+                return None
+            flow = self._flows.get(row.flow)
+            if flow is not None and any(s.name == row.step for s in flow.steps):
+                return row, flow, flow.step(row.step)
+            broken = f"unknown flow or step {row.flow}/{row.step}"
+        log.warning("discarding a conversation of %s: %s", ctx.person, broken)
+        await conversations.delete(conn, ctx.room_key, ctx.person)
+        ctx.reply("conversation.discarded")
+        return False
+
     async def feed(self, ctx: Context, text: str) -> bool:
         """Give ``text`` to the active conversation; False if there is none."""
         after: tuple[Flow, dict[str, Any]] | None = None
         async with ctx.svc.db.transaction() as conn:
-            row = await conversations.get(conn, ctx.room_key, ctx.person)
-            if row is None:
+            loaded = await self._load(ctx, conn)
+            if loaded is None:
                 return False
+            if loaded is False:
+                return True
+            assert not isinstance(loaded, bool)
+            row, flow, step = loaded
             now = ctx.svc.clock.now()
             if row.expires_at <= now:
                 await conversations.delete(conn, ctx.room_key, ctx.person)
                 ctx.reply("conversation.expired")
                 return False
-            flow = self._flows.get(row.flow)
-            if flow is None:
-                await conversations.delete(conn, ctx.room_key, ctx.person)
-                return False
-            step = flow.step(row.step)
             data = dict(row.data)
             try:
                 result = await step.parse(ctx, conn, data, text)
@@ -222,12 +244,13 @@ class ConversationEngine:
     async def back(self, ctx: Context) -> bool:
         """Go back one step and ask it again; False if there is no conversation."""
         async with ctx.svc.db.transaction() as conn:
-            row = await conversations.get(conn, ctx.room_key, ctx.person)
-            if row is None:
+            loaded = await self._load(ctx, conn)
+            if loaded is None:
                 return False
-            flow = self._flows.get(row.flow)
-            if flow is None:
-                return False
+            if loaded is False:
+                return True
+            assert not isinstance(loaded, bool)
+            row, flow, _ = loaded
             data = dict(row.data)
             data.pop(RETURN_KEY, None)
             if not row.history:
@@ -253,8 +276,7 @@ class ConversationEngine:
     async def cancel(self, ctx: Context) -> bool:
         """End the conversation without finishing it; False if there was none."""
         async with ctx.svc.db.transaction() as conn:
-            row = await conversations.get(conn, ctx.room_key, ctx.person)
-            if row is None:
+            if not await conversations.exists(conn, ctx.room_key, ctx.person):
                 return False
             await conversations.delete(conn, ctx.room_key, ctx.person)
         return True

@@ -1,7 +1,12 @@
 """The way a message travels once a transport has turned it into an IncomingMessage:
 hygiene, flood guard, language, the urgent answer, the safety notice, then the router
-(commands first, then an active conversation, then the room's default).  Replies are sent
-after handlers return (commit, then talk)."""
+(commands first, then an active conversation, then the room's default).
+
+Exactly once: an event is handled inside one unit of work (`Database.unit`). The handler's
+state changes, its replies (outbox rows, each with a transaction id derived from the event
+id) and the event's ``handled_event`` mark (which also removes it from the inbox) commit
+together; an event already marked is skipped. The replies are sent after the commit, by the
+outbox sender, which reuses the stored transaction id on any resend."""
 
 from __future__ import annotations
 
@@ -11,15 +16,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.commands import Args
+import aiosqlite
+
+from bot import outbox
+from bot.commands import Args, Role
 from bot.context import Context, Services
 from bot.errors import Forbidden, UsageError, UserError
+from bot.faults import NO_FAULTS, FaultInjection
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
-from storage import kv, people, rooms
+from storage import conversations, inbox, kv, people, rooms
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
@@ -29,49 +38,107 @@ NOTICE_LANG_KEY = "notice_lang/"  # + pseudonym: the language the safety notice 
 
 
 class Engine:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, *, faults: FaultInjection = NO_FAULTS) -> None:
         self.svc = svc
+        self.faults = faults
         limits = svc.settings.limits
         self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
 
-    async def handle(self, msg: IncomingMessage) -> None:
-        """Handle one message completely. Never raises for anything the sender did."""
-        person = self.svc.pseudonymize(msg.sender)
-        try:
-            ctx = await self._context(msg, person)
-        except Exception:
-            incident = secrets.token_hex(4)
-            log.exception("incident %s preparing event %s", incident, msg.event_id)
-            self.svc.metrics.incident()
-            return
+    async def handle(
+        self, msg: IncomingMessage, *, person: str | None = None, role: Role | None = None
+    ) -> None:
+        """Handle one message completely, exactly once per event id. Never raises for
+        anything the sender did. ``person`` and ``role``, when the transport resolved them
+        at ingest, spare the engine from needing the sender's raw id."""
+        person = person or self.svc.pseudonymize(msg.sender)
+        ctx: Context | None = None
+        async with self.svc.db.unit() as conn:
+            if await inbox.is_handled(conn, msg.event_id):
+                log.info("event %s was handled before; skipped", msg.event_id)
+                await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+                return
+            try:
+                ctx = await self._context(msg, person, role)
+            except Exception:
+                incident = secrets.token_hex(4)
+                log.exception("incident %s preparing event %s", incident, msg.event_id)
+                self.svc.metrics.incident()
+            if ctx is not None:
+                await self._handle_in_unit(ctx)
+                await self._enqueue(ctx, conn)
+            await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+        self.faults.reached("handled")
+        self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+        if ctx is not None:
+            await self._after_commit(ctx)
+
+    async def _handle_in_unit(self, ctx: Context) -> None:
         try:
             await self._route(ctx)
         except UserError as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             ctx.reply(exc.key, **exc.params)
         except Forbidden as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             ctx.reply(exc.key)
         except Exception:
             incident = secrets.token_hex(4)
-            log.exception("incident %s handling event %s from %s", incident, msg.event_id, person)
+            log.exception(
+                "incident %s handling event %s from %s", incident, ctx.msg.event_id, ctx.person
+            )
             self.svc.metrics.incident()
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
+            ctx.deferred.clear()
             ctx.reply("error.incident", incident=incident)
-        self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
         if ctx.possibly_urgent:
             add_112_line(ctx)
-        await self.flush(ctx)
+
+    async def _enqueue(self, ctx: Context, conn: aiosqlite.Connection) -> None:
+        """Write the replies as outbox rows (on the unit of work's connection)."""
+        now = self.svc.clock.now()
+        for n, out in enumerate(ctx.outbox):
+            if out.txn_key is None:
+                out = replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
+            await outbox.enqueue(conn, self.svc.sealer, out, now=now)
+
+    async def _after_commit(self, ctx: Context) -> None:
+        """Send the replies (a failure leaves them in the outbox for the background sender),
+        then run work the handlers deferred."""
+        if ctx.outbox:
+            try:
+                await self.svc.outbox.flush(out.room_id for out in ctx.outbox)
+            except Exception as exc:
+                log.info(
+                    "replies to %s wait in the outbox (%s)", ctx.msg.event_id, type(exc).__name__
+                )
+                self.svc.outbox.wake()
+        for work in ctx.deferred:
+            try:
+                await work()
+            except Exception:
+                log.exception("work after handling event %s failed", ctx.msg.event_id)
 
     async def handle_reaction(self, reaction: IncomingReaction) -> None:
-        """Give a reaction to the features that listen for them (e.g. moderation cards)."""
-        for handler in self.svc.registry.reaction_handlers:
-            try:
-                await handler(self.svc, reaction)
-            except Exception:
-                incident = secrets.token_hex(4)
-                log.exception("incident %s handling reaction %s", incident, reaction.event_id)
-                self.svc.metrics.incident()
+        """Give a reaction to the features that listen for them (e.g. moderation cards),
+        once per event id."""
+        async with self.svc.db.unit() as conn:
+            if await inbox.is_handled(conn, reaction.event_id):
+                await inbox.mark_handled(conn, reaction.event_id, self.svc.clock.now())
+                return
+            for handler in self.svc.registry.reaction_handlers:
+                try:
+                    async with self.svc.db.transaction():
+                        await handler(self.svc, reaction)
+                except Exception:
+                    incident = secrets.token_hex(4)
+                    log.exception("incident %s handling reaction %s", incident, reaction.event_id)
+                    self.svc.metrics.incident()
+            await inbox.mark_handled(conn, reaction.event_id, self.svc.clock.now())
+        try:
+            await self.svc.outbox.flush()  # what the handlers queued (bot.outbox.enqueue)
+        except Exception as exc:
+            log.info("messages wait in the outbox (%s)", type(exc).__name__)
+            self.svc.outbox.wake()
         self.svc.metrics.event_handled("reaction")
 
     async def handle_poll(self, events: Sequence[IncomingPollEvent]) -> None:
@@ -81,18 +148,7 @@ class Engine:
         for handler in self.svc.registry.poll_handlers:
             await handler(self.svc, events)
 
-    async def flush(self, ctx: Context) -> None:
-        outbox, ctx.outbox = ctx.outbox, []
-        for out in outbox:
-            if out.txn_key is None:
-                out = replace(out, txn_key=f"{ctx.msg.event_id}/{ctx.sent}")
-            ctx.sent += 1
-            try:
-                await self.svc.messenger.send(out)
-            except Exception:
-                log.exception("sending a reply to event %s failed", ctx.msg.event_id)
-
-    async def _context(self, msg: IncomingMessage, person: str) -> Context:
+    async def _context(self, msg: IncomingMessage, person: str, role: Role | None) -> Context:
         body = clean(msg.body)
         msg = replace(msg, body=body)
         settings = self.svc.settings
@@ -101,7 +157,8 @@ class Engine:
             room = await rooms.get(conn, msg.room_id)
         if room is None and msg.is_direct:
             room = RoomInfo(room_id=msg.room_id, kind="direct")
-        role = await self.svc.roles.role_of(msg.sender)
+        if role is None:
+            role = await self.svc.roles.role_of(msg.sender)
         explicit = stored.language if stored and stored.language_explicit else None
         detection = None
         if body and not body.startswith(COMMAND_PREFIX) and explicit is None:
@@ -137,7 +194,9 @@ class Engine:
     async def _route(self, ctx: Context) -> None:
         msg = ctx.msg
         limits = self.svc.settings.limits
-        verdict = self._flood.check(ctx.person, msg.timestamp)
+        async with self.svc.db.read() as conn:
+            talking = await conversations.exists(conn, ctx.room_key, ctx.person)
+        verdict = self._flood.check(ctx.person, msg.timestamp, in_conversation=talking)
         if verdict is FloodVerdict.DROP:
             log.info("flood: dropped event %s from %s", msg.event_id, ctx.person)
             return
@@ -156,11 +215,11 @@ class Engine:
         signals = self.svc.signals.detect(said) if said.strip() else None
         if signals is not None and signals.urgent:
             ctx.reply("safety.urgent")
-            await self.flush(ctx)
         elif signals is not None and signals.possibly_urgent:
             ctx.possibly_urgent = ctx.room_kind != "moderation"
         if addressed and not (ctx.room is not None and ctx.room.kind == "moderation"):
             await self._safety_notice(ctx)
+        ctx.kept = len(ctx.outbox)  # the urgent answer and the notice stand, whatever follows
         if not msg.body:
             if ctx.is_direct:
                 ctx.reply("error.empty")
@@ -192,7 +251,6 @@ class Engine:
         if shown is not None and now - shown < repeat:
             return
         await show_safety_notice(ctx)
-        await self.flush(ctx)
 
     def _chooses_language(self, ctx: Context) -> bool:
         """``!språk xx``: a resident choosing a language, so the notice waits for it."""
@@ -219,7 +277,7 @@ class Engine:
         try:
             await cmd.handler(ctx, Args(words=words, rest=rest.strip()))
         except UsageError as exc:
-            ctx.outbox.clear()
+            del ctx.outbox[ctx.kept :]
             if exc.hint_key:
                 ctx.reply(exc.hint_key, **exc.params)
             ctx.reply("error.usage", usage=ctx.t(cmd.usage))

@@ -1,27 +1,20 @@
-"""The list of feature modules. Each has ``register(registry)``; order is help order."""
+"""Building the registry from the features' ``register(registry)`` functions.
+
+The list of features itself lives in the composition root (`bot.app.FEATURES`), because
+``bot/`` never imports ``handlers/``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from bot.commands import Registry
 
-
-def feature_registrars() -> list[Callable[[Registry], None]]:
-    from handlers import broadcasts, core, est, moderation, polls, tips
-
-    return [
-        tips.register,
-        core.register,
-        moderation.register,
-        polls.register,
-        broadcasts.register,
-        est.register,
-    ]
+Registrar = Callable[[Registry], None]
 
 
-def build_registry() -> Registry:
+def build_registry(registrars: Iterable[Registrar]) -> Registry:
+    """A registry filled by each registrar in turn (their order is the order of ``!help``)."""
     reg = Registry()
-    for register in feature_registrars():
+    for register in registrars:
         register(reg)
     return reg

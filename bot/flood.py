@@ -1,4 +1,9 @@
-"""Per-person flood guard: a sliding window over message timestamps."""
+"""Per-person flood guard: a sliding window over message timestamps.
+
+Someone answering a guided conversation (a tip: eight short questions) may type a short answer
+every two or three seconds; that is a brisk human, not a flood. Their messages are therefore
+judged against a higher limit (``conversation_factor`` times the normal one) while a
+conversation is active. The guard only decides; dropping is cheap (nothing else waits)."""
 
 from __future__ import annotations
 
@@ -17,14 +22,22 @@ class FloodGuard:
     """At most ``limit`` messages per ``window`` per key; windows use message timestamps so a
     backlog replayed after a restart is judged by when it was sent, not when it is handled."""
 
-    def __init__(self, limit: int, window: timedelta, max_keys: int = 10_000) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: timedelta,
+        max_keys: int = 10_000,
+        *,
+        conversation_factor: int = 3,
+    ) -> None:
         self._limit = limit
+        self._conversation_limit = limit * conversation_factor
         self._window = window
         self._max_keys = max_keys
         self._seen: dict[str, deque[datetime]] = {}
         self._warned: dict[str, datetime] = {}
 
-    def check(self, key: str, at: datetime) -> FloodVerdict:
+    def check(self, key: str, at: datetime, *, in_conversation: bool = False) -> FloodVerdict:
         times = self._seen.get(key)
         if times is None:
             if len(self._seen) >= self._max_keys:
@@ -33,7 +46,8 @@ class FloodGuard:
         while times and at - times[0] >= self._window:
             times.popleft()
         times.append(at)
-        if len(times) <= self._limit:
+        limit = self._conversation_limit if in_conversation else self._limit
+        if len(times) <= limit:
             self._warned.pop(key, None)
             return FloodVerdict.OK
         warned = self._warned.get(key)

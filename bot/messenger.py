@@ -7,9 +7,21 @@ from typing import Protocol
 from bot.messages import Outgoing
 
 
+class DeliveryRefused(Exception):
+    """The other side refused a message for good (retrying cannot help)."""
+
+
+class DeliveryPostponed(Exception):
+    """The message could not be delivered now (e.g. the bot is stopping); try again later."""
+
+
 class Messenger(Protocol):
     async def send(self, out: Outgoing) -> str | None:
-        """Send a notice; return its event id (None if the transport has none)."""
+        """Send a notice; return its event id (None if the transport has none).
+
+        ``out.txn_key``, when set, is used as the transaction id as it is, so sending the
+        same key again (after a crash) is deduplicated. Raises `DeliveryRefused` if the
+        message is refused for good, `DeliveryPostponed` if it must wait."""
         ...
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:

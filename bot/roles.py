@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.commands import Role
+
+class Role(enum.IntEnum):
+    RESIDENT = 0
+    MODERATOR = 1
 
 
 class RoleResolver(Protocol):

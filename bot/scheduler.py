@@ -1,130 +1,61 @@
 """Background jobs. The database holds all state; APScheduler is only the alarm clock.
 
-* retention: daily at 03:15 local time (and once at start) deletes what has outlived its
-  retention period;
-* cards: every five minutes, posts moderation cards that a crash between commit and send
-  left unposted (each tip has at most one card; the send uses a stable transaction id);
-* polls: every ``POLL_TICK_SECONDS`` (and once at start), opens and closes the polls that
-  are due by the ``poll`` table and sends whatever a crash left unsent; a close missed
-  while the bot was down happens at start;
-* est: the EST situation picture at its configured slot, and every ten minutes a check that
-  the latest slot was posted (claimed in the database: exactly once per slot).
-* features' own jobs (``Registry.scheduler_hooks``, e.g. broadcast schedules) and their
-  start-up work (``Registry.start_hooks``).
+Jobs are declared as `Job` values by the composition root (`bot.app.JOBS`); this module only
+runs them: each with a stable id, ``replace_existing``, ``coalesce`` and an explicit
+``misfire_grace_time``, and a failure logged and retried at the next slot. A job that sends
+commits its claim first and then sends with a ``txn_key`` derived from the claim, or writes
+outbox rows in its transaction (see `bot.outbox.enqueue`). Features may also add their own
+jobs when the scheduler starts (``Registry.scheduler_hooks``, e.g. one job per broadcast
+schedule) and start-up work (``Registry.start_hooks``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Services
 
 log = logging.getLogger(__name__)
 
 
-async def retention_job(svc: Services) -> None:
-    from handlers.retention import run_retention
+@dataclass(frozen=True)
+class Job:
+    """``run(svc)`` at every slot of ``trigger(tz)`` (an APScheduler trigger); also once at
+    start when ``at_start``."""
 
+    id: str
+    run: Callable[[Services], Awaitable[object]]
+    trigger: Callable[[tzinfo], Any]
+    misfire_grace_time: int
+    at_start: bool = False
+
+
+async def _run_job(job: Job, svc: Services) -> None:
     try:
-        await run_retention(svc)
+        await job.run(svc)
     except Exception:
-        log.exception("retention job failed; it runs again at the next slot")
+        log.exception("job %s failed; it runs again at the next slot", job.id)
 
 
-async def cards_job(svc: Services) -> None:
-    from handlers.moderation import post_missing_cards
-
-    try:
-        posted = await post_missing_cards(svc)
-        if posted:
-            log.info("posted %d missing moderation cards", posted)
-    except Exception:
-        log.exception("posting missing cards failed; retried in five minutes")
-
-
-POLL_TICK_SECONDS = 10
-
-
-async def polls_job(svc: Services) -> None:
-    from handlers.polls.lifecycle import run_due
-
-    try:
-        await run_due(svc)
-    except Exception:
-        log.exception("opening or closing polls failed; retried at the next tick")
-
-
-async def est_job(svc: Services) -> None:
-    from handlers.est.schedule import post_scheduled
-
-    try:
-        await post_scheduled(svc)
-    except Exception:
-        log.exception("posting the EST picture failed; retried within ten minutes")
-
-
-def start_scheduler(svc: Services) -> AsyncIOScheduler:
+def start_scheduler(svc: Services, jobs: Sequence[Job]) -> AsyncIOScheduler:
     """Start the jobs on the running event loop; the caller shuts the scheduler down."""
     tz = svc.settings.kommun.tz
     scheduler = AsyncIOScheduler(timezone=tz)
-    scheduler.add_job(
-        retention_job,
-        CronTrigger(hour=3, minute=15, timezone=tz),
-        args=[svc],
-        id="retention",
-        replace_existing=True,
-        coalesce=True,
-        misfire_grace_time=6 * 3600,
-    )
-    scheduler.add_job(
-        cards_job,
-        IntervalTrigger(minutes=5, timezone=tz),
-        args=[svc],
-        id="cards",
-        replace_existing=True,
-        coalesce=True,
-        misfire_grace_time=300,
-    )
-    scheduler.add_job(
-        polls_job,
-        IntervalTrigger(seconds=POLL_TICK_SECONDS, timezone=tz),
-        args=[svc],
-        id="polls",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=POLL_TICK_SECONDS * 6,
-    )
-    est = svc.settings.est.schedule
-    if est.enabled:
-        hour, minute = est.time.split(":")
+    for job in jobs:
         scheduler.add_job(
-            est_job,
-            CronTrigger(
-                day_of_week=est.day_of_week,
-                week=est.weeks,
-                hour=int(hour),
-                minute=int(minute),
-                timezone=tz,
-            ),
-            args=[svc],
-            id="est",
+            _run_job,
+            job.trigger(tz),
+            args=[job, svc],
+            id=job.id,
             replace_existing=True,
             coalesce=True,
-            misfire_grace_time=est.grace_hours * 3600 or 60,
-        )
-        scheduler.add_job(
-            est_job,
-            IntervalTrigger(minutes=10, timezone=tz),
-            args=[svc],
-            id="est_check",
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=600,
+            misfire_grace_time=job.misfire_grace_time,
         )
     for hook in svc.registry.scheduler_hooks:
         hook(svc, scheduler)
@@ -132,12 +63,11 @@ def start_scheduler(svc: Services) -> AsyncIOScheduler:
     return scheduler
 
 
-async def run_startup_jobs(svc: Services) -> None:
+async def run_startup_jobs(svc: Services, jobs: Sequence[Job]) -> None:
     """What should not wait for the first slot after a restart."""
-    await retention_job(svc)
-    await cards_job(svc)
-    await polls_job(svc)
-    await est_job(svc)
+    for job in jobs:
+        if job.at_start:
+            await _run_job(job, svc)
     for hook in svc.registry.start_hooks:
         try:
             await hook(svc)

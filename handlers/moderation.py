@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import aiosqlite
 
+from bot import outbox
 from bot.commands import Args, Command, Registry, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
@@ -451,9 +453,13 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
                 state=_t(svc, "tips.state." + state),
             ),
         )
+        if out is not None:  # sent with the state change, once (see bot/outbox.py)
+            await outbox.enqueue(
+                conn, svc.sealer, replace(out, txn_key=f"{reaction.event_id}/0"), now=now
+            )
     log.info("tip %s: state %s -> %s (reaction on the card)", tip.code, tip.state, state)
     if out is not None:
-        await svc.messenger.send(out)
+        svc.outbox.wake()
 
 
 def register(reg: Registry) -> None:

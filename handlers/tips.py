@@ -371,8 +371,9 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
 
 
 async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
-    ctx.svc.metrics.tip_created()
-    await moderation.post_missing_cards(ctx.svc)
+    svc = ctx.svc
+    svc.metrics.tip_created()
+    ctx.after_commit(lambda: moderation.post_missing_cards(svc))
 
 
 TIP = Flow(

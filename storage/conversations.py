@@ -24,14 +24,17 @@ class ConversationRow:
 
 
 async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> ConversationRow | None:
-    async with conn.execute(
-        "SELECT room_key, person, flow, step, history, data, token, language, expires_at"
-        " FROM conversation WHERE room_key = ? AND person = ?",
-        (room_key, person),
-    ) as cur:
-        row = await cur.fetchone()
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT room_key, person, flow, step, history, data, token, language, expires_at"
+            " FROM conversation WHERE room_key = ? AND person = ?",
+            (room_key, person),
+        )
+    )
+    row = found[0] if found else None
     if row is None:
         return None
+    # Raises ValueError/TypeError if the stored JSON or timestamps are corrupt.
     return ConversationRow(
         room_key=row["room_key"],
         person=row["person"],
@@ -43,6 +46,11 @@ async def get(conn: aiosqlite.Connection, room_key: str, person: str) -> Convers
         language=row["language"],
         expires_at=datetime.fromisoformat(row["expires_at"]),
     )
+
+
+async def exists(conn: aiosqlite.Connection, room_key: str, person: str) -> bool:
+    sql = "SELECT 1 FROM conversation WHERE room_key = ? AND person = ?"
+    return bool(await conn.execute_fetchall(sql, (room_key, person)))
 
 
 async def save(conn: aiosqlite.Connection, row: ConversationRow, now: datetime) -> None:

@@ -4,12 +4,22 @@ All SQL of Tryggbot lives in ``storage/``.  Callers work inside ``async with db.
 as conn`` (``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception) or ``async with
 db.read() as conn`` for reads.  Both serialise on one lock, so a read never sees another
 task's open transaction.
+
+A *unit of work* (``async with db.unit() as conn``) is one outer transaction that the task
+which opened it can build from smaller pieces: inside it, ``transaction()`` becomes a
+``SAVEPOINT`` (an exception rolls back only that block, as a separate transaction would have)
+and ``read()`` reuses the connection.  Everything commits together when the unit ends, so the
+engine can make a handler's state changes, its replies (outbox rows) and the removal of the
+inbox row one atomic step.  Only the task that opened the unit joins it; any other task waits
+for the lock as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import itertools
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -45,6 +55,14 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self._unit_owner: contextvars.ContextVar[asyncio.Task[object] | None] = (
+            contextvars.ContextVar(f"db-unit-{id(self)}", default=None)
+        )
+        self._savepoints = itertools.count(1)
+
+    def _in_unit(self) -> bool:
+        owner = self._unit_owner.get()
+        return owner is not None and owner is asyncio.current_task()
 
     @classmethod
     async def open(
@@ -143,8 +161,39 @@ class Database:
         return current
 
     @asynccontextmanager
+    async def unit(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One outer transaction that nested ``transaction()``/``read()`` blocks of the same
+        task join (see the module docstring). Any exception rolls everything back."""
+        if self._in_unit():
+            raise RuntimeError("a unit of work is already open in this task")
+        async with self._lock:
+            token = self._unit_owner.set(asyncio.current_task())
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+            except BaseException:
+                await self._rollback()
+                raise
+            finally:
+                self._unit_owner.reset(token)
+            await asyncio.shield(self._conn.execute("COMMIT"))
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back and propagates."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back and propagates.
+        Inside a unit of work of the same task: a savepoint of that unit."""
+        if self._in_unit():
+            name = f"sp{next(self._savepoints)}"
+            await self._conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self._conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await asyncio.shield(self._conn.execute(f"ROLLBACK TO {name}"))
+                    await asyncio.shield(self._conn.execute(f"RELEASE {name}"))
+                raise
+            await self._conn.execute(f"RELEASE {name}")
+            return
         async with self._lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
@@ -164,9 +213,31 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads, serialised with transactions."""
+        """A connection for reads, serialised with transactions (inside a unit of work of
+        the same task: the unit's connection)."""
+        if self._in_unit():
+            yield self._conn
+            return
         async with self._lock:
             yield self._conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection for one self-contained write statement (autocommit: no BEGIN, so
+        one round trip to the database thread instead of three). Inside a unit of work of
+        the same task: the unit's connection."""
+        if self._in_unit():
+            yield self._conn
+            return
+        async with self._lock:
+            yield self._conn
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database and truncate it, so deleted rows (an
+        inbox event's text) do not linger in ``-wal`` frames."""
+        async with self._lock:
+            with contextlib.suppress(sqlite3.OperationalError):
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def readonly_uri(path: Path) -> str:

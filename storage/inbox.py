@@ -32,6 +32,8 @@ class InboxEvent:
     payload: str
     received_at: datetime
     attempts: int
+    person: str | None = None
+    role: int = 0
 
 
 async def add(
@@ -41,21 +43,26 @@ async def add(
     kind: InboxKind,
     payload: str,
     now: datetime,
+    *,
+    person: str | None = None,
+    role: int = 0,
 ) -> bool:
-    """Queue an event; False if it is already queued or was handled before."""
+    """Queue an event; False if it is already queued or was handled before. ``person`` is
+    the sender's pseudonym and ``role`` their role, resolved at ingest; ``payload`` should
+    be sealed by the caller."""
     if await is_handled(conn, event_id):
         return False
     cur = await conn.execute(
-        "INSERT INTO inbox (event_id, room_id, kind, payload, received_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-        (event_id, room_id, kind, payload, now.isoformat()),
+        "INSERT INTO inbox (event_id, room_id, kind, payload, received_at, person, role)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+        (event_id, room_id, kind, payload, now.isoformat(), person, role),
     )
     return cur.rowcount == 1
 
 
 async def is_handled(conn: aiosqlite.Connection, event_id: str) -> bool:
-    async with conn.execute("SELECT 1 FROM handled_event WHERE event_id = ?", (event_id,)) as cur:
-        return await cur.fetchone() is not None
+    sql = "SELECT 1 FROM handled_event WHERE event_id = ?"
+    return bool(await conn.execute_fetchall(sql, (event_id,)))
 
 
 async def is_known(conn: aiosqlite.Connection, event_id: str) -> bool:
@@ -68,12 +75,11 @@ async def is_known(conn: aiosqlite.Connection, event_id: str) -> bool:
 
 async def pending(conn: aiosqlite.Connection, limit: int = 100) -> list[InboxEvent]:
     """Waiting events, oldest first."""
-    async with conn.execute(
-        "SELECT id, event_id, room_id, kind, payload, received_at, attempts"
+    rows = await conn.execute_fetchall(
+        "SELECT id, event_id, room_id, kind, payload, received_at, attempts, person, role"
         " FROM inbox ORDER BY id LIMIT ?",
         (limit,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         InboxEvent(
             id=row["id"],
@@ -83,6 +89,8 @@ async def pending(conn: aiosqlite.Connection, limit: int = 100) -> list[InboxEve
             payload=row["payload"],
             received_at=datetime.fromisoformat(row["received_at"]),
             attempts=row["attempts"],
+            person=row["person"],
+            role=row["role"],
         )
         for row in rows
     ]

@@ -17,12 +17,14 @@ class Person:
 
 
 async def get(conn: aiosqlite.Connection, pseudonym: str) -> Person | None:
-    async with conn.execute(
-        "SELECT pseudonym, language, language_explicit, notice_shown_at"
-        " FROM person WHERE pseudonym = ?",
-        (pseudonym,),
-    ) as cur:
-        row = await cur.fetchone()
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT pseudonym, language, language_explicit, notice_shown_at"
+            " FROM person WHERE pseudonym = ?",
+            (pseudonym,),
+        )
+    )
+    row = found[0] if found else None
     if row is None:
         return None
     shown = row["notice_shown_at"]

@@ -22,11 +22,13 @@ class RoomInfo:
 
 
 async def get(conn: aiosqlite.Connection, room_id: str) -> RoomInfo | None:
-    async with conn.execute(
-        "SELECT room_id, kind, locality, area, language, encrypted FROM room WHERE room_id = ?",
-        (room_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT room_id, kind, locality, area, language, encrypted FROM room WHERE room_id = ?",
+            (room_id,),
+        )
+    )
+    row = found[0] if found else None
     if row is None:
         return None
     return RoomInfo(

@@ -101,3 +101,20 @@ async def test_one_flooding_sender_does_not_silence_others(tmp_path) -> None:  #
         assert await h.texts("!om", as_="@other:test.local") != []
     finally:
         await h.stop()
+
+
+async def test_a_brisk_person_answering_a_tip_is_not_cut_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The default limit (12 a minute), and someone answering every two seconds, with some
+    answers that do not fit and are asked again: every answer gets a reply."""
+    h = await Harness(tmp_path, make_settings(**{"limits.flood_messages": 12})).start()
+    try:
+        await h.say("!om")
+        await h.say("!tips")
+        answers = ["hmm", "2", "x", "1", "Gröndal", "?", "4", "3", "zz", "4"]
+        answers += ["Någon har sprejat klotter på väggen vid busshållplatsen", "1"]
+        for answer in answers:
+            h.clock.advance(seconds=1)  # with the harness's own second: one answer per 2 s
+            assert await h.texts(answer) != [], f"no answer to {answer!r}"
+        assert len(answers) + 2 > 12
+    finally:
+        await h.stop()

@@ -143,8 +143,9 @@ async def test_the_scheduler_has_the_est_jobs_only_when_enabled(tmp_path: Path) 
     bot = await Harness(tmp_path, make_settings(**SCHEDULE)).start()
     off = await Harness(tmp_path / "off").start()
     try:
-        on_jobs = start_scheduler(bot.svc)
-        off_jobs = start_scheduler(off.svc)
+        assert bot.app is not None and off.app is not None
+        on_jobs = start_scheduler(bot.svc, bot.app.jobs)
+        off_jobs = start_scheduler(off.svc, off.app.jobs)
         assert on_jobs.get_job("est") is not None and on_jobs.get_job("est_check") is not None
         assert off_jobs.get_job("est") is None
         on_jobs.shutdown(wait=False)

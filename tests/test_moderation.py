@@ -214,11 +214,13 @@ async def test_reactions_on_the_card_change_the_state(mbot: Harness) -> None:
     code = await report_tip(mbot)
     _, card_event = card_of(mbot, code)
 
+    reactions = iter(range(1, 100))
+
     async def react(sender: str, key: str) -> None:
         assert mbot.app is not None
         await mbot.app.engine.handle_reaction(
             IncomingReaction(
-                "$r:test.local",
+                f"$r{next(reactions)}:test.local",
                 MODERATION_ROOM,
                 sender,
                 card_event,

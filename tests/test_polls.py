@@ -235,7 +235,8 @@ async def test_restart_between_vote_and_close_keeps_the_tally(bot: Harness) -> N
     await respond(bot, "@v9:test.local", ("mycket_otrygg",), 5)
     bot.clock.advance(hours=3)  # the close was missed while "down": it happens at start
     await bot.restart()
-    await run_startup_jobs(bot.svc)
+    assert bot.app is not None
+    await run_startup_jobs(bot.svc, bot.app.jobs)
     text = plain(next(o.text for o in bot.messenger.sent if "Resultat, enkät #1" in o.text))
     assert "Antal svar: 6" in text and "• Ganska otrygg: 5 (83 %)" in text
     assert [o.poll_end for o in bot.messenger.sent if o.poll_end]

@@ -55,7 +55,7 @@ async def test_database_file_holds_no_resident_id_or_planted_data(
         f"Klotter vid stationen, ring {PLANTED['phone']} eller mejla {PLANTED['email']}, "
         f"skriv till {PLANTED['matrix']}, bilder på {PLANTED['url']}"
     )
-    receipt = await bot.last("1")
+    receipt = next(t for t in await bot.texts("1") if "Din kod är" in t)
     code = receipt.split("Din kod är ")[1][:8]
     await bot.say(f"!fråga {code} Hur ser det ut nu?", as_=MODERATOR, room=MODERATION_ROOM)
     await bot.say(f"Fortfarande klotter, ring {PLANTED['phone']}, pnr {PLANTED['personnummer']}")

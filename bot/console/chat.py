@@ -249,7 +249,7 @@ async def run_console(
     try:
         chat = ConsoleChat(app, out, state)
         await chat.prepare()
-        await run_startup_jobs(app.svc)
+        await run_startup_jobs(app.svc, app.jobs)
         await chat.run(inp)
     finally:
         await app.close()

@@ -21,14 +21,16 @@ import asyncio
 import contextlib
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import nio
 
+from bot.commands import Role
 from bot.context import Services
 from bot.engine import Engine
+from bot.faults import NO_FAULTS, FaultInjection
 from bot.matrix.convert import (
     EncryptedEvent,
     InboxKind,
@@ -60,14 +62,33 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": {"not_types": ["*"]},
     "account_data": {"types": ["m.direct"]},
     "room": {
-        "timeline": {"limit": 50},
+        # Members only as far as the timeline needs them: keeps the first (full-state) sync
+        # after a restart small when the bot is in many direct chats.
+        "state": {"lazy_load_members": True},
+        "timeline": {"limit": 50, "lazy_load_members": True},
         "ephemeral": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
     },
 }
+INBOX_PURPOSE = "inbox"
 HANDLED_KEEP = timedelta(days=7)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
+INVITE_CONCURRENCY = 8
+WORKER_CONCURRENCY = 16
+CHECKPOINT_AFTER = 1.0  # seconds of an empty inbox before the WAL is checkpointed
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An event on its way into the inbox."""
+
+    event_id: str
+    room_id: str
+    kind: InboxKind
+    payload: str
+    person: str
+    role: int
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,9 @@ class MatrixBot:
         self._joined: set[str] = set()
         self._invites_in_hand: set[str] = set()
         self._invites: dict[str, list[dict[str, Any]]] = {}
+        self._invites_answered: set[str] = set()
+        self._invites_dirty = False
+        self._invite_pass: asyncio.Task[None] | None = None
         self._alias_ids: dict[str, str] = {}
         self._last_purge: datetime | None = None
         self._first_start: datetime | None = None
@@ -133,9 +157,12 @@ class MatrixBot:
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
         if self.t.crypto is not None:  # encryption: a late room key wakes the worker
             self.t.crypto.wake = self._wake.set
+        async with svc.db.read() as conn:
+            self.t.known_direct.update(r.room_id for r in await rooms.by_kind(conn, "direct"))
+        self._spawn(self._display_name())  # not on the way to the first answer
         with contextlib.suppress(SendAborted):
-            await self.t.set_display_name(self.settings.matrix.display_name)
             await self._resolve_aliases()
+        self._spawn(svc.outbox.run(self.t.stopping))  # what a crash left unsent goes first
         worker = asyncio.create_task(self._worker(), name="tryggbot-worker")
         sync = asyncio.create_task(self._sync_loop(), name="tryggbot-sync")
         stop = asyncio.create_task(self.t.stopping.wait())
@@ -159,6 +186,10 @@ class MatrixBot:
                 async with svc.db.transaction() as conn:
                     await kv.put(conn, STATE, "stopped", svc.clock.now())
             log.info("matrix bot stopped")
+
+    async def _display_name(self) -> None:
+        with contextlib.suppress(SendAborted):
+            await self.t.set_display_name(self.settings.matrix.display_name)
 
     # ------------------------------------------------------------------ sync
 
@@ -234,7 +265,7 @@ class MatrixBot:
             if getattr(event, "type", None) == "m.direct":
                 self.t.learn_direct(dict(event.content))
         brand_new = since is None
-        queued: list[tuple[str, str, InboxKind, str]] = []
+        queued: list[Queued] = []
         new_rooms: list[str] = []
         for room_id, info in resp.rooms.join.items():
             newly_joined = room_id not in self._joined and not first_process_sync
@@ -253,12 +284,11 @@ class MatrixBot:
             for source in events:
                 kind = classify(source, me)
                 if kind is not None:
-                    queued.append(
-                        (source["event_id"], room_id, kind, payload(source, room_id, is_direct))
-                    )
+                    queued.append(await self._queued(source, room_id, kind, is_direct))
         for room_id in resp.rooms.leave:
             self._joined.discard(room_id)
             self._invites.pop(room_id, None)
+            self._invites_answered.discard(room_id)  # a new invite later is a new question
         for room_id, invited in resp.rooms.invite.items():
             self._invites[room_id] = [_invite_source(e) for e in invited.invite_state]
         for room_id in resp.rooms.join:
@@ -266,9 +296,20 @@ class MatrixBot:
         now = svc.clock.now()
         added = 0
         async with svc.db.transaction() as conn:
-            for event_id, room_id, inbox_kind, text in queued:
-                if await inbox.add(conn, event_id, room_id, inbox_kind, text, now):
+            for n, q in enumerate(queued):
+                if await inbox.add(
+                    conn,
+                    q.event_id,
+                    q.room_id,
+                    q.kind,
+                    q.payload,
+                    now,
+                    person=q.person,
+                    role=q.role,
+                ):
                     added += 1
+                if n == len(queued) // 2:
+                    self._faults().reached("ingest")
             for room_id in new_rooms:
                 await rooms.upsert(conn, self._room_info(room_id), now)
             await kv.put(conn, SYNC_TOKEN, resp.next_batch, now)
@@ -285,7 +326,29 @@ class MatrixBot:
             room = self.t.client.rooms.get(room_id)
             if room is not None and room.encrypted and self.t.crypto is None:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
-        self._spawn(self._handle_invites())
+        if self._invites:
+            self._invites_changed()
+
+    async def _queued(
+        self, source: dict[str, Any], room_id: str, kind: InboxKind, is_direct: bool
+    ) -> Queued:
+        """An inbox row for an event: the sender as a pseudonym and a role, resolved now; the
+        payload sealed. A resident's Matrix id is dropped from the payload in a direct chat
+        (handling there never needs it); elsewhere it is kept, sealed, because moving a tip
+        to a direct chat or explaining encryption needs it."""
+        svc = self._services()
+        sender = str(source.get("sender", ""))
+        role = await svc.roles.role_of(sender)
+        keep_sender = not (is_direct and kind == "message" and role == Role.RESIDENT)
+        text = payload(source, room_id, is_direct, keep_sender=keep_sender)
+        return Queued(
+            event_id=str(source["event_id"]),
+            room_id=room_id,
+            kind=kind,
+            payload=svc.sealer.seal(text, INBOX_PURPOSE),
+            person=svc.pseudonymize(sender),
+            role=int(role),
+        )
 
     def _after_own_join(self, room_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """In a room joined just now, group rooms: only events after the bot's join.
@@ -392,20 +455,51 @@ class MatrixBot:
                 else:
                     log.warning("cannot resolve configured room %s: %s", ref, resp)
 
+    def _invites_changed(self) -> None:
+        """Answer pending invites: one pass at a time (a pass started while one runs just
+        asks it to look again), so an invite is never answered twice."""
+        self._invites_dirty = True
+        if self._invite_pass is None or self._invite_pass.done():
+            self._invite_pass = asyncio.create_task(self._handle_invites())
+            self._background.add(self._invite_pass)
+            self._invite_pass.add_done_callback(self._background.discard)
+
     async def _handle_invites(self) -> None:
-        for room_id, state in list(self._invites.items()):
-            if room_id in self._invites_in_hand:
-                continue
-            self._invites_in_hand.add(room_id)
-            try:
-                await self._answer_invite(read_invite(room_id, state, self.t.user_id))
-                self._invites.pop(room_id, None)
-            except (SendAborted, asyncio.CancelledError):
-                raise
-            except Exception:
-                log.exception("answering the invite to %s failed; will retry", room_id)
-            finally:
-                self._invites_in_hand.discard(room_id)
+        slots = asyncio.Semaphore(INVITE_CONCURRENCY)
+
+        async def answer(room_id: str, state: list[dict[str, Any]]) -> None:
+            async with slots:
+                try:
+                    await self._answer_invite(read_invite(room_id, state, self.t.user_id))
+                    self._invites_answered.add(room_id)
+                    self._invites.pop(room_id, None)
+                except (SendAborted, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    log.exception("answering the invite to %s failed; will retry", room_id)
+                finally:
+                    self._invites_in_hand.discard(room_id)
+
+        while self._invites_dirty and not self.t.stopping.is_set():
+            self._invites_dirty = False
+            todo = [
+                (room_id, state)
+                for room_id, state in list(self._invites.items())
+                if room_id not in self._invites_in_hand
+                and room_id not in self._invites_answered
+                and room_id not in self._joined
+            ]
+            self._invites_in_hand.update(r for r, _ in todo)
+            results = await asyncio.gather(
+                *(answer(r, st) for r, st in todo), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, SendAborted):
+                    return
+                if isinstance(result, BaseException) and not isinstance(
+                    result, asyncio.CancelledError
+                ):
+                    log.warning("invite pass: %s", type(result).__name__)
 
     async def _answer_invite(self, invite: Invite) -> None:
         room_id = invite.room_id
@@ -431,11 +525,18 @@ class MatrixBot:
             log.info("declining invite to %s from %s", room_id, who)
             await self.t.call(lambda: self.t.client.room_leave(room_id))
             return
+        direct = invite.is_direct and inviter is not None and not configured
+        if direct:
+            # Recorded before joining: whatever happens next (a crash, a stale m.direct), a
+            # room joined on a direct-chat invite is a direct chat in our own records.
+            self.t.known_direct.add(room_id)
+            async with svc.db.transaction() as conn:
+                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
         resp = await self.t.call(lambda: self.t.client.join(room_id), what="join")
         if not isinstance(resp, nio.JoinResponse):
             log.warning("joining %s failed: %s", room_id, resp)
             return
-        if invite.is_direct and inviter and not configured:
+        if direct and inviter:
             await self.t.remember_direct(inviter, room_id)
         log.info("joined %s (invited by %s, direct=%s)", room_id, who, invite.is_direct)
 
@@ -448,45 +549,92 @@ class MatrixBot:
     # ------------------------------------------------------------------ worker
 
     async def _worker(self) -> None:
+        """Hand inbox events to the engine: in order within a lane (one room and person),
+        lanes in parallel (at most ``WORKER_CONCURRENCY`` events at once), so one slow or
+        flooding sender never holds up the others."""
         svc = self._services()
-        while True:
-            self._wake.clear()
-            crypto = self.t.crypto
-            waiting = crypto.waiting_count if crypto is not None else 0
-            async with svc.db.read() as conn:
-                batch = await inbox.pending(conn, 100 + waiting)
-            if crypto is not None:  # encryption: events waiting for their key stay put
-                batch = crypto.ready(batch, svc.clock.now())
-            if not batch:
+        lanes: dict[tuple[str, str], list[InboxEvent]] = {}
+        running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        dispatched: set[str] = set()
+        slots = asyncio.Semaphore(WORKER_CONCURRENCY)
+        dirty = truncated = False
+
+        async def lane(key: tuple[str, str]) -> None:
+            queue = lanes[key]
+            try:
+                while queue and not self.t.stopping.is_set():
+                    row = queue.pop(0)
+                    try:
+                        async with slots:
+                            await self._handle(row)
+                    finally:
+                        dispatched.discard(row.event_id)
+            finally:
+                lanes.pop(key, None)
+                running.pop(key, None)
+                if not running or truncated:
+                    self._wake.set()  # look again: for the rest of a long backlog, or to tidy
+
+        try:
+            while True:
+                self._wake.clear()
                 if self.t.stopping.is_set():
                     return
+                crypto = self.t.crypto
+                waiting = crypto.waiting_count if crypto is not None else 0
+                async with svc.db.read() as conn:
+                    batch = await inbox.pending(conn, 500 + waiting)
+                truncated = len(batch) == 500 + waiting
+                if crypto is not None:  # encryption: events waiting for their key stay put
+                    batch = crypto.ready(batch, svc.clock.now())
+                fresh = [row for row in batch if row.event_id not in dispatched]
+                for row in fresh:
+                    dispatched.add(row.event_id)
+                    key = (row.room_id, row.person or row.event_id)
+                    lanes.setdefault(key, []).append(row)
+                    if key not in running:
+                        running[key] = asyncio.create_task(lane(key))
+                    dirty = True
+                if not batch and not running and dirty:
+                    # Drained: fold the WAL (handled events leave no -wal frames behind),
+                    # once the inbox has stayed empty for a moment, off the reply path.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), CHECKPOINT_AFTER)
+                    if not self._wake.is_set():
+                        await svc.db.checkpoint()
+                        dirty = False
+                    continue
                 await self._sleep_until_woken()
-                continue
-            for row in batch:
-                if self.t.stopping.is_set():
-                    return
-                await self._handle(row)
+        finally:
+            # Stopping: each lane finishes the event in hand; the rest stays in the inbox.
+            if running:
+                await asyncio.gather(*running.values(), return_exceptions=True)
 
     async def _handle(self, row: InboxEvent) -> None:
         svc = self._services()
         engine = self._engine
         assert engine is not None
-        aborted_before = self.t.aborted_sends
         try:
-            item = from_payload(row.payload)
+            opened = replace(row, payload=svc.sealer.open(row.payload, INBOX_PURPOSE))
+            item = from_payload(opened.payload)
             if self.t.crypto is not None and isinstance(item, EncryptedEvent):
                 # encryption: decrypt now (late key), wait for the key, or explain
-                resolved = await self.t.crypto.resolve(row, svc.clock.now())
+                resolved = await self.t.crypto.resolve(opened, svc.clock.now())
                 if resolved is Decision.WAIT:
                     return
                 if resolved is Decision.EXPLAIN:
                     await explain_undecryptable(svc, item.room_id, item.event_id, item.sender)
                 item = None if isinstance(resolved, Decision) else resolved
             if isinstance(item, IncomingMessage):
-                await engine.handle(item)
-            elif isinstance(item, IncomingReaction):
+                if row.person is None:  # queued before roles were resolved at ingest
+                    await engine.handle(item)
+                else:
+                    await engine.handle(item, person=row.person, role=Role(row.role))
+                return
+            if isinstance(item, IncomingReaction):
                 await engine.handle_reaction(item)
-            elif isinstance(item, IncomingPollEvent):
+                return
+            if isinstance(item, IncomingPollEvent):
                 await engine.handle_poll([item])
             elif isinstance(item, EncryptedEvent):
                 await self._explain_encrypted(item)
@@ -500,9 +648,6 @@ class MatrixBot:
             svc.metrics.incident()
             if attempts < MAX_ATTEMPTS:
                 return
-        if self.t.aborted_sends != aborted_before:
-            log.info("stopping: a reply to %s was not sent; the event stays", row.event_id)
-            return
         async with svc.db.transaction() as conn:
             await inbox.mark_handled(conn, row.event_id, svc.clock.now())
 
@@ -561,6 +706,9 @@ class MatrixBot:
             await asyncio.wait_for(self._wake.wait(), delay)
 
     # ------------------------------------------------------------------ helpers
+
+    def _faults(self) -> FaultInjection:
+        return self._engine.faults if self._engine is not None else NO_FAULTS
 
     def _services(self) -> Services:
         assert self._svc is not None

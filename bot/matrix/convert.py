@@ -99,14 +99,19 @@ def classify(source: Mapping[str, Any], own_user_id: str) -> InboxKind | None:
     return "message"
 
 
-def payload(source: Mapping[str, Any], room_id: str, is_direct: bool) -> str:
-    """The inbox payload: only the fields needed to rebuild the event, plus room facts."""
+def payload(
+    source: Mapping[str, Any], room_id: str, is_direct: bool, *, keep_sender: bool = True
+) -> str:
+    """The inbox payload: only the fields needed to rebuild the event, plus room facts.
+    Without ``keep_sender`` the sender is left out (an empty string when read back)."""
     keep = {k: source[k] for k in ("event_id", "sender", "type", "content", "origin_server_ts")}
     if isinstance(source.get("redacts"), str):  # a redaction (it may undo a poll response)
         keep["redacts"] = source["redacts"]
     unsigned = source.get("unsigned")
     if isinstance(unsigned, Mapping) and "redacted_because" in unsigned:
         keep["unsigned"] = {"redacted_because": {}}  # only the fact, not who redacted it
+    if not keep_sender:
+        keep["sender"] = ""
     return json.dumps({"room_id": room_id, "is_direct": is_direct, "event": keep})
 
 
@@ -181,18 +186,19 @@ def reaction_content(event_id: str, key: str) -> dict[str, Any]:
 
 
 def transaction_id(key: str | None, room_id: str, content: Mapping[str, Any]) -> str:
-    """A deterministic transaction id: the caller's key plus a digest of room and content.
+    """The transaction id of a send.
 
-    The same message (same key, room and content) always gets the same id, so a retry or a
-    replay after a restart (same device and access token) is deduplicated by the homeserver.
-    The digest keeps two different messages apart even if a caller reused a key.
+    With a key (an outbox row's fixed id, or a job's key derived from its claim) the id is
+    the key alone: the same key always gives the same id whatever the content, so a resend
+    after a restart (same device and access token) is deduplicated by the homeserver even if
+    the text would now render differently. Without a key, a digest of room and content.
     """
+    if key is not None:
+        return "tb." + quote(key, safe="")[:200]
     digest = hashlib.sha256(
         (room_id + "\0" + json.dumps(content, sort_keys=True)).encode()
     ).hexdigest()[:16]
-    if key is None:
-        return "tb." + digest
-    return "tb." + quote(key, safe="")[:180] + "." + digest
+    return "tb." + digest
 
 
 def backoff_delay(

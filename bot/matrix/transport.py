@@ -31,6 +31,7 @@ from bot.matrix.convert import (
 from bot.matrix.cryptostore import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
+from bot.messenger import DeliveryPostponed, DeliveryRefused
 from bot.metrics import Metrics
 from bot.render import plain
 from config.settings import ConfigError, Settings
@@ -45,11 +46,11 @@ T = TypeVar("T")
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
-class SendFailed(Exception):
+class SendFailed(DeliveryRefused):
     """The homeserver refused a request for good (not a rate limit, not a server fault)."""
 
 
-class SendAborted(Exception):
+class SendAborted(DeliveryPostponed):
     """The bot is stopping and the request could not be completed in the grace period."""
 
 
@@ -80,7 +81,10 @@ class MatrixTransport:
         self._stop_deadline: float | None = None
         self.aborted_sends = 0
         self.direct: dict[str, set[str]] = {}
-        """m.direct of the bot: user id -> direct room ids (kept current by the sync loop)."""
+        """m.direct of the bot: user id -> direct room ids (merged from every copy seen)."""
+        self.known_direct: set[str] = set()
+        """Rooms the bot knows to be direct chats (m.direct, or joined on a direct invite,
+        or recorded so in the database): never forgotten, whatever later copies say."""
         self._direct_locks: dict[str, asyncio.Lock] = {}
         self.metrics = Metrics()
         """Where retries, rate-limit waits and failed sends are counted (set by the app)."""
@@ -89,6 +93,7 @@ class MatrixTransport:
         command line can say on the console that the homeserver cannot be reached."""
         self.crypto: Crypto | None = None
         """Set by `bot.matrix.crypto.enable` after login when encryption is on."""
+        self._account_data_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -294,19 +299,52 @@ class MatrixTransport:
     # ------------------------------------------------------------------ direct chats
 
     def learn_direct(self, content: dict[str, Any]) -> None:
-        self.direct = direct_rooms(content)
+        """Take in a copy of ``m.direct`` from a sync: merged, never replacing what we know
+        (a sync may carry a copy older than our last write)."""
+        for user, rooms in direct_rooms(content).items():
+            self.direct.setdefault(user, set()).update(rooms)
+            self.known_direct.update(rooms)
 
     def is_direct_room(self, room_id: str) -> bool:
-        return any(room_id in rooms for rooms in self.direct.values())
+        return room_id in self.known_direct
+
+    async def get_account_data(self, event_type: str) -> dict[str, Any]:
+        """The server's current copy of an account-data event ({} if there is none)."""
+        path = nio.Api._build_path(["user", self.user_id, "account_data", event_type])
+
+        async def get() -> Any:
+            response = await self.client.send(
+                "GET", path, None, {"Authorization": f"Bearer {self.client.access_token}"}
+            )
+            async with response:
+                if response.status == 429 or response.status >= 500:
+                    raise aiohttp.ClientResponseError(
+                        response.request_info, (), status=response.status
+                    )
+                if response.status == 404:
+                    return {}
+                if response.status >= 400:
+                    raise SendFailed(f"account data {event_type}: HTTP {response.status}")
+                return await response.json()
+
+        data = await self.call(get, what=f"read account data {event_type}")
+        return data if isinstance(data, dict) else {}
 
     async def remember_direct(self, user_id: str, room_id: str) -> None:
-        """Add a room to the bot's ``m.direct`` account data (idempotent)."""
-        if room_id in self.direct.get(user_id, set()):
-            return
+        """Add a room to the bot's ``m.direct``: read the server's current copy, merge, write
+        back, all under one lock, so concurrent additions and other writers are never lost."""
+        self.known_direct.add(room_id)
         self.direct.setdefault(user_id, set()).add(room_id)
-        await self.put_account_data(
-            "m.direct", {u: sorted(rooms) for u, rooms in self.direct.items()}
-        )
+        async with self._account_data_lock:
+            current = direct_rooms(await self.get_account_data("m.direct"))
+            if room_id in current.get(user_id, set()):
+                self.learn_direct({u: sorted(r) for u, r in current.items()})
+                return
+            merged = {u: set(r) for u, r in current.items()}
+            for user, rooms in self.direct.items():
+                merged.setdefault(user, set()).update(rooms)
+            await self.put_account_data("m.direct", {u: sorted(r) for u, r in merged.items()})
+            self.learn_direct({u: sorted(r) for u, r in merged.items()})
 
     async def direct_room(self, user_id: str) -> str:
         """A direct chat with ``user_id`` the bot can read (encrypted when encryption is on);
@@ -319,6 +357,10 @@ class MatrixTransport:
                     continue
                 if user_id in room.users or user_id in room.invited_users:
                     return room_id
+                summary = getattr(room, "summary", None)
+                joined = getattr(summary, "joined_member_count", None)
+                if isinstance(joined, int) and joined >= 2 and len(room.users) < joined:
+                    return room_id  # members lazily loaded: the summary says they are there
             resp = await self.call(
                 lambda: self.client.room_create(
                     is_direct=True,

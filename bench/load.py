@@ -1,0 +1,207 @@
+"""Load: Tryggbot and a bare echo bot, each as its own process on one throwaway Synapse,
+under the same load in the same run.
+
+1. 50 residents, each in a direct chat with each bot, send ``!hjälp`` at 20 messages per
+   second in total to each bot for ``--seconds`` (default 60): reply latency p50/p95/p99 of
+   both, and the ratio.
+2. The same again with one flooding resident in the mix (``--flood`` messages per second to
+   Tryggbot): the others' p95, and how much it changed.
+3. A burst of 200 messages in 200 direct chats (20 people, ten chats each), and right after
+   it another resident's ``!hjälp``: how long that reply took, for each bot.
+4. Both processes' RSS after the run.
+
+Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]``.
+Prints figures; it asserts nothing. Goals (issue 7): p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
+echo bot's; the flood changes the others' p95 by <= 10 %; the reply during the burst < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from procs import (
+    BotProc,
+    Resident,
+    client_for,
+    line,
+    pct,
+    ratio,
+    register,
+    start_echo,
+    start_tryggbot,
+    tryggbot_config,
+    wait_joined,
+)
+
+from bot.matrix.homeserver import LocalSynapse, free_port
+
+
+async def resident(server: LocalSynapse, prefix: str) -> Resident:
+    return await Resident(client_for(server, await register(server, prefix))).start()
+
+
+async def chats(people: list[Resident], bot: BotProc, each: int = 1) -> list[list[str]]:
+    rooms = [[await p.direct_chat(bot.user.user_id) for _ in range(each)] for p in people]
+    await asyncio.gather(
+        *(
+            wait_joined(p.client, r, bot.user.user_id)
+            for p, mine in zip(people, rooms, strict=True)
+            for r in mine
+        )
+    )
+    return rooms
+
+
+async def steady(
+    people: list[Resident],
+    rooms: dict[str, list[str]],
+    seconds: float,
+    rate: float,
+    flooder: tuple[Resident, str, float] | None = None,
+) -> dict[str, list[float]]:
+    """Every resident sends to each bot at ``rate / len(people)`` per second, staggered."""
+    samples: dict[str, list[float]] = {name: [] for name in rooms}
+    period = len(people) / rate
+    start = time.perf_counter() + 0.5
+
+    async def one(i: int, person: Resident) -> None:
+        k = 0
+        while True:
+            at = start + i / rate + k * period
+            if at - start > seconds:
+                return
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            results = await asyncio.gather(
+                *(person.ask(rooms[name][i], "!hjälp") for name in rooms), return_exceptions=True
+            )
+            for name, result in zip(rooms, results, strict=True):
+                if isinstance(result, float):
+                    samples[name].append(result)
+            k += 1
+
+    async def flood() -> None:
+        assert flooder is not None
+        person, room, per_second = flooder
+        end = start + seconds
+        while time.perf_counter() < end:
+            await person.client.room_send(
+                room, "m.room.message", {"msgtype": "m.text", "body": "!hjälp"}
+            )
+            await asyncio.sleep(1 / per_second)
+
+    tasks = [one(i, p) for i, p in enumerate(people)]
+    if flooder is not None:
+        tasks.append(flood())
+    await asyncio.gather(*tasks)
+    return samples
+
+
+async def burst(
+    senders: list[Resident], rooms: list[list[str]], probe: Resident, probe_room: str
+) -> float:
+    """200 messages at once, then the probe's question; returns the probe's latency."""
+    await asyncio.gather(
+        *(
+            s.client.room_send(r, "m.room.message", {"msgtype": "m.text", "body": "!hjälp"})
+            for s, mine in zip(senders, rooms, strict=True)
+            for r in mine
+        )
+    )
+    return await probe.ask(probe_room, "!hjälp")
+
+
+async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> None:
+    echo = await start_echo(server, await register(server, "echo"))
+    bot_user = await register(server, "tryggbot")
+    home = base / "tryggbot"
+    config = tryggbot_config(home, server, bot_user, flood_messages=40)
+    bot = await start_tryggbot(home, config, bot_user)
+    people: list[Resident] = []
+    try:
+        people = [await resident(server, "resident") for _ in range(args.residents)]
+        rooms = {
+            "echo bot": [r[0] for r in await chats(people, echo)],
+            "Tryggbot": [r[0] for r in await chats(people, bot)],
+        }
+        for p, room in zip(people, rooms["Tryggbot"], strict=True):
+            await p.ask(room, "!om")  # first contact: the safety notice comes first
+        await asyncio.sleep(1)
+        print(f"Synapse {server.base_url}; {args.residents} residents, {args.rate} msg/s per bot")
+
+        calm = await steady(people, rooms, args.seconds, args.rate)
+        print("1. steady load")
+        for name, samples in calm.items():
+            print("   " + line(name, samples))
+        print("   " + ratio("Tryggbot / echo", calm["Tryggbot"], calm["echo bot"], (1.2, 1.5, 2)))
+
+        flooder = await resident(server, "flooder")
+        flood_room = (await chats([flooder], bot))[0][0]
+        people.append(flooder)
+        stormy = await steady(
+            people[:-1],
+            {"Tryggbot": rooms["Tryggbot"]},
+            args.seconds,
+            args.rate,
+            flooder=(flooder, flood_room, args.flood),
+        )
+        before, after = pct(calm["Tryggbot"], 0.95), pct(stormy["Tryggbot"], 0.95)
+        print(f"2. the same with one resident flooding at {args.flood} msg/s")
+        print("   " + line("Tryggbot, the others", stormy["Tryggbot"]))
+        print(
+            f"   others' p95 {before:.1f} -> {after:.1f} ms ({(after / before - 1) * 100:+.1f} %,"
+            " goal within 10 %)"
+        )
+
+        senders = [await resident(server, "burst") for _ in range(20)]
+        people += senders
+        probe = await resident(server, "probe")
+        people.append(probe)
+        print("3. a burst of 200 messages in 200 direct chats, then another resident asks")
+        for name, target in (("echo bot", echo), ("Tryggbot", bot)):
+            burst_rooms = await chats(senders, target, each=10)
+            probe_room = (await chats([probe], target))[0][0]
+            if target is bot:
+                await probe.ask(probe_room, "!om")
+                for s, mine in zip(senders, burst_rooms, strict=True):
+                    await s.ask(mine[0], "!om")  # first contact once per person
+                await asyncio.sleep(1)
+            else:
+                await probe.ask(probe_room, "!hjälp")
+            took = await burst(senders, burst_rooms, probe, probe_room)
+            print(
+                f"   {name:<10} the other resident's reply after {took * 1000:7.1f} ms"
+                + (" (goal < 1000 ms)" if target is bot else "")
+            )
+        await asyncio.sleep(5)
+        print(
+            f"4. RSS after the run: Tryggbot {bot.rss_mb():.0f} MB, echo bot {echo.rss_mb():.0f} MB"
+        )
+    finally:
+        for p in people:
+            await p.close()
+        await bot.stop()
+        await echo.kill()
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="tryggbot-load-") as tmp:
+        base = Path(tmp)
+        server = LocalSynapse(base / "synapse", port=free_port())
+        await server.start()
+        try:
+            await run(server, base, args)
+        finally:
+            await server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--flood", type=float, default=5)
+    asyncio.run(main(parser.parse_args()))
