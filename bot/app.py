@@ -30,6 +30,8 @@ from bot.sealing import Sealer
 from bot.signals import SignalDetector
 from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
 from handlers import broadcasts, core, est, moderation, polls, retention, tips
+from handlers.est.export import Request as EstRequest
+from handlers.est.export import run as run_est_export
 from handlers.est.schedule import post_scheduled as post_est_picture
 from handlers.polls.lifecycle import run_due as run_due_polls
 from storage import rooms
@@ -37,6 +39,8 @@ from storage.db import Database
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
+
+__all__ = ["FEATURES", "JOBS", "App", "EstRequest", "build_app", "est_jobs", "run_est_export"]
 
 POLL_TICK_SECONDS = 10
 

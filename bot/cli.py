@@ -445,10 +445,11 @@ async def _est(args: argparse.Namespace) -> int:
     from datetime import date
 
     from bot.app import FEATURES
+    from bot.app import EstRequest as Request
+    from bot.app import run_est_export as run
     from bot.commands import fold
     from bot.features import build_registry
     from config.settings import resolve_path
-    from handlers.est.export import Request, run
 
     settings, base = _load(args.config)
     place = None

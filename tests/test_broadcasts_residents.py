@@ -230,7 +230,7 @@ async def test_an_ad_hoc_warning_is_previewed_and_sent_only_when_confirmed(
     assert "!utskick bekräfta 1" in preview[2]
     await rt(bot).idle()
     assert hs.to(SV_ROOM) == [] and hs.to(EN_ROOM) == []
-    assert "skickas nu till 3 mottagare" in (await mod(bot, "!utskick bekräfta 1"))[-1]
+    assert any("skickas nu till 3 mottagare" in t for t in await mod(bot, "!utskick bekräfta 1"))
     await rt(bot).idle()
     [sv] = hs.to(SV_ROOM)
     [en] = hs.to(EN_ROOM)

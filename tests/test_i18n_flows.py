@@ -100,7 +100,8 @@ async def test_a_whole_tip_in_arabic_indic_digits(bot: Harness) -> None:
     for answer in ("٢", "٣", "٤", "٢٠/١١", "٤", "الكثير من الكتابات على جدران المحطة"):
         await bot.say(answer)
     out = await bot.texts("١")
-    assert CODE_RE.search(out[-1]) and "شكرًا! تم إرسال بلاغك" in out[-1]
+    receipt = next(t for t in out if "شكرًا! تم إرسال بلاغك" in t)
+    assert CODE_RE.search(receipt)
     async with bot.svc.db.read() as conn:
         (tip,) = await tips.by_reporter(conn, bot.svc.pseudonymize(RESIDENT))
     assert (tip.category, tip.locality, tip.place_type) == ("klotter", "bredaryd", "station")
@@ -112,7 +113,7 @@ async def test_persian_digits_and_yes_word_in_the_offer_and_forget(bot: Harness)
     await bot.say("!tip")
     for answer in ("۱", "۳", "۲", "۳", "۱", "دیوارهای ایستگاه پر از نوشته است و ترسناک است"):
         await bot.say(answer)
-    assert "ممنون! گزارش شما فرستاده شد" in (await bot.texts("۱"))[-1]
+    assert any("ممنون! گزارش شما فرستاده شد" in t for t in await bot.texts("۱"))
     assert "انجام شد" in await bot.last("!forget بله")
 
 
@@ -191,4 +192,5 @@ async def test_options_can_be_answered_with_the_words_shown(bot: Harness) -> Non
     assert "Qiyaastii saacaddee?" in (await bot.texts("Maanta"))[-1]  # "2. Maanta" = today
     await bot.say("fiid")  # the evening band, by its Somali name
     await bot.say("Qoraal badan ayaa ku yaal darbiyada saldhigga")
-    assert "Mahadsanid! Warbixintaada waa la diray" in (await bot.texts("Dir"))[-1]  # "1. Dir"
+    out = await bot.texts("Dir")  # "1. Dir"
+    assert any("Mahadsanid! Warbixintaada waa la diray" in t for t in out)
