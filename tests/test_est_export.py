@@ -4,8 +4,6 @@ and Matrix transports."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncio
 import csv
 import hashlib
@@ -14,6 +12,7 @@ import json
 import shutil
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
