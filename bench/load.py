@@ -5,10 +5,13 @@ under the same load in the same run.
    second in total to each bot for ``--seconds`` (default 60): reply latency p50/p95/p99 of
    both, and the ratio.
 2. The same again with one flooding resident in the mix (``--flood`` messages per second to
-   Tryggbot): the others' p95, and how much it changed.
+   Tryggbot): the others' p95 at Tryggbot, and how much it changed.
 3. A burst of 200 messages in 200 direct chats (20 people, ten chats each), and right after
    it another resident's ``!hjälp``: how long that reply took, for each bot.
 4. Both processes' RSS after the run.
+
+0. Idle: 15 of them, one message at a time, interleaved, ``--idle`` (100) round trips per
+   bot: the ratio of medians and p99 (goals 1.15x and 1.3x).
 
 Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]``.
 Prints figures; it asserts nothing. Goals (issue 7): p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
@@ -118,7 +121,9 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
     echo = await start_echo(server, await register(server, "echo"))
     bot_user = await register(server, "tryggbot")
     home = base / "tryggbot"
-    config = tryggbot_config(home, server, bot_user, flood_messages=40)
+    config = tryggbot_config(
+        home, server, bot_user, flood_messages=40, send_concurrency=args.send_concurrency
+    )
     bot = await start_tryggbot(home, config, bot_user)
     people: list[Resident] = []
     try:
@@ -130,7 +135,22 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         for p, room in zip(people, rooms["Tryggbot"], strict=True):
             await p.ask(room, "!om")  # first contact: the safety notice comes first
         await asyncio.sleep(1)
-        print(f"Synapse {server.base_url}; {args.residents} residents, {args.rate} msg/s per bot")
+        print(
+            f"Synapse {server.base_url}; {args.residents} residents, {args.rate} msg/s per bot; "
+            f"Tryggbot matrix.send_concurrency={args.send_concurrency}"
+        )
+
+        echo_idle: list[float] = []
+        bot_idle: list[float] = []
+        few = min(15, len(people))
+        for k in range(args.idle):  # one at a time, interleaved, 15 residents in turn
+            i = k % few
+            echo_idle.append(await people[i].ask(rooms["echo bot"][i], "!hjälp"))
+            bot_idle.append(await people[i].ask(rooms["Tryggbot"][i], "!hjälp"))
+        print(f"0. idle: {few} residents, one message at a time, interleaved")
+        print("   " + line("echo bot", echo_idle))
+        print("   " + line("Tryggbot", bot_idle))
+        print("   " + ratio("Tryggbot / echo", bot_idle, echo_idle, (1.15, 1.3, 1.3)))
 
         calm = await steady(people, rooms, args.seconds, args.rate)
         print("1. steady load")
@@ -143,7 +163,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         people.append(flooder)
         stormy = await steady(
             people[:-1],
-            {"Tryggbot": rooms["Tryggbot"]},
+            rooms,  # the same load as in 1, plus the flooder
             args.seconds,
             args.rate,
             flooder=(flooder, flood_room, args.flood),
@@ -204,4 +224,6 @@ if __name__ == "__main__":
     parser.add_argument("--residents", type=int, default=50)
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--flood", type=float, default=5)
+    parser.add_argument("--idle", type=int, default=100, help="idle round trips per bot")
+    parser.add_argument("--send-concurrency", type=int, default=4)
     asyncio.run(main(parser.parse_args()))
