@@ -65,7 +65,11 @@ class BotProc:
 
 async def _ready(proc: asyncio.subprocess.Process, marker: bytes) -> None:
     assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 300)
+    line = b""
+    for _ in range(5):  # Tryggbot first says it is connecting, then that it runs
+        line = await asyncio.wait_for(proc.stdout.readline(), 300)
+        if marker in line or not line:
+            break
     if marker not in line:
         raise RuntimeError(f"the bot did not start: {line!r}")
 
@@ -88,6 +92,8 @@ def tryggbot_config(home: Path, server: LocalSynapse, user: RegisteredUser, **li
     text = EXAMPLE_PATH.read_text(encoding="utf-8")
     text = re.sub(r'(?m)^homeserver = ".*"$', f'homeserver = "{server.base_url}"', text)
     text = re.sub(r'(?m)^user_id = ".*"$', f'user_id = "{user.user_id}"', text)
+    # Compared with an echo bot that does not encrypt; the residents' chats are unencrypted.
+    text = re.sub(r"(\[encryption\][^\[]*?)enabled = true", r"\1enabled = false", text)
     for key, value in limits.items():
         text = re.sub(rf"(?m)^{key} = \d+$", f"{key} = {value}", text)
     home.mkdir(parents=True, exist_ok=True)
@@ -97,7 +103,7 @@ def tryggbot_config(home: Path, server: LocalSynapse, user: RegisteredUser, **li
 
 
 async def start_tryggbot(home: Path, config: Path, user: RegisteredUser) -> BotProc:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LC_ALL="en_US.UTF-8", LANG="en_US.UTF-8")
     env["TRYGGBOT_PASSWORD"] = user.password
     env["TRYGGBOT_PSEUDONYM_KEY"] = "bench-pseudonym-key-0123456789"
     proc = await asyncio.create_subprocess_exec(
