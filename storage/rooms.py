@@ -71,3 +71,11 @@ async def by_kind(conn: aiosqlite.Connection, kind: RoomKind) -> list[RoomInfo]:
         if info is not None:
             out.append(info)
     return out
+
+
+async def ids_of_kind(conn: aiosqlite.Connection, kind: RoomKind) -> list[str]:
+    """Room ids of one kind, in one query (the bot may be in thousands of direct chats)."""
+    rows = await conn.execute_fetchall(
+        "SELECT room_id FROM room WHERE kind = ? ORDER BY id", (kind,)
+    )
+    return [str(r["room_id"]) for r in rows]

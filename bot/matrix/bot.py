@@ -158,7 +158,7 @@ class MatrixBot:
         if self.t.crypto is not None:  # encryption: a late room key wakes the worker
             self.t.crypto.wake = self._wake.set
         async with svc.db.read() as conn:
-            self.t.known_direct.update(r.room_id for r in await rooms.by_kind(conn, "direct"))
+            self.t.known_direct.update(await rooms.ids_of_kind(conn, "direct"))
         self._spawn(self._display_name())  # not on the way to the first answer
         with contextlib.suppress(SendAborted):
             await self._resolve_aliases()
@@ -437,9 +437,11 @@ class MatrixBot:
                     log.warning("cannot join configured room %s yet: %s", ref, resp)
                     continue
                 log.info("joined configured room %s", room_id)
-        async with svc.db.transaction() as conn:
-            for room_id in self.t.client.rooms:
-                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
+        known = list(self.t.client.rooms)
+        for start in range(0, len(known), 100):  # in slices: answers need not wait for all
+            async with svc.db.transaction() as conn:
+                for room_id in known[start : start + 100]:
+                    await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
 
     async def _resolve_aliases(self) -> None:
         """Room ids for the configured aliases (before the first sync, so the first batch
