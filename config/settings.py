@@ -232,7 +232,7 @@ class MatrixSettings(_Model):
     moderation_room: str | None = Field(default=None, pattern=_ROOM_REF)
     moderators: tuple[Annotated[str, Field(pattern=_MXID)], ...] = ()
     moderator_power_level: int = Field(default=50, ge=1, le=100)
-    send_concurrency: int = Field(default=4, ge=1, le=64)
+    send_concurrency: int = Field(default=16, ge=1, le=64)
 
 
 class EstPlace(_Model):
