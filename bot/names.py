@@ -25,7 +25,8 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from config.settings import CONTENT_DIR
 
 __all__ = ["Names"]
 
@@ -106,8 +107,8 @@ class Names:
     @cache
     def load() -> Names:
         """The packaged list, ``config/content/names.toml`` (read once per process)."""
-        ref = resources.files("config").joinpath("content", "names.toml")
-        return Names(tomllib.loads(ref.read_text(encoding="utf-8")))
+        text = (CONTENT_DIR / "names.toml").read_text(encoding="utf-8")
+        return Names(tomllib.loads(text))
 
     # ---- lookups ------------------------------------------------------------------------
 

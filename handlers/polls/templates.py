@@ -5,9 +5,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from config.settings import CONTENT_DIR
 from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, Content, Option, Question
 
 LANG_KEYS = ("sv", "en", "ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")
@@ -57,5 +57,5 @@ def parse_templates(data: dict[str, Any]) -> dict[str, Template]:
 
 @cache
 def templates() -> dict[str, Template]:
-    text = resources.files("config").joinpath("content/polls.toml").read_text("utf-8")
+    text = (CONTENT_DIR / "polls.toml").read_text("utf-8")
     return parse_templates(tomllib.loads(text))
