@@ -62,3 +62,10 @@ def test_console_survives_odd_input(tmp_path: Path) -> None:
     out = chat(tmp_path, ["", "\x1b[31m", "!" * 10, "x" * 100_000, "/nonsense", "//not a command"])
     assert "Meddelandet är för långt för mig" in out
     assert "(console: /as NAME, /room dm|moderation|PLACE, /who, /quit)" in out
+
+
+def test_a_second_console_session_on_the_same_database_is_answered(tmp_path: Path) -> None:
+    first = chat(tmp_path, ["!om"])
+    second = chat(tmp_path, ["!om"])  # the same database: its events must not look replayed
+    assert "tryggbot:" in first
+    assert "tryggbot:" in second and "114 14" in second

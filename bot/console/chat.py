@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -124,6 +125,9 @@ class ConsoleChat:
         self.out = out
         self.state = state or ConsoleState()
         self._events = itertools.count(1)
+        # Event ids are unique across runs: the engine handles each event id once, and a
+        # second console session on the same database must not look like a replay.
+        self._session = secrets.token_hex(4)
 
     async def ensure_room(self) -> None:
         st = self.state
@@ -194,7 +198,7 @@ class ConsoleChat:
     async def message(self, text: str) -> None:
         st = self.state
         msg = IncomingMessage(
-            event_id=f"$console-{next(self._events)}",
+            event_id=f"$console-{self._session}-{next(self._events)}",
             room_id=st.room_id,
             sender=user_id(st.name),
             body=text,
