@@ -273,7 +273,12 @@ async def test_unreadable_rooms_are_skipped_failures_retried_and_reported(
 ) -> None:
     monkeypatch.setattr(fanout, "RETRY_DELAYS", (0.0, 0.0, 0.0))
     hs = Homeserver(fail_rooms={EN_ROOM: 1, "!extra0:test.local": 5})
-    bot = await start(tmp_path, homeserver=hs, extra_rooms=2, **{"broadcasts.schedules": DAILY_10})
+    bot = await start(
+        tmp_path,
+        homeserver=hs,
+        extra_rooms=2,
+        **{"broadcasts.schedules": DAILY_10, "encryption.enabled": False},
+    )
     async with bot.svc.db.transaction() as conn:
         await rooms.upsert(
             conn,
@@ -290,6 +295,26 @@ async def test_unreadable_rooms_are_skipped_failures_retried_and_reported(
     assert (
         "levererade 2 av 4, försökte igen 1, misslyckade 1, hoppade över (oläsbara rum) 1" in report
     )
+    await bot.stop()
+
+
+async def test_an_encrypted_room_gets_the_warning_when_the_bot_encrypts(tmp_path: Path) -> None:
+    hs = Homeserver()
+    bot = await start(tmp_path, homeserver=hs, **{"broadcasts.schedules": DAILY_10})
+    assert bot.svc.settings.encryption.enabled
+    async with bot.svc.db.transaction() as conn:
+        await rooms.upsert(
+            conn,
+            RoomInfo("!secret:test.local", "neighbourhood", "bor", None, "sv", encrypted=True),
+            bot.clock.now(),
+        )
+    at(bot, "2026-11-25T09:00:00+01:00")
+    await rt(bot).start(bot.svc)
+    at(bot, "2026-11-25T10:00:01+01:00")
+    await rt(bot).sweep(bot.svc)
+    assert len(hs.to("!secret:test.local")) == 1
+    [report] = hs.to(MODERATION_ROOM)
+    assert "hoppade över (oläsbara rum) 0" in report
     await bot.stop()
 
 

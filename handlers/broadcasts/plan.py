@@ -104,7 +104,9 @@ async def targets(svc: Services, conn: aiosqlite.Connection, spec: str) -> list[
                     f"room:{room.room_id}",
                     room.room_id,
                     _lang(svc, room.language),
-                    readable=not room.encrypted,
+                    # An encrypted room is unreadable only when the bot runs without
+                    # encryption (its messages would not be shown there).
+                    readable=svc.settings.encryption.enabled or not room.encrypted,
                 )
             )
     if spec in ("subscribers", "all"):
