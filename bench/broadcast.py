@@ -168,6 +168,8 @@ async def run(
     data: dict[str, Any] = tomllib.loads(EXAMPLE_PATH.read_text("utf-8"))
     data["matrix"].update(homeserver=server.base_url, user_id=bot_user.user_id)
     data["broadcasts"]["schedules"] = []
+    # Compared with a loop that does not encrypt; the rooms here are unencrypted.
+    data["encryption"]["enabled"] = False
     if concurrency:
         data["broadcasts"]["concurrency"] = concurrency
         data["matrix"]["send_concurrency"] = concurrency
