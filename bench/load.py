@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,9 +37,10 @@ from procs import (
     start_tryggbot,
     tryggbot_config,
     wait_joined,
+    with_synapse,
 )
 
-from bot.matrix.homeserver import LocalSynapse, free_port
+from bot.matrix.homeserver import LocalSynapse
 
 
 async def resident(server: LocalSynapse, prefix: str) -> Resident:
@@ -208,14 +208,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
 
 
 async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="tryggbot-load-") as tmp:
-        base = Path(tmp)
-        server = LocalSynapse(base / "synapse", port=free_port())
-        await server.start()
-        try:
-            await run(server, base, args)
-        finally:
-            await server.stop()
+    await with_synapse("tryggbot-load-", lambda server, base: run(server, base, args))
 
 
 if __name__ == "__main__":
@@ -225,5 +218,5 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--flood", type=float, default=5)
     parser.add_argument("--idle", type=int, default=100, help="idle round trips per bot")
-    parser.add_argument("--send-concurrency", type=int, default=4)
+    parser.add_argument("--send-concurrency", type=int, default=16)
     asyncio.run(main(parser.parse_args()))

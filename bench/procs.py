@@ -11,8 +11,9 @@ import re
 import secrets
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import nio
@@ -20,7 +21,7 @@ import nio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser  # noqa: E402
+from bot.matrix.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
 from config.settings import EXAMPLE_PATH  # noqa: E402
 
 CONFIG = nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False)
@@ -220,3 +221,15 @@ def ratio(name: str, mine: Sequence[float], ref: Sequence[float], goals: Sequenc
     for q, goal in zip((0.5, 0.95, 0.99), goals, strict=True):
         parts.append(f"p{round(q * 100)} {pct(mine, q) / pct(ref, q):.2f}x (goal <= {goal}x)")
     return f"{name}: " + ", ".join(parts)
+
+
+async def with_synapse(prefix: str, run: Callable[[LocalSynapse, Path], Awaitable[None]]) -> None:
+    """Start a throwaway Synapse in a temporary folder, ``run(server, folder)``, stop it."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        base = Path(tmp)
+        server = LocalSynapse(base / "synapse", port=free_port())
+        await server.start()
+        try:
+            await run(server, base)
+        finally:
+            await server.stop()

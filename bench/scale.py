@@ -18,13 +18,20 @@ import asyncio
 import json
 import sqlite3
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from procs import Resident, client_for, register, start_tryggbot, tryggbot_config, wait_joined
+from procs import (
+    Resident,
+    client_for,
+    register,
+    start_tryggbot,
+    tryggbot_config,
+    wait_joined,
+    with_synapse,
+)
 
-from bot.matrix.homeserver import LocalSynapse, free_port
+from bot.matrix.homeserver import LocalSynapse
 
 
 async def round_trips(person: Resident, room: str, n: int) -> list[float]:
@@ -122,14 +129,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
 
 
 async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="tryggbot-scale-") as tmp:
-        base = Path(tmp)
-        server = LocalSynapse(base / "synapse", port=free_port())
-        await server.start()
-        try:
-            await run(server, base, args)
-        finally:
-            await server.stop()
+    await with_synapse("tryggbot-scale-", lambda server, base: run(server, base, args))
 
 
 if __name__ == "__main__":
