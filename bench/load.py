@@ -192,9 +192,12 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
             else:
                 await probe.ask(probe_room, "!hjälp")
             took = await burst(senders, burst_rooms, probe, probe_room)
+            asked, answered = probe.stamps[probe_room]
             print(
                 f"   {name:<10} the other resident's reply after {took * 1000:7.1f} ms"
                 + (" (goal < 1000 ms)" if target is bot else "")
+                + f"; sending the question took {probe.last[probe_room] * 1000:.0f} ms,"
+                f" the reply was stamped by the server {answered - asked} ms after asking"
             )
         await asyncio.sleep(5)
         print(

@@ -134,6 +134,8 @@ class Resident:
         self.waiting: dict[str, asyncio.Future[float]] = {}
         self.task: asyncio.Task[None] | None = None
         self.notices: dict[str, int] = {}
+        self.last: dict[str, float] = {}  # per room: how long the last `ask` took to send
+        self.stamps: dict[str, tuple[int, int]] = {}  # per room, ms: (asked, reply's server time)
 
     @property
     def user_id(self) -> str:
@@ -162,16 +164,20 @@ class Resident:
                     self.notices[room_id] = self.notices.get(room_id, 0) + 1
                     fut = self.waiting.pop(room_id, None)
                     if fut is not None and not fut.done():
+                        asked = self.stamps.get(room_id, (0, 0))[0]
+                        self.stamps[room_id] = (asked, int(event.source["origin_server_ts"]))
                         fut.set_result(now)
 
     async def ask(self, room_id: str, body: str, within: float = 120) -> float:
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.waiting[room_id] = fut
-        t0 = time.perf_counter()
+        t0, wall = time.perf_counter(), time.time()
         resp = await self.client.room_send(
             room_id, "m.room.message", {"msgtype": "m.text", "body": body}
         )
         assert isinstance(resp, nio.RoomSendResponse), resp
+        self.last[room_id] = time.perf_counter() - t0
+        self.stamps[room_id] = (int(wall * 1000), 0)
         t1 = await asyncio.wait_for(fut, within)
         await asyncio.sleep(0.3)  # let a second notice (if any) pass before the next question
         return t1 - t0

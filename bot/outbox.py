@@ -38,6 +38,7 @@ from bot.faults import NO_FAULTS, FaultInjection
 from bot.messages import Image, Outgoing, PollAnswer, PollStart
 from bot.messenger import DeliveryPostponed, DeliveryRefused, Messenger
 from bot.sealing import Sealer
+from bot.slots import BULK
 from storage import outbox as rows
 from storage.db import Database
 from storage.outbox import OutboxRow
@@ -178,7 +179,9 @@ class OutboxSender:
                 raise result
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Drain at start and whenever woken, until ``stopping`` is set."""
+        """Drain at start and whenever woken, until ``stopping`` is set. These sends are
+        nobody's reply in particular: they wait for every send slot a reply wants."""
+        BULK.set(True)  # this task's context only
         self._wake.set()
         while not stopping.is_set():
             await self._wake.wait()

@@ -46,6 +46,7 @@ from bot.matrix.convert import (
 from bot.matrix.crypto import Decision, explain_undecryptable
 from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, SendFailed
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
+from bot.slots import ON_BEHALF, FairSlots
 from config.settings import RoomSettings
 from storage import inbox, kv, people, polls, rooms
 from storage.inbox import InboxEvent
@@ -558,16 +559,17 @@ class MatrixBot:
         lanes: dict[tuple[str, str], list[InboxEvent]] = {}
         running: dict[tuple[str, str], asyncio.Task[None]] = {}
         dispatched: set[str] = set()
-        slots = asyncio.Semaphore(WORKER_CONCURRENCY)
+        slots = FairSlots(WORKER_CONCURRENCY)  # a newcomer goes before a busy sender's next
         dirty = truncated = False
 
         async def lane(key: tuple[str, str]) -> None:
             queue = lanes[key]
+            ON_BEHALF.set(key[1])  # this lane's task only: its sends take the person's turn
             try:
                 while queue and not self.t.stopping.is_set():
                     row = queue.pop(0)
                     try:
-                        async with slots:
+                        async with slots.hold(key[1]):
                             await self._handle(row)
                     finally:
                         dispatched.discard(row.event_id)

@@ -34,6 +34,7 @@ from bot.messages import Outgoing
 from bot.messenger import DeliveryPostponed, DeliveryRefused
 from bot.metrics import Metrics
 from bot.render import plain
+from bot.slots import FairSlots
 from config.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class MatrixTransport:
         self.settings = settings
         self.client = client
         self.user_id: str = settings.matrix.user_id
-        self._send_slots = asyncio.Semaphore(settings.matrix.send_concurrency)
+        self._send_slots = FairSlots(settings.matrix.send_concurrency)
         self._rng = random.Random(seed)
         self.stopping = asyncio.Event()
         self.grace_seconds = 10.0
@@ -233,7 +234,7 @@ class MatrixTransport:
         self, room_id: str, event_type: str, content: dict[str, Any], txn: str
     ) -> str:
         """Send one event with a fixed transaction id; return its event id."""
-        async with self._send_slots:
+        async with self._send_slots.hold(room_id):
             try:
                 if self.crypto is not None:  # encryption: who gets the room key
                     await self.crypto.prepare_room(room_id)
@@ -346,21 +347,29 @@ class MatrixTransport:
             await self.put_account_data("m.direct", {u: sorted(r) for u, r in merged.items()})
             self.learn_direct({u: sorted(r) for u, r in merged.items()})
 
+    def known_direct_room(self, user_id: str) -> str | None:
+        """A direct chat with ``user_id`` that the bot can read and the user is in (or
+        invited to), from what the bot knows already: no request."""
+        for room_id in sorted(self.direct.get(user_id, set())):
+            room = self.client.rooms.get(room_id)
+            if room is None or (room.encrypted and self.crypto is None):
+                continue
+            if user_id in room.users or user_id in room.invited_users:
+                return room_id
+            summary = getattr(room, "summary", None)
+            joined = getattr(summary, "joined_member_count", None)
+            if isinstance(joined, int) and joined >= 2 and len(room.users) < joined:
+                return room_id  # members lazily loaded: the summary says they are there
+        return None
+
     async def direct_room(self, user_id: str) -> str:
         """A direct chat with ``user_id`` the bot can read (encrypted when encryption is on);
         created and invited if none."""
         lock = self._direct_locks.setdefault(user_id, asyncio.Lock())
         async with lock:
-            for room_id in sorted(self.direct.get(user_id, set())):
-                room = self.client.rooms.get(room_id)
-                if room is None or (room.encrypted and self.crypto is None):
-                    continue
-                if user_id in room.users or user_id in room.invited_users:
-                    return room_id
-                summary = getattr(room, "summary", None)
-                joined = getattr(summary, "joined_member_count", None)
-                if isinstance(joined, int) and joined >= 2 and len(room.users) < joined:
-                    return room_id  # members lazily loaded: the summary says they are there
+            known = self.known_direct_room(user_id)
+            if known is not None:
+                return known
             resp = await self.call(
                 lambda: self.client.room_create(
                     is_direct=True,
@@ -408,6 +417,9 @@ class MatrixMessenger:
 
     async def direct_room(self, user_id: str) -> str:
         return await self._t.direct_room(user_id)
+
+    def known_direct_room(self, user_id: str) -> str | None:
+        return self._t.known_direct_room(user_id)
 
 
 def _status(resp: Any) -> str:
