@@ -21,7 +21,7 @@ import aiosqlite
 from bot import outbox
 from bot.commands import Args, Role
 from bot.context import Context, Services
-from bot.errors import Forbidden, UsageError, UserError
+from bot.errors import Forbidden, OutsideWork, UsageError, UserError
 from bot.faults import NO_FAULTS, FaultInjection
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
@@ -34,6 +34,9 @@ from storage.rooms import RoomInfo
 log = logging.getLogger(__name__)
 
 COMMAND_PREFIX = "!"
+# Handling may ask for slow work outside its unit of work (`OutsideWork`) this many times
+# less one; the last round refuses and answers with an incident id.
+OUTSIDE_WORK_ROUNDS = 3
 NOTICE_LANG_KEY = "notice_lang/"  # + pseudonym: the language the safety notice was last shown in
 
 
@@ -51,12 +54,29 @@ class Engine:
         anything the sender did. ``person`` and ``role``, when the transport resolved them
         at ingest, spare the engine from needing the sender's raw id."""
         person = person or self.svc.pseudonymize(msg.sender)
+        for attempt in range(1, OUTSIDE_WORK_ROUNDS + 1):
+            try:
+                handled, ctx = await self._handle_once(msg, person, role, last=attempt)
+            except OutsideWork as exc:  # rolled back: do the slow part, then start again
+                await exc.work()
+                continue
+            if handled:
+                self.faults.reached("handled")
+                self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+            if ctx is not None:
+                await self._after_commit(ctx)
+            return
+
+    async def _handle_once(
+        self, msg: IncomingMessage, person: str, role: Role | None, *, last: int
+    ) -> tuple[bool, Context | None]:
+        """One unit of work: (whether the event was handled now, its context)."""
         ctx: Context | None = None
         async with self.svc.db.unit() as conn:
             if await inbox.is_handled(conn, msg.event_id):
                 log.info("event %s was handled before; skipped", msg.event_id)
                 await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
-                return
+                return False, None
             try:
                 ctx = await self._context(msg, person, role)
             except Exception:
@@ -64,17 +84,25 @@ class Engine:
                 log.exception("incident %s preparing event %s", incident, msg.event_id)
                 self.svc.metrics.incident()
             if ctx is not None:
-                await self._handle_in_unit(ctx)
+                await self._handle_in_unit(ctx, outside_work=last < OUTSIDE_WORK_ROUNDS)
                 await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
-        self.faults.reached("handled")
-        self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
-        if ctx is not None:
-            await self._after_commit(ctx)
+        return True, ctx
 
-    async def _handle_in_unit(self, ctx: Context) -> None:
+    async def _handle_in_unit(self, ctx: Context, *, outside_work: bool = True) -> None:
         try:
             await self._route(ctx)
+        except OutsideWork:
+            if outside_work:
+                raise
+            incident = secrets.token_hex(4)  # the slow part was done, and is wanted again
+            log.error(
+                "incident %s: event %s kept asking for outside work", incident, ctx.msg.event_id
+            )
+            self.svc.metrics.incident()
+            del ctx.outbox[ctx.kept :]
+            ctx.deferred.clear()
+            ctx.reply("error.incident", incident=incident)
         except UserError as exc:
             del ctx.outbox[ctx.kept :]
             ctx.reply(exc.key, **exc.params)

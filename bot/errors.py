@@ -3,6 +3,7 @@ with an incident id and the user sees only that id, never exception text."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -30,3 +31,13 @@ class Forbidden(Exception):
     def __init__(self, key: str = "error.forbidden") -> None:
         super().__init__(key)
         self.key = key
+
+
+class OutsideWork(Exception):
+    """Handling needs a slow call first (the network: opening a direct chat), which must not
+    run while the unit of work holds the database. The engine rolls the unit back, awaits
+    ``work`` with no transaction open, and then handles the event again from the start."""
+
+    def __init__(self, work: Callable[[], Awaitable[object]]) -> None:
+        super().__init__("work outside the unit of work")
+        self.work = work

@@ -31,3 +31,7 @@ class Messenger(Protocol):
     async def direct_room(self, user_id: str) -> str:
         """The id of a direct chat with ``user_id``, created (and the user invited) if needed."""
         ...
+
+    def known_direct_room(self, user_id: str) -> str | None:
+        """A direct chat with ``user_id`` the bot already has, found without the network."""
+        ...

@@ -20,7 +20,7 @@ from bot.commands import Args, Command, Registry, fold
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.engine import format_hours
-from bot.errors import UsageError, UserError
+from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
 from bot.scrub import LABELS, scrub
 from config.settings import Names, Settings
@@ -498,7 +498,10 @@ async def _begin(ctx: Context, data: Mapping[str, Any] | None = None) -> None:
     room = ctx.room
     if room is not None and room.kind == "neighbourhood" and room.locality:
         values.update(locality=room.locality, area=room.area)
-    dm = await ctx.svc.messenger.direct_room(ctx.msg.sender)
+    dm = ctx.svc.messenger.known_direct_room(ctx.msg.sender)
+    if dm is None:  # open one first, without holding the database, then start again
+        messenger, sender = ctx.svc.messenger, ctx.msg.sender
+        raise OutsideWork(lambda: messenger.direct_room(sender))
     dm_key = ctx.svc.pseudonymize(dm, purpose="room")
     prompt = await ctx.svc.conversations.start(ctx, TIP_FLOW, values, room_key=dm_key)
     ctx.send(Outgoing(room_id=dm, text=ctx.t("tips.intro")))

@@ -80,6 +80,11 @@ class Homeserver:
 
         return dm_room(user_id)
 
+    def known_direct_room(self, user_id: str) -> str | None:
+        from tests.harness import dm_room
+
+        return dm_room(user_id)
+
     def to(self, room_id: str) -> list[str]:
         """Broadcasts (and reports) that reached ``room_id``, not the bot's replies."""
         return [

@@ -84,6 +84,7 @@ class FakeMessenger:
     sent: list[Outgoing] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)  # the images among ``sent``, in order
+    opened_direct: list[str] = field(default_factory=list)  # users whose direct chat was opened
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def send(self, out: Outgoing) -> str | None:
@@ -96,7 +97,12 @@ class FakeMessenger:
         self.reactions.append(Reaction(room_id, event_id, key))
 
     async def direct_room(self, user_id: str) -> str:
+        """Opens the chat (a real transport asks the homeserver: never inside a unit of work)."""
+        self.opened_direct.append(user_id)
         return dm_room(user_id)
+
+    def known_direct_room(self, user_id: str) -> str | None:
+        return dm_room(user_id) if user_id in self.opened_direct else None
 
 
 def dm_room(user_id: str) -> str:

@@ -4,6 +4,7 @@ the database holds."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.harness import (
     MODERATION_ROOM,
     RESIDENT,
     RESIDENT2,
+    FakeMessenger,
     Harness,
     dm_room,
     make_settings,
@@ -299,6 +301,40 @@ async def test_tip_started_in_a_neighbourhood_room_moves_to_direct_chat(bot: Har
     await bot.say("4", as_=RESIDENT2)
     summary = await bot.last("Klotter på lekplatsen igen", as_=RESIDENT2)
     assert "Plats: Värnamo, Gröndal · Park" in summary
+
+
+async def test_the_direct_chat_is_opened_without_holding_the_database(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    free: list[bool] = []
+
+    class Checking(FakeMessenger):
+        async def direct_room(self, user_id: str) -> str:
+            assert h.app is not None
+
+            async def write() -> None:  # another task: waits if a unit of work holds the db
+                async with h.app.svc.db.transaction() as conn:  # type: ignore[union-attr]
+                    await conn.execute("SELECT 1")
+
+            try:
+                await asyncio.wait_for(write(), 2)
+                free.append(True)
+            except TimeoutError:
+                free.append(False)
+            return await super().direct_room(user_id)
+
+    h.messenger = Checking()
+    await h.start()
+    try:
+        out = await h.say("!tips", room=GRONDAL_ROOM, as_=RESIDENT2)
+        assert free == [True]  # opened once, with the database free for others
+        assert h.messenger.opened_direct == [RESIDENT2]
+        in_dm = [plain(o.text) for o in out if o.room_id == dm_room(RESIDENT2)]
+        assert in_dm[0].startswith("Tack för att du vill berätta!")
+        in_room = [plain(o.text) for o in out if o.room_id == GRONDAL_ROOM]
+        assert len(in_room) == 2  # first contact: the notice, then "moved", each once
+        assert in_room[0].startswith("Hej! Jag är Tryggbot") and "direktmeddelande" in in_room[1]
+    finally:
+        await h.stop()
 
 
 async def test_mine_and_status(tbot: Harness) -> None:

@@ -85,6 +85,9 @@ class ConsoleMessenger:
     async def direct_room(self, user: str) -> str:
         return dm_room_id(user[1:].split(":", 1)[0])
 
+    def known_direct_room(self, user: str) -> str | None:
+        return dm_room_id(user[1:].split(":", 1)[0])  # the console has every direct chat
+
 
 def save_image(folder: Path, image: Image) -> Path:
     """Write a PNG the bot "sent" into ``folder`` (0700; the file 0600) and return its path."""
