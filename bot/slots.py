@@ -1,24 +1,31 @@
-"""Fair slots: at most ``limit`` holders at once, and a freed slot goes to whoever has had
-the fewest turns so far.
+"""Fair slots: at most ``limit`` holders at once, freed slots handed out fairly between keys.
 
-The worker holds one slot per event it handles (keyed by person) and the transport one per
-request it sends (keyed by room). A plain semaphore hands freed slots out first come, first
-served, so a resident who asks one question during a burst of 200 messages from others
-waits behind all 200. Here every key counts its turns while it has work in hand; a freed
-slot goes to the waiter with the lowest (rank, turns, arrival): someone new is served next,
-and a busy key takes its turn in rotation with the others.
+The worker holds one slot per event it handles and the transport one per request it sends,
+both keyed by the person the work is for (``ON_BEHALF``; the room when no person is known).
+A plain semaphore serves first come, first served, so a resident who asks one question
+during a burst of 200 messages from others waits behind all 200.
 
-The rank comes from the ``BULK`` context variable: work done on behalf of nobody in
-particular (fan-outs, the background drain of the outbox) sets it, and then waits for every
-slot that someone's reply wants. A key is forgotten once it holds and waits for nothing.
+Here slots are handed out by start-time fair queueing: each request gets a start tag when it
+asks, ``max(virtual time, the end tag of that key's previous request)``, and the waiter with
+the lowest tag goes next; the virtual time is the tag last served. A key that has had many
+turns lately carries tags far ahead, so someone new (whose tag is the virtual time, and who
+wins a tie against keys that were served up to it) is served at the next free slot, and busy
+keys take turns in rotation. Idle time earns no credit, and a
+key whose last tag the virtual time has passed is forgotten.
+
+The ``BULK`` context variable ranks work done on behalf of nobody in particular (fan-outs,
+the background drain of the outbox) below every reply: it waits for every slot a reply wants.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
-from collections.abc import AsyncIterator, Hashable
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -31,9 +38,9 @@ ON_BEHALF: ContextVar[Hashable | None] = ContextVar("tryggbot_on_behalf", defaul
 @dataclass(order=True)
 class _Waiter:
     rank: int
-    turns: int
+    start: int
+    before: int  # the key's end tag before this request: among equal tags, the least served
     seq: int
-    key: Hashable = field(compare=False)
     future: asyncio.Future[None] = field(compare=False)
 
 
@@ -43,67 +50,152 @@ class FairSlots:
     def __init__(self, limit: int) -> None:
         if limit < 1:
             raise ValueError("at least one slot")
-        self._free = limit
-        self._waiters: list[_Waiter] = []
-        self._turns: dict[Hashable, int] = {}
-        self._active: dict[Hashable, int] = {}  # holders + waiters per key
+        self._free = self._limit = limit
+        self._waiters: list[_Waiter] = []  # a heap
+        self._waiting = 0
+        self._vtime = 0
+        self._end: dict[Hashable, int] = {}  # per key: the end tag of its last request
         self._seq = itertools.count()
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return self._waiting
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @property
+    def held(self) -> int:
+        return self._limit - self._free
+
+    def resize(self, limit: int) -> None:
+        """Change the number of slots; holders over a smaller limit finish undisturbed."""
+        if limit < 1:
+            raise ValueError("at least one slot")
+        self._free += limit - self._limit
+        self._limit = limit
+        self._hand_out()
 
     @contextlib.asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
         """Hold one slot for ``key`` (or for whom ``ON_BEHALF`` names) while the block runs."""
         key = ON_BEHALF.get() or key
-        self._active[key] = self._active.get(key, 0) + 1
-        try:
-            await self._acquire(key)
-        except BaseException:
-            self._leave(key)
-            raise
+        before = self._end.get(key, 0)
+        start = max(self._vtime, before)
+        self._end[key] = start + 1
+        await self._acquire(start, before)
         try:
             yield
         finally:
             self._free += 1
-            self._leave(key)
             self._hand_out()
 
-    async def _acquire(self, key: Hashable) -> None:
-        if self._free > 0 and not self._waiters:
+    async def _acquire(self, start: int, before: int) -> None:
+        if self._free > 0 and not self._waiting:
             self._free -= 1
-            self._turns[key] = self._turns.get(key, 0) + 1
+            self._served(start)
             return
-        loop = asyncio.get_running_loop()
-        waiter = _Waiter(1 if BULK.get() else 0, 0, next(self._seq), key, loop.create_future())
-        self._waiters.append(waiter)
+        future = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(1 if BULK.get() else 0, start, before, next(self._seq), future)
+        heapq.heappush(self._waiters, waiter)
+        self._waiting += 1
         try:
             await waiter.future
         except BaseException:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-            elif not waiter.future.cancelled():  # granted, but cancelled before it ran
+            if not waiter.future.done() or waiter.future.cancelled():
+                if not waiter.future.cancelled():
+                    waiter.future.cancel()
+                self._waiting -= 1  # left in the heap, skipped when it comes up
+            else:  # granted, but cancelled before it ran
                 self._free += 1
                 self._hand_out()
             raise
 
     def _hand_out(self) -> None:
         while self._free > 0 and self._waiters:
-            for w in self._waiters:  # turns change while waiting: look them up now
-                w.turns = self._turns.get(w.key, 0)
-            best = min(self._waiters)
-            self._waiters.remove(best)
+            best = heapq.heappop(self._waiters)
             if best.future.done():
-                continue
+                continue  # cancelled while waiting
+            self._waiting -= 1
             self._free -= 1
-            self._turns[best.key] = self._turns.get(best.key, 0) + 1
+            self._served(best.start)
             best.future.set_result(None)
 
-    def _leave(self, key: Hashable) -> None:
-        left = self._active[key] - 1
-        if left:
-            self._active[key] = left
-        else:
-            del self._active[key]
-            self._turns.pop(key, None)
+    def _served(self, start: int) -> None:
+        if start > self._vtime:
+            self._vtime = start
+            if len(self._end) > 1024:  # forget keys the virtual time has passed
+                self._end = {k: e for k, e in self._end.items() if e > self._vtime}
+
+
+class LatencyLimit:
+    """Sizes a `FairSlots` to what the homeserver takes without queueing, as TCP Vegas does
+    for a network path. After each round of sends (as many as there are slots), the round's
+    mean time is compared with the fastest send of the last few minutes: clearly slower
+    (``tolerance`` times, plus 5 ms) means requests are queueing at the homeserver, where
+    more at once only makes everyone wait, and the limit shrinks in proportion (the gradient
+    rule); about as fast, with every slot in use, and it grows by one. It starts at ``high``
+    and stays within ``low``..``high``.
+
+    A homeserver that persists one event at a time (Synapse on SQLite) settles at a few
+    sends at once, so a newcomer's reply is not stuck behind sixteen others at the server;
+    one that works in parallel keeps the limit near ``high`` for fast fan-outs."""
+
+    SLACK = 0.005
+    ROUND = 4  # at least this many sends between two decisions
+
+    def __init__(
+        self,
+        slots: FairSlots,
+        *,
+        low: int,
+        high: int,
+        tolerance: float = 2.0,
+        window: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 1 <= low <= high:
+            raise ValueError("need 1 <= low <= high")
+        self._slots = slots
+        self.low, self.high = low, high
+        self._tolerance = tolerance
+        self._window = window
+        self._clock = clock
+        self._mins: deque[tuple[float, float]] = deque()  # sliding-window minimum
+        self._count = 0
+        self._total = 0.0
+        self._busy = True
+        slots.resize(high)
+
+    @property
+    def limit(self) -> int:
+        return self._slots.limit
+
+    @property
+    def fastest(self) -> float | None:
+        return self._mins[0][1] if self._mins else None
+
+    def observe(self, seconds: float) -> None:
+        """One send took ``seconds`` (successful attempts only, never a rate-limit wait).
+        Call it while still holding the slot."""
+        now = self._clock()
+        while self._mins and self._mins[-1][1] >= seconds:
+            self._mins.pop()
+        self._mins.append((now, seconds))
+        while self._mins[0][0] < now - self._window:
+            self._mins.popleft()
+        self._count += 1
+        self._total += seconds
+        self._busy = self._busy and self._slots.held >= self._slots.limit
+        if self._count < max(self._slots.limit, self.ROUND):
+            return
+        mean = self._total / self._count
+        limit = self._slots.limit
+        acceptable = self._mins[0][1] * self._tolerance + self.SLACK
+        if mean > acceptable:  # shrink in proportion: the queue goes in one round
+            limit = max(self.low, min(limit - 1, int(limit * acceptable / mean)))
+        elif self._busy:
+            limit = min(self.high, limit + 1)
+        self._slots.resize(limit)
+        self._count, self._total, self._busy = 0, 0.0, True
