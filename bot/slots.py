@@ -100,6 +100,7 @@ class FairSlots:
         waiter = _Waiter(1 if BULK.get() else 0, start, before, next(self._seq), future)
         heapq.heappush(self._waiters, waiter)
         self._waiting += 1
+        self._hand_out()  # a slot may be free: a waiter ahead was cancelled a moment ago
         try:
             await waiter.future
         except BaseException:
@@ -107,6 +108,7 @@ class FairSlots:
                 if not waiter.future.cancelled():
                     waiter.future.cancel()
                 self._waiting -= 1  # left in the heap, skipped when it comes up
+                self._hand_out()
             else:  # granted, but cancelled before it ran
                 self._free += 1
                 self._hand_out()

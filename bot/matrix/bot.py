@@ -2,8 +2,10 @@
 
 - The sync loop (our own loop around ``client.sync()``) writes each batch's events to the
   ``inbox`` table and saves the sync token in the same transaction, then wakes the worker.
-  The first sync of every process is ``full_state`` so nio relearns its rooms; the first sync
-  of a brand-new deployment only learns rooms and never answers old history. A ``limited``
+  After a restart the first sync is incremental (the joined rooms come from ``/joined_rooms``
+  and nio loads a room's state when something needs it, `bot.matrix.rooms`), so the first
+  answer does not wait for the state of every room; the first sync of a brand-new deployment
+  only learns rooms and never answers old history. A ``limited``
   timeline (a gap, e.g. many messages while the bot was down) is filled from ``/messages``
   back to the previous token, so nothing is lost.
 - The worker takes inbox events in order, hands them to the engine, then deletes them and
@@ -207,15 +209,19 @@ class MatrixBot:
         svc = self._services()
         async with svc.db.read() as conn:
             token = await kv.get(conn, SYNC_TOKEN)
+        # After a restart the first sync is incremental: the rooms the bot is in come from
+        # /joined_rooms, and nio learns the others' state when something needs it
+        # (bot.matrix.rooms). Without that list, a full-state sync relearns everything.
+        full_state = token is not None and not await self._learn_joined_rooms()
         first = True
         failures = 0
         while not self.t.stopping.is_set():
             request = asyncio.create_task(
                 self.t.client.sync(
                     timeout=0 if first else self.sync_timeout_ms,
-                    sync_filter=FIRST_SYNC_FILTER if first else SYNC_FILTER,
+                    sync_filter=FIRST_SYNC_FILTER if first and token is None else SYNC_FILTER,
                     since=token,
-                    full_state=first,
+                    full_state=first and full_state,
                 )
             )
             stop = asyncio.create_task(self.t.stopping.wait())
@@ -264,6 +270,27 @@ class MatrixBot:
                 first = False
                 self.synced.set()
                 await self._configured_rooms()
+
+    async def _learn_joined_rooms(self) -> bool:
+        """The rooms the bot is in and its ``m.direct``, from the homeserver; then the
+        moderation room's state, which roles need before the first event is taken in."""
+        try:
+            resp = await self.t.call(self.t.client.joined_rooms, what="joined rooms")
+        except SendAborted:
+            return False
+        if not isinstance(resp, nio.JoinedRoomsResponse):
+            log.warning("could not list joined rooms (%s); relearning them all", resp)
+            return False
+        self._joined.update(resp.rooms)
+        try:  # an incremental sync brings m.direct only when it changes
+            self.t.learn_direct(await self.t.get_account_data("m.direct"))
+        except (SendAborted, SendFailed):
+            return False
+        moderation = self._moderation_room_id()
+        if moderation and moderation in self._joined:
+            with contextlib.suppress(SendAborted):
+                await self.t.rooms.ensure(moderation)
+        return True
 
     async def _ingest(
         self, resp: nio.SyncResponse, *, since: str | None, first_process_sync: bool
@@ -441,7 +468,7 @@ class MatrixBot:
             if ref.startswith("#") and ref not in self._alias_ids:
                 continue
             room_id = self._alias_ids.get(ref, ref)
-            if room_id not in self.t.client.rooms:
+            if room_id not in self._joined and room_id not in self.t.client.rooms:
                 resp = await self.t.call(lambda r=room_id: self.t.client.join(r))  # type: ignore[misc]
                 if not isinstance(resp, nio.JoinResponse):
                     log.warning("cannot join configured room %s yet: %s", ref, resp)

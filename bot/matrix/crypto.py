@@ -53,6 +53,7 @@ from bot.matrix.cryptostore import (
     crypto_paths,
     make_private_store,
 )
+from bot.matrix.rooms import RoomLoader
 from bot.matrix.transport import SendAborted, SendFailed
 from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
@@ -99,8 +100,10 @@ class Crypto:
         password: str | None,
         recovery_key: str | None,
         stopping: asyncio.Event | None = None,
+        rooms: RoomLoader | None = None,
     ) -> None:
         self.client = client
+        self._rooms = rooms or RoomLoader(client, call)
         self._stopping = stopping or asyncio.Event()
         self.synced = asyncio.Event()
         """Set after the first sync: only then does nio know the rooms it must encrypt for."""
@@ -265,10 +268,11 @@ class Crypto:
         if self.client.olm is None:
             return
         if room_id not in self.client.rooms:
-            # after a restart, events left in the inbox are answered before the first sync;
-            # nio can only send (encrypted or not) to rooms it has seen in a sync
+            # after a restart, events left in the inbox are answered before the first sync,
+            # which brings only rooms with something new: nio can only send (encrypted or
+            # not) to rooms it knows, so the others are loaded from their current state
             await self._first_sync()
-            if room_id not in self.client.rooms:
+            if await self._rooms.ensure(room_id) is None:
                 raise SendFailed(f"the bot is not in room {room_id}")
         if not self.is_encrypted(room_id):
             return
@@ -479,6 +483,7 @@ async def enable(
         password=password,
         recovery_key=recovery,
         stopping=transport.stopping,
+        rooms=transport.rooms,
     )
     await crypto.start()
     transport.crypto = crypto

@@ -29,6 +29,7 @@ from bot.matrix.convert import (
     transaction_id,
 )
 from bot.matrix.cryptostore import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME
+from bot.matrix.rooms import RoomLoader
 from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.messages import Outgoing
 from bot.messenger import DeliveryPostponed, DeliveryRefused
@@ -90,11 +91,14 @@ class MatrixTransport:
         """Rooms the bot knows to be direct chats (m.direct, or joined on a direct invite,
         or recorded so in the database): never forgotten, whatever later copies say."""
         self._direct_locks: dict[str, asyncio.Lock] = {}
+        self._opened: dict[str, str] = {}  # user id -> the direct chat this process opened
         self.metrics = Metrics()
         """Where retries, rate-limit waits and failed sends are counted (set by the app)."""
         self.on_backoff: Callable[[str, str, float, int], None] | None = None
         """Called as (request, reason, delay, attempt) before each backoff wait, so the
         command line can say on the console that the homeserver cannot be reached."""
+        self.rooms = RoomLoader(client, self.call)
+        """Rooms this process has not seen in a sync yet, loaded when needed."""
         self.crypto: Crypto | None = None
         """Set by `bot.matrix.crypto.enable` after login when encryption is on."""
         self._account_data_lock = asyncio.Lock()
@@ -358,6 +362,9 @@ class MatrixTransport:
     def known_direct_room(self, user_id: str) -> str | None:
         """A direct chat with ``user_id`` that the bot can read and the user is in (or
         invited to), from what the bot knows already: no request."""
+        opened = self._opened.get(user_id)
+        if opened is not None:  # made and invited by this process (a sync may not show it yet)
+            return opened
         for room_id in sorted(self.direct.get(user_id, set())):
             room = self.client.rooms.get(room_id)
             if room is None or (room.encrypted and self.crypto is None):
@@ -376,6 +383,10 @@ class MatrixTransport:
         lock = self._direct_locks.setdefault(user_id, asyncio.Lock())
         async with lock:
             known = self.known_direct_room(user_id)
+            if known is None:  # chats this process has not seen in a sync yet
+                for room_id in sorted(self.direct.get(user_id, set())):
+                    await self.rooms.ensure(room_id)
+                known = self.known_direct_room(user_id)
             if known is not None:
                 return known
             resp = await self.call(
@@ -390,6 +401,7 @@ class MatrixTransport:
             if not isinstance(resp, nio.RoomCreateResponse):
                 raise SendFailed(f"could not create a direct chat: {resp}")
             room_id = str(resp.room_id)
+            self._opened[user_id] = room_id
             await self.remember_direct(user_id, room_id)
             return room_id
 

@@ -181,6 +181,22 @@ async def test_tip_started_in_a_neighbourhood_room_continues_in_a_direct_chat(
         await resident.wait_notice(dm, bot_id, "Vilken sorts plats?")
         room_bodies = [n["content"]["body"] for n in resident.notices(room, bot_id)]
         assert not any("Vad handlar det om" in b for b in room_bodies)
+
+        # After a restart (whose first sync brings only rooms with news) the next tip from
+        # the room continues in the same direct chat: no second chat is opened.
+        await resident.say(dm, "!avbryt")
+        await resident.wait_notice(dm, bot_id, "Avbrutet")
+        await bot.stop()
+        bot = await start_bot(settings, bot_user, tmp_path / "bot")
+        before = len(resident.notices(dm, bot_id))
+        await resident.say(room, "!tips")
+        await resident.wait_for(
+            lambda _: any(
+                "Vad handlar det om?" in n["content"]["body"]
+                for n in resident.notices(dm, bot_id)[before:]
+            )
+        )
+        assert list(resident.client.invited_rooms) == []
     finally:
         await bot.stop()
         await resident.close()
