@@ -15,13 +15,19 @@ per run. Prints figures; asserts nothing.
 Goal: Tryggbot <= 0.5x the loop's time with limits lifted; 200/200 exactly once under the
 strict limit.
 
-Run: ``.venv/bin/python bench/broadcast.py [--rooms 200] [--strict-rate 10]``.
+Synapse keeps its data in SQLite by default; ``--postgres`` runs it on a throwaway
+PostgreSQL cluster instead (`bot.matrix.postgres.LocalPostgres`: the server binaries of the
+machine, default settings; needs ``psycopg2``, which the dev extra brings).
+
+Run: ``.venv/bin/python bench/broadcast.py [--rooms 200] [--strict-rate 10] [--postgres]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib.util
 import logging
 import secrets
 import statistics
@@ -40,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.cli import open_matrix  # noqa: E402
 from bot.matrix.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
+from bot.matrix.postgres import LocalPostgres  # noqa: E402
 from bot.matrix.session import Credentials  # noqa: E402
 from config.settings import EXAMPLE_PATH, Secrets, parse_settings  # noqa: E402
 from handlers.broadcasts import fanout, plan, runtime_of  # noqa: E402
@@ -133,17 +140,27 @@ async def count_notices(
 
 
 async def main(
-    n_rooms: int, strict_rate: int, strict_burst: int, concurrency: int, lifted_rounds: int
+    n_rooms: int,
+    strict_rate: int,
+    strict_burst: int,
+    concurrency: int,
+    lifted_rounds: int,
+    postgres: bool,
 ) -> None:
     logging.getLogger("nio").setLevel(logging.ERROR)  # nio logs every 429 it waits out
-    with tempfile.TemporaryDirectory(prefix="tryggbot-bench-") as tmp:
+    async with contextlib.AsyncExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tryggbot-bench-"))
         base = Path(tmp)
-        server = LocalSynapse(base / "synapse", port=free_port())
-        await server.start()
-        try:
-            await run(server, base, n_rooms, strict_rate, strict_burst, concurrency, lifted_rounds)
-        finally:
-            await server.stop()
+        database = None
+        if postgres:
+            pg = await stack.enter_async_context(LocalPostgres(port=free_port()))
+            database = pg.synapse_database()
+            print(f"Synapse's database: {pg.describe()}")
+        else:
+            print("Synapse's database: SQLite (homeserver.db)")
+        server = LocalSynapse(base / "synapse", port=free_port(), database=database)
+        await stack.enter_async_context(server)
+        await run(server, base, n_rooms, strict_rate, strict_burst, concurrency, lifted_rounds)
 
 
 async def run(
@@ -268,7 +285,21 @@ if __name__ == "__main__":
         help="set broadcasts.concurrency and matrix.send_concurrency (default: the config's)",
     )
     parser.add_argument("--rounds", type=int, default=4, help="rounds with limits lifted")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run Synapse on a throwaway PostgreSQL cluster instead of SQLite",
+    )
     args = parser.parse_args()
+    if args.postgres and importlib.util.find_spec("psycopg2") is None:
+        sys.exit("--postgres needs psycopg2 for Synapse: pip install -e '.[dev]'")
     asyncio.run(
-        main(args.rooms, args.strict_rate, args.strict_burst, args.concurrency, args.rounds)
+        main(
+            args.rooms,
+            args.strict_rate,
+            args.strict_burst,
+            args.concurrency,
+            args.rounds,
+            args.postgres,
+        )
     )
