@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 import aiosqlite
 
@@ -80,51 +79,12 @@ class Fingerprints:
         return [fingerprint(self.svc, t) for t in _fingerprint_texts(self.svc, d)]
 
 
-class SentLog:
-    """Records sent deliveries in the database in batches: whatever arrived while one
-    transaction committed goes into the next, so a fan-out of hundreds commits a few dozen
-    times instead of once per room, and a send slot is free again as soon as the homeserver
-    answered. Until its record commits a delivery stays claimed; a crash in between makes the
-    next start resend it with the same transaction id, which the homeserver deduplicates
-    (the same window a per-delivery commit had, a few milliseconds wider)."""
-
-    def __init__(self, svc: Services, progress: Progress, prints: Fingerprints) -> None:
-        self.svc = svc
-        self.progress = progress
-        self.prints = prints
-        self.pending: list[tuple[Delivery, str | None, datetime]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    def add(self, d: Delivery, event_id: str | None) -> None:
-        self.pending.append((d, event_id, self.svc.clock.now()))
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._write())
-
-    async def _write(self) -> None:
-        while self.pending:
-            batch, self.pending = self.pending, []
-            async with self.svc.db.transaction() as conn:
-                for d, event_id, now in batch:
-                    await store.mark_sent(conn, d.id, event_id, now)
-                    await store.add_fingerprints(conn, self.prints.new(d), now)
-            for _ in batch:
-                self.progress.tick()
-
-    async def drain(self) -> None:
-        """Wait until every delivery added so far is recorded (raises if writing failed)."""
-        while self.task is not None:
-            task = self.task
-            await asyncio.shield(task)  # a cancelled fan-out still records what was sent
-            if task is self.task and not self.pending:
-                return
-
-
 async def _deliver(
     svc: Services,
     d: Delivery,
     slots: asyncio.Semaphore,
     progress: Progress,
-    sent: SentLog,
+    prints: Fingerprints,
 ) -> None:
     settings = svc.settings.broadcasts
     attempt = d.attempts
@@ -151,7 +111,11 @@ async def _deliver(
                     progress.tick()
                     return
             else:
-                sent.add(d, event_id)
+                now = svc.clock.now()
+                async with svc.db.transaction() as conn:
+                    await store.mark_sent(conn, d.id, event_id, now)
+                    await store.add_fingerprints(conn, prints.new(d), now)
+                progress.tick()
                 return
         await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
 
@@ -168,11 +132,8 @@ async def fan_out(svc: Services, run_id: int) -> Counts:
         log.info("broadcast run %d: sending %d deliveries", run_id, len(pending))
         slots = asyncio.Semaphore(svc.settings.broadcasts.concurrency)
         progress = Progress(run_id, len(pending))
-        sent = SentLog(svc, progress, Fingerprints(svc))
-        try:
-            await asyncio.gather(*(_deliver(svc, d, slots, progress, sent) for d in pending))
-        finally:
-            await sent.drain()
+        prints = Fingerprints(svc)
+        await asyncio.gather(*(_deliver(svc, d, slots, progress, prints) for d in pending))
     async with svc.db.transaction() as conn:
         await store.finish_run(conn, run_id, svc.clock.now())
         counts = await store.counts(conn, run_id)
