@@ -144,8 +144,9 @@ class LocalSynapse:
     Contract:
     - Everything lives in `data_dir`: ``homeserver.yaml``, ``log.config``, ``signing.key``,
       ``secrets/`` (shared registration secret, macaroon key, form secret), the SQLite database
-      ``homeserver.db``, ``media_store/``, Synapse's log ``homeserver.log``, the child's
-      stdout/stderr in ``synapse.out.log`` and its pid in ``synapse.pid`` while it runs.
+      ``homeserver.db`` (unless `database` names another), ``media_store/``, Synapse's log
+      ``homeserver.log``, the child's stdout/stderr in ``synapse.out.log`` and its pid in
+      ``synapse.pid`` while it runs.
     - `start()` first ends a Synapse orphaned on this data dir (its parent died without
       `stop()`), found through ``synapse.pid``; Synapse runs in its own session so a Ctrl-C
       reaches only the parent, which is expected to call `stop()`.
@@ -167,8 +168,12 @@ class LocalSynapse:
         server_name: str = "localhost",
         relaxed_rate_limits: bool = True,
         log_level: str = "WARNING",
+        database: Mapping[str, Any] | None = None,
     ) -> None:
         """Describe the homeserver; nothing is written or started until `prepare`/`start`.
+
+        `database` is Synapse's ``database`` section; None means SQLite in ``homeserver.db``.
+        A benchmark passes `bot.matrix.postgres.LocalPostgres.synapse_database()` here.
 
         Raises `ValueError` for a port outside 1..65535 or an unknown log level.
         """
@@ -182,6 +187,7 @@ class LocalSynapse:
         self.server_name = server_name
         self.relaxed_rate_limits = relaxed_rate_limits
         self.log_level = level
+        self.database = dict(database) if database is not None else None
         self.startup_seconds: float | None = None
         """Wall-clock seconds the last successful `start()` took (None before the first)."""
         self._process: asyncio.subprocess.Process | None = None
@@ -266,7 +272,8 @@ class LocalSynapse:
                     "resources": [{"names": ["client"], "compress": False}],
                 }
             ],
-            "database": {"name": "sqlite3", "args": {"database": str(d / "homeserver.db")}},
+            "database": self.database
+            or {"name": "sqlite3", "args": {"database": str(d / "homeserver.db")}},
             "log_config": str(self._log_config_path),
             "media_store_path": str(d / "media_store"),
             "signing_key_path": str(self._signing_key_path),
