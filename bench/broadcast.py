@@ -78,14 +78,21 @@ def _client(server: LocalSynapse, user: RegisteredUser) -> nio.AsyncClient:
     return client
 
 
-async def bare_loop(client: nio.AsyncClient, rooms: list[str], marker: str) -> tuple[float, int]:
-    """The reference: one ``room_send`` after the other (nio retries 429s itself)."""
+async def bare_loop(
+    client: nio.AsyncClient,
+    rooms: list[str],
+    marker: str,
+    contents: dict[str, dict[str, Any]] | None = None,
+) -> tuple[float, int]:
+    """The reference: one ``room_send`` after the other (nio retries 429s itself), of a short
+    notice or, with ``contents``, of what Tryggbot sends to each room."""
     t0 = time.perf_counter()
     ok = 0
     for room in rooms:
-        resp = await client.room_send(
-            room, "m.room.message", {"msgtype": "m.notice", "body": f"{marker} reference"}
-        )
+        content = {"msgtype": "m.notice", "body": f"{marker} reference"}
+        if contents is not None:
+            content = contents[room]
+        resp = await client.room_send(room, "m.room.message", content)
         ok += isinstance(resp, nio.RoomSendResponse)
     return time.perf_counter() - t0, ok
 
@@ -250,6 +257,10 @@ async def run(
             await server.override_ratelimit(admin.access_token, bot_user.user_id, rate, burst)
             print(f"\n{label}")
             ratios = []
+            same_ratios = []
+            if not rate and not sent_runs:  # what Tryggbot sends, for a loop of the same
+                *_, run_id = await tryggbot_run(svc, schedule_id, f"warm-{tag}")
+                sent_runs += 1
             for i in range(rounds):
                 marker = f"run-{secrets.token_hex(2)}"
                 before = limited.count
@@ -260,6 +271,13 @@ async def run(
                         await asyncio.sleep(burst / rate + 1)  # start with a full bucket
                     if who == "loop":
                         ref_time, ref_ok = await bare_loop(reference, rooms, marker)
+                        if not rate:  # the same loop, sending Tryggbot's last warning
+                            same_time, _ = await bare_loop(
+                                reference,
+                                rooms,
+                                marker,
+                                await warning_contents(svc, run_id, f"{marker} loop"),
+                            )
                     else:
                         plan_time, send_time, counts, run_id = await tryggbot_run(
                             svc, schedule_id, marker
@@ -267,13 +285,21 @@ async def run(
                 sent_runs += 1
                 total = plan_time + send_time
                 ratios.append(total / ref_time)
+                same = ""
+                if not rate:
+                    same_ratios.append(total / same_time)
+                    same = (
+                        f"; the loop sending Tryggbot's warning content {same_time:6.2f} s, "
+                        f"ratio {total / same_time:.2f}x"
+                    )
                 print(
                     f"  round {i + 1}: bare sequential nio loop {ref_time:6.2f} s "
                     f"({n_rooms / ref_time:4.0f} rooms/s, delivered {ref_ok}/{n_rooms}); "
                     f"Tryggbot {total:6.2f} s ({n_rooms / total:4.0f} rooms/s; claims "
                     f"{plan_time:.2f} s, delivered {counts.sent}/{n_rooms}, failed "
                     f"{counts.failed}, 429s waited out {limited.count - before}); "
-                    f"ratio {total / ref_time:.2f}x"
+                    f"ratio {total / ref_time:.2f}x{same}; sends at once now "
+                    f"{runtime.transport.send_limit.limit}"
                 )
             seen = await count_notices(reference, rooms, sent_runs)
             ref_once = sum(1 for r in rooms if seen[(r, f"{marker} reference")] == 1)
@@ -283,6 +309,11 @@ async def run(
                     bot_per_room[room] += k
             exact = sum(1 for r in rooms if bot_per_room[r] == sent_runs)
             print(f"  median ratio Tryggbot / loop: {statistics.median(ratios):.2f}x")
+            if same_ratios:
+                print(
+                    "  median ratio Tryggbot / the loop sending the same content: "
+                    f"{statistics.median(same_ratios):.2f}x (goal <= 0.5x)"
+                )
             if not rate:
                 at_once = settings.matrix.send_concurrency
                 par = await bare_concurrent(reference, rooms, marker, at_once)
