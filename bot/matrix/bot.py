@@ -169,6 +169,7 @@ class MatrixBot:
         self._first_start = datetime.fromisoformat(first_start) if first_start else now
         if self.t.crypto is not None:  # encryption: a late room key wakes the worker
             self.t.crypto.wake = self._wake.set
+        self.t.on_opened_direct = self._record_room
         async with svc.db.read() as conn:
             self.t.known_direct.update(await rooms.ids_of_kind(conn, "direct"))
         self._spawn(self._display_name())  # not on the way to the first answer
@@ -447,6 +448,11 @@ class MatrixBot:
         if self.t.is_direct_room(room_id):
             return "direct"
         return "other"
+
+    async def _record_room(self, room_id: str) -> None:
+        svc = self._services()
+        async with svc.db.transaction() as conn:
+            await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
 
     def _room_info(self, room_id: str) -> RoomInfo:
         room = self.t.client.rooms.get(room_id)

@@ -28,37 +28,41 @@ class RoomLoader:
         self._client = client
         self._call = call
         self._locks: dict[str, asyncio.Lock] = {}
+        self._full: set[str] = set()  # rooms whose whole state this loader has applied
 
-    async def ensure(self, room_id: str) -> nio.MatrixRoom | None:
+    async def ensure(self, room_id: str, *, full: bool = False) -> nio.MatrixRoom | None:
         """nio's room, loaded now if this process has not seen it; None if the bot cannot
-        read the room's state (not a member)."""
+        read the room's state (not a member). ``full``: also when nio knows the room only
+        from incremental syncs, which carry what changed, not who is in it."""
         room = self._client.rooms.get(room_id)
-        if room is not None:
+        if room is not None and (not full or room_id in self._full):
             return room
         lock = self._locks.setdefault(room_id, asyncio.Lock())
         try:
             async with lock:
                 room = self._client.rooms.get(room_id)
-                if room is not None:
+                if room is not None and (not full or room_id in self._full):
                     return room
                 resp = await self._call(
                     lambda: self._client.room_get_state(room_id), what="room state"
                 )
-                room = self._client.rooms.get(room_id)  # a sync may have brought it meanwhile
-                if room is not None:
-                    return room
                 if not isinstance(resp, nio.RoomGetStateResponse):
                     log.info("cannot load room %s: %s", room_id, getattr(resp, "message", resp))
-                    return None
-                return self._add(room_id, resp.events)
+                    return self._client.rooms.get(room_id)
+                self._full.add(room_id)
+                return self._apply(room_id, resp.events)
         finally:
             if not lock.locked():
                 self._locks.pop(room_id, None)
 
-    def _add(self, room_id: str, events: list[dict[str, Any]]) -> nio.MatrixRoom:
+    def _apply(self, room_id: str, events: list[dict[str, Any]]) -> nio.MatrixRoom:
+        """The room's current state into nio's room (made if missing; a sync may have
+        brought it meanwhile, and then the state only fills in what it lacks)."""
         client = self._client
         assert client.user_id is not None
-        room = nio.MatrixRoom(room_id, client.user_id, room_id in client.encrypted_rooms)
+        room = client.rooms.get(room_id) or nio.MatrixRoom(
+            room_id, client.user_id, room_id in client.encrypted_rooms
+        )
         for source in events:
             event = nio.Event.parse_event(source)
             if not isinstance(event, nio.Event):
@@ -72,4 +76,7 @@ class RoomLoader:
             if client.store is not None:
                 client.store.save_encrypted_rooms([room_id])
         client.rooms[room_id] = room
+        if room.encrypted and client.olm is not None:
+            # as nio does for a room from a sync: its members' devices get the room key
+            client.olm.update_tracked_users(room)
         return room

@@ -92,6 +92,9 @@ class MatrixTransport:
         or recorded so in the database): never forgotten, whatever later copies say."""
         self._direct_locks: dict[str, asyncio.Lock] = {}
         self._opened: dict[str, str] = {}  # user id -> the direct chat this process opened
+        self.on_opened_direct: Callable[[str], Awaitable[None]] | None = None
+        """Told about each direct chat the bot opens (the bot records it as direct: a sync
+        may have brought the new room before it was known to be one)."""
         self.metrics = Metrics()
         """Where retries, rate-limit waits and failed sends are counted (set by the app)."""
         self.on_backoff: Callable[[str, str, float, int], None] | None = None
@@ -102,6 +105,8 @@ class MatrixTransport:
         self.crypto: Crypto | None = None
         """Set by `bot.matrix.crypto.enable` after login when encryption is on."""
         self._account_data_lock = asyncio.Lock()
+        self._direct_waiting: list[asyncio.Future[None]] = []
+        self._direct_writer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -348,16 +353,42 @@ class MatrixTransport:
         back, all under one lock, so concurrent additions and other writers are never lost."""
         self.known_direct.add(room_id)
         self.direct.setdefault(user_id, set()).add(room_id)
-        async with self._account_data_lock:
-            current = direct_rooms(await self.get_account_data("m.direct"))
-            if room_id in current.get(user_id, set()):
-                self.learn_direct({u: sorted(r) for u, r in current.items()})
-                return
-            merged = {u: set(r) for u, r in current.items()}
-            for user, rooms in self.direct.items():
-                merged.setdefault(user, set()).update(rooms)
-            await self.put_account_data("m.direct", {u: sorted(r) for u, r in merged.items()})
-            self.learn_direct({u: sorted(r) for u, r in merged.items()})
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._direct_waiting.append(done)
+        if self._direct_writer is None or self._direct_writer.done():
+            self._direct_writer = asyncio.create_task(self._write_direct())
+        await asyncio.shield(done)
+
+    async def _write_direct(self) -> None:
+        """Write what `remember_direct` added, many additions per write (group commit): a
+        burst of new direct chats costs a few writes of ``m.direct``, not one each."""
+        while self._direct_waiting:
+            batch, self._direct_waiting = self._direct_waiting, []
+            try:
+                async with self._account_data_lock:
+                    current = direct_rooms(await self.get_account_data("m.direct"))
+                    missing = any(
+                        not rooms <= current.get(user, set()) for user, rooms in self.direct.items()
+                    )
+                    merged = {u: set(r) for u, r in current.items()}
+                    for user, rooms in self.direct.items():
+                        merged.setdefault(user, set()).update(rooms)
+                    content = {u: sorted(r) for u, r in merged.items()}
+                    if missing:
+                        await self.put_account_data("m.direct", content)
+                    self.learn_direct(content)
+            except Exception as exc:
+                for waiter in batch:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+            except BaseException:
+                for waiter in batch + self._direct_waiting:
+                    waiter.cancel()
+                raise
+            else:
+                for waiter in batch:
+                    if not waiter.done():
+                        waiter.set_result(None)
 
     def known_direct_room(self, user_id: str) -> str | None:
         """A direct chat with ``user_id`` that the bot can read and the user is in (or
@@ -383,9 +414,9 @@ class MatrixTransport:
         lock = self._direct_locks.setdefault(user_id, asyncio.Lock())
         async with lock:
             known = self.known_direct_room(user_id)
-            if known is None:  # chats this process has not seen in a sync yet
+            if known is None:  # chats this process knows only partly, or not at all
                 for room_id in sorted(self.direct.get(user_id, set())):
-                    await self.rooms.ensure(room_id)
+                    await self.rooms.ensure(room_id, full=True)
                 known = self.known_direct_room(user_id)
             if known is not None:
                 return known
@@ -403,6 +434,8 @@ class MatrixTransport:
             room_id = str(resp.room_id)
             self._opened[user_id] = room_id
             await self.remember_direct(user_id, room_id)
+            if self.on_opened_direct is not None:
+                await self.on_opened_direct(room_id)
             return room_id
 
 

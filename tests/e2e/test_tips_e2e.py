@@ -7,6 +7,7 @@ none of the planted personal data."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -197,6 +198,9 @@ async def test_tip_started_in_a_neighbourhood_room_continues_in_a_direct_chat(
             )
         )
         assert list(resident.client.invited_rooms) == []
+        with sqlite3.connect(tmp_path / "bot" / "bot.sqlite3") as db:
+            kinds = dict(db.execute("SELECT room_id, kind FROM room"))
+        assert kinds[dm] == "direct" and kinds[room] == "neighbourhood"
     finally:
         await bot.stop()
         await resident.close()
