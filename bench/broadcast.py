@@ -298,8 +298,7 @@ async def run(
                     f"Tryggbot {total:6.2f} s ({n_rooms / total:4.0f} rooms/s; claims "
                     f"{plan_time:.2f} s, delivered {counts.sent}/{n_rooms}, failed "
                     f"{counts.failed}, 429s waited out {limited.count - before}); "
-                    f"ratio {total / ref_time:.2f}x{same}; sends at once now "
-                    f"{runtime.transport.send_limit.limit}"
+                    f"ratio {total / ref_time:.2f}x{same}"
                 )
             seen = await count_notices(reference, rooms, sent_runs)
             ref_once = sum(1 for r in rooms if seen[(r, f"{marker} reference")] == 1)

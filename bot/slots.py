@@ -23,9 +23,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -129,75 +127,3 @@ class FairSlots:
             self._vtime = start
             if len(self._end) > 1024:  # forget keys the virtual time has passed
                 self._end = {k: e for k, e in self._end.items() if e > self._vtime}
-
-
-class LatencyLimit:
-    """Sizes a `FairSlots` to what the homeserver takes without queueing, as TCP Vegas does
-    for a network path. After each round of sends (as many as there are slots), the round's
-    mean time is compared with the fastest send of the last few minutes: clearly slower
-    (``tolerance`` times, plus 5 ms) means requests are queueing at the homeserver, where
-    more at once only makes everyone wait, and the limit shrinks in proportion (the gradient
-    rule); about as fast, with every slot in use, and it grows by one. It starts at ``high``
-    and stays within ``low``..``high``.
-
-    A homeserver that persists one event at a time (Synapse on SQLite) settles at a few
-    sends at once, so a newcomer's reply is not stuck behind sixteen others at the server;
-    one that works in parallel keeps the limit near ``high`` for fast fan-outs."""
-
-    SLACK = 0.005
-    ROUND = 4  # at least this many sends between two decisions
-
-    def __init__(
-        self,
-        slots: FairSlots,
-        *,
-        low: int,
-        high: int,
-        tolerance: float = 2.0,
-        window: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if not 1 <= low <= high:
-            raise ValueError("need 1 <= low <= high")
-        self._slots = slots
-        self.low, self.high = low, high
-        self._tolerance = tolerance
-        self._window = window
-        self._clock = clock
-        self._mins: deque[tuple[float, float]] = deque()  # sliding-window minimum
-        self._count = 0
-        self._total = 0.0
-        self._busy = True
-        slots.resize(high)
-
-    @property
-    def limit(self) -> int:
-        return self._slots.limit
-
-    @property
-    def fastest(self) -> float | None:
-        return self._mins[0][1] if self._mins else None
-
-    def observe(self, seconds: float) -> None:
-        """One send took ``seconds`` (successful attempts only, never a rate-limit wait).
-        Call it while still holding the slot."""
-        now = self._clock()
-        while self._mins and self._mins[-1][1] >= seconds:
-            self._mins.pop()
-        self._mins.append((now, seconds))
-        while self._mins[0][0] < now - self._window:
-            self._mins.popleft()
-        self._count += 1
-        self._total += seconds
-        self._busy = self._busy and self._slots.held >= self._slots.limit
-        if self._count < max(self._slots.limit, self.ROUND):
-            return
-        mean = self._total / self._count
-        limit = self._slots.limit
-        acceptable = self._mins[0][1] * self._tolerance + self.SLACK
-        if mean > acceptable:  # shrink in proportion: the queue goes in one round
-            limit = max(self.low, min(limit - 1, int(limit * acceptable / mean)))
-        elif self._busy:
-            limit = min(self.high, limit + 1)
-        self._slots.resize(limit)
-        self._count, self._total, self._busy = 0, 0.0, True

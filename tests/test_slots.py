@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.slots import BULK, FairSlots, LatencyLimit
+from bot.slots import BULK, FairSlots
 
 
 async def _run_in_order(slots: FairSlots, jobs: list[tuple[str, bool]]) -> list[str]:
@@ -164,77 +164,3 @@ async def test_a_waiter_cancelled_after_being_granted_frees_the_slot() -> None:
         await tasks[0]
     assert ran == [] and slots.waiting == 0
     await asyncio.wait_for(slots.hold("again").__aenter__(), 1)  # the slot is free
-
-
-# ---- LatencyLimit: how many sends at once -------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-async def _hold(slots: FairSlots, n: int) -> list[object]:
-    """Take ``n`` slots (as n sends in flight would); returns their context managers."""
-    held = []
-    for i in range(n):
-        cm = slots.hold(f"room-{i}")
-        await cm.__aenter__()
-        held.append(cm)
-    return held
-
-
-async def test_sends_that_queue_at_the_homeserver_shrink_the_limit_in_one_round() -> None:
-    slots = FairSlots(1)
-    limit = LatencyLimit(slots, low=2, high=16, clock=Clock())
-    assert slots.limit == 16
-    await _hold(slots, 16)
-    limit.observe(0.030)  # the fastest: nothing queued
-    for _ in range(15):
-        limit.observe(0.300)  # ten times slower: a queue at the server
-    # mean 0.283 s against an acceptable 2 x 30 ms + 5 ms: 16 x 0.065 / 0.283 -> 3
-    assert slots.limit == 3
-
-
-async def test_the_limit_never_goes_below_low_nor_above_high() -> None:
-    slots = FairSlots(1)
-    limit = LatencyLimit(slots, low=2, high=5, clock=Clock())
-    await _hold(slots, 5)
-    limit.observe(0.010)
-    for _ in range(30):
-        limit.observe(5.0)
-    assert slots.limit == 2
-    for _ in range(200):  # fast again, every slot in use: back up, one per round, to high
-        limit.observe(0.010)
-    assert slots.limit == 5
-
-
-async def test_fast_sends_grow_the_limit_only_when_every_slot_is_in_use() -> None:
-    calm = FairSlots(1)
-    limit = LatencyLimit(calm, low=2, high=8, clock=Clock())
-    limit.observe(0.010)
-    for _ in range(7):
-        limit.observe(0.100)  # a slow round: shrinks
-    before = calm.limit
-    assert before < 8
-    for _ in range(40):
-        limit.observe(0.010)  # fast, but no send waits for a slot: no reason to grow
-    assert calm.limit == before
-    await _hold(calm, before)
-    for _ in range(40):
-        limit.observe(0.010)  # fast with every slot in use: grows
-    assert calm.limit > before
-
-
-async def test_the_fastest_send_is_forgotten_after_the_window() -> None:
-    clock = Clock()
-    slots = FairSlots(1)
-    limit = LatencyLimit(slots, low=2, high=16, clock=clock, window=60)
-    limit.observe(0.010)
-    assert limit.fastest == 0.010
-    clock.t += 61
-    limit.observe(0.050)
-    assert limit.fastest == 0.050

@@ -35,7 +35,7 @@ from bot.messages import Outgoing
 from bot.messenger import DeliveryPostponed, DeliveryRefused
 from bot.metrics import Metrics
 from bot.render import plain
-from bot.slots import FairSlots, LatencyLimit
+from bot.slots import FairSlots
 from config.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -77,9 +77,6 @@ class MatrixTransport:
         self.client = client
         self.user_id: str = settings.matrix.user_id
         self._send_slots = FairSlots(settings.matrix.send_concurrency)
-        high = settings.matrix.send_concurrency
-        self.send_limit = LatencyLimit(self._send_slots, low=min(2, high), high=high)
-        """How many sends at once: adapts to the homeserver, at most ``send_concurrency``."""
         self._rng = random.Random(seed)
         self.stopping = asyncio.Event()
         self.grace_seconds = 10.0
@@ -250,17 +247,12 @@ class MatrixTransport:
             try:
                 if self.crypto is not None:  # encryption: who gets the room key
                     await self.crypto.prepare_room(room_id)
-
-                async def timed() -> Any:
-                    started = time.monotonic()
-                    resp = await self.client.room_send(
+                resp = await self.call(
+                    lambda: self.client.room_send(
                         room_id, event_type, content, tx_id=txn, ignore_unverified_devices=True
-                    )
-                    if isinstance(resp, nio.RoomSendResponse):
-                        self.send_limit.observe(time.monotonic() - started)
-                    return resp
-
-                resp = await self.call(timed, what=f"send {txn}")
+                    ),
+                    what=f"send {txn}",
+                )
                 if self.crypto is not None:
                     await self.crypto.after_send(room_id)
             except SendAborted:
