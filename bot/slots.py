@@ -48,7 +48,7 @@ class FairSlots:
     def __init__(self, limit: int) -> None:
         if limit < 1:
             raise ValueError("at least one slot")
-        self._free = self._limit = limit
+        self._free = limit
         self._waiters: list[_Waiter] = []  # a heap
         self._waiting = 0
         self._vtime = 0
@@ -58,22 +58,6 @@ class FairSlots:
     @property
     def waiting(self) -> int:
         return self._waiting
-
-    @property
-    def limit(self) -> int:
-        return self._limit
-
-    @property
-    def held(self) -> int:
-        return self._limit - self._free
-
-    def resize(self, limit: int) -> None:
-        """Change the number of slots; holders over a smaller limit finish undisturbed."""
-        if limit < 1:
-            raise ValueError("at least one slot")
-        self._free += limit - self._limit
-        self._limit = limit
-        self._hand_out()
 
     @contextlib.asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
