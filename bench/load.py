@@ -36,7 +36,6 @@ from procs import (
     start_echo,
     start_tryggbot,
     tryggbot_config,
-    wait_joined,
     with_synapse,
 )
 
@@ -51,7 +50,7 @@ async def chats(people: list[Resident], bot: BotProc, each: int = 1) -> list[lis
     rooms = [[await p.direct_chat(bot.user.user_id) for _ in range(each)] for p in people]
     await asyncio.gather(
         *(
-            wait_joined(p.client, r, bot.user.user_id)
+            p.wait_joined(r, bot.user.user_id)
             for p, mine in zip(people, rooms, strict=True)
             for r in mine
         )
@@ -143,62 +142,21 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         echo_idle: list[float] = []
         bot_idle: list[float] = []
         few = min(15, len(people))
-        for k in range(args.idle):  # one at a time, interleaved, 15 residents in turn
+        rounds = args.idle if "idle" in args.phases else 0
+        for k in range(rounds):  # one at a time, interleaved, 15 residents in turn
             i = k % few
             echo_idle.append(await people[i].ask(rooms["echo bot"][i], "!hjälp"))
             bot_idle.append(await people[i].ask(rooms["Tryggbot"][i], "!hjälp"))
-        print(f"0. idle: {few} residents, one message at a time, interleaved")
-        print("   " + line("echo bot", echo_idle))
-        print("   " + line("Tryggbot", bot_idle))
-        print("   " + ratio("Tryggbot / echo", bot_idle, echo_idle, (1.15, 1.3, 1.3)))
+        if echo_idle:
+            print(f"0. idle: {few} residents, one message at a time, interleaved")
+            print("   " + line("echo bot", echo_idle))
+            print("   " + line("Tryggbot", bot_idle))
+            print("   " + ratio("Tryggbot / echo", bot_idle, echo_idle, (1.15, 1.3, 1.3)))
 
-        calm = await steady(people, rooms, args.seconds, args.rate)
-        print("1. steady load")
-        for name, samples in calm.items():
-            print("   " + line(name, samples))
-        print("   " + ratio("Tryggbot / echo", calm["Tryggbot"], calm["echo bot"], (1.2, 1.5, 2)))
-
-        flooder = await resident(server, "flooder")
-        flood_room = (await chats([flooder], bot))[0][0]
-        people.append(flooder)
-        stormy = await steady(
-            people[:-1],
-            rooms,  # the same load as in 1, plus the flooder
-            args.seconds,
-            args.rate,
-            flooder=(flooder, flood_room, args.flood),
-        )
-        before, after = pct(calm["Tryggbot"], 0.95), pct(stormy["Tryggbot"], 0.95)
-        print(f"2. the same with one resident flooding at {args.flood} msg/s")
-        print("   " + line("Tryggbot, the others", stormy["Tryggbot"]))
-        print(
-            f"   others' p95 {before:.1f} -> {after:.1f} ms ({(after / before - 1) * 100:+.1f} %,"
-            " goal within 10 %)"
-        )
-
-        senders = [await resident(server, "burst") for _ in range(20)]
-        people += senders
-        probe = await resident(server, "probe")
-        people.append(probe)
-        print("3. a burst of 200 messages in 200 direct chats, then another resident asks")
-        for name, target in (("echo bot", echo), ("Tryggbot", bot)):
-            burst_rooms = await chats(senders, target, each=10)
-            probe_room = (await chats([probe], target))[0][0]
-            if target is bot:
-                await probe.ask(probe_room, "!om")
-                for s, mine in zip(senders, burst_rooms, strict=True):
-                    await s.ask(mine[0], "!om")  # first contact once per person
-                await asyncio.sleep(1)
-            else:
-                await probe.ask(probe_room, "!hjälp")
-            took = await burst(senders, burst_rooms, probe, probe_room)
-            asked, answered = probe.stamps[probe_room]
-            print(
-                f"   {name:<10} the other resident's reply after {took * 1000:7.1f} ms"
-                + (" (goal < 1000 ms)" if target is bot else "")
-                + f"; sending the question took {probe.last[probe_room] * 1000:.0f} ms,"
-                f" the reply was stamped by the server {answered - asked} ms after asking"
-            )
+        if "steady" in args.phases:
+            await steady_phases(server, bot, people, rooms, args)
+        if "burst" in args.phases:
+            await burst_phase(server, echo, bot, people)
         await asyncio.sleep(5)
         print(
             f"4. RSS after the run: Tryggbot {bot.rss_mb():.0f} MB, echo bot {echo.rss_mb():.0f} MB"
@@ -208,6 +166,70 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
             await p.close()
         await bot.stop()
         await echo.kill()
+
+
+async def steady_phases(
+    server: LocalSynapse,
+    bot: BotProc,
+    people: list[Resident],
+    rooms: dict[str, list[str]],
+    args: argparse.Namespace,
+) -> None:
+    """Phases 1 and 2: steady load, then the same with a flooding resident."""
+    calm = await steady(people, rooms, args.seconds, args.rate)
+    print("1. steady load")
+    for name, samples in calm.items():
+        print("   " + line(name, samples))
+    print("   " + ratio("Tryggbot / echo", calm["Tryggbot"], calm["echo bot"], (1.2, 1.5, 2)))
+
+    flooder = await resident(server, "flooder")
+    flood_room = (await chats([flooder], bot))[0][0]
+    try:
+        stormy = await steady(
+            people,
+            rooms,  # the same load as in 1, plus the flooder
+            args.seconds,
+            args.rate,
+            flooder=(flooder, flood_room, args.flood),
+        )
+    finally:
+        await flooder.close()
+    before, after = pct(calm["Tryggbot"], 0.95), pct(stormy["Tryggbot"], 0.95)
+    print(f"2. the same with one resident flooding at {args.flood} msg/s")
+    print("   " + line("Tryggbot, the others", stormy["Tryggbot"]))
+    print(
+        f"   others' p95 {before:.1f} -> {after:.1f} ms ({(after / before - 1) * 100:+.1f} %,"
+        " goal within 10 %)"
+    )
+
+
+async def burst_phase(
+    server: LocalSynapse, echo: BotProc, bot: BotProc, people: list[Resident]
+) -> None:
+    """Phase 3: a burst of 200 messages in 200 direct chats, then another resident asks."""
+    senders = [await resident(server, "burst") for _ in range(20)]
+    people += senders
+    probe = await resident(server, "probe")
+    people.append(probe)
+    print("3. a burst of 200 messages in 200 direct chats, then another resident asks")
+    for name, target in (("echo bot", echo), ("Tryggbot", bot)):
+        burst_rooms = await chats(senders, target, each=10)
+        probe_room = (await chats([probe], target))[0][0]
+        if target is bot:
+            await probe.ask(probe_room, "!om")
+            for s, mine in zip(senders, burst_rooms, strict=True):
+                await s.ask(mine[0], "!om")  # first contact once per person
+            await asyncio.sleep(1)
+        else:
+            await probe.ask(probe_room, "!hjälp")
+        took = await burst(senders, burst_rooms, probe, probe_room)
+        asked, answered = probe.stamps[probe_room]
+        print(
+            f"   {name:<10} the other resident's reply after {took * 1000:7.1f} ms"
+            + (" (goal < 1000 ms)" if target is bot else "")
+            + f"; sending the question took {probe.last[probe_room] * 1000:.0f} ms,"
+            f" the reply was stamped by the server {answered - asked} ms after asking"
+        )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -222,4 +244,10 @@ if __name__ == "__main__":
     parser.add_argument("--flood", type=float, default=5)
     parser.add_argument("--idle", type=int, default=100, help="idle round trips per bot")
     parser.add_argument("--send-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--phases",
+        type=lambda text: set(text.split(",")),
+        default={"idle", "steady", "burst"},
+        help="which phases to run, comma-separated (default: idle,steady,burst)",
+    )
     asyncio.run(main(parser.parse_args()))

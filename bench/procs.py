@@ -24,7 +24,11 @@ sys.path.insert(0, str(ROOT))
 from bot.matrix.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
 from config.settings import EXAMPLE_PATH  # noqa: E402
 
-CONFIG = nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False)
+# A request is never abandoned and sent again: nio would resend a timed-out room creation,
+# and on a saturated homeserver that made a burst of 1,000 new chats into 12,000 rooms.
+CONFIG = nio.AsyncClientConfig(
+    encryption_enabled=False, store_sync_tokens=False, request_timeout=3600
+)
 
 
 def client_for(server: LocalSynapse, user: RegisteredUser) -> nio.AsyncClient:
@@ -136,6 +140,8 @@ class Resident:
         self.notices: dict[str, int] = {}
         self.last: dict[str, float] = {}  # per room: how long the last `ask` took to send
         self.stamps: dict[str, tuple[int, int]] = {}  # per room, ms: (asked, reply's server time)
+        self.members: dict[str, set[str]] = {}  # per room: who has joined, from this sync
+        self._joins = asyncio.Condition()
 
     @property
     def user_id(self) -> str:
@@ -155,6 +161,7 @@ class Resident:
                 await asyncio.sleep(0.2)
                 continue
             since = resp.next_batch
+            await self._learn_members(resp)
             for room_id, info in resp.rooms.join.items():
                 for event in info.timeline.events:
                     if event.source.get("sender") == self.user_id:
@@ -167,6 +174,32 @@ class Resident:
                         asked = self.stamps.get(room_id, (0, 0))[0]
                         self.stamps[room_id] = (asked, int(event.source["origin_server_ts"]))
                         fut.set_result(now)
+
+    async def _learn_members(self, resp: nio.SyncResponse) -> None:
+        changed = False
+        for room_id, info in resp.rooms.join.items():
+            for event in [*info.state, *info.timeline.events]:
+                source = getattr(event, "source", {})
+                if source.get("type") != "m.room.member":
+                    continue
+                joined = self.members.setdefault(room_id, set())
+                who = str(source.get("state_key"))
+                if (source.get("content") or {}).get("membership") == "join":
+                    joined.add(who)
+                else:
+                    joined.discard(who)
+                changed = True
+        if changed:
+            async with self._joins:
+                self._joins.notify_all()
+
+    async def wait_joined(self, room_id: str, user_id: str, within: float = 1800) -> None:
+        """Until this resident's own sync shows ``user_id`` joined ``room_id`` (no polling:
+        a thousand residents polling the room state would load the homeserver themselves)."""
+        async with self._joins:
+            await asyncio.wait_for(
+                self._joins.wait_for(lambda: user_id in self.members.get(room_id, ())), within
+            )
 
     async def ask(self, room_id: str, body: str, within: float = 120) -> float:
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -195,18 +228,6 @@ class Resident:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
         await self.client.close()
-
-
-async def wait_joined(client: nio.AsyncClient, room_id: str, user_id: str) -> None:
-    for _ in range(3000):
-        resp = await client.room_get_state_event(room_id, "m.room.member", user_id)
-        if (
-            isinstance(resp, nio.RoomGetStateEventResponse)
-            and resp.content.get("membership") == "join"
-        ):
-            return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{user_id} did not join {room_id}")
 
 
 def pct(samples: Sequence[float], q: float) -> float:

@@ -27,7 +27,6 @@ from procs import (
     register,
     start_tryggbot,
     tryggbot_config,
-    wait_joined,
     with_synapse,
 )
 
@@ -55,7 +54,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
     try:
         probe_rooms = [await probe.direct_chat(bot_user.user_id) for _ in range(3)]
         for room in probe_rooms:
-            await wait_joined(probe.client, room, bot_user.user_id)
+            await probe.wait_joined(room, bot_user.user_id)
         await probe.ask(probe_rooms[0], "!om")
         small = await round_trips(probe, probe_rooms[0], args.samples)
         print(f"Synapse {server.base_url}")
@@ -68,7 +67,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         )
         owners = [p for p in people for _ in range(each)]
         await asyncio.gather(
-            *(wait_joined(o.client, r, bot_user.user_id) for o, r in zip(owners, made, strict=True))
+            *(o.wait_joined(r, bot_user.user_id) for o, r in zip(owners, made, strict=True))
         )
         joined = time.perf_counter() - t0
         await asyncio.gather(
