@@ -3,18 +3,24 @@
 It syncs, joins every invite, and answers every text message with an ``m.notice`` (a reply),
 straight from the sync loop and concurrently: no storage, no routing, no language, no order.
 Run by bench/load.py and bench/scale.py:
-``python bench/echo_bot.py HOMESERVER USER_ID ACCESS_TOKEN DEVICE_ID``.
+``python bench/echo_bot.py HOMESERVER USER_ID ACCESS_TOKEN DEVICE_ID [ONLY_FROM]``; with
+ONLY_FROM it answers that user alone and ignores everyone else (bench/load.py's floor: a bot
+in the burst's rooms that has nothing to do but answer one question).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import nio
 
 
-async def main(homeserver: str, user_id: str, token: str, device_id: str) -> None:
+async def main(
+    homeserver: str, user_id: str, token: str, device_id: str, only_from: str | None = None
+) -> None:
     config = nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False)
     client = nio.AsyncClient(homeserver, user_id, device_id=device_id, config=config)
     client.restore_login(user_id, device_id, token)
@@ -24,8 +30,8 @@ async def main(homeserver: str, user_id: str, token: str, device_id: str) -> Non
     print("echo bot ready", flush=True)
     tasks: set[asyncio.Task[object]] = set()
 
-    def spawn(coro: object) -> None:  # answer concurrently: the reference never queues
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def spawn(coro: Coroutine[Any, Any, object]) -> None:  # concurrently: it never queues
+        task = asyncio.ensure_future(coro)
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
@@ -39,7 +45,9 @@ async def main(homeserver: str, user_id: str, token: str, device_id: str) -> Non
             spawn(client.join(room_id))
         for room_id, info in resp.rooms.join.items():
             for event in info.timeline.events:
-                if isinstance(event, nio.RoomMessageText) and event.sender != user_id:
+                if not isinstance(event, nio.RoomMessageText) or event.sender == user_id:
+                    continue
+                if only_from is None or event.sender == only_from:
                     spawn(
                         client.room_send(
                             room_id,
@@ -54,4 +62,4 @@ async def main(homeserver: str, user_id: str, token: str, device_id: str) -> Non
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:5]))
+    asyncio.run(main(*sys.argv[1:6]))

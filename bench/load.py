@@ -103,9 +103,11 @@ async def steady(
 
 
 async def burst(
-    senders: list[Resident], rooms: list[list[str]], probe: Resident, probe_room: str
-) -> float:
-    """200 messages at once, then the probe's question; returns the probe's latency."""
+    senders: list[Resident],
+    rooms: list[list[str]],
+    probes: list[tuple[Resident, str]],
+) -> list[float]:
+    """200 messages at once, then each probe's question at the same moment; their latencies."""
     await asyncio.gather(
         *(
             s.client.room_send(r, "m.room.message", {"msgtype": "m.text", "body": "!hjälp"})
@@ -113,7 +115,7 @@ async def burst(
             for r in mine
         )
     )
-    return await probe.ask(probe_room, "!hjälp")
+    return list(await asyncio.gather(*(p.ask(room, "!hjälp") for p, room in probes)))
 
 
 async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> None:
@@ -206,30 +208,57 @@ async def steady_phases(
 async def burst_phase(
     server: LocalSynapse, echo: BotProc, bot: BotProc, people: list[Resident]
 ) -> None:
-    """Phase 3: a burst of 200 messages in 200 direct chats, then another resident asks."""
+    """Phase 3: a burst of 200 messages in 200 direct chats, then another resident asks.
+
+    Two floors, what the homeserver itself allows during the burst:
+    - "in the burst": a bare bot in 200 chats of its own that receive the same burst, but
+      that answers only the resident's question (it syncs the burst like any bot in those
+      rooms, and sends nothing else);
+    - "idle": at the same moment as each question, a third resident asks a second bare bot
+      that is in none of the burst's rooms.
+    """
     senders = [await resident(server, "burst") for _ in range(20)]
     people += senders
     probe = await resident(server, "probe")
     people.append(probe)
-    print("3. a burst of 200 messages in 200 direct chats, then another resident asks")
-    for name, target in (("echo bot", echo), ("Tryggbot", bot)):
-        burst_rooms = await chats(senders, target, each=10)
-        probe_room = (await chats([probe], target))[0][0]
-        if target is bot:
-            await probe.ask(probe_room, "!om")
-            for s, mine in zip(senders, burst_rooms, strict=True):
-                await s.ask(mine[0], "!om")  # first contact once per person
-            await asyncio.sleep(1)
-        else:
-            await probe.ask(probe_room, "!hjälp")
-        took = await burst(senders, burst_rooms, probe, probe_room)
-        asked, answered = probe.stamps[probe_room]
-        print(
-            f"   {name:<10} the other resident's reply after {took * 1000:7.1f} ms"
-            + (" (goal < 1000 ms)" if target is bot else "")
-            + f"; sending the question took {probe.last[probe_room] * 1000:.0f} ms,"
-            f" the reply was stamped by the server {answered - asked} ms after asking"
-        )
+    idle = await start_echo(server, await register(server, "idle"))
+    quiet = await start_echo(server, await register(server, "quiet"), only_from=probe.user_id)
+    try:
+        idle_probe = await resident(server, "probe-idle")
+        people.append(idle_probe)
+        idle_room = (await chats([idle_probe], idle))[0][0]
+        await idle_probe.ask(idle_room, "!hjälp")
+        print("3. a burst of 200 messages in 200 direct chats, then another resident asks")
+        targets = (("echo bot", echo), ("floor, in the burst", quiet), ("Tryggbot", bot))
+        for name, target in targets:
+            burst_rooms = await chats(senders, target, each=10)
+            probe_room = (await chats([probe], target))[0][0]
+            if target is bot:
+                await probe.ask(probe_room, "!om")
+                for s, mine in zip(senders, burst_rooms, strict=True):
+                    await s.ask(mine[0], "!om")  # first contact once per person
+                await asyncio.sleep(1)
+            else:
+                await probe.ask(probe_room, "!hjälp")
+            took, idle_took = await burst(
+                senders, burst_rooms, [(probe, probe_room), (idle_probe, idle_room)]
+            )
+            asked, answered = probe.stamps[probe_room]
+            print(
+                f"   {name:<20} the other resident's reply after {took * 1000:7.1f} ms"
+                + (" (goal < 1000 ms)" if target is bot else "")
+                + f"; sending the question took {probe.last[probe_room] * 1000:.0f} ms,"
+                f" the reply was stamped by the server {answered - asked} ms after asking"
+            )
+            print(
+                f"   {'':<20} floor, idle: a bare bot in none of the burst's rooms, asked at the"
+                f" same moment, answered after {idle_took * 1000:7.1f} ms"
+            )
+            if target is not bot:
+                await asyncio.sleep(5)  # the echo bot's 200 replies are out before the next
+    finally:
+        await idle.kill()
+        await quiet.kill()
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,7 +80,10 @@ async def _ready(proc: asyncio.subprocess.Process, marker: bytes) -> None:
         raise RuntimeError(f"the bot did not start: {line!r}")
 
 
-async def start_echo(server: LocalSynapse, user: RegisteredUser) -> BotProc:
+async def start_echo(
+    server: LocalSynapse, user: RegisteredUser, only_from: str | None = None
+) -> BotProc:
+    """The bare echo bot; with ``only_from`` it answers that user alone."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "bench" / "echo_bot.py"),
@@ -87,6 +91,7 @@ async def start_echo(server: LocalSynapse, user: RegisteredUser) -> BotProc:
         user.user_id,
         user.access_token,
         user.device_id,
+        *([only_from] if only_from else []),
         stdout=asyncio.subprocess.PIPE,
     )
     await _ready(proc, b"echo bot ready")
@@ -251,12 +256,24 @@ def ratio(name: str, mine: Sequence[float], ref: Sequence[float], goals: Sequenc
 
 
 async def with_synapse(prefix: str, run: Callable[[LocalSynapse, Path], Awaitable[None]]) -> None:
-    """Start a throwaway Synapse in a temporary folder, ``run(server, folder)``, stop it."""
+    """Start a throwaway Synapse in a temporary folder, ``run(server, folder)``, stop it.
+
+    With ``BENCH_SYNAPSE_LOG=FILE`` in the environment, Synapse logs at INFO (a line per
+    request, with its time) and the log is copied to FILE at the end: to see where the time
+    goes. The extra logging slows Synapse a little."""
+    keep = os.environ.get("BENCH_SYNAPSE_LOG")
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         base = Path(tmp)
-        server = LocalSynapse(base / "synapse", port=free_port())
+        server = LocalSynapse(
+            base / "synapse", port=free_port(), log_level="INFO" if keep else "WARNING"
+        )
         await server.start()
         try:
             await run(server, base)
         finally:
             await server.stop()
+            if keep:
+                shutil.copyfile(server.log_path, keep)
+            tryggbot_log = base / "tryggbot" / "tryggbot.log"
+            if keep and tryggbot_log.exists():
+                shutil.copyfile(tryggbot_log, keep + ".tryggbot")
