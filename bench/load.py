@@ -7,13 +7,16 @@ under the same load in the same run.
 2. The same again with one flooding resident in the mix (``--flood`` messages per second to
    Tryggbot): the others' p95 at Tryggbot, and how much it changed.
 3. A burst of 200 messages in 200 direct chats (20 people, ten chats each), and right after
-   it another resident's ``!hjälp``: how long that reply took, for each bot.
+   it another resident's ``!hjälp``: how long that reply took, for each bot, and two floors
+   (what the homeserver allows during the burst): a bare bot in the burst's rooms that
+   answers only that question, and a bare bot in none of them asked at the same moment.
 4. Both processes' RSS after the run.
 
 0. Idle: 15 of them, one message at a time, interleaved, ``--idle`` (100) round trips per
    bot: the ratio of medians and p99 (goals 1.15x and 1.3x).
 
-Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]``.
+Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]
+[--phases idle,steady,burst]``; ``BENCH_SYNAPSE_LOG=FILE`` keeps Synapse's request log.
 Prints figures; it asserts nothing. Goals (issue 7): p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
 echo bot's; the flood changes the others' p95 by <= 10 %; the reply during the burst < 1 s.
 """
