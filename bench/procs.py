@@ -221,9 +221,14 @@ class Resident:
         return t1 - t0
 
     async def direct_chat(self, bot_id: str) -> str:
-        resp = await self.client.room_create(
-            is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
-        )
+        for attempt in range(3):  # a saturated Synapse sometimes refuses ("Couldn't generate
+            # a unique room ID"); a refused creation made no room, so asking again is safe
+            resp = await self.client.room_create(
+                is_direct=True, invite=[bot_id], preset=nio.RoomPreset.trusted_private_chat
+            )
+            if isinstance(resp, nio.RoomCreateResponse) or attempt == 2:
+                break
+            await asyncio.sleep(1 + attempt)
         assert isinstance(resp, nio.RoomCreateResponse), resp
         return str(resp.room_id)
 

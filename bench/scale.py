@@ -4,7 +4,9 @@
 2. ``--people`` residents open ``--rooms`` direct chats in total, all at once; every chat must
    be joined, recorded as a direct chat (the bot's ``room`` table and its ``m.direct``) and
    answer a plain message.
-3. The same round trip at that size, and its ratio to 1 (goal <= 1.1x).
+3. The same round trip at that size, and its ratio to 1 (goal <= 1.1x). The reference: a bare
+   echo bot (its own process) in one room throughout, asked in turn with Tryggbot in 1 and 3;
+   its ratio is what the homeserver alone adds (its database has grown by 1,000 rooms).
 4. Restart (SIGTERM, start again): the time from starting the process to the first answer
    to a message sent while it was down (goal <= 2 s); RSS after it.
 
@@ -22,9 +24,11 @@ import time
 from pathlib import Path
 
 from procs import (
+    BotProc,
     Resident,
     client_for,
     register,
+    start_echo,
     start_tryggbot,
     tryggbot_config,
     with_synapse,
@@ -33,8 +37,16 @@ from procs import (
 from bot.matrix.homeserver import LocalSynapse
 
 
-async def round_trips(person: Resident, room: str, n: int) -> list[float]:
-    return [await person.ask(room, "!hjälp") for _ in range(n)]
+async def round_trips(
+    person: Resident, room: str, echo_room: str, n: int
+) -> tuple[list[float], list[float]]:
+    """``n`` round trips to Tryggbot and to the echo bot, in turn."""
+    mine: list[float] = []
+    ref: list[float] = []
+    for _ in range(n):
+        mine.append(await person.ask(room, "!hjälp"))
+        ref.append(await person.ask(echo_room, "!hjälp"))
+    return mine, ref
 
 
 def med(samples: list[float]) -> float:
@@ -46,6 +58,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
     home = base / "tryggbot"
     config = tryggbot_config(home, server, bot_user, flood_messages=1000)
     bot = await start_tryggbot(home, config, bot_user)
+    echo: BotProc = await start_echo(server, await register(server, "echo"))
     probe = await Resident(client_for(server, await register(server, "probe"))).start()
     people = [
         await Resident(client_for(server, await register(server, "newcomer"))).start()
@@ -56,9 +69,15 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         for room in probe_rooms:
             await probe.wait_joined(room, bot_user.user_id)
         await probe.ask(probe_rooms[0], "!om")
-        small = await round_trips(probe, probe_rooms[0], args.samples)
+        echo_room = await probe.direct_chat(echo.user.user_id)
+        await probe.wait_joined(echo_room, echo.user.user_id)
+        await probe.ask(echo_room, "!hjälp")
+        small, echo_small = await round_trips(probe, probe_rooms[0], echo_room, args.samples)
         print(f"Synapse {server.base_url}")
-        print(f"1. round trip in 3 rooms: median {med(small):.1f} ms (n={len(small)})")
+        print(
+            f"1. round trip in 3 rooms: median {med(small):.1f} ms (n={len(small)});"
+            f" the echo bot {med(echo_small):.1f} ms"
+        )
 
         each = args.rooms // args.people
         t0 = time.perf_counter()
@@ -86,10 +105,13 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
             f"2. {len(made)} direct chats opened at once: all joined after {joined:.1f} s; "
             f"{answered}/{len(made)} answered a plain message"
         )
-        large = await round_trips(probe, probe_rooms[0], args.samples)
+        large, echo_large = await round_trips(probe, probe_rooms[0], echo_room, args.samples)
         print(
             f"3. round trip in {len(made) + 3} rooms: median {med(large):.1f} ms "
-            f"= {med(large) / med(small):.2f}x the 3-room figure (goal <= 1.1x)"
+            f"= {med(large) / med(small):.2f}x the 3-room figure (goal <= 1.1x); the echo bot,"
+            f" in one room throughout, {med(echo_large):.1f} ms"
+            f" = {med(echo_large) / med(echo_small):.2f}x its own figure in 1"
+            " (the homeserver's share)"
         )
 
         await bot.stop()
@@ -129,6 +151,7 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
         for p in [probe, *people]:
             await p.close()
         await bot.stop()
+        await echo.kill()
 
 
 async def main(args: argparse.Namespace) -> None:
