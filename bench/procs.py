@@ -279,6 +279,3 @@ async def with_synapse(prefix: str, run: Callable[[LocalSynapse, Path], Awaitabl
             await server.stop()
             if keep:
                 shutil.copyfile(server.log_path, keep)
-            tryggbot_log = base / "tryggbot" / "tryggbot.log"
-            if keep and tryggbot_log.exists():
-                shutil.copyfile(tryggbot_log, keep + ".tryggbot")

@@ -56,7 +56,7 @@ class Engine:
         person = person or self.svc.pseudonymize(msg.sender)
         for attempt in range(1, OUTSIDE_WORK_ROUNDS + 1):
             try:
-                handled, ctx = await self._handle_once(msg, person, role, last=attempt)
+                handled, ctx = await self._handle_once(msg, person, role, attempt=attempt)
             except OutsideWork as exc:  # rolled back: do the slow part, then start again
                 await exc.work()
                 continue
@@ -68,7 +68,7 @@ class Engine:
             return
 
     async def _handle_once(
-        self, msg: IncomingMessage, person: str, role: Role | None, *, last: int
+        self, msg: IncomingMessage, person: str, role: Role | None, *, attempt: int
     ) -> tuple[bool, Context | None]:
         """One unit of work: (whether the event was handled now, its context)."""
         ctx: Context | None = None
@@ -84,7 +84,7 @@ class Engine:
                 log.exception("incident %s preparing event %s", incident, msg.event_id)
                 self.svc.metrics.incident()
             if ctx is not None:
-                await self._handle_in_unit(ctx, outside_work=last < OUTSIDE_WORK_ROUNDS)
+                await self._handle_in_unit(ctx, outside_work=attempt < OUTSIDE_WORK_ROUNDS)
                 await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
         return True, ctx

@@ -83,9 +83,9 @@ class ConsoleMessenger:
         self._out.write(f"[{room_label(room_id)}] tryggbot reacted {key} to {event_id}\n")
 
     async def direct_room(self, user: str) -> str:
-        return dm_room_id(user[1:].split(":", 1)[0])
+        return self.known_direct_room(user)
 
-    def known_direct_room(self, user: str) -> str | None:
+    def known_direct_room(self, user: str) -> str:
         return dm_room_id(user[1:].split(":", 1)[0])  # the console has every direct chat
 
 

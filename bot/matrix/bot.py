@@ -443,6 +443,7 @@ class MatrixBot:
         return "other"
 
     async def _record_room(self, room_id: str) -> None:
+        """The room's row in the ``room`` table, as the bot knows the room now."""
         svc = self._services()
         async with svc.db.transaction() as conn:
             await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
@@ -568,8 +569,7 @@ class MatrixBot:
             # Recorded before joining: whatever happens next (a crash, a stale m.direct), a
             # room joined on a direct-chat invite is a direct chat in our own records.
             self.t.known_direct.add(room_id)
-            async with svc.db.transaction() as conn:
-                await rooms.upsert(conn, self._room_info(room_id), svc.clock.now())
+            await self._record_room(room_id)
         resp = await self.t.call(lambda: self.t.client.join(room_id), what="join")
         if not isinstance(resp, nio.JoinResponse):
             log.warning("joining %s failed: %s", room_id, resp)

@@ -37,23 +37,18 @@ class RoomLoader:
         room = self._client.rooms.get(room_id)
         if room is not None and (not full or room_id in self._full):
             return room
-        lock = self._locks.setdefault(room_id, asyncio.Lock())
-        try:
-            async with lock:
-                room = self._client.rooms.get(room_id)
-                if room is not None and (not full or room_id in self._full):
-                    return room
-                resp = await self._call(
-                    lambda: self._client.room_get_state(room_id), what="room state"
-                )
-                if not isinstance(resp, nio.RoomGetStateResponse):
-                    log.info("cannot load room %s: %s", room_id, getattr(resp, "message", resp))
-                    return self._client.rooms.get(room_id)
-                self._full.add(room_id)
-                return self._apply(room_id, resp.events)
-        finally:
-            if not lock.locked():
-                self._locks.pop(room_id, None)
+        # One lock per room, kept (at most one per room the bot is in): dropping it when it
+        # looks free would let a third caller load the room beside a waiter woken a moment ago.
+        async with self._locks.setdefault(room_id, asyncio.Lock()):
+            room = self._client.rooms.get(room_id)
+            if room is not None and (not full or room_id in self._full):
+                return room
+            resp = await self._call(lambda: self._client.room_get_state(room_id), what="room state")
+            if not isinstance(resp, nio.RoomGetStateResponse):
+                log.info("cannot load room %s: %s", room_id, getattr(resp, "message", resp))
+                return self._client.rooms.get(room_id)
+            self._full.add(room_id)
+            return self._apply(room_id, resp.events)
 
     def _apply(self, room_id: str, events: list[dict[str, Any]]) -> nio.MatrixRoom:
         """The room's current state into nio's room (made if missing; a sync may have
