@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -54,6 +55,7 @@ class Engine:
         anything the sender did. ``person`` and ``role``, when the transport resolved them
         at ingest, spare the engine from needing the sender's raw id."""
         person = person or self.svc.pseudonymize(msg.sender)
+        started = time.perf_counter()
         for attempt in range(1, OUTSIDE_WORK_ROUNDS + 1):
             try:
                 handled, ctx = await self._handle_once(msg, person, role, attempt=attempt)
@@ -63,6 +65,7 @@ class Engine:
             if handled:
                 self.faults.reached("handled")
                 self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+                self.svc.metrics.handled(time.perf_counter() - started)
             if ctx is not None:
                 await self._after_commit(ctx)
             return

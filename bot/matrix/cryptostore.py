@@ -16,7 +16,8 @@ from typing import Any
 
 from nio.store import SqliteStore
 
-from config.settings import ConfigError, Settings, resolve_path
+from bot.errors import CryptoStoreError
+from config.settings import Settings, resolve_path
 
 STORE_NAME = "crypto.db"
 STORE_CLASS = SqliteStore
@@ -98,7 +99,7 @@ def check_store(
     mine = (user_id, device_id)
     if owners and mine not in owners:
         others = ", ".join(d for _, d in owners)
-        raise ConfigError(
+        raise CryptoStoreError(
             [
                 f"encryption: the crypto store {paths.store_file} belongs to device {others}, "
                 f"but the bot is logged in as device {device_id}. Either put back the session "
@@ -108,7 +109,7 @@ def check_store(
             ]
         )
     if not owners and server_knows_device:
-        raise ConfigError(
+        raise CryptoStoreError(
             [
                 f"encryption: there is no crypto store for device {device_id} "
                 f"({paths.store_file}), but the homeserver already has encryption keys for that "
