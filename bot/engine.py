@@ -28,6 +28,7 @@ from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
 from bot.suggest import closest
+from bot.terms import kommun_terms
 from bot.text import clean
 from storage import conversations, inbox, kv, people, rooms
 from storage.rooms import RoomInfo
@@ -382,8 +383,7 @@ def safety_notice(ctx: Context) -> str:
     k = ctx.svc.settings.kommun
     return ctx.t(
         "safety.notice",
-        kommun=k.name.get(ctx.lang),
-        police=k.police_area.get(ctx.lang),
+        **kommun_terms(ctx.svc.settings, ctx.lang),
         hours=format_hours(ctx),
         website=k.website,
     )

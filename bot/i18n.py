@@ -117,6 +117,54 @@ def _rule(lang: str) -> PluralRule:
     return rule if isinstance(rule, PluralRule) else PluralRule({})
 
 
+class Term:
+    """A configured name (the kommun, the police, a locality) with its grammatical forms in
+    one language. A catalogue text asks for the form it needs with a format spec:
+    ``{kommun}`` is the basic form, ``{kommun:gen}`` the form named ``gen`` (like Fluent's
+    ``{ -kommun(case: "genitive") }``). A form the config does not give is shown in the basic
+    form, logged, and recorded in ``misses`` so tests and ``check-config`` can find it."""
+
+    __slots__ = ("base", "forms", "misses", "name")
+
+    def __init__(self, name: str, base: str, forms: Mapping[str, str] | None = None) -> None:
+        self.name = name
+        self.base = base
+        self.forms = dict(forms or {})
+        self.misses: list[str] = []
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return self.base
+        found = self.forms.get(spec)
+        if found is None:
+            self.misses.append(spec)
+            log.warning("term %s has no form %r: shown in its basic form", self.name, spec)
+            return self.base
+        return found
+
+    def __str__(self) -> str:
+        return self.base
+
+    def __repr__(self) -> str:
+        return f"Term({self.name!r}, {self.base!r}, {sorted(self.forms)})"
+
+
+def form_uses(text: Value) -> set[tuple[str, str]]:
+    """The ``(placeholder, form)`` pairs a catalogue value asks for (``form`` is ``""`` for the
+    basic form): ``{kommun:gen}`` -> ``("kommun", "gen")``."""
+    texts = list(text.values()) if isinstance(text, Mapping) else [text]
+    found = set()
+    for one in texts:
+        try:
+            parsed = list(_FORMATTER.parse(one))
+        except ValueError:
+            continue
+        for _, name, spec, _ in parsed:
+            if name:
+                found.add((name.split(".")[0].split("[")[0], spec or ""))
+    return found
+
+
 class _SafeDict(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -186,7 +186,13 @@ def _catalogue(settings: Settings) -> tuple[list[str], list[str]]:
                 f"language.enabled: {row.lang} lacks {row.needed - row.present} of "
                 f"{row.needed} resident texts (shown in English)"
             )
-    return [], warnings
+    from bot.terms import name_gaps, term_gaps
+
+    # A name or a grammatical form a sentence asks for and the settings lack would put a
+    # wrong form (or English) into a resident's sentence: refuse, naming the key.
+    problems = term_gaps(catalog, settings, settings.language.enabled)
+    problems += name_gaps(settings)
+    return problems, warnings
 
 
 def _database(settings: Settings, base: Path) -> tuple[list[str], list[str]]:

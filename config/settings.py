@@ -77,12 +77,27 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FORM_PATTERN = r"^[a-z][a-z0-9_]{0,19}$"
+
+
 class Names(_Model):
-    """A name in several languages; Swedish and English are required, others optional."""
+    """A name in several languages; Swedish and English are required, others optional.
+
+    The text given per language is the name's basic form (the form of a heading or a list:
+    nominative, indefinite where the language has the choice). ``forms`` gives the other
+    grammatical forms a language's sentences ask for, by the names the catalogue uses
+    (``{kommun:gen}`` asks for ``forms.<lang>.gen``), like Project Fluent's term variants::
+
+        [kommun.name]
+        pl = "Gmina Värnamo"
+        [kommun.name.forms]
+        pl = { gen = "Gminy Värnamo", ins = "Gminą Värnamo" }
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
     sv: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    forms: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _language_names(self) -> Names:
@@ -91,7 +106,27 @@ class Names(_Model):
                 raise ValueError(f"{lang!r} is not a language code")
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"the {lang} name must be a non-empty text")
+        for lang, forms in self.forms.items():
+            if not re.fullmatch(r"[a-z]{2,3}", lang):
+                raise ValueError(f"forms: {lang!r} is not a language code")
+            if lang not in self.languages():
+                raise ValueError(f"forms: {lang} has forms but no basic name")
+            for form, text in forms.items():
+                if not re.fullmatch(FORM_PATTERN, form):
+                    raise ValueError(f"forms.{lang}: {form!r} is not a form name (a-z, 0-9, _)")
+                if not text.strip():
+                    raise ValueError(f"forms.{lang}.{form} must be a non-empty text")
         return self
+
+    def form(self, lang: str, form: str) -> str | None:
+        """The form ``form`` of the name in ``lang``, or None if the config does not give it."""
+        if not form:
+            return self.get(lang) if lang in self.languages() else None
+        return self.forms.get(lang, {}).get(form)
+
+    def forms_of(self, lang: str) -> dict[str, str]:
+        """Every named form in ``lang`` (not the basic one)."""
+        return dict(self.forms.get(lang, {}))
 
     def languages(self) -> frozenset[str]:
         """The languages this name is given in."""
@@ -160,6 +195,17 @@ class LanguageSettings(_Model):
     min_chars: int = Field(default=20, ge=1, le=500)
     min_probability: float = Field(default=0.80, gt=0, le=1)
 
+    @field_validator("enabled")
+    @classmethod
+    def _templates_in_every_language(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # A poll template a resident would read in English refuses the start (issue 20).
+        from config.polltexts import template_gaps
+
+        gaps = template_gaps(CONTENT_DIR / "polls.toml", value)
+        if gaps:
+            raise ValueError("a poll template lacks an enabled language: " + "; ".join(gaps))
+        return value
+
 
 class SafetySettings(_Model):
     notice_repeat_days: int = Field(default=90, ge=1, le=3650)
@@ -189,9 +235,24 @@ class ModerationSettings(_Model):
 
 
 class Locality(_Model):
+    """A place residents choose. ``name`` is a proper name and is shown as it is in every
+    language; a locality that is not a proper name (``Landsbygd/annan plats``) gives
+    ``names`` per language instead, like a category."""
+
     key: Key
     name: str = Field(min_length=1)
+    names: Names | None = None
     areas: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        """The name a resident of ``lang`` reads."""
+        return self.names.get(lang) if self.names is not None else self.name
+
+    def looks_translatable(self) -> bool:
+        """A name with a lowercase word after the first (``Landsbygd/annan plats``) reads as
+        a description, not a proper name: it should be given in every language."""
+        words = re.split(r"[\s/]+", self.name.strip())
+        return any(w[:1].islower() for w in words[1:])
 
 
 class PlaceType(_Model):

@@ -6,6 +6,7 @@ from bot.commands import Args, Command, Registry, Role
 from bot.context import Context
 from bot.engine import COMMAND_PREFIX, safety_notice, show_safety_notice
 from bot.errors import UsageError
+from bot.terms import kommun_terms
 from storage import people
 
 LANGUAGE_ALIASES = {
@@ -64,7 +65,7 @@ async def privacy_command(ctx: Context, args: Args) -> None:
         text_days=ctx.t("units.days", count=r.text_days),
         record_days=ctx.t("units.days", count=r.record_days),
         relay_days=ctx.t("units.days", count=r.relay_days),
-        kommun=ctx.svc.settings.kommun.name.get(ctx.lang),
+        kommun=kommun_terms(ctx.svc.settings, ctx.lang)["kommun"],
     )
 
 

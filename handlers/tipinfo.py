@@ -39,9 +39,9 @@ def place_type_name(settings: Settings, key: str, lang: str) -> str:
     return pt.names.get(lang) if pt else key
 
 
-def locality_name(settings: Settings, key: str) -> str:
+def locality_name(settings: Settings, key: str, lang: str = "sv") -> str:
     loc = settings.locality(key)
-    return loc.name if loc else key
+    return loc.label(lang) if loc else key
 
 
 def band_name(ctx: Context, band: str) -> str:
@@ -52,6 +52,6 @@ def band_name_for(svc: Services, band: str, lang: str) -> str:
     return svc.catalog.t(lang, f"tips.band.{band.replace('-', '_')}")
 
 
-def place_text(settings: Settings, data: Mapping[str, Any]) -> str:
-    name = locality_name(settings, str(data["locality"]))
+def place_text(settings: Settings, data: Mapping[str, Any], lang: str = "sv") -> str:
+    name = locality_name(settings, str(data["locality"]), lang)
     return f"{name}, {data['area']}" if data.get("area") else name

@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.answers import answer_words, chosen_option, normalise, parse_local_date
 from bot.commands import Args, Command, Registry, fold
+from bot.terms import locality_term
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.engine import format_hours
@@ -136,14 +137,16 @@ def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence
 
 
 def _prompt_locality(ctx: Context, data: Mapping[str, Any]) -> str:
-    names = [loc.name for loc in ctx.svc.settings.localities]
+    names = [loc.label(ctx.lang) for loc in ctx.svc.settings.localities]
     return ctx.t("tips.ask_locality", options=_numbered(names))
 
 
 async def _parse_locality(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    options = [(loc.key, (loc.key, loc.name)) for loc in ctx.svc.settings.localities]
+    options = [
+        (loc.key, (loc.key, loc.name, loc.label(ctx.lang))) for loc in ctx.svc.settings.localities
+    ]
     key = _pick(text, options)
     if key is None:
         raise Reask("tips.invalid_choice", count=len(options))
@@ -155,7 +158,8 @@ async def _parse_locality(
 def _prompt_area(ctx: Context, data: Mapping[str, Any]) -> str:
     loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
-    return ctx.t("tips.ask_area", place=loc.name if loc else "", options=_numbered(areas))
+    place = locality_term(loc, ctx.lang)
+    return ctx.t("tips.ask_area", place=place, options=_numbered(areas))
 
 
 async def _parse_area(
@@ -273,7 +277,7 @@ def summary(ctx: Context, data: Mapping[str, Any]) -> str:
     lines = [
         ctx.t("tips.summary_header"),
         f"{ctx.t('tips.field.category')}: {category_name(s, str(data['category']), ctx.lang)}",
-        f"{ctx.t('tips.field.place')}: {place_text(s, data)} · "
+        f"{ctx.t('tips.field.place')}: {place_text(s, data, ctx.lang)} · "
         f"{place_type_name(s, str(data['place_type']), ctx.lang)}",
         f"{ctx.t('tips.field.when')}: {when}, {band_name(ctx, str(data['band']))}",
         f"{ctx.t('tips.field.text')}: «{data['text']}»",
@@ -524,7 +528,7 @@ async def mine_command(ctx: Context, args: Args) -> None:
     for tip in found:
         lines.append(
             f"**{tip.code}** · {category_name(s, tip.category, ctx.lang)} · "
-            f"{place_text(s, {'locality': tip.locality, 'area': tip.area})} · "
+            f"{place_text(s, {'locality': tip.locality, 'area': tip.area}, ctx.lang)} · "
             f"{tip.occurred_date} · {ctx.t('tips.state.' + tip.state)}"
         )
     ctx.reply_text("\n".join(lines))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.context import Services
+from bot.terms import kommun_terms
 from config.broadcasts import WarningCatalogue
 
 ADHOC_PREFIX = "adhoc:"
@@ -27,10 +28,7 @@ class Rendered:
 
 
 def footer(svc: Services, lang: str) -> str:
-    k = svc.settings.kommun
-    return svc.catalog.t(
-        lang, "broadcasts.footer", kommun=k.name.get(lang), police=k.police_area.get(lang)
-    )
+    return svc.catalog.t(lang, "broadcasts.footer", **kommun_terms(svc.settings, lang))
 
 
 def _core(
@@ -45,7 +43,7 @@ def _core(
         if text is None:
             return None
         title = svc.catalog.t(
-            lang, "broadcasts.adhoc_title", kommun=svc.settings.kommun.name.get(lang)
+            lang, "broadcasts.adhoc_title", kommun=kommun_terms(svc.settings, lang)["kommun"]
         )
         return f"**⚠️ {title}**\n{text}"
     warning = catalogue.get(item)

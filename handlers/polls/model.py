@@ -7,16 +7,28 @@ native poll has exactly one question; a private survey one or more.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 
 
 def pick(texts: Mapping[str, str], lang: str) -> str:
-    """The text in ``lang``, else English, else Swedish, else any."""
-    for candidate in (lang, "en", "sv"):
+    """The text in ``lang``, else English, else Swedish, else any.
+
+    A poll a moderator typed has one language and is shown in it to everyone. A template has
+    every enabled language (checked at start, ``config/polltexts.py``), so the fallback is
+    never silent for it: a multi-language text without ``lang`` is logged."""
+    value = texts.get(lang)
+    if value:
+        return value
+    if len(texts) > 1:
+        log.warning("poll text without %s: shown in English (%s)", lang, sorted(texts))
+    for candidate in ("en", "sv"):
         value = texts.get(candidate)
         if value:
             return value

@@ -112,12 +112,12 @@ def build(poll: Poll, counts: Sequence[Count]) -> Results:
     return Results(poll, content, tuple(questions), poll.state == "closed")
 
 
-def place_name(settings: Settings, place: str) -> str:
+def place_name(settings: Settings, place: str, lang: str = "sv") -> str:
     if place in (ALL_PLACES, NO_PLACE):
         return place
     locality, _, area = place.partition("/")
     loc = settings.locality(locality)
-    name = loc.name if loc else locality
+    name = loc.label(lang) if loc else locality
     return f"{name}, {area}" if area else name
 
 
@@ -165,7 +165,7 @@ def render(results: Results, settings: Settings, t: Any, lang: str) -> str:
                 name = (
                     t("polls.results.no_place")
                     if g.place == NO_PLACE
-                    else place_name(settings, g.place)
+                    else place_name(settings, g.place, lang)
                 )
                 if g.suppressed:
                     lines.append(t("polls.results.place_few", place=name))
