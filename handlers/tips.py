@@ -17,13 +17,13 @@ import aiosqlite
 
 from bot.answers import answer_words, chosen_option, normalise, parse_local_date
 from bot.commands import Args, Command, Registry, fold
-from bot.terms import locality_term
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.engine import format_hours
 from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
 from bot.scrub import LABELS, scrub
+from bot.terms import locality_term
 from config.settings import Names, Settings
 from handlers import moderation
 from handlers.tipinfo import (
