@@ -100,7 +100,7 @@ async def test_a_whole_tip_in_arabic_indic_digits(bot: Harness) -> None:
     for answer in ("٢", "٣", "٤", "٢٠/١١", "٤", "الكثير من الكتابات على جدران المحطة"):
         await bot.say(answer)
     out = await bot.texts("١")
-    receipt = next(t for t in out if "شكرًا! تم إرسال بلاغك" in t)
+    receipt = next(t for t in out if "شكرًا! تم إرسال ملاحظتك" in t)
     assert CODE_RE.search(receipt)
     async with bot.svc.db.read() as conn:
         (tip,) = await tips.by_reporter(conn, bot.svc.pseudonymize(RESIDENT))
@@ -113,7 +113,7 @@ async def test_persian_digits_and_yes_word_in_the_offer_and_forget(bot: Harness)
     await bot.say("!tip")
     for answer in ("۱", "۳", "۲", "۳", "۱", "دیوارهای ایستگاه پر از نوشته است و ترسناک است"):
         await bot.say(answer)
-    assert any("ممنون! گزارش شما فرستاده شد" in t for t in await bot.texts("۱"))
+    assert any("سپاسگزاریم! مشاهدهٔ شما فرستاده شد" in t for t in await bot.texts("۱"))
     assert "انجام شد" in await bot.last("!forget بله")
 
 
@@ -193,4 +193,4 @@ async def test_options_can_be_answered_with_the_words_shown(bot: Harness) -> Non
     await bot.say("fiid")  # the evening band, by its Somali name
     await bot.say("Qoraal badan ayaa ku yaal darbiyada saldhigga")
     out = await bot.texts("Dir")  # "1. Dir"
-    assert any("Mahadsanid! Warbixintaada waa la diray" in t for t in out)
+    assert any("Mahadsanid! Ogeysiiskaaga waa la diray" in t for t in out)
