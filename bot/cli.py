@@ -461,6 +461,26 @@ def _i18n(args: argparse.Namespace) -> int:
         for lang, keys in gaps.items():
             print(f"{lang}: no name in the configuration for {', '.join(keys)} (English shown)")
         return 0
+    if args.i18n_command == "packet":
+        from bot.glossary import glossary_rows, load_glossary
+        from bot.reviewtexts import review_packet
+
+        if args.lang not in catalog.languages:
+            print(f"Unknown language {args.lang!r}", file=sys.stderr)
+            return 2
+        settings, _ = _load(args.config)
+        glossary = load_glossary(root, args.lang)
+        packet = review_packet(
+            catalog,
+            settings,
+            args.lang,
+            register=glossary.register if glossary else "",
+            glossary=glossary_rows(glossary) if glossary else (),
+        )
+        out = Path(args.output or f"tryggbot-review-{args.lang}.md")
+        out.write_text(packet, encoding="utf-8")
+        print(f"Wrote {out}: every resident text in {args.lang} for an independent reviewer")
+        return 0
     if args.i18n_command == "export":
         if args.lang not in catalog.languages:
             print(f"Unknown language {args.lang!r}", file=sys.stderr)
@@ -670,6 +690,12 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_export = i18n_sub.add_parser("export", help="write a CSV sheet for a translator")
     i18n_export.add_argument("lang", help="language code, e.g. so")
     i18n_export.add_argument("-o", "--output", help="file (default: tryggbot-LANG.csv)")
+    i18n_packet = i18n_sub.add_parser(
+        "packet", help="write a Markdown review packet of every resident text of a language"
+    )
+    i18n_packet.add_argument("lang", help="language code, e.g. so")
+    i18n_packet.add_argument("-o", "--output", help="file (default: tryggbot-review-LANG.md)")
+    i18n_packet.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n_import = i18n_sub.add_parser("import", help="read a filled-in sheet back")
     i18n_import.add_argument("file", help="the CSV sheet")
     backup = sub.add_parser(

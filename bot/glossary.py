@@ -84,3 +84,19 @@ def glossary_findings(glossary: Glossary, texts: Iterable[tuple[str, str]]) -> l
             for m in pattern.finditer(text):
                 out.append(f"{where}: {m.group(0)!r} is outside the register ({glossary.register})")
     return out
+
+
+def readable(pattern: re.Pattern[str]) -> str:
+    """A forbidden pattern as a reviewer reads it (``\\bvink\\w*`` -> ``vink…``)."""
+    text = pattern.pattern
+    for old, new in ((r"\b", ""), (r"\w*", "…"), (r"\w+", "…"), (r"\s+", " "), (r"\s*", " ")):
+        text = text.replace(old, new)
+    return text
+
+
+def glossary_rows(glossary: Glossary) -> list[tuple[str, str, str, str]]:
+    """``(concept, meaning, word used, forbidden variants)`` for a table."""
+    return [
+        (t.concept, t.meaning, t.use, ", ".join(f"`{readable(p)}`" for p in t.forbidden))
+        for t in glossary.terms
+    ]
