@@ -20,6 +20,7 @@ user's stored preference or the room's language (see :func:`choose_language`).
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -106,6 +107,17 @@ _LATIN_HINTS: Mapping[str, str] = MappingProxyType(
 
 _LEXICON_LISTS = ("greetings", "yes", "no", "thanks", "phrases")
 _LEXICON_WORDS = "common"
+#: Words of a language written in Latin letters (Arabic "arabizi", Persian "finglisi"):
+#: counted like ``common`` words; entries with digits are left to :func:`arabizi_tokens`.
+_LEXICON_LATIN = "latin"
+
+# A word of letters with one of the digits arabizi writes for Arabic sounds (2 hamza, 3 ain,
+# 5 kha, 6 ta, 7 ha, 8 qaf, 9 sad): "3ndi", "7abibi", "sa7", "la2". Two digits in a row
+# ("covid19"), an ordinal or a unit ("2nd", "5pm", "3km") are not arabizi.
+_ARABIZI_TOKEN = re.compile(r"^(?=(?:.*[a-z]){2})(?!.*\d\d)[a-z]*[2356789][a-z0-9]*$")
+_NOT_ARABIZI = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|h|min|km|kr|kg|m|g|mb|gb|s)$")
+_TIP_CODE = re.compile(r"\b[A-Z]{2,4}-[A-Z0-9]{4}\b")
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -170,10 +182,12 @@ def load_lexicon(path: Path, enabled: Iterable[str]) -> Lexicon:
     phrases: dict[str, set[str]] = {}
     for lang in enabled:
         section = data.get(lang, {})
-        for list_name in (*_LEXICON_LISTS, _LEXICON_WORDS):
+        for list_name in (*_LEXICON_LISTS, _LEXICON_WORDS, _LEXICON_LATIN):
             for entry in section.get(list_name, []):
+                if list_name == _LEXICON_LATIN and any(ch.isdigit() for ch in str(entry)):
+                    continue
                 norm = normalise(str(entry))
-                if list_name != _LEXICON_WORDS:
+                if list_name not in (_LEXICON_WORDS, _LEXICON_LATIN):
                     _add(messages, norm, lang)
                 _add(phrases if " " in norm else words, norm, lang)
     return Lexicon(_freeze(messages), _freeze(words), _freeze(phrases))
@@ -197,6 +211,17 @@ def lexicon_votes(lexicon: Lexicon, norm: str) -> dict[str, int]:
             (lang,) = langs
             votes[lang] = votes.get(lang, 0) + phrase.count(" ") + 1
     return votes
+
+
+def arabizi_tokens(text: str) -> int:
+    """How many words of ``text`` are written the arabizi way, with a digit for an Arabic
+    sound (``3ndi``, ``7abibi``, ``la2``). Tip codes (``VMO-7K3Q``) do not count."""
+    text = _TIP_CODE.sub(" ", text).lower()
+    return sum(
+        1
+        for token in _TOKEN.findall(text)
+        if _ARABIZI_TOKEN.match(token) and not _NOT_ARABIZI.match(token)
+    )
 
 
 def _script_of(ch: str) -> str:
@@ -371,13 +396,42 @@ class LanguageDetector:
         return self._confident("uk", 0.85, "script")
 
     def _latin(self, clean: str, norm: str) -> Detection | None:
-        """Latin script: lexicon for short messages, restricted langdetect for longer ones."""
+        """Latin script: Arabic or Persian in Latin letters first, then the lexicon for
+        short messages and the restricted langdetect for longer ones."""
         whole = self._whole_message(norm)
         if whole is not None:
             return whole
+        romanised = self._romanised(clean, norm)
+        if romanised is not None:
+            return romanised if romanised.lang else None
         if len(clean.strip()) < self._min_chars:
             return self._short_latin(norm)
         return self._langdetect(clean)
+
+    def _romanised(self, clean: str, norm: str) -> Detection | None:
+        """Arabic ("arabizi") or Persian ("finglisi") written in Latin letters.
+
+        langdetect has no profile for either and calls such text Somali or Finnish with high
+        confidence. Arabizi digits (``3ndi``, ``7abibi``) and the ``latin`` word lists of the
+        lexicon decide: clearly Arabic gives ``ar``, clearly Persian ``fa``. When the signs
+        point to Arabic or Persian but not clearly to one of them (or the language is not
+        enabled), the result is a Detection with an empty ``lang``: the caller then reports
+        "not sure" (``None``), so the stored or room language answers instead of a wrong
+        guess such as Somali. No sign at all gives ``None`` and the usual stages run."""
+        digits = arabizi_tokens(clean)
+        votes = lexicon_votes(self._lexicon, norm)
+        ar = 2 * digits + votes.get("ar", 0)
+        fa = votes.get("fa", 0)
+        # every other language's lexicon votes: a Somali or English text with one stray
+        # "ana" stays with the usual stages
+        others = sum(v for lang, v in votes.items() if lang not in ("ar", "fa"))
+        if ar + fa < 2 or others > ar + fa:
+            return None
+        if ar >= 2 and ar >= 2 * fa and "ar" in self._enabled_set:
+            return Detection("ar", min(0.95, 0.70 + 0.05 * ar), "arabizi")
+        if fa >= 2 and fa >= 2 * ar and "fa" in self._enabled_set:
+            return Detection("fa", min(0.95, 0.70 + 0.05 * fa), "finglisi")
+        return Detection("", 0.0, "romanised")
 
     def _short_latin(self, norm: str) -> Detection | None:
         """A short Latin message: lexicon votes, then distinctive letters."""
