@@ -454,7 +454,12 @@ def _i18n(args: argparse.Namespace) -> int:
     catalog = Catalog.load(root)
     if args.i18n_command == "status":
         settings, _ = _load(args.config)
-        print(render_status(status(catalog, settings.language.enabled)))
+        print(render_status(status(catalog, settings.language.enabled, settings)))
+        print(
+            "Reviewed texts per kind: catalogue (chat texts), warnings (fraud warnings), polls "
+            "(poll and survey templates), names (the kommun's configured names). A language is "
+            "reviewed only when every kind is."
+        )
         gaps = {lang: keys for lang, keys in config_name_gaps(settings).items() if keys}
         if not gaps:
             print("Names in the configuration (categories, place types, kommun): all languages.")
@@ -485,16 +490,21 @@ def _i18n(args: argparse.Namespace) -> int:
         if args.lang not in catalog.languages:
             print(f"Unknown language {args.lang!r}", file=sys.stderr)
             return 2
+        settings, _ = _load(args.config)
         out = Path(args.output or f"tryggbot-{args.lang}.csv")
-        out.write_text(export_sheet(catalog, args.lang), encoding="utf-8", newline="")
+        out.write_text(export_sheet(catalog, args.lang, settings), encoding="utf-8", newline="")
         print(
             f"Wrote {out}: fill in the column 'translation', mark checked rows 'yes' in "
-            f"'reviewed', then run: tryggbot i18n import {out}"
+            f"'reviewed' (with 'reviewer', or --reviewer at import), then run: "
+            f"tryggbot i18n import {out} --reviewer NAME"
         )
         return 0
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig")
-        result = import_sheet(catalog, root, text)
+        settings, _ = _load(args.config)
+        result = import_sheet(
+            catalog, root, text, settings, reviewer=args.reviewer or "", today=args.date or ""
+        )
     except OSError as exc:
         print(f"Cannot read {args.file} ({exc.strerror})", file=sys.stderr)
         return 2
@@ -690,6 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_export = i18n_sub.add_parser("export", help="write a CSV sheet for a translator")
     i18n_export.add_argument("lang", help="language code, e.g. so")
     i18n_export.add_argument("-o", "--output", help="file (default: tryggbot-LANG.csv)")
+    i18n_export.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n_packet = i18n_sub.add_parser(
         "packet", help="write a Markdown review packet of every resident text of a language"
     )
@@ -698,6 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_packet.add_argument("--config", help="settings TOML (default: the embedded example)")
     i18n_import = i18n_sub.add_parser("import", help="read a filled-in sheet back")
     i18n_import.add_argument("file", help="the CSV sheet")
+    i18n_import.add_argument("--reviewer", help="who reviewed the rows marked reviewed")
+    i18n_import.add_argument("--date", help="date of the review, YYYY-MM-DD (default: today)")
+    i18n_import.add_argument("--config", help="settings TOML (default: the embedded example)")
     backup = sub.add_parser(
         "backup", help="a consistent copy of the live database (safe while the bot runs)"
     )

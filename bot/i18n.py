@@ -172,11 +172,13 @@ class _SafeDict(dict[str, Any]):
 
 @dataclass(frozen=True)
 class Quality:
-    """How a language's texts were made, and which keys were reviewed (key -> fingerprint)."""
+    """How a language's texts were made, which keys were reviewed (key -> fingerprint of the
+    reviewed text) and by whom and when (key -> (reviewer, ISO date))."""
 
     state: str = "machine-assisted"
     note: str = ""
     reviewed: Mapping[str, str] = field(default_factory=dict)
+    reviewers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class Catalog:
@@ -314,11 +316,18 @@ def read_quality(path: Path) -> Quality:
     state = str(data.get("state", "machine-assisted"))
     if state not in QUALITY_STATES:
         raise ValueError(f"{path}: state must be one of {', '.join(QUALITY_STATES)}")
-    reviewed = data.get("reviewed", {})
+    reviewed: dict[str, str] = {}
+    reviewers: dict[str, tuple[str, str]] = {}
+    for key, value in data.get("reviewed", {}).items():
+        # "key" = "fingerprint", or "key" = { fingerprint = "…", by = "…", on = "2026-12-07" }
+        if isinstance(value, Mapping):
+            reviewed[str(key)] = str(value.get("fingerprint", ""))
+            if value.get("by") or value.get("on"):
+                reviewers[str(key)] = (str(value.get("by", "")), str(value.get("on", "")))
+        else:
+            reviewed[str(key)] = str(value)
     return Quality(
-        state=state,
-        note=str(data.get("note", "")),
-        reviewed={str(k): str(v) for k, v in reviewed.items()},
+        state=state, note=str(data.get("note", "")), reviewed=reviewed, reviewers=reviewers
     )
 
 
@@ -332,11 +341,21 @@ def write_quality(path: Path, quality: Quality) -> None:
     lines = [
         "# How this language's texts were made, and what an authorised translator has",
         "# reviewed. Written by `tryggbot i18n import`; each fingerprint is the text that",
-        "# was reviewed, so an edited text counts as unreviewed again.",
+        "# was reviewed, so an edited text counts as unreviewed again; `by` and `on` name the",
+        "# reviewer and the date. Keys of warnings, poll templates and names start with",
+        "# `warnings:`, `polls:` and `names:`.",
         f"state = {_toml_string(quality.state)}",
     ]
     if quality.note:
         lines.append(f"note = {_toml_string(quality.note)}")
     lines += ["", "[reviewed]"]
-    lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in sorted(quality.reviewed.items())]
+    for key, print_ in sorted(quality.reviewed.items()):
+        who = quality.reviewers.get(key)
+        if who:
+            lines.append(
+                f"{_toml_string(key)} = {{ fingerprint = {_toml_string(print_)}, "
+                f"by = {_toml_string(who[0])}, on = {_toml_string(who[1])} }}"
+            )
+        else:
+            lines.append(f"{_toml_string(key)} = {_toml_string(print_)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -20,7 +20,8 @@ import io
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.i18n import (
@@ -36,11 +37,27 @@ from bot.i18n import (
     plural_categories,
     write_quality,
 )
+from bot.reviewtexts import KINDS, ReviewText, review_texts
 from config.settings import Settings
 
-COLUMNS = ("lang", "key", "form", "swedish", "english", "translation", "reviewed", "placeholders")
+COLUMNS = (
+    "lang",
+    "kind",
+    "key",
+    "form",
+    "where",
+    "swedish",
+    "english",
+    "placeholders",
+    "example",
+    "translation",
+    "reviewed",
+    "reviewer",
+    "reviewed_on",
+)
 _YES = frozenset({"yes", "y", "ja", "j", "x", "1", "true", "reviewed", "granskad"})
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -51,10 +68,26 @@ class LanguageStatus:
     present: int
     reviewed: int
     state: str
+    #: per kind (catalogue, warnings, polls, names): (reviewed, total), when settings were given
+    kinds: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def complete(self) -> float:
         return self.present / self.needed if self.needed else 1.0
+
+    @property
+    def all_reviewed(self) -> bool:
+        """Every text of every kind reviewed (catalogue only, without settings)."""
+        if self.kinds:
+            return all(done == total for done, total in self.kinds.values())
+        return self.reviewed == self.needed
+
+    @property
+    def effective_state(self) -> str:
+        """``reviewed`` only when every kind is; ``source`` for the source languages."""
+        if self.state == "source":
+            return "source"
+        return "reviewed" if self.all_reviewed else "machine-assisted"
 
 
 def needed_keys(catalog: Catalog, lang: str) -> frozenset[str]:
@@ -72,12 +105,39 @@ def is_complete_value(catalog: Catalog, lang: str, key: str) -> bool:
     return True
 
 
-def status(catalog: Catalog, languages: Iterable[str]) -> list[LanguageStatus]:
+def reviewed_by_kind(catalog: Catalog, settings: Settings, lang: str) -> dict[str, tuple[int, int]]:
+    """(reviewed, total) texts per kind; a text counts as reviewed while its current text is
+    the one the reviewer approved."""
+    quality = catalog.quality(lang)
+    out: dict[str, tuple[int, int]] = {}
+    done_catalogue = catalog.reviewed_keys(lang)
+    for kind in KINDS:
+        rows = review_texts(catalog, settings, lang, kinds=(kind,))
+        if kind == "catalogue":
+            keys = {r.key for r in rows}
+            out[kind] = (len(keys & done_catalogue), len(keys))
+            continue
+        done = sum(
+            1
+            for r in rows
+            if r.text is not None and quality.reviewed.get(r.review_key) == fingerprint(r.text)
+        )
+        out[kind] = (done, len(rows))
+    return out
+
+
+def status(
+    catalog: Catalog, languages: Iterable[str], settings: Settings | None = None
+) -> list[LanguageStatus]:
     out = []
     for lang in languages:
         needed = needed_keys(catalog, lang)
         present = sum(1 for k in needed if is_complete_value(catalog, lang, k))
         reviewed = len(catalog.reviewed_keys(lang) & needed)
+        state = catalog.quality(lang).state
+        kinds: dict[str, tuple[int, int]] = {}
+        if settings is not None and state != "source":
+            kinds = reviewed_by_kind(catalog, settings, lang)
         out.append(
             LanguageStatus(
                 lang=lang,
@@ -85,14 +145,16 @@ def status(catalog: Catalog, languages: Iterable[str]) -> list[LanguageStatus]:
                 needed=len(needed),
                 present=present,
                 reviewed=reviewed,
-                state=catalog.quality(lang).state,
+                state=state,
+                kinds=kinds,
             )
         )
     return out
 
 
 def render_status(rows: Iterable[LanguageStatus]) -> str:
-    """A table: language, name, complete (count and share), reviewed, quality."""
+    """A table: language, name, complete (count and share), reviewed texts per kind, quality.
+    A language is "reviewed" only when every kind is."""
     rows = list(rows)
     width = max([4, *(len(r.name) for r in rows)])
     labels = {
@@ -100,12 +162,23 @@ def render_status(rows: Iterable[LanguageStatus]) -> str:
         "machine-assisted": "machine-assisted, needs review by an authorised translator",
         "reviewed": "reviewed by an authorised translator",
     }
-    lines = [f"{'lang':<5} {'name':<{width}} {'complete':>14} {'reviewed':>9}  quality"]
+    per_kind = any(r.kinds for r in rows)
+    kind_names = KINDS if per_kind else ("catalogue",)
+    head = " ".join(f"{k:>10}" for k in kind_names)
+    lines = [f"{'lang':<5} {'name':<{width}} {'complete':>14} {head}  quality"]
     for r in rows:
-        reviewed = "-" if r.state == "source" else f"{r.reviewed}/{r.needed}"
+        cells = []
+        for kind in kind_names:
+            if r.state == "source":
+                cells.append(f"{'-':>10}")
+            elif r.kinds:
+                done, total = r.kinds[kind]
+                cells.append(f"{f'{done}/{total}':>10}")
+            else:
+                cells.append(f"{f'{r.reviewed}/{r.needed}':>10}")
         lines.append(
             f"{r.lang:<5} {r.name:<{width}} {f'{r.present}/{r.needed}':>7} {r.complete:>6.0%} "
-            f"{reviewed:>9}  {labels.get(r.state, r.state)}"
+            f"{' '.join(cells)}  {labels.get(r.effective_state, r.effective_state)}"
         )
     return "\n".join(lines)
 
@@ -125,6 +198,77 @@ def config_name_gaps(settings: Settings) -> dict[str, list[str]]:
     }
 
 
+def _settings(settings: Settings | None) -> Settings:
+    from config.settings import EXAMPLE_PATH, load_settings
+
+    return settings if settings is not None else load_settings(EXAMPLE_PATH)
+
+
+def export_sheet(catalog: Catalog, lang: str, settings: Settings | None = None) -> str:
+    """The CSV sheet for ``lang``: one row per resident text (per plural category) of every
+    kind (catalogue, warnings, poll templates, configured names), with the Swedish and
+    English source, where it is shown, what its placeholders expand to for this kommun, a
+    rendered example, and the current review (who and when)."""
+    settings = _settings(settings)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    quality = catalog.quality(lang)
+    reviewed = catalog.reviewed_keys(lang)
+    rows = review_texts(catalog, settings, lang)
+    if lang in ("sv", "en"):  # the source languages: their catalogue also has moderator texts
+        rows = [r for r in rows if r.kind != "catalogue"] + _moderator_rows(catalog, lang)
+    for r in rows:
+        current = r.text or ""
+        if r.kind == "catalogue":
+            done = r.key in reviewed and bool(current)
+        else:
+            done = bool(current) and quality.reviewed.get(r.review_key) == fingerprint(current)
+        by, on = quality.reviewers.get(r.review_key, ("", "")) if done else ("", "")
+        writer.writerow(
+            (
+                lang,
+                r.kind,
+                r.key,
+                r.form,
+                r.where,
+                r.swedish,
+                r.english,
+                r.placeholders,
+                r.example,
+                current,
+                "yes" if done else "",
+                by,
+                on,
+            )
+        )
+    return "\ufeff" + buf.getvalue()
+
+
+def _moderator_rows(catalog: Catalog, lang: str) -> list[ReviewText]:
+    out = []
+    for key in sorted(needed_keys(catalog, lang)):
+        for form in _forms_for(catalog, lang, key):
+            current = ""
+            if catalog.has(lang, key):
+                forms = catalog.forms(lang, key)
+                current = (forms or {}).get(form, "") if form else (catalog.raw(lang, key) or "")
+            out.append(
+                ReviewText(
+                    kind="catalogue",
+                    key=key,
+                    form=form,
+                    swedish=_source_form(catalog, "sv", key, form),
+                    english=_source_form(catalog, "en", key, form),
+                    text=current or None,
+                    where="moderators" if catalog.audience(key) == "moderator" else "residents",
+                    placeholders=" ".join(sorted(placeholders(catalog.value("sv", key) or ""))),
+                    example="",
+                )
+            )
+    return out
+
+
 def _forms_for(catalog: Catalog, lang: str, key: str) -> list[str]:
     """The rows of ``key``: ``[""]`` for a plain text, the language's categories for a plural."""
     if catalog.forms("sv", key) is None:
@@ -137,33 +281,6 @@ def _source_form(catalog: Catalog, lang: str, key: str, form: str) -> str:
     if forms is None:
         return catalog.raw(lang, key) or ""
     return forms.get(form) or forms.get("other", "")
-
-
-def export_sheet(catalog: Catalog, lang: str) -> str:
-    """The CSV sheet for ``lang``: one row per text (per plural category), sorted by key."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    reviewed = catalog.reviewed_keys(lang)
-    for key in sorted(needed_keys(catalog, lang)):
-        for form in _forms_for(catalog, lang, key):
-            current = ""
-            if catalog.has(lang, key):
-                forms = catalog.forms(lang, key)
-                current = (forms or {}).get(form, "") if form else (catalog.raw(lang, key) or "")
-            writer.writerow(
-                (
-                    lang,
-                    key,
-                    form,
-                    _source_form(catalog, "sv", key, form),
-                    _source_form(catalog, "en", key, form),
-                    current,
-                    "yes" if key in reviewed and current else "",
-                    " ".join(sorted(placeholders(catalog.value("sv", key) or ""))),
-                )
-            )
-    return "\ufeff" + buf.getvalue()
 
 
 class SheetError(Exception):
@@ -181,8 +298,36 @@ class ImportResult:
     reviewed: int
 
 
-def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[str]]:
-    """Parse and validate a sheet: its language, the new values, the keys marked reviewed."""
+@dataclass
+class _Parsed:
+    lang: str
+    values: dict[str, Value] = field(default_factory=dict)  # catalogue
+    content: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> key -> text
+    marked: dict[str, tuple[str, str]] = field(default_factory=dict)  # review key -> (by, on)
+
+
+def read_sheet(
+    catalog: Catalog,
+    text: str,
+    settings: Settings | None = None,
+    *,
+    reviewer: str = "",
+    today: str = "",
+) -> tuple[str, dict[str, Value], set[str]]:
+    """Parse and validate a sheet: its language, the new catalogue values, the keys marked
+    reviewed (see :func:`parse_sheet` for everything)."""
+    parsed = parse_sheet(catalog, text, settings, reviewer=reviewer, today=today)
+    return parsed.lang, parsed.values, set(parsed.marked)
+
+
+def parse_sheet(
+    catalog: Catalog,
+    text: str,
+    settings: Settings | None = None,
+    *,
+    reviewer: str = "",
+    today: str = "",
+) -> _Parsed:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     problems: list[str] = []
     langs = {(r.get("lang") or "").strip() for r in rows}
@@ -191,15 +336,49 @@ def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[
     (lang,) = langs
     if lang not in catalog.languages:
         raise SheetError([f"unknown language {lang!r}"])
+    settings = _settings(settings)
     needed = needed_keys(catalog, lang)
     allowed_forms = plural_categories(lang)
-    values: dict[str, dict[str, str] | str] = {}
-    marked: set[str] = set()
+    others = {
+        r.review_key: r
+        for r in review_texts(catalog, settings, lang, kinds=("warnings", "polls", "names"))
+    }
+    parsed = _Parsed(lang)
+    values: dict[str, Value] = parsed.values
     for line, row in enumerate(rows, start=2):
+        kind = (row.get("kind") or "catalogue").strip()
         key = (row.get("key") or "").strip()
         form = (row.get("form") or "").strip()
         text_ = (row.get("translation") or "").replace("\r\n", "\n")
         where = f"row {line} ({key}{'/' + form if form else ''})"
+        marked = (row.get("reviewed") or "").strip().casefold() in _YES
+        by = (row.get("reviewer") or "").strip() or reviewer
+        on = (row.get("reviewed_on") or "").strip() or today
+        if marked and not by:
+            problems.append(
+                f"{where}: marked reviewed, but no reviewer (column 'reviewer' or --reviewer)"
+            )
+            continue
+        if marked and not _DATE.match(on):
+            problems.append(f"{where}: the review date must be YYYY-MM-DD, not {on!r}")
+            continue
+        if kind != "catalogue":
+            found = others.get(f"{kind}:{key}")
+            if found is None:
+                problems.append(f"{where}: not a {kind} text of this language")
+                continue
+            current = found.text or ""
+            if text_.strip() and text_ != current:
+                if kind == "names":
+                    problems.append(
+                        f"{where}: names live in the kommun's settings file: change "
+                        f"{key} ({lang}) there, then review it in a new sheet"
+                    )
+                    continue
+                parsed.content.setdefault(kind, {})[key] = text_
+            if marked and (text_.strip() or current):
+                parsed.marked[found.review_key] = (by, on)
+            continue
         if key not in needed:
             problems.append(f"{where}: not a key this language needs")
             continue
@@ -225,8 +404,8 @@ def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[
             entry[form] = text_
         else:
             values[key] = text_
-        if (row.get("reviewed") or "").strip().casefold() in _YES:
-            marked.add(key)
+        if marked:
+            parsed.marked[key] = (by, on)
     for key, value in values.items():
         if isinstance(value, dict):
             merged = {**(catalog.forms(lang, key) or {}), **value}
@@ -236,12 +415,29 @@ def read_sheet(catalog: Catalog, text: str) -> tuple[str, dict[str, Value], set[
                 problems.append(f"{key}: the forms together lack a placeholder")
     if problems:
         raise SheetError(problems)
-    return lang, dict(values), marked
+    return parsed
 
 
-def import_sheet(catalog: Catalog, root: Path, text: str) -> ImportResult:
-    """Validate the sheet and write it into ``root/<lang>/`` (catalogue files and quality)."""
-    lang, values, marked = read_sheet(catalog, text)
+def import_sheet(
+    catalog: Catalog,
+    root: Path,
+    text: str,
+    settings: Settings | None = None,
+    *,
+    reviewer: str = "",
+    today: str = "",
+    polls_file: Path | None = None,
+) -> ImportResult:
+    """Validate the sheet and write it: catalogue texts into ``root/<lang>/``, changed
+    warnings into the settings' warnings file, changed template texts into ``polls_file``
+    (``config/content/polls.toml``), and every row marked reviewed, with its reviewer and
+    date, into ``root/<lang>/_quality.toml``. Nothing is written if any row is wrong."""
+    from config.settings import CONTENT_DIR
+
+    settings = _settings(settings)
+    today = today or datetime.now(UTC).date().isoformat()
+    parsed = parse_sheet(catalog, text, settings, reviewer=reviewer, today=today)
+    lang, values = parsed.lang, parsed.values
     merged: dict[str, Value] = {}
     changed = 0
     for key, value in values.items():
@@ -253,22 +449,92 @@ def import_sheet(catalog: Catalog, root: Path, text: str) -> ImportResult:
         merged[key] = new
         if new != old:
             changed += 1
-    _write_catalogue(root, lang, merged)
+    if merged:
+        _write_catalogue(root, lang, merged)
+    if parsed.content.get("warnings"):
+        write_warnings(settings.broadcasts.catalogue_path, lang, parsed.content["warnings"])
+        changed += len(parsed.content["warnings"])
+    if parsed.content.get("polls"):
+        write_poll_texts(polls_file or CONTENT_DIR / "polls.toml", lang, parsed.content["polls"])
+        changed += len(parsed.content["polls"])
     reloaded = Catalog.load(root)
     quality = catalog.quality(lang)
-    reviewed = {k: v for k, v in quality.reviewed.items() if reloaded.has(lang, k)}
-    for key in marked:
-        found = reloaded.value(lang, key)
-        if found is not None:
+    reviewed = {k: v for k, v in quality.reviewed.items() if ":" in k or reloaded.has(lang, k)}
+    reviewers = dict(quality.reviewers)
+    current = {
+        r.review_key: r.text or ""
+        for r in review_texts(reloaded, settings, lang, kinds=("warnings", "polls", "names"))
+    }
+    for key, who in parsed.marked.items():
+        found = reloaded.value(lang, key) if ":" not in key else current.get(key)
+        if found:
             reviewed[key] = fingerprint(found)
+            reviewers[key] = who
     state = quality.state
-    needed = needed_keys(reloaded, lang)
+    after = replace(quality, reviewed=reviewed, reviewers=reviewers)
     if state != "source":
-        after = replace(quality, reviewed=reviewed)
-        done = all(k in reviewed and _current(reloaded, lang, k, after) for k in needed)
+        write_quality(root / lang / QUALITY_FILE, after)
+        again = Catalog.load(root)
+        done = all(d == t for d, t in reviewed_by_kind(again, settings, lang).values())
         state = "reviewed" if done else "machine-assisted"
-    write_quality(root / lang / QUALITY_FILE, replace(quality, state=state, reviewed=reviewed))
-    return ImportResult(lang=lang, changed=changed, reviewed=len(marked))
+    write_quality(root / lang / QUALITY_FILE, replace(after, state=state))
+    return ImportResult(lang=lang, changed=changed, reviewed=len(parsed.marked))
+
+
+def write_warnings(path: Path, lang: str, updates: Mapping[str, str]) -> None:
+    """Put new texts (``"<id>.title"``/``"<id>.text"`` -> text) into the ``[warning.<lang>]``
+    tables of the warnings file, keeping everything else of the file as it is."""
+    raw = path.read_text("utf-8")
+    for key, new in updates.items():
+        wid, part = key.rsplit(".", 1)
+        head = rf'(?ms)^id = "{re.escape(wid)}"\n.*?^\[warning\.{re.escape(lang)}\]\n.*?'
+        body = rf'^({re.escape(part)} = (?:""".*?"""|"(?:[^"\\\n]|\\.)*")\n)'
+        pattern = re.compile(head + body)
+        m = pattern.search(raw)
+        if m is None:
+            raise SheetError([f"warnings {key}: not found in {path}"])
+        raw = raw[: m.start(1)] + f"{part} = {_toml_text(new)}\n" + raw[m.end(1) :]
+    tomllib.loads(raw)  # still valid TOML
+    path.write_text(raw, encoding="utf-8")
+
+
+def write_poll_texts(path: Path, lang: str, updates: Mapping[str, str]) -> None:
+    """Put new texts (``template.<t>.title``, ``template.<t>.question.<q>.text``,
+    ``template.<t>.question.<q>.options.<id>`` -> text) into ``polls.toml`` as written by
+    this project (one ``lang = "…"`` line per language in each table)."""
+    lines = path.read_text("utf-8").split("\n")
+    template = question = None
+    table = ""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped == "[[template]]":
+            template, question, table = None, None, ""
+        elif stripped == "[[template.question]]":
+            question, table = None, ""
+        elif stripped == "[template.title]":
+            table = f"template.{template}.title"
+        elif stripped == "[template.question.text]":
+            table = f"template.{template}.question.{question}.text"
+        elif stripped == "[[template.question.options]]":
+            table = ""
+        elif (m := re.match(r'^key = "([^"]+)"$', stripped)) and not table:
+            if template is None:
+                template = m.group(1)
+            else:
+                question = m.group(1)
+        elif m := re.match(r'^id = "([^"]+)"$', stripped):
+            table = f"template.{template}.question.{question}.options.{m.group(1)}"
+        elif table and stripped.startswith(f"{lang} = ") and table in updates:
+            lines[i] = f"{lang} = {_toml_text(updates[table])}"
+    out = "\n".join(lines)
+    tomllib.loads(out)
+    path.write_text(out, encoding="utf-8")
+
+
+def _toml_text(text: str) -> str:
+    if "\n" in text and '"""' not in text:
+        return '"""' + text.replace("\\", "\\\\") + '"""'
+    return _toml_str(text)
 
 
 def _current(catalog: Catalog, lang: str, key: str, quality: Quality) -> bool:

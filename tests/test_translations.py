@@ -55,7 +55,9 @@ def test_export_has_the_swedish_source_next_to_the_translation() -> None:
     assert receipt["swedish"] == catalog.raw("sv", "tips.receipt")
     assert receipt["english"] == catalog.raw("en", "tips.receipt")
     assert receipt["translation"] == catalog.raw("uk", "tips.receipt")
-    assert receipt["placeholders"] == "code hours" and receipt["reviewed"] == ""
+    assert receipt["placeholders"].startswith("{code} = a tip code") and receipt["reviewed"] == ""
+    assert "{hours} = " in receipt["placeholders"] and "receipt" in receipt["where"]
+    assert "VMO-7K3Q" in receipt["example"] and "{" not in receipt["example"]
     forms = [r["form"] for r in rows if r["key"] == "tips.forgotten"]
     assert forms == ["one", "few", "many", "other"]
     assert not any(r["key"].startswith("moderation.") for r in rows)
@@ -84,7 +86,8 @@ def test_import_writes_translations_and_marks_reviewed_rows(
         if row["key"] == "tips.intro":
             row["reviewed"] = "x"
     sheet.write_text(sheet_of(rows), encoding="utf-8")
-    assert main(["i18n", "--locales", str(locales), "import", str(sheet)]) == 0
+    args = ["i18n", "--locales", str(locales), "import", str(sheet)]
+    assert main([*args, "--reviewer", "A. Granskare", "--date", "2026-12-07"]) == 0
     assert "Imported so: 1 texts changed, 2 marked reviewed" in capsys.readouterr().out
 
     catalog = Catalog.load(locales)
@@ -104,7 +107,7 @@ def test_an_edited_text_is_no_longer_reviewed(locales: Path) -> None:
     for row in rows:
         if row["key"] == "tips.mine_none":
             row["reviewed"] = "yes"
-    import_sheet(catalog, locales, sheet_of(rows))
+    import_sheet(catalog, locales, sheet_of(rows), reviewer="A. Granskare")
     assert Catalog.load(locales).reviewed_keys("fi") == {"tips.mine_none"}
     file = locales / "fi" / "tips.toml"
     text = file.read_text(encoding="utf-8").replace("Sinulla ei ole", "Sinulla ei nyt ole")
@@ -117,7 +120,7 @@ def test_a_fully_reviewed_language_is_marked_reviewed(locales: Path) -> None:
     rows = rows_of(export_sheet(catalog, "pl"))
     for row in rows:
         row["reviewed"] = "yes"
-    import_sheet(catalog, locales, sheet_of(rows))
+    import_sheet(catalog, locales, sheet_of(rows), reviewer="A. Granskare")
     again = Catalog.load(locales)
     assert again.quality("pl").state == "reviewed"
     assert again.reviewed_keys("pl") >= again.resident_keys("sv")
@@ -151,3 +154,73 @@ def test_a_sheet_without_a_language_is_refused() -> None:
     catalog = Catalog.load(LOCALES_DIR)
     with pytest.raises(SheetError):
         import_sheet(catalog, Path("/nonexistent"), "lang,key\n,a\n")
+
+
+def test_the_sheet_covers_every_kind_with_context() -> None:
+    catalog = Catalog.load(LOCALES_DIR)
+    rows = rows_of(export_sheet(catalog, "pl"))
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"catalogue", "warnings", "polls", "names"}
+    footer = next(r for r in rows if r["key"] == "broadcasts.footer")
+    assert "{police:ins} = lokalną policją w Värnamo" in footer["placeholders"]
+    assert footer["example"].startswith("Tryggbot – Gmina Värnamo we współpracy z lokalną")
+    warning = next(r for r in rows if r["key"] == "phone_three_steps.text")
+    assert warning["kind"] == "warnings" and warning["swedish"].startswith("Polisens råd")
+    option = next(r for r in rows if r["key"].endswith("options.mycket_trygg"))
+    assert option["kind"] == "polls" and option["translation"] == "Bardzo bezpiecznie"
+    genitive = next(r for r in rows if r["key"] == "kommun.name.forms.gen")
+    assert genitive["kind"] == "names" and genitive["translation"] == "Gminy Värnamo"
+
+
+def test_import_records_reviewer_and_date_and_a_language_is_reviewed_only_when_every_kind_is(
+    locales: Path, tmp_path: Path
+) -> None:
+    from tests.harness import make_settings
+
+    warnings = tmp_path / "warnings.toml"
+    shutil.copy(LOCALES_DIR.parent / "content" / "warnings.toml", warnings)
+    settings = make_settings(**{"broadcasts.catalogue": str(warnings)})
+    catalog = Catalog.load(locales)
+    rows = rows_of(export_sheet(catalog, "fi", settings))
+    for row in rows:
+        if row["kind"] == "catalogue":
+            row["reviewed"] = "yes"
+        if row["key"] == "romance.title":
+            row["translation"] = "Rakkaus netissä ja raha"
+            row["reviewed"] = "yes"
+            row["reviewer"] = "B. Toinen"
+    result = import_sheet(
+        catalog, locales, sheet_of(rows), settings, reviewer="A. Granskare", today="2026-12-07"
+    )
+    assert result.changed == 1
+    assert 'title = "Rakkaus netissä ja raha"' in warnings.read_text("utf-8")
+    again = Catalog.load(locales)
+    quality = again.quality("fi")
+    assert quality.reviewers["tips.receipt"] == ("A. Granskare", "2026-12-07")
+    assert quality.reviewers["warnings:romance.title"] == ("B. Toinen", "2026-12-07")
+    (row,) = status(again, ["fi"], settings)
+    assert row.kinds["catalogue"][0] == row.kinds["catalogue"][1]
+    assert row.kinds["warnings"] == (1, 32) and row.kinds["polls"][0] == 0
+    assert row.effective_state == "machine-assisted" and quality.state == "machine-assisted"
+    shown = rows_of(export_sheet(again, "fi", settings))
+    receipt = next(r for r in shown if r["key"] == "tips.receipt")
+    assert (receipt["reviewed"], receipt["reviewer"], receipt["reviewed_on"]) == (
+        "yes",
+        "A. Granskare",
+        "2026-12-07",
+    )
+
+
+def test_a_review_without_a_reviewer_and_a_changed_name_are_refused(locales: Path) -> None:
+    catalog = Catalog.load(locales)
+    rows = rows_of(export_sheet(catalog, "hr"))
+    for row in rows:
+        if row["key"] == "tips.intro":
+            row["reviewed"] = "yes"
+        if row["key"] == "kommun.name":
+            row["translation"] = "Grad Värnamo"
+    with pytest.raises(SheetError) as caught:
+        import_sheet(catalog, locales, sheet_of(rows))
+    problems = "\n".join(caught.value.problems)
+    assert "(tips.intro): marked reviewed, but no reviewer" in problems
+    assert "(kommun.name): names live in the kommun's settings file" in problems
