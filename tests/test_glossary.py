@@ -62,3 +62,17 @@ def test_the_check_reports_a_forbidden_word_and_an_informal_marker() -> None:
     assert len(found) == 1 and found[0].startswith("receipt:")
     found = glossary_findings(pl, [("x", "Cześć! Co widziałeś?"), ("y", "Dzień dobry!")])
     assert [f.split(":")[0] for f in found] == ["x", "x"]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_critical_facts_of_the_source_are_in_every_text_of_every_kind(
+    lang: str, catalog: Catalog, settings: Settings
+) -> None:
+    facts = ("112", "114 14", "polisen.se", "BankID", "fi.se", "!verify")
+    missing = [
+        f"{r.kind}:{r.key}{'/' + r.form if r.form else ''}: {fact}"
+        for r in review_texts(catalog, settings, lang)
+        for fact in facts
+        if fact in r.english and fact not in (r.text or "")
+    ]
+    assert missing == []
