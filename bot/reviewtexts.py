@@ -345,8 +345,23 @@ def _named(settings: Settings) -> list[tuple[str, str, Names]]:
     return rows
 
 
-def name_texts(settings: Settings, lang: str) -> list[ReviewText]:
-    """The configured names in ``lang``, each with every form the settings give."""
+def _form_users(catalog: Catalog | None, lang: str) -> dict[tuple[str, str], list[str]]:
+    """Which catalogue texts of ``lang`` ask for each (settings key, form)."""
+    users: dict[tuple[str, str], list[str]] = {}
+    if catalog is None:
+        return users
+    paths = {"kommun": "kommun.name", "police": "kommun.police_area"}
+    for key in sorted(catalog.resident_keys(lang)):
+        for name, form in form_uses(catalog.value(lang, key) or ""):
+            if name in paths and form:
+                users.setdefault((paths[name], form), []).append(key)
+    return users
+
+
+def name_texts(settings: Settings, lang: str, catalog: Catalog | None = None) -> list[ReviewText]:
+    """The configured names in ``lang``, each with every form the settings give (and the
+    texts that ask for it)."""
+    users = _form_users(catalog, lang)
     out = []
     for key, where, names in _named(settings):
         has = lang in names.languages()
@@ -374,7 +389,8 @@ def name_texts(settings: Settings, lang: str) -> list[ReviewText]:
                     swedish=sv_forms.get(form, names.sv),
                     english=names.en,
                     text=text,
-                    where=f"{where} (the form {{…:{form}}} sentences of this language ask for)",
+                    where=f"{where}; the form {{…:{form}}}, asked for by "
+                    + (", ".join(users.get((key, form), [])) or "no text yet"),
                     placeholders="",
                     example=_term_example(names, lang, form),
                 )
@@ -399,7 +415,7 @@ def review_texts(
     if "polls" in wanted:
         out += poll_texts(lang)
     if "names" in wanted:
-        out += name_texts(settings, lang)
+        out += name_texts(settings, lang, catalog)
     return out
 
 
