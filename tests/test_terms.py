@@ -3,6 +3,7 @@ give, rendering finds no fallback, and check-config names a missing form or temp
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -138,3 +139,23 @@ def test_every_template_text_is_in_every_language_and_a_gap_names_file_line_and_
     ]
     data = tomllib.loads(broken.read_text("utf-8"))
     assert data["template"][0]["question"][0]["options"][2]["sv"] == "Ganska otrygg"
+
+
+def test_a_template_without_an_enabled_language_refuses_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import config.settings as config_settings
+    from config.settings import ConfigError, parse_settings
+    from tests.harness import example_data
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)  # the warnings catalogue is read from here too
+    text = (CONTENT_DIR / "polls.toml").read_text("utf-8")
+    text = text.replace('fi = "Ongelmat asuinalueella"\n', "", 1)
+    (content / "polls.toml").write_text(text, "utf-8")
+    monkeypatch.setattr(config_settings, "CONTENT_DIR", content)
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(example_data())
+    (problem,) = caught.value.problems
+    assert problem.startswith("language.enabled: a poll template lacks an enabled language:")
+    assert "template.problem.title: no text in fi" in problem
