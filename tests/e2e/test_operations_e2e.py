@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import stat
@@ -235,3 +237,99 @@ async def test_operator_view_of_a_running_bot(
     code_, out = await _cli("status", "--config", "../etc/tryggbot.toml", cwd=elsewhere)
     assert code_ == 3 and "(state: stopped)" in out, out
     assert _snapshot(tmp_path) == before_files
+
+
+async def test_restore_onto_a_rebuilt_server_keeps_the_bot_identity_and_its_tips(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    """Backup while running, the data folder wiped (a rebuilt server: only the backups and
+    the pseudonym key, kept apart, survive), restore, start: the same device, the same master
+    key in /keys/query, the tip still there, and no message answered twice."""
+    from tests.e2e.cryptokit import keys_query, only_key
+
+    bot_user = await new_user("bot")
+    other = await new_user("other")
+    resident = await peer(matrix_client, await new_user("invanare"))
+    port = free_port()
+    etc = tmp_path / "etc"
+    config = _settings(etc, synapse.base_url, bot_user.user_id, port)
+    data = etc / "data"
+    health = f"http://127.0.0.1:{port}/healthz"
+
+    async def start() -> asyncio.subprocess.Process:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+            cwd=etc, env=_env(bot_user.password),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await _until_healthy(health, proc)
+        return proc
+
+    async def stop(proc: asyncio.subprocess.Process) -> None:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 60) == 0
+
+    async def master_key() -> str:
+        answer = await keys_query(synapse, other, bot_user.user_id)
+        return only_key(answer["master_keys"][bot_user.user_id])
+
+    bot_id = bot_user.user_id
+    proc = await start()
+    try:
+        dm = await direct_chat(resident, bot_id)
+
+        async def step(answer: str, expect: str) -> str:
+            seen = len(resident.notices(dm, bot_id))
+            await resident.say(dm, answer)
+
+            def said() -> list[str]:
+                return [n["content"]["body"] for n in resident.notices(dm, bot_id)[seen:]]
+
+            await resident.wait_for(lambda _: any(expect in b for b in said()), within=60)
+            return next(b for b in said() if expect in b)
+
+        await step("!tips", "Vad handlar det om?")
+        await step("2", "Var hände det?")
+        await step("Bredaryd", "Vilken sorts plats?")
+        await step("4", "När hände det?")
+        await step("igår", "Ungefär vilken tid?")
+        await step("kväll", "Vad hände?")
+        await step("Nytt klotter på väggen vid skolan", "Exakt detta sparas")
+        found = CODE_RE.search(await step("1", "Din kod är"))
+        assert found
+        code = found.group(0)
+        before_key = await master_key()
+        before_device = json.loads((data / "session.json").read_text())["device_id"]
+        code_, out = await _cli(
+            "backup", str(tmp_path / "backups") + "/", "--config", str(config), cwd=etc
+        )
+        assert code_ == 0 and "identity written" in out, out
+    finally:
+        await stop(proc)
+    answered = len(resident.notices(dm, bot_id))
+
+    key = (data / "key").read_bytes()  # kept apart by the operator
+    await asyncio.to_thread(shutil.rmtree, data)
+    data.mkdir(mode=0o700)
+    (data / "key").write_bytes(key)
+    os.chmod(data / "key", 0o600)
+    backup = next((tmp_path / "backups").glob("tryggbot-*.sqlite3"))
+    code_, out = await _cli("restore", str(backup), "--config", str(config), cwd=etc)
+    assert code_ == 0 and "same device" in out, out
+
+    proc = await start()
+    try:
+        assert json.loads((data / "session.json").read_text())["device_id"] == before_device
+        assert await master_key() == before_key
+        await resident.say(dm, f"!status {code}")
+        await resident.wait_for(
+            lambda _: any(
+                code in n["content"]["body"] for n in resident.notices(dm, bot_id)[answered:]
+            ),
+            within=60,
+        )
+        await asyncio.sleep(2)  # anything answered twice would have arrived by now
+        assert len(resident.notices(dm, bot_id)) == answered + 1
+    finally:
+        await stop(proc)
+        await resident.close()
