@@ -606,8 +606,24 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(sub: Any) -> None:
+    """Each subcommand's ``--help`` opens with its one-line help as a sentence."""
+    for action in sub._choices_actions:
+        parser = sub.choices[action.dest]
+        if parser.description is None and action.help:
+            parser.description = action.help[0].upper() + action.help[1:] + "."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="tryggbot",
+        description="Tryggbot: the kommun's and the local police's Matrix chat bot for "
+        "citizen dialogue and safety tips. Relative paths in a settings file are resolved "
+        "against the folder of that file; without --config the built-in example is used.",
+        epilog="Exit codes: 0 ok, 1 unexpected error, 2 configuration, 3 not connected "
+        "(status), 4 login refused, 5 encryption store, 6 database, 7 homeserver unreachable "
+        "(check-config --login). See docs/deploy.md.",
+    )
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
     parser.add_argument(
         "--log-level",
@@ -688,6 +704,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
     restore.add_argument("--config", required=True, help="settings TOML")
+    _describe(sub)
+    _describe(i18n_sub)
     return parser
 
 

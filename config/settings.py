@@ -174,7 +174,7 @@ class RetentionSettings(_Model):
 
 class LimitSettings(_Model):
     max_message_chars: int = Field(default=4000, ge=100, le=65536)
-    flood_messages: int = Field(default=12, ge=2, le=1000)
+    flood_messages: int = Field(default=30, ge=2, le=1000)
     flood_seconds: int = Field(default=60, ge=1, le=3600)
     tips_per_hour: int = Field(default=3, ge=1, le=100)
 

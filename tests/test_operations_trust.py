@@ -319,3 +319,37 @@ def test_backup_and_restore_bring_back_the_identity_and_never_overwrite(
         else:
             assert target.read_bytes() == data
         assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """`tryggbot i18n status | head -0`: the reader is gone before the bot writes."""
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "i18n", "status"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=60,
+        check=False,
+    )
+    os.close(write)
+    assert proc.returncode == 0
+    assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_help_names_the_program_plainly_and_describes_each_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert "``" not in top and "Exit codes:" in top
+    for command in ("status", "backup", "restore", "check-config"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        description = out.split("\n\n")[1]
+        assert description[0].isupper() and description.rstrip().endswith("."), out
