@@ -353,3 +353,25 @@ def test_help_names_the_program_plainly_and_describes_each_command(
         out = capsys.readouterr().out
         description = out.split("\n\n")[1]
         assert description[0].isupper() and description.rstrip().endswith("."), out
+
+
+def test_the_systemd_unit_stops_on_exactly_the_exit_codes_a_restart_cannot_fix() -> None:
+    from bot import cli
+
+    unit = (REPO / "deploy" / "tryggbot.service").read_text("utf-8")
+    line = next(x for x in unit.splitlines() if x.startswith("RestartPreventExitStatus="))
+    codes = {int(c) for c in line.split("=", 1)[1].split()}
+    assert codes == {
+        cli.EXIT_CONFIG,
+        cli.EXIT_LOGIN_REFUSED,
+        cli.EXIT_CRYPTO_STORE,
+        cli.EXIT_DATABASE,
+    }
+    assert "Restart=on-failure" in unit
+
+
+def test_the_container_health_check_reads_the_configured_port() -> None:
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text("utf-8")
+    check = next(x for x in dockerfile.splitlines() if "urlopen" in x)
+    assert "9464" not in check and "TRYGGBOT_HEALTH_PORT" in check
+    assert "--network host" in dockerfile and "10001" in dockerfile
