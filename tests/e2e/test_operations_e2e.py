@@ -41,7 +41,7 @@ def _settings(etc: Path, homeserver: str, user_id: str, port: int) -> Path:
         ('path = ".local/tryggbot.sqlite3"', 'path = "data/tryggbot.sqlite3"'),
         ('session_file = ".local/matrix-session.json"', 'session_file = "data/session.json"'),
         ("# port = 9464", f"port = {port}"),
-        ("flood_messages = 12", "flood_messages = 200"),  # the test writes fast
+        ("flood_messages = 30", "flood_messages = 200"),  # the test writes fast
     ):
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -333,3 +333,69 @@ async def test_restore_onto_a_rebuilt_server_keeps_the_bot_identity_and_its_tips
     finally:
         await stop(proc)
         await resident.close()
+
+
+async def test_one_check_config_login_run_reports_every_planted_fault_and_the_wrong_password(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    """The goal's six faults at once: an hour 25, a missing secret file, a wrong password
+    (tried against Synapse with --login), a database from a newer Tryggbot, an unknown key
+    and a bad locality. One run names each; a right password is then accepted."""
+    bot_user = await new_user("bot")
+    etc = tmp_path / "etc"
+    config = _settings(etc, synapse.base_url, bot_user.user_id, free_port())
+    text = config.read_text("utf-8")
+    for old, new in (
+        ('cron = "0 10 * * tue"', 'cron = "0 25 * * tue"'),
+        ('pseudonym_key_file = "data/key"', 'pseudonym_key_file = "data/missing-key"'),
+        ("generate_missing_key = true", "generate_missing_key = false"),
+        ("max_message_chars = 4000", "max_message_chars = 4000\nmax_mesage_chars = 1"),
+        ("# Neighbourhood rooms", '[[rooms]]\nid = "!r:x"\nlocality = "atlantis"\n\n#'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    config.write_text(text, "utf-8")
+    (etc / "data").mkdir(mode=0o700)
+    with sqlite3.connect(etc / "data" / "tryggbot.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+
+    async def check(password: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "check-config", "--login", "--config", str(config),
+            cwd=etc, env=_env(password),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        return int(proc.returncode or 0), out.decode()
+
+    code, out = await check("not-the-password")
+    assert code == 2, out  # the configuration's problems decide the code
+    assert "broadcasts.schedules[0].cron:" in out and "(23)" in out
+    assert "secrets.pseudonym_key_file:" in out and "missing-key does not exist" in out
+    assert "limits.max_mesage_chars: is not a known setting" in out
+    assert "rooms[0].locality: 'atlantis' is not a configured locality" in out
+    assert "has schema version 999" in out
+    assert "The homeserver refused the bot's login:" in out and "M_FORBIDDEN" in out
+    assert "Traceback" not in out
+
+    code, out = await check(bot_user.password)
+    assert f"login: the password logs in as {bot_user.user_id}" in out, out
+    assert "refused" not in out
+    # the temporary device was logged out again: the account has no device left
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{synapse.base_url}/_matrix/client/v3/login",
+            json={
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": bot_user.user_id},
+                "password": bot_user.password,
+            },
+        ) as resp:
+            token = (await resp.json())["access_token"]
+        async with http.get(
+            f"{synapse.base_url}/_matrix/client/v3/devices",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp:
+            devices = (await resp.json())["devices"]
+    names = [d.get("display_name") or "" for d in devices]
+    assert not any("check-config" in n for n in names), names
