@@ -33,7 +33,7 @@ def _content(data: Mapping[str, Any]) -> Content:
 
 
 def _prompt_place(ctx: Context, data: Mapping[str, Any]) -> str:
-    names = [loc.name for loc in ctx.svc.settings.localities]
+    names = [loc.label(ctx.lang) for loc in ctx.svc.settings.localities]
     return ctx.t("polls.ask_place", options=numbered(names))
 
 
@@ -47,7 +47,7 @@ async def _place(
     if t.isdigit() and 1 <= int(t) <= len(localities):
         return StepResult({"place": localities[int(t) - 1].key})
     for loc in localities:
-        if fold(t) in {fold(loc.key), fold(loc.name)}:
+        if fold(t) in {fold(loc.key), fold(loc.name), fold(loc.label(ctx.lang))}:
             return StepResult({"place": loc.key})
     raise Reask("polls.bad_place", count=len(localities))
 
