@@ -157,5 +157,8 @@ def test_a_template_without_an_enabled_language_refuses_the_settings(
     with pytest.raises(ConfigError) as caught:
         parse_settings(example_data())
     (problem,) = caught.value.problems
-    assert problem.startswith("language.enabled: a poll template lacks an enabled language:")
-    assert "template.problem.title: no text in fi" in problem
+    line = text[: text.index('key = "problem"')].count("\n") + 1 + 4  # its [template.title]
+    assert problem == (
+        f"language.enabled: a poll template lacks a language: polls.toml:{line}: "
+        "template.problem.title: no text in fi"
+    )
