@@ -76,3 +76,17 @@ def test_critical_facts_of_the_source_are_in_every_text_of_every_kind(
         if fact in r.english and fact not in (r.text or "")
     ]
     assert missing == []
+
+
+def test_croatian_verb_forms_of_prevariti_are_not_taken_for_the_ekavian_noun() -> None:
+    hr = load_glossary(LOCALES_DIR, "hr")
+    assert hr is not None
+    verbs = [
+        ("a", "Pokušali su vas prevariti."),
+        ("b", "Ako vas prevare, nazovite banku."),
+        ("c", "Jeste li bili prevareni?"),
+        ("d", "Prevari li vas netko, nazovite 114 14."),
+    ]
+    assert glossary_findings(hr, verbs) == []
+    nouns = [("e", "To je prevara."), ("f", "Nazovite banku zbog prevare."), ("g", "prijevara")]
+    assert [f.split(":")[0] for f in glossary_findings(hr, nouns)] == ["e", "f"]
