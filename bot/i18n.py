@@ -21,8 +21,10 @@ an authorised translator has reviewed, each with a fingerprint of the text revie
 a later edit of the text makes it unreviewed again.
 
 A string missing in a language falls back to English (Swedish for English), visibly: the
-language's ``i18n.fallback_note`` (or ``[English]``) is put in front, so a reader knows the
-text is not in their language.
+language's ``i18n.fallback_note`` ("only in English", or ``[English]``) is put in front, so a
+reader knows the text is not in their language. Only if the English is missing too (which
+tests/test_catalogues.py does not let happen) the Swedish is shown, marked ``[svenska]``, so
+the note never names the wrong language.
 """
 
 from __future__ import annotations
@@ -290,7 +292,8 @@ class Catalog:
                 log.error("missing catalogue key %s", key)
                 return key
             if lang not in ("sv", "en"):
-                prefix = (self.raw(lang, "i18n.fallback_note") or "[English]") + " "
+                note = self.raw(lang, "i18n.fallback_note") if used == "en" else None
+                prefix = (note or ("[English]" if used == "en" else "[svenska]")) + " "
         text = self._pick(used, value, params) if isinstance(value, Mapping) else value
         try:
             return prefix + text.format_map(_SafeDict(params))

@@ -187,6 +187,23 @@ def test_missing_string_falls_back_visibly() -> None:
     assert catalog.t("sv", "missing.key") == "missing.key"
 
 
+def test_a_text_missing_in_english_too_is_marked_swedish_not_english() -> None:
+    catalog = Catalog(
+        {"sv": {"a": "hej"}, "en": {}, "pl": {"i18n.fallback_note": "(Tylko po angielsku:)"}}
+    )
+    assert catalog.t("pl", "a") == "[svenska] hej"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in ENABLED if lang not in ("sv", "en")])
+def test_the_fallback_note_of_every_language_is_the_one_put_before_english(lang: str) -> None:
+    """The note says "only in English" in each language (a reviewer reads that): it is shown
+    exactly where the English text stands in for a missing one."""
+    real = CATALOG
+    values = {"sv": {"x": "hej"}, "en": {"x": "hello"}}
+    values[lang] = {"i18n.fallback_note": real.raw(lang, "i18n.fallback_note")}
+    assert Catalog(values).t(lang, "x") == real.raw(lang, "i18n.fallback_note") + " hello"
+
+
 def test_bad_placeholder_values_never_raise() -> None:
     catalog = Catalog({"sv": {"a": "hej {n} {m}"}, "en": {}})
     assert catalog.t("sv", "a", n="{m}") == "hej {m} {m}"
