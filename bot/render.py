@@ -4,7 +4,10 @@ Right-to-left text (Arabic, Persian) gets a direction: ``dir="rtl"`` on the HTML
 right-to-left letters are the majority, ``dir="auto"`` when they are a minority, and in
 both bodies every code, number, command, address and URL is wrapped in Unicode isolates
 (U+2068 FIRST STRONG ISOLATE … U+2069 POP DIRECTIONAL ISOLATE), so ``VMO-7K3Q``,
-``114 14`` and ``!status`` are not reordered by the bidirectional algorithm."""
+``114 14`` and ``!status`` are not reordered by the bidirectional algorithm. In a
+right-to-left message a line that starts with a Latin word (``Tryggbot – …``) gets a
+RIGHT-TO-LEFT MARK in front, so a client that sets each paragraph's direction from its first
+strong letter (``dir="auto"``, or the plain body) still lays it out right to left."""
 
 from __future__ import annotations
 
@@ -65,15 +68,51 @@ def _isolate(text: str, way: str | None) -> str:
     return _LTR_RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text)
 
 
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+
+
+def _starts_left_to_right(line: str) -> bool:
+    """Whether the first strong letter of ``line``, not counting isolated runs, is a
+    left-to-right one (``Tryggbot – …``, ``BankID …``): a client that takes a paragraph's
+    direction from its first strong letter would then lay the whole line out left to right."""
+    depth = 0
+    for ch in line:
+        if ch == FSI:
+            depth += 1
+        elif ch == PDI:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kind = unicodedata.bidirectional(ch)
+            if kind in ("R", "AL"):
+                return False
+            if kind == "L":
+                return True
+    return False
+
+
+def _mark_rtl_lines(text: str, way: str | None) -> str:
+    """In a right-to-left message, a right-to-left mark before each line (each line is a
+    paragraph to the bidirectional algorithm) that would otherwise start left to right."""
+    if way != "rtl":
+        return text
+    return "\n".join(
+        RLM + line if _starts_left_to_right(line) else line for line in text.split("\n")
+    )
+
+
 def plain(text: str) -> str:
-    """The plain-text body: markup removed, left-to-right runs isolated in RTL text."""
-    return isolate(_BOLD.sub(r"\1", text))
+    """The plain-text body: markup removed, left-to-right runs isolated in RTL text, and a
+    right-to-left line that starts with a Latin word marked right to left."""
+    bare = _BOLD.sub(r"\1", text)
+    way = direction(bare)
+    return _mark_rtl_lines(_isolate(bare, way), way)
 
 
 def to_html(text: str) -> str:
     """Escape everything, then turn ``**x**`` into ``<b>x</b>`` and newlines into ``<br>``;
-    right-to-left text is wrapped in a ``<div dir=…>``."""
+    right-to-left text is wrapped in a ``<div dir=…>`` (and its lines marked as in
+    :func:`plain`, for a client that drops the ``dir`` attribute)."""
     way = direction(text)
-    escaped = html.escape(_isolate(text, way), quote=False)
+    escaped = html.escape(_mark_rtl_lines(_isolate(text, way), way), quote=False)
     escaped = _BOLD.sub(r"<b>\1</b>", escaped).replace("\n", "<br>")
     return f'<div dir="{way}">{escaped}</div>' if way else escaped
