@@ -111,7 +111,7 @@ def test_check_config_names_a_description_locality_given_only_in_swedish(
 ) -> None:
     text = EXAMPLE_PATH.read_text("utf-8")
     start = text.index("[localities.names]")
-    end = text.index('pl = "Wieś/inne miejsce"\n') + len('pl = "Wieś/inne miejsce"\n')
+    end = text.index("\n", text.index('\npl = "', start) + 1) + 1  # through the Polish line
     path = settings_file(tmp_path / "etc", (text[start:end], ""))
     monkeypatch.setenv("TRYGGBOT_ACCESS_TOKEN", "syt_token")
     monkeypatch.setenv("TRYGGBOT_PSEUDONYM_KEY", "a-pseudonym-key-of-some-length")
