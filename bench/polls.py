@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.matrix import polls as wire  # noqa: E402
+from bot.pseudonym import Pseudonymizer  # noqa: E402
 from handlers.polls.lifecycle import on_poll_events, voter_hash  # noqa: E402
 from handlers.polls.results import live_counts  # noqa: E402
 from handlers.polls.tally import count_votes, latest_votes  # noqa: E402
@@ -46,6 +47,7 @@ from storage.polls import Count, NewPoll, NewTarget, Response  # noqa: E402
 VOTERS, EVENTS, PAGE = 2_000, 10_000, 100
 ROOM, START = "!grondal:bench", "$start:bench"
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+PSEUDONYMIZE = Pseudonymizer(b"bench-pseudonym-key-0123456789")
 
 
 def make_events(answer_ids: list[str], seed: int = 11) -> list[dict[str, Any]]:
@@ -104,7 +106,7 @@ async def recovery(db: Database, events: list[dict[str, Any]], poll_id: int) -> 
             return 200, {"chunk": []}
         return 200, json.loads(pages[index])
 
-    svc: Any = SimpleNamespace(db=db)
+    svc: Any = SimpleNamespace(db=db, pseudonymize=PSEUDONYMIZE)
 
     async def handle(events: Any) -> None:
         await on_poll_events(svc, events)
@@ -149,7 +151,7 @@ async def main() -> None:
                         conn,
                         target,
                         parsed.event_id,
-                        voter_hash(key, parsed.sender),
+                        voter_hash(key, PSEUDONYMIZE(parsed.sender)),
                         int(parsed.timestamp.timestamp() * 1000),
                         parsed.answers,
                     )

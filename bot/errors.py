@@ -33,6 +33,14 @@ class Forbidden(Exception):
         self.key = key
 
 
+class UnknownSender(ValueError):
+    """A message whose sender the engine cannot identify (a transport left the sender empty
+    and gave no pseudonym). It is refused: never folded into one key shared by everyone."""
+
+    def __init__(self, detail: str = "the sender is empty") -> None:
+        super().__init__(detail)
+
+
 class OutsideWork(Exception):
     """Handling needs a slow call first (the network: opening a direct chat), which must not
     run while the unit of work holds the database. The engine rolls the unit back, awaits

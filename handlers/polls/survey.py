@@ -105,7 +105,7 @@ async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping
     if poll is None or poll.state != "open" or poll.voter_key is None:
         ctx.reply("polls.survey_closed")  # nothing is stored; the conversation ends
         return
-    voter = voter_hash(poll.voter_key, ctx.msg.sender)
+    voter = voter_hash(poll.voter_key, ctx.person)
     place = str(data.get("place") or NO_PLACE)
     answers = {str(k): [str(o) for o in v] for k, v in dict(data["answers"]).items()}
     if not await polls.add_submission(conn, poll.id, voter, place, answers):
