@@ -16,6 +16,15 @@ class UserError(Exception):
         self.params = params
 
 
+class Reask(Exception):
+    """A conversation's answer did not fit: show the hint (a catalogue key) and ask again."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
 class UsageError(Exception):
     """The command was called with wrong arguments; the router shows its usage."""
 

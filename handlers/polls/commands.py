@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import aiosqlite
 
-from bot.commands import Args, fold
+from bot.answers import fold, parse_choices
+from bot.commands import Args
 from bot.context import Context
 from bot.conversation import Reask
 from bot.errors import UsageError, UserError
@@ -35,7 +36,6 @@ from handlers.polls.lifecycle import (
 from handlers.polls.model import Content, pick
 from handlers.polls.survey import SURVEY_FLOW
 from handlers.polls.templates import templates
-from handlers.polls.words import parse_choices
 from storage import polls
 from storage.polls import NewPoll, Poll
 
