@@ -482,6 +482,8 @@ async def _begin(ctx: Context, data: Mapping[str, Any] | None = None) -> None:
     room = ctx.room
     if room is not None and room.kind == "neighbourhood" and room.locality:
         values.update(locality=room.locality, area=room.area)
+    if not ctx.msg.sender:  # a transport that leaves it out has no direct chat to offer
+        raise UserError("error.unknown_sender")
     dm = ctx.svc.messenger.known_direct_room(ctx.msg.sender)
     if dm is None:  # open one first, without holding the database, then start again
         messenger, sender = ctx.svc.messenger, ctx.msg.sender

@@ -161,3 +161,26 @@ async def test_a_message_whose_sender_cannot_be_identified_is_refused(bot: Harne
     for table in ("person", "conversation"):
         assert rows(bot, f"SELECT count(*) FROM {table}") == [(0,)], table
     assert rows(bot, "SELECT event_id FROM handled_event") == [("$nobody:test.local",)]
+
+
+async def test_a_tip_asked_for_in_a_room_without_the_sender_is_refused_not_misdirected(
+    bot: Harness,
+) -> None:
+    """Moving a tip to a direct chat needs the sender's Matrix id; a room message that
+    arrives without it is refused (no direct chat is opened for an empty id)."""
+    assert bot.app is not None
+    await bot.meet(RESIDENTS[0])
+    msg = IncomingMessage(
+        event_id="$roomtip:test.local",
+        room_id=GRONDAL_ROOM,
+        sender="",
+        body="!tips",
+        timestamp=bot.clock.now(),
+        is_direct=False,
+    )
+    before = len(bot.messenger.sent)
+    await bot.app.engine.handle(msg, person=bot.svc.pseudonymize(RESIDENTS[0]))
+    [out] = bot.messenger.sent[before:]
+    assert plain(out.text).startswith("Jag kunde inte se vem som skickade det meddelandet")
+    assert bot.messenger.opened_direct == []
+    assert rows(bot, "SELECT count(*) FROM conversation") == [(0,)]

@@ -694,6 +694,9 @@ class MatrixBot:
     async def _explain_encrypted(self, event: EncryptedEvent) -> None:
         """Tell the person, in their language, how to reach the bot in a chat it can read."""
         svc = self._services()
+        if not event.sender.strip():
+            log.warning("encrypted event %s has no sender; nobody to explain to", event.event_id)
+            return
         person = svc.pseudonymize(event.sender)
         room_key = svc.pseudonymize(event.room_id, purpose="room")
         key = f"matrix.encrypted_notice.{person}.{room_key}"
