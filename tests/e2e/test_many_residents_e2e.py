@@ -358,7 +358,7 @@ async def test_five_reporters_each_answer_their_own_follow_up_question(
             question = await r.wait_notice(dm, bot_id, "Följdfråga från moderatorerna", 60)
             assert codes[i] in question["content"]["body"]
             assert f"nummer {i + 1}?" in question["content"]["body"]
-            await asyncio.sleep(0.1 * (5 - i))  # answer in the reverse order of asking
+            await asyncio.sleep(0.1 * (5 - i))  # the later asked tend to answer first
             await ask(r, dm, bot_id, f"Runt nio på kvällen, svar {i + 1}", "är skickat")
 
         await together(*(reply(i) for i in range(5)))
