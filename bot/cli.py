@@ -27,7 +27,6 @@ from config.settings import (
     ConfigError,
     Secrets,
     Settings,
-    check_environment,
     load_secrets,
     load_settings,
     read_toml,
@@ -37,6 +36,36 @@ from config.settings import (
 from storage.db import StorageError
 
 log = logging.getLogger("tryggbot")
+
+# Exit codes (docs/deploy.md; the systemd unit does not restart on 2, 4, 5 and 6).
+EXIT_OK = 0
+EXIT_BUG = 1
+"""An unexpected error (a bug: the log has the details)."""
+EXIT_CONFIG = 2
+"""The settings, the secrets or the files they name are not usable."""
+EXIT_NOT_CONNECTED = 3
+"""``status``: the bot has not synced recently."""
+EXIT_LOGIN_REFUSED = 4
+"""The homeserver refused the login (a wrong password, a revoked token)."""
+EXIT_CRYPTO_STORE = 5
+"""The encryption store is lost or belongs to another device."""
+EXIT_DATABASE = 6
+"""The database cannot be used (written by a newer Tryggbot, unreadable, damaged)."""
+EXIT_UNREACHABLE = 7
+"""``check-config --login``: the homeserver did not answer."""
+
+
+def failure(exc: ConfigError | StorageError) -> tuple[str, int]:
+    """The header an operator reads above the problems, and the exit code."""
+    from bot.errors import CryptoStoreError, LoginRefused
+
+    if isinstance(exc, LoginRefused):
+        return "The homeserver refused the bot's login:", EXIT_LOGIN_REFUSED
+    if isinstance(exc, CryptoStoreError):
+        return "The encryption store cannot be used as it is:", EXIT_CRYPTO_STORE
+    if isinstance(exc, StorageError):
+        return "The database cannot be used:", EXIT_DATABASE
+    return "The configuration has problems:", EXIT_CONFIG
 
 
 def version() -> str:
@@ -157,7 +186,9 @@ class MatrixRuntime:
 
         svc = self.app.svc
         monitoring = svc.settings.monitoring
-        if monitoring.port is not None:
+        if self.health is not None:  # listening since before the login (`tryggbot run`)
+            self.health.db = svc.db
+        elif monitoring.port is not None:
             health = HealthServer(svc.metrics, svc.db, host=monitoring.host, port=monitoring.port)
             try:
                 await health.start()
@@ -195,10 +226,12 @@ async def open_matrix(
     db_path: Path | None = None,
     sync_timeout_ms: int = 30_000,
     on_backoff: Callable[[str, str, float, int], None] | None = None,
+    metrics: Any = None,
 ) -> MatrixRuntime:
     """Log in (restoring the saved session when possible) and build the app around it.
 
-    ``on_backoff`` is told about every wait while the homeserver cannot be reached.
+    ``on_backoff`` is told about every wait while the homeserver cannot be reached;
+    ``metrics`` (a `bot.metrics.Metrics`) is the one a health listener already serves.
     """
     from bot.app import build_app
     from bot.faults import from_environment
@@ -209,7 +242,7 @@ async def open_matrix(
     from bot.metrics import Metrics
     from bot.roles import ConfigRoles
 
-    metrics = Metrics()
+    metrics = metrics or Metrics()
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
     transport.metrics = metrics
     transport.on_backoff = on_backoff
@@ -248,32 +281,50 @@ async def _login_and_run(
     settings: Settings, base: Path, console: Console, *, after_login: Callable[[], None]
 ) -> None:
     """Log in (saying on the console while the homeserver cannot be reached), then run
-    until SIGTERM or Ctrl-C. A Ctrl-C during the login stops it cleanly too."""
+    until SIGTERM or Ctrl-C. A Ctrl-C during the login stops it cleanly too. With
+    ``[monitoring] port``, ``/healthz`` answers (503 with the reason) from before the login."""
+    from bot.health import HealthServer
     from bot.matrix.session import load_credentials
+    from bot.metrics import Metrics
 
     secrets = load_secrets(settings, base)
     creds = load_credentials(settings, base)
     m = settings.matrix
+    metrics = Metrics()
+    metrics.phase = f"logging in to {m.homeserver}"
+    health = None
+    mon = settings.monitoring
+    if mon.port is not None:
+        health = HealthServer(metrics, None, host=mon.host, port=mon.port)
+        await health.start()
+    report = console.backoff_reporter(m.homeserver)
+
+    def backoff(what: str, reason: str, delay: float, attempt: int) -> None:
+        metrics.phase = (
+            f"the homeserver {m.homeserver} cannot be reached ({reason}, attempt {attempt})"
+        )
+        report(what, reason, delay, attempt)
+
     console.say("operator.connecting", homeserver=m.homeserver, user=m.user_id)
     opening = asyncio.create_task(
-        open_matrix(
-            settings,
-            secrets,
-            creds,
-            base_dir=base,
-            on_backoff=console.backoff_reporter(m.homeserver),
-        )
+        open_matrix(settings, secrets, creds, base_dir=base, on_backoff=backoff, metrics=metrics)
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, opening.cancel)
     try:
         runtime = await opening
-    except asyncio.CancelledError:
-        return
+    except BaseException:
+        if health is not None:
+            await health.stop()
+        if opening.cancelled():
+            return
+        raise
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+    metrics.phase = "waiting for the first sync"
+    runtime.health = health
     after_login()
     await _run_until_signal(runtime)
 
@@ -321,7 +372,7 @@ async def _status(args: argparse.Namespace) -> int:
     settings, base = _load(args.config)
     status = await read_status(settings, base)
     print(status.render())
-    return 0 if status.connected else 3
+    return EXIT_OK if status.connected else EXIT_NOT_CONNECTED
 
 
 def _recovery_key() -> int:
@@ -339,14 +390,29 @@ def _recovery_key() -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Every problem in one pass (`bot.preflight`); with ``--login`` also the homeserver."""
+    from bot.preflight import preflight
+
     file, base = _config_file(args.config)
-    data = read_toml(file)
-    check = check_environment(data, base)
-    for warning in check.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if check.problems:
-        raise ConfigError(check.problems)
-    settings = load_settings(file)
+    report = preflight(file, base)
+    for warning in report.warnings:
+        print(f"warning: {warning.render(file)}", file=sys.stderr)
+    code = EXIT_CONFIG if report.problems else EXIT_OK
+    if report.problems:
+        print("The configuration has problems:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  - {problem.render(file)}", file=sys.stderr)
+    settings = report.settings
+    if args.login:
+        try:
+            data = read_toml(file)
+        except ConfigError:
+            data = None  # not valid TOML: already reported
+        if data is not None:
+            found = asyncio.run(_check_login(data, base))
+            code = found if code == EXIT_OK else code
+    if code != EXIT_OK or settings is None:
+        return code
     print(
         f"ok: {settings.kommun.name.sv}, {len(settings.localities)} localities, "
         f"{len(settings.categories)} categories, {len(settings.rooms)} rooms"
@@ -357,7 +423,38 @@ def _check_config(args: argparse.Namespace) -> int:
     if settings.monitoring.port is not None:
         mon = settings.monitoring
         print(f"health:       http://{mon.host}:{mon.port}/healthz and /metrics")
-    return 0
+    return EXIT_OK
+
+
+async def _check_login(data: dict[str, Any], base: Path) -> int:
+    """The login part of ``check-config --login``, on the ``[matrix]``, ``[storage]`` and
+    ``[encryption]`` sections alone, so it runs even when other sections have problems.
+    Returns the exit code for what it found (EXIT_OK if nothing)."""
+    from bot.matrix.cryptostore import paths_for
+    from bot.matrix.logincheck import check_login
+    from config.settings import EncryptionSettings, MatrixSettings, StorageSettings, lenient
+
+    matrix = lenient(MatrixSettings, data.get("matrix", {}))
+    if matrix is None:
+        return EXIT_CONFIG  # reported among the problems
+    storage = lenient(StorageSettings, data.get("storage", {})) or StorageSettings()
+    enc = lenient(EncryptionSettings, data.get("encryption", {})) or EncryptionSettings()
+    crypto = paths_for(storage, enc, base) if enc.enabled else None
+    found = await check_login(matrix, base, crypto)
+    for line in found.ok:
+        print(f"login: {line}")
+    code = EXIT_OK
+    for header, lines, exit_code in (
+        ("The homeserver could not be reached:", found.unreachable, EXIT_UNREACHABLE),
+        ("The homeserver refused the bot's login:", found.refused, EXIT_LOGIN_REFUSED),
+        ("The encryption store cannot be used as it is:", found.crypto, EXIT_CRYPTO_STORE),
+    ):
+        if lines:
+            print(header, file=sys.stderr)
+            for line in lines:
+                print(f"  - {line}", file=sys.stderr)
+            code = code or exit_code
+    return code
 
 
 def _i18n(args: argparse.Namespace) -> int:
@@ -412,9 +509,12 @@ def _i18n(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
+    """The database, and beside it the bot's Matrix identity, encrypted (`.identity`)."""
+    from bot.matrix.identity_backup import write_identity
     from storage.backup import backup_database
 
     settings, base = _load(args.config)
+    secrets = load_secrets(settings, base)
     source = resolve_path(settings.storage.path, base)
     folder = args.path.endswith(("/", os.sep))
     report = backup_database(source, Path(args.path), folder=folder)
@@ -422,11 +522,59 @@ def _backup(args: argparse.Namespace) -> int:
         f"backup written: {report.path} ({report.size // 1024} KiB, schema version "
         f"{report.schema_version}, tips: {report.tips})"
     )
+    identity = write_identity(settings, base, secrets.pseudonym_key, report.path)
+    if identity is None:
+        print("no Matrix identity to back up yet (the bot has not logged in with these settings)")
+    else:
+        path, held = identity
+        print(f"identity written: {path} ({', '.join(held)}; encrypted with the pseudonym key)")
     print(
         "The pseudonym key is not in the backup: keep a copy of it, secret and apart "
-        "from the database."
+        "from the backups. It is needed to restore them."
     )
-    return 0
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Put a backup in place on a stopped bot: the database and, if the backup has one, the
+    identity (session, cross-signing keys, crypto store). Never overwrites anything."""
+    from bot.matrix.identity_backup import identity_path, members, read_identity, restore_identity
+    from storage.backup import restore_database
+    from storage.migrations import MIGRATIONS
+
+    settings, base = _load(args.config)
+    secrets = load_secrets(settings, base)
+    backup = Path(args.backup)
+    bundle = identity_path(backup)
+    files = read_identity(bundle, secrets.pseudonym_key) if bundle.is_file() else {}
+    in_the_way = [
+        str(m.path) for m in members(settings, base) if m.name in files and m.path.exists()
+    ]
+    if in_the_way:
+        raise ConfigError(
+            [
+                f"{path} exists: stop the bot and move it aside first; restore never "
+                "overwrites the bot's identity"
+                for path in in_the_way
+            ]
+        )
+    target = resolve_path(settings.storage.path, base)
+    report = restore_database(backup, target, max(m.version for m in MIGRATIONS))
+    print(
+        f"database restored: {report.path} (schema version {report.schema_version}, "
+        f"tips: {report.tips})"
+    )
+    if files:
+        for path in restore_identity(settings, base, files):
+            print(f"identity restored: {path}")
+        print("The bot starts as the same device, with the same cross-signing identity.")
+    else:
+        print(
+            f"There is no identity backup ({bundle}): the bot logs in as a new device. With "
+            "the recovery key in the environment its identity stays the same; without it, "
+            "it makes new cross-signing keys and residents' clients show a changed identity."
+        )
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- parser
@@ -477,8 +625,24 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(sub: Any) -> None:
+    """Each subcommand's ``--help`` opens with its one-line help as a sentence."""
+    for action in sub._choices_actions:
+        parser = sub.choices[action.dest]
+        if parser.description is None and action.help:
+            parser.description = action.help[0].upper() + action.help[1:] + "."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="tryggbot",
+        description="Tryggbot: the kommun's and the local police's Matrix chat bot for "
+        "citizen dialogue and safety tips. Relative paths in a settings file are resolved "
+        "against the folder of that file; without --config the built-in example is used.",
+        epilog="Exit codes: 0 ok, 1 unexpected error, 2 configuration, 3 not connected "
+        "(status), 4 login refused, 5 encryption store, 6 database, 7 homeserver unreachable "
+        "(check-config --login). See docs/deploy.md.",
+    )
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
     parser.add_argument(
         "--log-level",
@@ -527,6 +691,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a new recovery key to derive the bot's cross-signing keys from",
     )
     check.add_argument("--config", help="settings TOML (default: the embedded example)")
+    check.add_argument(
+        "--login",
+        action="store_true",
+        help="also log in to the homeserver (as a temporary device, logged out at once) and "
+        "check the crypto store",
+    )
     i18n = sub.add_parser("i18n", help="translations: status, export a sheet, import it")
     i18n.add_argument("--locales", help="catalogue folder (default: config/locales)")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
@@ -544,6 +714,17 @@ def build_parser() -> argparse.ArgumentParser:
         "path", help="file to write (replaced atomically), or a folder (existing, or ending in /)"
     )
     backup.add_argument("--config", required=True, help="settings TOML")
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup (database and identity) in place for a stopped bot; overwrites nothing",
+        description="Restore a backup taken with `tryggbot backup`: the database, and the "
+        "bot's Matrix identity from BACKUP.identity when it exists (opened with the pseudonym "
+        "key). Stop the bot and move the old files aside first.",
+    )
+    restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
+    restore.add_argument("--config", required=True, help="settings TOML")
+    _describe(sub)
+    _describe(i18n_sub)
     return parser
 
 
@@ -557,35 +738,45 @@ def main(argv: list[str] | None = None) -> int:
         print(refusal, file=sys.stderr)
         return 2
     try:
-        if args.command == "chat":
-            return asyncio.run(_chat(args))
-        if args.command == "check-config":
-            return _check_config(args)
-        if args.command == "run":
-            return asyncio.run(_run(args))
-        if args.command == "dev":
-            return asyncio.run(_dev(args))
-        if args.command == "status":
-            return asyncio.run(_status(args))
-        if args.command == "i18n":
-            return _i18n(args)
-        if args.command == "backup":
-            return _backup(args)
-        if args.command == "est":
-            return asyncio.run(_est(args))
-        if args.command == "recovery-key":
-            return _recovery_key()
-    except ConfigError as exc:
-        print("The configuration has problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 2
-    except StorageError as exc:
-        print(f"Storage problem: {exc}", file=sys.stderr)
-        return 2
+        return _dispatch(args)
+    except BrokenPipeError:
+        # `tryggbot status | head`: the reader left; say nothing more
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
-    return 1
+    except (ConfigError, StorageError) as exc:
+        header, code = failure(exc)
+        print(header, file=sys.stderr)
+        problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "chat":
+        return asyncio.run(_chat(args))
+    if args.command == "check-config":
+        return _check_config(args)
+    if args.command == "run":
+        return asyncio.run(_run(args))
+    if args.command == "dev":
+        return asyncio.run(_dev(args))
+    if args.command == "status":
+        return asyncio.run(_status(args))
+    if args.command == "i18n":
+        return _i18n(args)
+    if args.command == "backup":
+        return _backup(args)
+    if args.command == "restore":
+        return _restore(args)
+    if args.command == "est":
+        return asyncio.run(_est(args))
+    if args.command == "recovery-key":
+        return _recovery_key()
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

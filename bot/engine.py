@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -63,6 +64,7 @@ class Engine:
         if person is None or not is_pseudonym(person):
             await self._refuse_unknown_sender(msg)
             return
+        started = time.perf_counter()
         for attempt in range(1, OUTSIDE_WORK_ROUNDS + 1):
             try:
                 handled, ctx = await self._handle_once(msg, person, role, attempt=attempt)
@@ -72,6 +74,7 @@ class Engine:
             if handled:
                 self.faults.reached("handled")
                 self.svc.metrics.event_handled("message", self.svc.clock.now() - msg.timestamp)
+                self.svc.metrics.handled(time.perf_counter() - started)
             if ctx is not None:
                 await self._after_commit(ctx)
             return
@@ -291,7 +294,8 @@ class Engine:
                 if await handler(ctx):
                     return
             if not (signals is not None and signals.urgent):
-                ctx.reply("help.hint")
+                greeting = self.svc.detector.is_greeting(msg.body)
+                ctx.reply("help.greeting" if greeting else "help.hint")
         else:
             for handler in self.svc.registry.room_default:
                 if await handler(ctx):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from config.settings import ConfigError
+
 
 class UserError(Exception):
     """A problem to explain to the user, as a catalogue key with placeholder values."""
@@ -58,3 +60,16 @@ class OutsideWork(Exception):
     def __init__(self, work: Callable[[], Awaitable[object]]) -> None:
         super().__init__("work outside the unit of work")
         self.work = work
+
+
+# ---------------------------------------------------------------------------- operator
+
+
+class LoginRefused(ConfigError):
+    """The homeserver answered and refused the bot's login (a wrong password, a revoked
+    token, a deactivated account). A restart cannot fix it."""
+
+
+class CryptoStoreError(ConfigError):
+    """The encryption store cannot be used as it is (lost, or another device's). The
+    message says how to recover; a restart cannot fix it."""

@@ -19,6 +19,8 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From a resident's message to the bot handling it: well under a second when all is well;
 # minutes or hours after an outage (the inbox is worked off in order).
 _LAG_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, float("inf"))
+# One event's handling: a few milliseconds normally; a slow disk or a fan-out shows above.
+_HANDLING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, float("inf"))
 
 
 class Metrics:
@@ -69,6 +71,47 @@ class Metrics:
         )
         self._sync_age.set_function(self._sync_age_or_none)
         self._last_sync: float | None = None
+        self._handling = Histogram(
+            "tryggbot_handling_seconds",
+            "Seconds the engine spent on one event (unit of work and replies queued)",
+            buckets=_HANDLING_BUCKETS,
+            registry=r,
+        )
+        self._job_runs = Counter(
+            "tryggbot_job_runs",
+            "Runs of scheduled jobs (job: retention, cards, polls, est, broadcast:<id>, ...; "
+            "outcome: ok, failed)",
+            ["job", "outcome"],
+            registry=r,
+        )
+        self._job_failing = Gauge(
+            "tryggbot_job_failing",
+            "1 while a scheduled job's last run failed (or it could not be scheduled), else 0",
+            ["job"],
+            registry=r,
+        )
+        self._deliveries = Counter(
+            "tryggbot_broadcast_deliveries",
+            "Broadcast deliveries by outcome (sent, failed, skipped)",
+            ["outcome"],
+            registry=r,
+        )
+        self._outbox = Gauge(
+            "tryggbot_outbox_depth", "Replies written but not yet sent (read at scrape)", registry=r
+        )
+        self._last_delivery = Gauge(
+            "tryggbot_broadcast_last_delivery_timestamp_seconds",
+            "Unix time of the newest broadcast delivery sent (0: none kept; read at scrape)",
+            registry=r,
+        )
+        self._schedules = Gauge(
+            "tryggbot_broadcast_schedules_active",
+            "Broadcast schedules that are active (read at scrape)",
+            registry=r,
+        )
+        self._failing: dict[str, str] = {}
+        self.phase = "no sync yet"
+        """Before the first sync: what the bot is doing (for ``/healthz``)."""
 
     # ---------------------------------------------------------------- what happened
 
@@ -94,6 +137,34 @@ class Metrics:
     def tip_created(self) -> None:
         self._tips.inc()
 
+    def handled(self, seconds: float) -> None:
+        self._handling.observe(max(0.0, seconds))
+
+    def job_ran(self, job: str, *, ok: bool, reason: str = "", lasting: bool = True) -> None:
+        """A scheduled job ran (or could not be scheduled: ``ok=False`` with the reason).
+        A failing job stays listed by `failing_jobs` until it runs well again; a one-off
+        (``lasting=False``) is only counted."""
+        self._job_runs.labels(job=job, outcome="ok" if ok else "failed").inc()
+        if not lasting:
+            return
+        self._job_failing.labels(job=job).set(0 if ok else 1)
+        if ok:
+            self._failing.pop(job, None)
+        else:
+            self._failing[job] = reason or "failed"
+
+    def job_removed(self, job: str) -> None:
+        """A job that no longer exists (a broadcast schedule deleted) is not failing."""
+        if self._failing.pop(job, None) is not None:
+            self._job_failing.labels(job=job).set(0)
+
+    def failing_jobs(self) -> dict[str, str]:
+        """Job name -> why its last run failed."""
+        return dict(self._failing)
+
+    def delivery(self, outcome: str) -> None:
+        self._deliveries.labels(outcome=outcome).inc()
+
     def synced(self) -> None:
         """A sync with the homeserver completed and its events are in the inbox."""
         self._last_sync = time.monotonic()
@@ -112,10 +183,23 @@ class Metrics:
         age = self.sync_age()
         return age is not None and age <= max_age
 
-    def render(self, backlog: int | None = None) -> bytes:
-        """The Prometheus text format; ``backlog`` is the inbox size read just now."""
-        if backlog is not None:
-            self._backlog.set(backlog)
+    def render(
+        self,
+        backlog: int | None = None,
+        *,
+        outbox: int | None = None,
+        last_delivery: float | None = None,
+        schedules: int | None = None,
+    ) -> bytes:
+        """The Prometheus text format, with the values read from the database just now."""
+        for gauge, value in (
+            (self._backlog, backlog),
+            (self._outbox, outbox),
+            (self._last_delivery, last_delivery),
+            (self._schedules, schedules),
+        ):
+            if value is not None:
+                gauge.set(value)
         return generate_latest(self.registry)
 
     def value(self, name: str, **labels: str) -> float:

@@ -37,10 +37,15 @@ class Job:
 
 
 async def _run_job(job: Job, svc: Services) -> None:
+    """Run once; a failure is logged, shown in ``/healthz`` and ``/metrics`` until the job
+    runs well again, and retried at the next slot."""
     try:
         await job.run(svc)
-    except Exception:
+    except Exception as exc:
         log.exception("job %s failed; it runs again at the next slot", job.id)
+        svc.metrics.job_ran(job.id, ok=False, reason=type(exc).__name__)
+    else:
+        svc.metrics.job_ran(job.id, ok=True)
 
 
 def start_scheduler(svc: Services, jobs: Sequence[Job]) -> AsyncIOScheduler:
@@ -69,7 +74,11 @@ async def run_startup_jobs(svc: Services, jobs: Sequence[Job]) -> None:
         if job.at_start:
             await _run_job(job, svc)
     for hook in svc.registry.start_hooks:
+        name = f"start:{getattr(hook, '__qualname__', 'hook').split('.')[0].lower()}"
         try:
             await hook(svc)
-        except Exception:
+        except Exception as exc:
+            # counted, but not shown as failing: the feature's periodic job does the same
+            # work and reports its own state
             log.exception("a start-up job failed; its periodic job retries")
+            svc.metrics.job_ran(name, ok=False, reason=type(exc).__name__, lasting=False)

@@ -11,7 +11,6 @@ This module imports nothing from the rest of Tryggbot.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import re
@@ -20,9 +19,10 @@ import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -174,7 +174,7 @@ class RetentionSettings(_Model):
 
 class LimitSettings(_Model):
     max_message_chars: int = Field(default=4000, ge=100, le=65536)
-    flood_messages: int = Field(default=12, ge=2, le=1000)
+    flood_messages: int = Field(default=30, ge=2, le=1000)
     flood_seconds: int = Field(default=60, ge=1, le=3600)
     tips_per_hour: int = Field(default=3, ge=1, le=100)
 
@@ -265,6 +265,25 @@ class EstSchedule(_Model):
     # A slot missed (bot down) is still posted if the bot is back within this many hours.
     grace_hours: int = Field(default=6, ge=0, le=72)
 
+    @model_validator(mode="after")
+    def _buildable(self) -> EstSchedule:
+        """The real trigger is built here, so a schedule that could never run stops
+        check-config and the start instead of failing quietly later."""
+        from apscheduler.triggers.cron import CronTrigger
+
+        hour, minute = (int(part) for part in self.time.split(":"))
+        try:
+            CronTrigger(
+                day_of_week=self.day_of_week,
+                week=self.weeks,
+                hour=hour,
+                minute=minute,
+                timezone=UTC,
+            )
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"day_of_week/weeks cannot be scheduled: {exc}") from None
+        return self
+
 
 class EstSettings(_Model):
     """The EST situation picture (lägesbild): hot spots, small-count suppression, schedule,
@@ -335,12 +354,12 @@ class BroadcastSettings(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> BroadcastSettings:
-        from config.broadcasts import CronError, cron_fields, load_catalogue
+        from config.broadcasts import CronError, cron_trigger, load_catalogue
 
         problems = []
         for i, sched in enumerate(self.schedules):
-            try:
-                cron_fields(sched.cron)
+            try:  # the real trigger, so "0 25 * * tue" (hour 25) is refused here
+                cron_trigger(sched.cron, UTC)
             except CronError as exc:
                 problems.append(f"schedules.{i}.cron: {exc}")
         if len({s.key for s in self.schedules}) != len(self.schedules):
@@ -891,6 +910,25 @@ def check_storage(storage: StorageSettings, base: Path) -> Check:
     return Check(problems, [])
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def lenient(model: type[_M], raw: object) -> _M | None:
+    """``model`` from ``raw`` without the keys that are themselves invalid (they are reported
+    as settings problems), so one bad key never hides a missing file next to it; None when a
+    required key is missing or wrong."""
+    data = dict(_table(raw))
+    while True:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")} & data.keys()
+            if not bad:
+                return None
+            for key in bad:
+                data.pop(key)
+
+
 def check_environment(
     data: Mapping[str, Any], base: Path, env: Mapping[str, str] | None = None
 ) -> Check:
@@ -901,13 +939,15 @@ def check_environment(
     problems = settings_problems(data)
     warnings: list[str] = []
     parts: list[Check] = []
-    with contextlib.suppress(ValidationError):
-        secret_settings = SecretSettings.model_validate(data.get("secrets", {}))
+    secret_settings = lenient(SecretSettings, data.get("secrets", {}))
+    if secret_settings is not None:
         parts.append(check_secrets(secret_settings, base, env))
-    with contextlib.suppress(ValidationError):
-        parts.append(check_login(MatrixSettings.model_validate(data.get("matrix", {})), base, env))
-    with contextlib.suppress(ValidationError):
-        parts.append(check_storage(StorageSettings.model_validate(data.get("storage", {})), base))
+    matrix = lenient(MatrixSettings, data.get("matrix", {}))
+    if matrix is not None:
+        parts.append(check_login(matrix, base, env))
+    storage = lenient(StorageSettings, data.get("storage", {}))
+    if storage is not None:
+        parts.append(check_storage(storage, base))
     for part in parts:
         problems.extend(part.problems)
         warnings.extend(part.warnings)

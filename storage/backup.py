@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config.files import PRIVATE_FILE, private_dir
-from storage.db import StorageError
+from storage.db import NewerDatabase, StorageError
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,49 @@ def _count_tips(conn: sqlite3.Connection) -> int:
     except sqlite3.Error:
         return 0
     return int(row[0]) if row else 0
+
+
+def restore_database(backup: Path, target: Path, latest_version: int) -> BackupReport:
+    """Copy the backup ``backup`` to ``target``, which must not exist (the bot is stopped
+    and the old database moved aside). Checked first: SQLite's quick check, and a schema
+    this Tryggbot knows (NewerDatabase otherwise). Blocking. Raises StorageError."""
+    if not backup.is_file():
+        raise StorageError(f"there is no backup at {backup}")
+    for leftover in (target, target.with_name(target.name + "-wal")):
+        if leftover.exists():
+            raise StorageError(
+                f"{leftover} exists: stop the bot and move the old database (and its -wal and "
+                "-shm files) aside first; restore never overwrites a database"
+            )
+    try:
+        src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            check = src.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise StorageError(f"the backup {backup} failed its check: {check}")
+            version = int(src.execute("PRAGMA user_version").fetchone()[0])
+            if version > latest_version:
+                raise NewerDatabase(
+                    f"the backup {backup} has schema version {version}, but this Tryggbot "
+                    f"knows only up to {latest_version}: install the Tryggbot that took it"
+                )
+            private_dir(target.parent)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            os.close(fd)
+            try:
+                dst = sqlite3.connect(tmp)
+                try:
+                    src.backup(dst)
+                    tips = _count_tips(dst)
+                finally:
+                    dst.close()
+                os.chmod(tmp, PRIVATE_FILE)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"restore of {backup} failed: {exc}") from None
+    return BackupReport(target, target.stat().st_size, version, tips)

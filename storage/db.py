@@ -38,6 +38,11 @@ class StorageError(Exception):
     """The database cannot be used (for example it comes from a newer Tryggbot)."""
 
 
+class NewerDatabase(StorageError):
+    """The database was written by a newer Tryggbot (its schema version is higher than the
+    last migration this one knows). Nothing was changed."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step. ``statements`` run in order inside one transaction with the
@@ -139,7 +144,7 @@ class Database:
         async with self._lock:
             current = await self.user_version()
             if current > latest:
-                raise StorageError(
+                raise NewerDatabase(
                     f"the database {self.path} has schema version {current}, but this Tryggbot "
                     f"knows only up to {latest}; it was written by a newer Tryggbot. Upgrade "
                     "Tryggbot or restore a backup; the database was not changed."

@@ -88,7 +88,18 @@ def problem_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("  - ")]
 
 
+def at(path: Path, needle: str) -> str:
+    """``path:N`` for the first line of the file that holds ``needle``."""
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if needle in line:
+            return f"{path}:{number}"
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
 # ---------------------------------------------------------------------------- check-config
+
+
+ATLANTIS = 'locality = "atlantis"'
 
 
 def test_five_planted_problems_of_different_kinds_give_five_lines(
@@ -110,12 +121,14 @@ def test_five_planted_problems_of_different_kinds_give_five_lines(
     assert main(["check-config", "--config", str(path)]) == 2
     lines = problem_lines(capsys.readouterr().err)
     assert lines == [
-        "  - kommun.code_prefix: 'vmo' is not two to four capital letters A-Z",
-        "  - kommun.website: is missing (it is required)",
-        "  - retention.text_days: Input should be a valid integer, unable to parse string as "
-        "an integer (got 'many')",
-        "  - limits.max_tips: is not a known setting (check the spelling and the section)",
-        "  - rooms[0].locality: 'atlantis' is not a configured locality",
+        f"  - {at(path, 'code_prefix =')}: kommun.code_prefix: 'vmo' is not two to four "
+        "capital letters A-Z",
+        f"  - {at(path, '[kommun]')}: kommun.website: is missing (it is required)",
+        f"  - {at(path, 'text_days =')}: retention.text_days: Input should be a valid integer, "
+        "unable to parse string as an integer (got 'many')",
+        f"  - {at(path, 'max_tips =')}: limits.max_tips: is not a known setting (check the "
+        "spelling and the section)",
+        f"  - {at(path, ATLANTIS)}: rooms[0].locality: 'atlantis' is not a configured locality",
     ]
 
 
@@ -130,8 +143,8 @@ def test_check_config_without_credentials_fails_and_creates_no_file(
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert problem_lines(err) == [
-        "  - matrix: no way to log in; set $TRYGGBOT_PASSWORD or $TRYGGBOT_ACCESS_TOKEN, "
-        "or matrix.password_file"
+        f"  - {at(path, '[matrix]')}: matrix: no way to log in; set $TRYGGBOT_PASSWORD or "
+        "$TRYGGBOT_ACCESS_TOKEN, or matrix.password_file"
     ]
     assert "pseudonym.key does not exist yet; the bot will create it" in err
     assert sorted(tmp_path.rglob("*")) == before
@@ -166,8 +179,10 @@ def test_check_config_reports_unreadable_and_short_secret_files(
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert problem_lines(err) == [
-        f"  - secrets.pseudonym_key_file: {etc / '.local' / 'pseudonym.key'} holds too short a key",
-        f"  - matrix.password_file: {etc / 'bot-password'} does not exist",
+        f"  - {at(path, 'pseudonym_key_file =')}: secrets.pseudonym_key_file: "
+        f"{etc / '.local' / 'pseudonym.key'} holds too short a key",
+        f"  - {at(path, 'password_file = ')}: matrix.password_file: {etc / 'bot-password'} "
+        "does not exist",
     ]
     assert "other users may read" in err
 
@@ -240,7 +255,7 @@ def test_status_without_a_database_creates_none(
 ) -> None:
     path = settings_file(tmp_path / "etc")
     before = sorted(tmp_path.rglob("*"))
-    assert main(["status", "--config", str(path)]) == 2
+    assert main(["status", "--config", str(path)]) == 6  # EXIT_DATABASE
     assert "there is no database at" in capsys.readouterr().err
     assert sorted(tmp_path.rglob("*")) == before
 

@@ -36,6 +36,7 @@ import aiohttp
 import nio
 
 from bot.context import Services
+from bot.errors import CryptoStoreError
 from bot.matrix.convert import Queued, classify, from_payload, payload
 from bot.matrix.crosssign import (
     BootstrapResult,
@@ -144,7 +145,7 @@ class Crypto:
         self.client.store_path = str(self.paths.store_dir)
         self.client.load_store()
         if self.client.olm is None:
-            raise ConfigError(["encryption: nio could not open its crypto store"])
+            raise CryptoStoreError(["encryption: nio could not open its crypto store"])
         if not known and self.client.olm.account.shared:
             # the store is this device's, but the homeserver forgot its keys (device removed
             # and logged in again with the same id): publish the same identity keys again

@@ -16,7 +16,8 @@ from typing import Any
 
 from nio.store import SqliteStore
 
-from config.settings import ConfigError, Settings, resolve_path
+from bot.errors import CryptoStoreError
+from config.settings import EncryptionSettings, Settings, StorageSettings, resolve_path
 
 STORE_NAME = "crypto.db"
 STORE_CLASS = SqliteStore
@@ -58,8 +59,13 @@ def read_identity(paths: CryptoPaths) -> Identity | None:
 
 def crypto_paths(settings: Settings, base: Path) -> CryptoPaths:
     """Where the crypto store and the cross-signing key file are (next to the database)."""
-    enc = settings.encryption
-    db = resolve_path(settings.storage.path, base)
+    return paths_for(settings.storage, settings.encryption, base)
+
+
+def paths_for(storage: StorageSettings, enc: EncryptionSettings, base: Path) -> CryptoPaths:
+    """`crypto_paths` from the two sections alone (``check-config`` on settings that have
+    problems elsewhere)."""
+    db = resolve_path(storage.path, base)
     store_dir = resolve_path(enc.store_dir, base) if enc.store_dir else db.parent / "crypto"
     key_file = (
         resolve_path(enc.cross_signing_key_file, base)
@@ -98,7 +104,7 @@ def check_store(
     mine = (user_id, device_id)
     if owners and mine not in owners:
         others = ", ".join(d for _, d in owners)
-        raise ConfigError(
+        raise CryptoStoreError(
             [
                 f"encryption: the crypto store {paths.store_file} belongs to device {others}, "
                 f"but the bot is logged in as device {device_id}. Either put back the session "
@@ -108,7 +114,7 @@ def check_store(
             ]
         )
     if not owners and server_knows_device:
-        raise ConfigError(
+        raise CryptoStoreError(
             [
                 f"encryption: there is no crypto store for device {device_id} "
                 f"({paths.store_file}), but the homeserver already has encryption keys for that "

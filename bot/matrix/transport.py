@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 import nio
 
+from bot.errors import LoginRefused
 from bot.matrix import polls
 from bot.matrix.convert import (
     backoff_delay,
@@ -165,7 +166,7 @@ class MatrixTransport:
             self.client.user_id = m.user_id
             who = await self.call(self.client.whoami)
             if not isinstance(who, nio.WhoamiResponse) or not who.device_id:
-                raise ConfigError([f"matrix: the access token was refused ({who})"])
+                raise LoginRefused([f"matrix: the access token was refused ({who})"])
             self.client.restore_login(who.user_id, who.device_id, creds.access_token)
             session = Session(m.homeserver, who.user_id, who.device_id, creds.access_token)
         elif creds.password:
@@ -175,7 +176,7 @@ class MatrixTransport:
                 lambda: self.client.login(password=creds.password, device_name=m.device_name)
             )
             if not isinstance(resp, nio.LoginResponse):
-                raise ConfigError([f"matrix: login as {m.user_id} failed ({resp})"])
+                raise LoginRefused([f"matrix: login as {m.user_id} failed ({resp})"])
             session = Session(m.homeserver, resp.user_id, resp.device_id, resp.access_token)
         else:
             raise ConfigError(

@@ -108,6 +108,7 @@ async def _deliver(
                 async with svc.db.transaction() as conn:
                     await store.mark_attempt(conn, d.id, svc.clock.now(), final=final)
                 if final:
+                    svc.metrics.delivery("failed")
                     progress.tick()
                     return
             else:
@@ -115,6 +116,7 @@ async def _deliver(
                 async with svc.db.transaction() as conn:
                     await store.mark_sent(conn, d.id, event_id, now)
                     await store.add_fingerprints(conn, prints.new(d), now)
+                svc.metrics.delivery("sent")
                 progress.tick()
                 return
         await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])

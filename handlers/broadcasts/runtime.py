@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Services
-from config.broadcasts import WarningCatalogue, load_catalogue
+from config.broadcasts import CronError, WarningCatalogue, load_catalogue
 from handlers.broadcasts import fanout, plan
 from storage import broadcasts as store
 
@@ -70,11 +70,20 @@ class Broadcasts:
         for job in self.scheduler.get_jobs():
             if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                 job.remove()
+                svc.metrics.job_removed(job.id)
         grace = max(60, svc.settings.broadcasts.grace_minutes * 60)
         for job_id, sched in wanted.items():
+            try:
+                trigger = plan.trigger_for(svc, sched)
+            except CronError as exc:
+                # stored before this check existed, or by a newer Tryggbot: visible in
+                # /healthz and /metrics until a moderator changes it
+                log.error("broadcast schedule %d (%r) cannot run: %s", sched.id, sched.cron, exc)
+                svc.metrics.job_ran(job_id, ok=False, reason=f"cannot be scheduled: {exc}")
+                continue
             self.scheduler.add_job(
                 self.fire,
-                plan.trigger_for(svc, sched),
+                trigger,
                 args=[svc, sched.id],
                 id=job_id,
                 replace_existing=True,
@@ -112,16 +121,22 @@ class Broadcasts:
                 await store.purge_deliveries(
                     conn, svc.clock.now() - timedelta(days=KEEP_DELIVERIES_DAYS)
                 )
-        except Exception:
+        except Exception as exc:
             log.exception("broadcast sweep failed; it runs again in %d minutes", SWEEP_MINUTES)
+            svc.metrics.job_ran(SWEEP_JOB, ok=False, reason=type(exc).__name__)
+        else:
+            svc.metrics.job_ran(SWEEP_JOB, ok=True)
 
     async def fire(self, svc: Services, schedule_id: int) -> None:
         """The alarm of one schedule."""
         try:
             for run_id in await plan.tick(svc, self.catalogue(svc), schedule_id):
                 await self.send(svc, run_id)
-        except Exception:
+        except Exception as exc:
             log.exception("broadcast schedule %d failed; the sweep retries", schedule_id)
+            svc.metrics.job_ran(f"{JOB_PREFIX}{schedule_id}", ok=False, reason=type(exc).__name__)
+        else:
+            svc.metrics.job_ran(f"{JOB_PREFIX}{schedule_id}", ok=True)
 
     async def send(self, svc: Services, run_id: int) -> None:
         """Fan out one run, unless this process is already doing so."""
