@@ -1,5 +1,6 @@
 """``tryggbot`` command line: chat (console), run (Matrix), dev (local homeserver and demo
-accounts), status, check-config, backup, est (EST report and export), i18n.
+accounts), status, check-config, backup, est (EST report and export), i18n, privacy (data map
+and retention report), records-request (what the kommun holds, for the registrar).
 
 Relative paths in a settings file are resolved against the folder of that file; without
 ``--config`` the built-in example is used, with paths relative to the current directory.
@@ -606,6 +607,30 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _privacy(args: argparse.Namespace) -> int:
+    """``privacy map`` (from the code) and ``privacy report`` (read-only counts)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.privacy import render_map, render_report
+    from storage import privacy
+    from storage.db import Database
+
+    settings, base = _load(args.config)
+    if args.privacy_command == "map":
+        print(render_map(settings, args.format), end="")
+        return EXIT_OK
+    path = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
+    db = await Database.open_readonly(path)
+    now, grace = datetime.now(UTC), timedelta(days=1)
+    try:
+        async with db.read() as conn:
+            counts = await privacy.count(conn, settings, now, grace)
+    finally:
+        await db.close()
+    print(render_report(settings, counts, now, grace, args.format), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
@@ -688,6 +713,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
     restore.add_argument("--config", required=True, help="settings TOML")
+    priv = sub.add_parser(
+        "privacy", help="the data map (from the code) and retention counts (read-only)"
+    )
+    priv_sub = priv.add_subparsers(dest="privacy_command", required=True)
+    priv_map = priv_sub.add_parser(
+        "map", help="every table and column: what it holds, its retention rule, !glöm"
+    )
+    priv_report = priv_sub.add_parser(
+        "report", help="per table, rows by age band and rows past their retention rule"
+    )
+    for p in (priv_map, priv_report):
+        p.add_argument("--config", help="settings TOML (default: the embedded example)")
+        p.add_argument("--format", choices=("text", "md"), default="text")
+    priv_report.add_argument("--db", help="SQLite file (default: storage.path from the config)")
     return parser
 
 
@@ -737,6 +776,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore(args)
     if args.command == "est":
         return asyncio.run(_est(args))
+    if args.command == "privacy":
+        return asyncio.run(_privacy(args))
     if args.command == "recovery-key":
         return _recovery_key()
     return EXIT_BUG

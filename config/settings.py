@@ -170,6 +170,17 @@ class RetentionSettings(_Model):
     text_days: int = Field(default=45, ge=1, le=365)
     relay_days: int = Field(default=30, ge=1, le=365)
     conversation_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    # How long the language choice of a person who has no tip, subscription or conversation
+    # is kept after they were last shown the safety notice (docs/lawful-operation).
+    person_days: int = Field(default=365, ge=30, le=3650)
+    # The kommun's retention decision (gallringsbeslut) that allows deleting public records,
+    # e.g. "KS 2027/123, dokumenthanteringsplan § 4.2". Empty: public records are kept.
+    decision: str = Field(default="", max_length=300)
+
+    @property
+    def decided(self) -> bool:
+        """True when a retention decision is recorded: only then are public records deleted."""
+        return bool(self.decision.strip())
 
 
 class LimitSettings(_Model):
