@@ -189,6 +189,19 @@ def _catalogue(settings: Settings) -> tuple[list[str], list[str]]:
     return [], warnings
 
 
+def _retention(settings: Settings) -> list[str]:
+    """No retention decision: say what the bot keeps and what it still deletes."""
+    if settings.retention.decided:
+        return []
+    return [
+        "retention.decision: no retention decision (gallringsbeslut) is recorded: public "
+        "records (tip texts, follow-ups and notes, tip records and their audit trail, poll "
+        "results, broadcasts) are kept, not deleted, until the kommun decides and this names "
+        "the decision; relay links, unfinished conversations and language choices are still "
+        "deleted by their rules (docs/lawful-operation/gallringsbeslut.md)"
+    ]
+
+
 def _database(settings: Settings, base: Path) -> tuple[list[str], list[str]]:
     """The schema version of an existing database against this Tryggbot's migrations, and
     the broadcast schedules moderators stored there (each must still build)."""
@@ -276,6 +289,7 @@ def preflight(file: Path, base: Path, env: Mapping[str, str] | None = None) -> R
         found, warned = _database(settings, base)
         problems += found
         warnings += warned
+        warnings += _retention(settings)
     report.problems = _findings(problems, lines)
     report.warnings = _findings(warnings, lines)
     return report

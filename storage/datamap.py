@@ -295,13 +295,14 @@ TABLES: tuple[Table, ...] = (
         Kind.PEOPLE,
         record=False,
         rule=Rule(
-            "Påminnelsenycklar raderas {person_days} dagar efter senaste påminnelsen, "
-            "eller med personens rad; övriga värden är tekniska och saknar tidsgräns.",
+            "Påminnelser om kryptering raderas {person_days} dagar efter senaste påminnelsen; "
+            "språket för säkerhetsinformationen raderas med personens rad; övriga värden "
+            "är tekniska och saknar tidsgräns.",
             ("retention.person_days",),
             f"CASE WHEN {_NOTICE_KEY} AND substr(key, 13) IN (SELECT pseudonym FROM person)"
             " THEN NULL"
-            f" WHEN {_NOTICE_KEY} OR {_MATRIX_NOTICE_KEY}"
-            " THEN julianday(updated_at) + {person_days} END",
+            f" WHEN {_NOTICE_KEY} THEN julianday(updated_at)"
+            f" WHEN {_MATRIX_NOTICE_KEY} THEN julianday(updated_at) + {{person_days}} END",
             "julianday(updated_at)",
             "storage.kv.purge_notices",
         ),

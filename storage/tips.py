@@ -343,15 +343,29 @@ class Purged:
     messages: int
     relays: int
     records: int
+    audit: int = 0
 
 
-async def purge(conn: aiosqlite.Connection, now: datetime) -> Purged:
-    """Delete everything past its retention time."""
+async def purge(
+    conn: aiosqlite.Connection, now: datetime, *, records: bool = True, audit_before: datetime
+) -> Purged:
+    """Delete everything past its retention time. Relay links always; with ``records``
+    False (no retention decision recorded) the public records (texts, messages, tips and
+    their audit trail) are kept. Audit rows of no tip (records requests for a period) go
+    when written before ``audit_before``."""
     stamp = now.isoformat()
+    relays = (await conn.execute("DELETE FROM relay WHERE expires_at <= ?", (stamp,))).rowcount
+    if not records:
+        return Purged(0, 0, relays, 0)
     texts = (await conn.execute("DELETE FROM tip_text WHERE delete_after <= ?", (stamp,))).rowcount
     msgs = (
         await conn.execute("DELETE FROM tip_message WHERE delete_after <= ?", (stamp,))
     ).rowcount
-    relays = (await conn.execute("DELETE FROM relay WHERE expires_at <= ?", (stamp,))).rowcount
-    records = (await conn.execute("DELETE FROM tip WHERE expires_at <= ?", (stamp,))).rowcount
-    return Purged(texts, msgs, relays, records)
+    tips_gone = (await conn.execute("DELETE FROM tip WHERE expires_at <= ?", (stamp,))).rowcount
+    audit = (
+        await conn.execute(
+            "DELETE FROM audit WHERE tip_id IS NULL AND created_at < ?",
+            (audit_before.isoformat(),),
+        )
+    ).rowcount
+    return Purged(texts, msgs, relays, tips_gone, audit)
