@@ -631,6 +631,35 @@ async def _privacy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _records_request(args: argparse.Namespace) -> int:
+    """What the kommun holds for a tip or a period, for the registrar (nothing is sent)."""
+    from datetime import UTC, date, datetime
+
+    from bot.app import RecordsRequest, run_records_request
+
+    settings, base = _load(args.config)
+    if bool(args.code) == bool(args.date_from or args.date_to):
+        raise ConfigError(["give either a tip's CODE or a period (--from and/or --to)"])
+    try:
+        start = date.fromisoformat(args.date_from) if args.date_from else None
+        end = date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError:
+        raise ConfigError(["--from/--to: give dates as YYYY-MM-DD"]) from None
+    if start and end and start > end:
+        raise ConfigError(["--from must not be after --to"])
+    by = args.by or os.environ.get("USER") or "operator"
+    req = RecordsRequest(args.code, start, end, Path(args.out), by, args.ref or "")
+    db = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
+    for path in await run_records_request(settings, db, req, datetime.now(UTC)):
+        print(path)
+    print(
+        "Written for the registrar's secrecy review; nothing was sent. The request is in "
+        "the tips' audit trail.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
@@ -713,6 +742,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
     restore.add_argument("--config", required=True, help="settings TOML")
+    rr = sub.add_parser(
+        "records-request",
+        help="write what the kommun holds for a tip or a period (HTML and CSV) for the "
+        "registrar's secrecy review; logged in the audit trail, sends nothing",
+    )
+    rr.add_argument("code", nargs="?", help="the tip's code, e.g. VMO-7K3Q")
+    rr.add_argument("--from", dest="date_from", help="tips received from this local date")
+    rr.add_argument("--to", dest="date_to", help="... up to this local date (included)")
+    rr.add_argument("--out", required=True, help="files to write: OUT.html and OUT.csv")
+    rr.add_argument("--by", help="who asks (for the audit trail; default: $USER)")
+    rr.add_argument("--ref", help="the request's registration number (diarienummer)")
+    rr.add_argument("--config", help="settings TOML (default: the embedded example)")
+    rr.add_argument("--db", help="SQLite file (default: storage.path from the config)")
     priv = sub.add_parser(
         "privacy", help="the data map (from the code) and retention counts (read-only)"
     )
@@ -776,6 +818,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore(args)
     if args.command == "est":
         return asyncio.run(_est(args))
+    if args.command == "records-request":
+        return asyncio.run(_records_request(args))
     if args.command == "privacy":
         return asyncio.run(_privacy(args))
     if args.command == "recovery-key":

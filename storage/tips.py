@@ -369,3 +369,52 @@ async def purge(
         )
     ).rowcount
     return Purged(texts, msgs, relays, tips_gone, audit)
+
+
+# ---- what the kommun holds (records requests) --------------------------------------------
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Held:
+    """Every stored row about one tip, every column, as stored (``tryggbot records-request``)."""
+
+    tip: Row
+    text: Row | None
+    relay: Row | None
+    card: Row | None
+    messages: list[Row]
+    audit: list[Row]
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[Row]:
+    async with conn.execute(sql, args) as cur:
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, tuple(r), strict=True)) for r in await cur.fetchall()]
+
+
+async def held(conn: aiosqlite.Connection, tip_id: int) -> Held | None:
+    found = await _rows(conn, "SELECT * FROM tip WHERE id = ?", (tip_id,))
+    if not found:
+        return None
+    text = await _rows(conn, "SELECT * FROM tip_text WHERE tip_id = ?", (tip_id,))
+    relay = await _rows(conn, "SELECT * FROM relay WHERE tip_id = ?", (tip_id,))
+    card = await _rows(conn, "SELECT * FROM tip_card WHERE tip_id = ?", (tip_id,))
+    return Held(
+        found[0],
+        text[0] if text else None,
+        relay[0] if relay else None,
+        card[0] if card else None,
+        await _rows(conn, "SELECT * FROM tip_message WHERE tip_id = ? ORDER BY id", (tip_id,)),
+        await _rows(conn, "SELECT * FROM audit WHERE tip_id = ? ORDER BY id", (tip_id,)),
+    )
+
+
+async def ids_received(conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[int]:
+    """Ids of the tips received from ``start`` (included) to ``end`` (excluded)."""
+    async with conn.execute(
+        "SELECT id FROM tip WHERE created_at >= ? AND created_at < ? ORDER BY id",
+        (start.isoformat(), end.isoformat()),
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]

@@ -45,7 +45,7 @@ async def one_day(bot: Harness, day: int) -> None:
             await bot.say(f"!fråga {code} Hur ser det ut nu?", **MOD)
             await bot.say("Det är kvar, och mer på bron", as_=who)
             await bot.say(f"!notering {code} Tekniska kontoret informerat", **MOD)
-            await bot.say(f"!status {code} vidare Skickat till gatuenheten", **MOD)
+            await bot.say(f"!status {code} vidarebefordrad Skickat till gatuenheten", **MOD)
     if day % 5 == 0:
         await bot.say("!tips", as_=resident(day + 7))  # starts, then walks away
     if day % 9 == 0:
