@@ -403,6 +403,25 @@ class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
 
+class PrivacySettings(_Model):
+    """What !integritet tells residents (GDPR art. 13) beyond what the bot knows by itself.
+    Each is the kommun's to fill in; an empty one points to ``info_url`` (or the website),
+    and check-config warns about it (docs/lawful-operation/information-art13.md)."""
+
+    # The controller, e.g. "Kommunstyrelsen i Värnamo kommun".
+    controller: Names | None = None
+    # How to reach the controller (e-mail, phone or postal address).
+    contact: str = Field(default="", max_length=200)
+    # How to reach the kommun's data protection officer.
+    dpo_contact: str = Field(default="", max_length=200)
+    # The legal basis the kommun has decided, in words.
+    legal_basis: Names | None = None
+    # The page with the full information (https).
+    info_url: str = Field(default="", pattern=r"^(https://\S+)?$")
+    # True if the hosting processes data outside the EU/EEA (then info_url must say how).
+    outside_eea: bool = False
+
+
 class MonitoringSettings(_Model):
     """The optional health and metrics listener (``/healthz``, ``/metrics``)."""
 
@@ -430,6 +449,7 @@ class Settings(_Model):
     limits: LimitSettings = LimitSettings()
     secrets: SecretSettings = SecretSettings()
     storage: StorageSettings = StorageSettings()
+    privacy: PrivacySettings = PrivacySettings()
     matrix: MatrixSettings = MatrixSettings()
     encryption: EncryptionSettings = EncryptionSettings()
     moderation: ModerationSettings = ModerationSettings()

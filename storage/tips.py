@@ -320,16 +320,21 @@ async def without_card(conn: aiosqlite.Connection, limit: int = 50) -> list[Tip]
         return [_tip(r) for r in await cur.fetchall()]
 
 
-async def forget_reporter(conn: aiosqlite.Connection, reporter: str, now: datetime) -> int:
-    """Erase the text, messages and relay links of a reporter's tips and unlink them; the
-    anonymous records stay. Returns the number of tips affected."""
+async def forget_reporter(
+    conn: aiosqlite.Connection, reporter: str, now: datetime, *, erase_text: bool = True
+) -> int:
+    """Erase the text, answers and relay links of a reporter's tips and unlink them; the
+    records without text stay. With ``erase_text`` False (no retention decision: the texts
+    are public records that may not yet be deleted) only the relay links and the link to
+    the reporter go. Returns the number of tips affected."""
     async with conn.execute("SELECT id FROM tip WHERE reporter = ?", (reporter,)) as cur:
         ids = [r[0] for r in await cur.fetchall()]
     for tip_id in ids:
-        await conn.execute("DELETE FROM tip_text WHERE tip_id = ?", (tip_id,))
-        await conn.execute(
-            "DELETE FROM tip_message WHERE tip_id = ? AND direction = 'answer'", (tip_id,)
-        )
+        if erase_text:
+            await conn.execute("DELETE FROM tip_text WHERE tip_id = ?", (tip_id,))
+            await conn.execute(
+                "DELETE FROM tip_message WHERE tip_id = ? AND direction = 'answer'", (tip_id,)
+            )
         await conn.execute("DELETE FROM relay WHERE tip_id = ?", (tip_id,))
         await conn.execute(
             "UPDATE tip SET reporter = NULL, updated_at = ? WHERE id = ?", (now.isoformat(), tip_id)

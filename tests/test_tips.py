@@ -370,8 +370,7 @@ async def test_tips_per_hour_limit(tmp_path: Path) -> None:
 
 
 async def test_retention_deletes_text_and_relay_then_record(tmp_path: Path) -> None:
-    settings = make_settings(**{"retention.decision": "KS 2027/1"})
-    tbot = await Harness(tmp_path, settings).start()
+    tbot = await Harness(tmp_path, make_settings()).start()  # with a retention decision
     try:
         await tbot.meet(RESIDENT)
         await report_tip(tbot)
@@ -391,9 +390,17 @@ async def test_retention_deletes_text_and_relay_then_record(tmp_path: Path) -> N
 
 
 async def test_without_a_retention_decision_records_are_kept_and_relay_links_go(
-    tbot: Harness,
+    tmp_path: Path,
 ) -> None:
-    assert not tbot.settings.retention.decided  # the example has no decision
+    tbot = await Harness(tmp_path, make_settings(**{"retention.decision": ""})).start()
+    try:
+        await _kept_without_decision(tbot)
+    finally:
+        await tbot.stop()
+
+
+async def _kept_without_decision(tbot: Harness) -> None:
+    await tbot.meet(RESIDENT)
     await report_tip(tbot)
     tbot.clock.advance(days=31)
     report = await run_retention(tbot.svc)
