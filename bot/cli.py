@@ -619,6 +619,13 @@ async def _privacy(args: argparse.Namespace) -> int:
     if args.privacy_command == "map":
         print(render_map(settings, args.format), end="")
         return EXIT_OK
+    if args.privacy_command == "docs":
+        from bot.privacy import update_docs
+
+        changed = update_docs(settings, write=not args.check)
+        for name in changed:
+            print(f"{'out of date' if args.check else 'updated'}: docs/lawful-operation/{name}")
+        return 1 if args.check and changed else EXIT_OK
     path = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
     db = await Database.open_readonly(path)
     now, grace = datetime.now(UTC), timedelta(days=1)
@@ -765,6 +772,11 @@ def build_parser() -> argparse.ArgumentParser:
     priv_report = priv_sub.add_parser(
         "report", help="per table, rows by age band and rows past their retention rule"
     )
+    priv_docs = priv_sub.add_parser(
+        "docs", help="rewrite the generated parts of docs/lawful-operation/ from the code"
+    )
+    priv_docs.add_argument("--check", action="store_true", help="only say what is out of date")
+    priv_docs.add_argument("--config", help="settings TOML (default: the embedded example)")
     for p in (priv_map, priv_report):
         p.add_argument("--config", help="settings TOML (default: the embedded example)")
         p.add_argument("--format", choices=("text", "md"), default="text")

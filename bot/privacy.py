@@ -4,11 +4,13 @@ Swedish: the readers are the kommun's DPO, archivist and registrar."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from config.settings import Settings
-from storage.datamap import CATEGORY_SV, KIND_SV, TABLES, Category, gated, summary
+from storage.datamap import CATEGORY_SV, KIND_SV, TABLES, Category, Kind, gated, summary
 from storage.privacy import AGE_BANDS, TableCount
 
 MAP_HEADER = (
@@ -133,3 +135,78 @@ def render_report(
 
 def gated_name(settings: Settings, name: str) -> bool:
     return any(gated(t, settings) for t in TABLES if t.name == name)
+
+
+# ---------------------------------------------------------------------------- the go-live pack
+
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "lawful-operation"
+BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.DOTALL)
+"""A block of a document that `update_docs` writes from the code (between these markers)."""
+
+
+def kinds_table(settings: Settings) -> str:
+    """Per kind of record: its tables, public record or not, the rule and the settings."""
+    rows = []
+    for kind in Kind:
+        mine = [t for t in TABLES if t.kind is kind]
+        if not mine:
+            continue
+        for t in mine:
+            keys = ", ".join(f"`{k}`" for k in t.rule.keys) or "–"
+            rows.append(
+                (
+                    KIND_SV[kind],
+                    f"`{t.name}`",
+                    "ja" if t.record else "nej",
+                    summary(t, settings),
+                    keys,
+                )
+            )
+    header = (
+        "Slag av handling",
+        "Tabell",
+        "Allmän handling, gallras bara med beslut",
+        "Regel",
+        "Inställning",
+    )
+    return render_markdown(header, rows)
+
+
+def categories_table() -> str:
+    """Per category of data: the columns that hold it."""
+    rows = []
+    for category in Category:
+        if category is Category.NONE:
+            continue
+        cols = [
+            f"`{t.name}.{c}`" for t in TABLES for c in t.all_columns() if t.category(c) is category
+        ]
+        rows.append((CATEGORY_SV[category], ", ".join(cols)))
+    return render_markdown(("Kategori", "Kolumner"), rows)
+
+
+def blocks(settings: Settings) -> dict[str, str]:
+    return {
+        "datakarta": render_markdown(MAP_HEADER, map_rows(settings)),
+        "gallring": kinds_table(settings),
+        "kategorier": categories_table(),
+    }
+
+
+def update_docs(settings: Settings, folder: Path = DOCS_DIR, *, write: bool) -> list[str]:
+    """Rewrite the generated blocks of the pack's documents; return the files that were (or,
+    with ``write`` False, would be) changed. An unknown block name is an error."""
+    wanted = blocks(settings)
+    changed = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+
+        unknown = sorted({m.group(2) for m in BLOCK.finditer(text)} - set(wanted))
+        if unknown:
+            raise KeyError(f"{path.name}: unknown generated blocks {unknown}")
+        new = BLOCK.sub(lambda m: m.group(1) + wanted[m.group(2)] + m.group(4), text)
+        if new != text:
+            changed.append(path.name)
+            if write:
+                path.write_text(new, encoding="utf-8")
+    return changed
