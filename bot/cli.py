@@ -607,6 +607,20 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy_docs(args: argparse.Namespace) -> int:
+    """Rewrite (or with --check only list) the generated tables of the go-live pack."""
+    from bot.privacy import update_docs
+
+    settings, _ = _load(args.config)
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise ConfigError([f"--dir: {folder} is not a folder (run this in a checkout)"])
+    changed = update_docs(settings, folder, write=not args.check)
+    for name in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {folder / name}")
+    return 1 if args.check and changed else EXIT_OK
+
+
 async def _privacy(args: argparse.Namespace) -> int:
     """``privacy map`` (from the code) and ``privacy report`` (read-only counts)."""
     from datetime import UTC, datetime, timedelta
@@ -619,13 +633,6 @@ async def _privacy(args: argparse.Namespace) -> int:
     if args.privacy_command == "map":
         print(render_map(settings, args.format), end="")
         return EXIT_OK
-    if args.privacy_command == "docs":
-        from bot.privacy import update_docs
-
-        changed = update_docs(settings, write=not args.check)
-        for name in changed:
-            print(f"{'out of date' if args.check else 'updated'}: docs/lawful-operation/{name}")
-        return 1 if args.check and changed else EXIT_OK
     path = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
     db = await Database.open_readonly(path)
     now, grace = datetime.now(UTC), timedelta(days=1)
@@ -776,6 +783,9 @@ def build_parser() -> argparse.ArgumentParser:
         "docs", help="rewrite the generated parts of docs/lawful-operation/ from the code"
     )
     priv_docs.add_argument("--check", action="store_true", help="only say what is out of date")
+    priv_docs.add_argument(
+        "--dir", default="docs/lawful-operation", help="the pack (default: docs/lawful-operation)"
+    )
     priv_docs.add_argument("--config", help="settings TOML (default: the embedded example)")
     for p in (priv_map, priv_report):
         p.add_argument("--config", help="settings TOML (default: the embedded example)")
@@ -832,6 +842,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_est(args))
     if args.command == "records-request":
         return asyncio.run(_records_request(args))
+    if args.command == "privacy" and args.privacy_command == "docs":
+        return _privacy_docs(args)
     if args.command == "privacy":
         return asyncio.run(_privacy(args))
     if args.command == "recovery-key":

@@ -139,7 +139,8 @@ def gated_name(settings: Settings, name: str) -> bool:
 
 # ---------------------------------------------------------------------------- the go-live pack
 
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "lawful-operation"
+DOCS_DIR = Path("docs/lawful-operation")
+"""The pack, relative to a checkout of the repository (it is not installed with the package)."""
 BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.DOTALL)
 """A block of a document that `update_docs` writes from the code (between these markers)."""
 
