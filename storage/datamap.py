@@ -436,7 +436,10 @@ TABLES: tuple[Table, ...] = (
         forget=NOT_FORGOTTEN,
         columns={
             "actor": Column(Category.MATRIX_ID, "moderatorn, eller ’reporter’/’operator’"),
-            "detail": Column(Category.NONE, "ny status, prioritet, handläggare eller underlag"),
+            "detail": Column(
+                Category.MATRIX_ID,
+                "ny status eller prioritet, tilldelad moderators Matrix-id, ärendenummer",
+            ),
         },
         plain=("id", "tip_id", "action", "created_at"),
     ),
