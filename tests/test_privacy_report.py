@@ -17,7 +17,7 @@ from handlers.retention import run_retention
 from storage import privacy
 from storage.datamap import TABLES
 from tests.broadcastkit import Homeserver, mod, rt, start
-from tests.harness import MODERATION_ROOM, MODERATOR, Harness
+from tests.harness import MODERATION_ROOM, MODERATOR, Harness, make_settings
 from tests.tipflow import report_tip
 
 MOD = {"as_": MODERATOR, "room": MODERATION_ROOM}
@@ -142,3 +142,20 @@ def test_privacy_report_reads_the_database_and_marks_kept_records(
     assert "tip_text" in out and "Inga rader över sin regel." in out
     tip_line = next(line for line in out.splitlines() if line.startswith("tip "))
     assert tip_line.split()[1:3] == ["1", "1"]  # one row, in the youngest age band
+
+
+def test_without_a_decision_records_past_their_period_show_as_kept_not_as_breaches() -> None:
+    settings = make_settings(**{"retention.decision": ""})
+    now = datetime(2027, 6, 1, tzinfo=UTC)
+    counts = [
+        privacy.TableCount(t.name, 0, (0,) * 6, 0, 0)
+        if t.name not in ("tip_text", "relay")
+        else privacy.TableCount(t.name, 2, (0, 0, 2, 0, 0, 0), 2, 0)
+        for t in TABLES
+    ]
+    report = render_report(settings, counts, now, timedelta(days=1), "text")
+    assert "inget angivet" in report
+    tip_text = next(line for line in report.splitlines() if line.startswith("tip_text "))
+    assert tip_text.endswith("2 (behålls: inget gallringsbeslut)")
+    # relay links are working data, deleted with or without a decision: a real breach
+    assert report.rstrip().endswith("Över sin regel: relay (2)")
