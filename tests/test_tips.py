@@ -421,7 +421,7 @@ async def test_forget_erases_text_and_links_but_keeps_anonymous_record(tbot: Har
     assert rows(tbot, "SELECT count(*) FROM tip_text") == [(2,)]
     assert await tbot.last("!glöm ja") == (
         "Klart. Jag har raderat texten och kopplingen till dig för 2 tips. "
-        "Den anonyma statistiken finns kvar."
+        "Tipsen utan text finns kvar i statistiken."
     )
     assert rows(tbot, "SELECT count(*) FROM tip_text") == [(0,)]
     assert rows(tbot, "SELECT count(*) FROM relay") == [(0,)]
