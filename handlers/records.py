@@ -25,7 +25,7 @@ from bot.i18n import Catalog
 from config.settings import LOCALES_DIR, ConfigError, Settings
 from handlers.tipinfo import category_name, locality_name, parse_code, place_type_name
 from storage import tips
-from storage.db import Database
+from storage.db import Database, StorageError
 
 ACTION = "records_request"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -198,7 +198,9 @@ def _span(settings: Settings, req: Request) -> tuple[datetime, datetime]:
 async def run(settings: Settings, db_path: Path, req: Request, now: datetime) -> list[Path]:
     """Log the request in the audit trail and write the HTML and CSV files; return them."""
     if not await asyncio.to_thread(db_path.is_file):
-        raise ConfigError([f"there is no database at {db_path}"])
+        raise StorageError(
+            f"there is no database at {db_path} (has the bot been started with this settings file?)"
+        )
     db = await Database.open(db_path)
     try:
         async with db.transaction() as conn:

@@ -137,5 +137,5 @@ def test_bad_requests_get_a_clear_answer(
     assert main(["records-request", "VMO-2222", "--from", "2026-01-01", "--out", out]) == 2
     assert main(["records-request", "--from", "2026-13-01", "--db", db, "--out", out]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
-    assert main(["records-request", "VMO-2222", "--db", db, "--out", out]) == 2
+    assert main(["records-request", "VMO-2222", "--db", db, "--out", out]) == 6  # EXIT_DATABASE
     assert "no database" in capsys.readouterr().err
