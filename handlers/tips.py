@@ -32,7 +32,7 @@ from bot.engine import format_hours
 from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
 from bot.scrub import LABELS, scrub
-from bot.terms import locality_term
+from bot.terms import kommun_terms, locality_term
 from config.settings import Names, Settings
 from handlers import moderation
 from handlers.tipinfo import (
@@ -542,15 +542,24 @@ async def status_command(ctx: Context, args: Args) -> None:
 
 
 async def forget_command(ctx: Context, args: Args) -> None:
+    """Erase the resident's texts and links. Without a retention decision the texts are
+    public records that may not be deleted yet: only the links go, and the bot says so."""
+    decided = ctx.svc.settings.retention.decided
+    kommun = kommun_terms(ctx.svc.settings, ctx.lang)["kommun"]
     if not args.words or not ({normalise(args.rest), normalise(args.words[0])} & YES):
-        ctx.reply("tips.forget_confirm")
+        ctx.reply("tips.forget_confirm" if decided else "tips.forget_confirm_kept", kommun=kommun)
         return
     now = ctx.svc.clock.now()
     async with ctx.svc.db.transaction() as conn:
-        count = await tips.forget_reporter(conn, ctx.person, now)
+        count = await tips.forget_reporter(conn, ctx.person, now, erase_text=decided)
         await conversations.delete_for_person(conn, ctx.person)
         await broadcasts.unsubscribe(conn, ctx.person)
-    ctx.reply("tips.forgotten" if count else "tips.forgotten_none", count=count)
+    if not count:
+        ctx.reply("tips.forgotten_none")
+    elif decided:
+        ctx.reply("tips.forgotten", count=count)
+    else:
+        ctx.reply("tips.forgotten_kept", kommun=kommun)
 
 
 async def answer_command(ctx: Context, args: Args) -> None:

@@ -43,6 +43,9 @@ def make_settings(**overrides: Any) -> Settings:
     data["matrix"]["moderators"] = [MODERATOR]
     data["matrix"]["moderation_room"] = MODERATION_ROOM
     data["limits"]["flood_messages"] = 1000  # transcripts type fast; flood tests lower it
+    # Tests run as a kommun that has decided its retention (the example has not); tests of
+    # the undecided case set "retention.decision" back to "".
+    data["retention"]["decision"] = "KS 2026/1, dokumenthanteringsplan (test)"
     data["rooms"] = [
         {"id": GRONDAL_ROOM, "locality": "varnamo", "area": "Gröndal", "language": "sv"}
     ]

@@ -52,6 +52,7 @@ from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, O
 from bot.slots import ON_BEHALF, FairSlots
 from config.settings import RoomSettings
 from storage import inbox, kv, people, polls, rooms
+from storage.datamap import HANDLED_KEEP_DAYS
 from storage.inbox import InboxEvent
 from storage.rooms import RoomInfo, RoomKind
 
@@ -77,7 +78,7 @@ SYNC_FILTER: dict[str, Any] = {
     },
 }
 INBOX_PURPOSE = "inbox"
-HANDLED_KEEP = timedelta(days=7)
+HANDLED_KEEP = timedelta(days=HANDLED_KEEP_DAYS)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 INVITE_CONCURRENCY = 8
