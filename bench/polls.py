@@ -14,14 +14,31 @@ the stable form), then, in the same process:
   duplicate.
 
 Prints times, events per second, the ratio to the plain pass, and whether all tallies agree.
-Figures only; it never passes or fails on timing.
+
+Then, over a throwaway Synapse with Tryggbot as its own process (``--residents``, default 200,
+each with their own client and sync loop; ``--phases relations,synapse`` picks the parts):
+
+* **survey path**: a private survey (template ``bedrageri``: place, two questions, opt-in)
+  answered by every resident at once, each in their own direct chat with the bot (five
+  messages each); it checks that the bot stored one answer set per resident and that the
+  results, once closed, count all of them;
+* **poll path**: a native poll in a neighbourhood room all of them have joined, one native
+  response each; it checks that the bot stored one vote per resident and that the results
+  count all of them.
+
+For each path: the wall time from the first message to the last stored submission, that time
+per submission, and (survey) each resident's own time from ``!enkät`` to the thank-you.
+Figures only; it never passes or fails on timing (it does stop if a count is wrong).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -34,7 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import nio  # noqa: E402
+
 from bot.matrix import polls as wire  # noqa: E402
+from bot.pseudonym import Pseudonymizer  # noqa: E402
 from handlers.polls.lifecycle import on_poll_events, voter_hash  # noqa: E402
 from handlers.polls.results import live_counts  # noqa: E402
 from handlers.polls.tally import count_votes, latest_votes  # noqa: E402
@@ -46,6 +66,7 @@ from storage.polls import Count, NewPoll, NewTarget, Response  # noqa: E402
 VOTERS, EVENTS, PAGE = 2_000, 10_000, 100
 ROOM, START = "!grondal:bench", "$start:bench"
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+PSEUDONYMIZE = Pseudonymizer(b"bench-pseudonym-key-0123456789")
 
 
 def make_events(answer_ids: list[str], seed: int = 11) -> list[dict[str, Any]]:
@@ -104,7 +125,7 @@ async def recovery(db: Database, events: list[dict[str, Any]], poll_id: int) -> 
             return 200, {"chunk": []}
         return 200, json.loads(pages[index])
 
-    svc: Any = SimpleNamespace(db=db)
+    svc: Any = SimpleNamespace(db=db, pseudonymize=PSEUDONYMIZE)
 
     async def handle(events: Any) -> None:
         await on_poll_events(svc, events)
@@ -149,7 +170,7 @@ async def main() -> None:
                         conn,
                         target,
                         parsed.event_id,
-                        voter_hash(key, parsed.sender),
+                        voter_hash(key, PSEUDONYMIZE(parsed.sender)),
                         int(parsed.timestamp.timestamp() * 1000),
                         parsed.answers,
                     )
@@ -190,5 +211,179 @@ async def main() -> None:
     print(f"  tallies agree: {'yes' if agree else 'NO'}")
 
 
+# ---- the survey path and the poll path over Synapse ----------------------------------
+
+
+def bot_config(
+    home: Path, server: Any, user: Any, moderator: str, mod_room: str, room: str
+) -> Path:
+    from procs import tryggbot_config
+
+    path = tryggbot_config(home, server, user, flood_messages=200)
+    text = path.read_text("utf-8")
+    text = text.replace(
+        "\nmoderators = []\n",
+        f'\nmoderators = ["{moderator}"]\nmoderation_room = "{mod_room}"\n',
+        1,
+    )
+    text += f'\n[[rooms]]\nid = "{room}"\nlocality = "bor"\nlanguage = "sv"\n'
+    path.write_text(text, "utf-8")
+    return path
+
+
+def count(db: Path, sql: str) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+async def until_count(db: Path, sql: str, n: int, within: float = 900) -> float:
+    """Wait until ``sql`` counts ``n`` in the bot's database; the perf_counter time then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (found := await asyncio.to_thread(count, db, sql)) < n:
+        if loop.time() > deadline:
+            raise AssertionError(f"only {found} of {n} after {within} s: {sql}")
+        await asyncio.sleep(0.05)
+    return time.perf_counter()
+
+
+async def over_synapse(server: Any, base: Path, n: int) -> None:
+    from procs import Resident, client_for, register, start_tryggbot
+
+    bot_user = await register(server, "tryggbot")
+    bot_id = bot_user.user_id
+    mod = await Resident(client_for(server, await register(server, "kommun"))).start()
+    people: list[Resident] = []
+    created = await mod.client.room_create(preset=nio.RoomPreset.private_chat, name="Moderering")
+    assert isinstance(created, nio.RoomCreateResponse), created
+    mod_room = str(created.room_id)
+    public = await mod.client.room_create(preset=nio.RoomPreset.public_chat, name="Bor")
+    assert isinstance(public, nio.RoomCreateResponse), public
+    room = str(public.room_id)
+    home = base / "tryggbot"
+    bot = await start_tryggbot(
+        home, bot_config(home, server, bot_user, mod.user_id, mod_room, room), bot_user
+    )
+    db = home / ".local" / "tryggbot.sqlite3"
+    try:
+        for r in (mod_room, room):
+            await mod.client.room_invite(r, bot_id)  # refused if it joined the room already
+            await mod.wait_joined(r, bot_id)
+        t = time.perf_counter()
+        people = list(
+            await asyncio.gather(
+                *[
+                    Resident(client_for(server, await register(server, "r"))).start()
+                    for _ in range(n)
+                ]
+            )
+        )
+        dms = [await p.direct_chat(bot_id) for p in people]
+        await asyncio.gather(
+            *(p.wait_joined(dm, bot_id) for p, dm in zip(people, dms, strict=True))
+        )
+        for p in people:
+            joined = await p.client.join(room)
+            assert isinstance(joined, nio.JoinResponse), joined
+        print(
+            f"\n{n} residents over Synapse {server.base_url}: set up in "
+            f"{time.perf_counter() - t:.0f} s (accounts, direct chats, room joins)"
+        )
+        await mod.say_until(mod_room, "!enkät mall bedrageri 1d", "Enkät #1 är skapad")
+        await mod.say_until(mod_room, "!enkät mall trygghet 1d", "Enkät #2 är skapad")
+
+        # The survey path: everyone at once, each in their own direct chat.
+        own: list[float] = []
+
+        async def answer(i: int, p: Resident, dm: str) -> None:
+            await asyncio.sleep(i * 0.01)  # staggered starts, then as fast as the bot answers
+            t0 = time.perf_counter()
+            await p.say_until(dm, "!enkät 1", "Vilken ort gäller dina svar?")
+            await p.say_until(dm, "Bor", "Fråga 1 av 2")
+            await p.say_until(dm, str(i % 5 + 1), "Fråga 2 av 2")
+            await p.say_until(dm, str(i % 3 + 1), "Vill du få ett meddelande")
+            await p.say_until(dm, "nej", "Tack för dina svar!")
+            own.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(
+            *(answer(i, p, dm) for i, (p, dm) in enumerate(zip(people, dms, strict=True)))
+        )
+        survey_s = await until_count(db, "SELECT count(*) FROM survey_submission", n) - t0
+        stored = count(db, "SELECT count(*) FROM survey_submission")
+        voters = count(db, "SELECT count(DISTINCT voter) FROM survey_voter")
+        assert stored == voters == n, (stored, voters)
+        await mod.say_until(mod_room, "!enkät stäng 1", "Enkät #1 är stängd")
+        results = await mod.say_until(mod_room, "!enkät resultat 1", "Antal svar")
+        assert f"Antal svar: {n}" in results or n < 5, results  # fewer than 5 are hidden
+
+        # The poll path: one native response each in the neighbourhood room.
+        start = next((e for e in await poll_starts(mod.client, room, bot_id)), None)
+        assert start is not None, "no poll start event in the room"
+        ids = [o.id for o in templates()["trygghet"].content.questions[0].options]
+
+        async def vote(i: int, p: Resident) -> None:
+            await asyncio.sleep(i * 0.01)
+            content = {
+                "m.relates_to": {"rel_type": "m.reference", "event_id": start},
+                wire.RESPONSE: {"answers": [ids[i % 4]]},
+            }
+            resp = await p.client.room_send(room, wire.RESPONSE, content)
+            assert isinstance(resp, nio.RoomSendResponse), resp
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(vote(i, p) for i, p in enumerate(people)))
+        poll_s = await until_count(db, "SELECT count(DISTINCT voter) FROM poll_response", n) - t0
+        await mod.say_until(mod_room, "!enkät stäng 2", "Enkät #2 är stängd")
+        results2 = await mod.say_until(mod_room, "!enkät resultat 2", "Antal svar")
+        assert f"Antal svar: {n}" in results2 or n < 5, results2
+
+        ms = sorted(x * 1000 for x in own)
+        print(
+            f"  survey path: {stored} answer sets stored ({voters} voters); results: "
+            f"Antal svar: {n}"
+        )
+        print(
+            f"    all {n} at once, 5 messages each: {survey_s:6.1f} s in all, "
+            f"{survey_s / n * 1000:7.1f} ms per submission"
+        )
+        print(
+            f"    each resident's own time, !enkät to thank-you: p50 {statistics.median(ms):.0f} ms"
+            f", p95 {ms[round(0.95 * (len(ms) - 1))]:.0f} ms, max {ms[-1]:.0f} ms"
+        )
+        print(f"  poll path:   {n} votes stored; results: Antal svar: {n}")
+        print(
+            f"    all {n} at once, 1 response each:  {poll_s:6.1f} s in all, "
+            f"{poll_s / n * 1000:7.1f} ms per submission"
+        )
+        print(f"  survey / poll, per submission: {survey_s / poll_s:.1f}x")
+    finally:
+        for p in (*people, mod):
+            await p.close()
+        await bot.stop()
+
+
+async def poll_starts(client: nio.AsyncClient, room: str, bot_id: str) -> list[str]:
+    resp = await client.room_messages(room, start="", limit=200)
+    assert isinstance(resp, nio.RoomMessagesResponse), resp
+    return [
+        str(e.source["event_id"])
+        for e in resp.chunk
+        if e.source.get("type") == wire.START and e.source.get("sender") == bot_id
+    ]
+
+
+async def run(args: argparse.Namespace) -> None:
+    if "relations" in args.phases:
+        await main()
+    if "synapse" in args.phases:
+        from procs import with_synapse
+
+        await with_synapse("tryggbot-polls-", lambda s, b: over_synapse(s, b, args.residents))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument("--phases", default="relations,synapse")
+    asyncio.run(run(parser.parse_args()))

@@ -146,7 +146,9 @@ class Resident:
         self.last: dict[str, float] = {}  # per room: how long the last `ask` took to send
         self.stamps: dict[str, tuple[int, int]] = {}  # per room, ms: (asked, reply's server time)
         self.members: dict[str, set[str]] = {}  # per room: who has joined, from this sync
+        self.texts: dict[str, list[str]] = {}  # per room: the bodies of the bot's notices
         self._joins = asyncio.Condition()
+        self._noticed = asyncio.Condition()
 
     @property
     def user_id(self) -> str:
@@ -174,11 +176,34 @@ class Resident:
                     if (event.source.get("content") or {}).get("msgtype") != "m.notice":
                         continue
                     self.notices[room_id] = self.notices.get(room_id, 0) + 1
+                    body = (event.source.get("content") or {}).get("body")
+                    self.texts.setdefault(room_id, []).append(str(body))
                     fut = self.waiting.pop(room_id, None)
                     if fut is not None and not fut.done():
                         asked = self.stamps.get(room_id, (0, 0))[0]
                         self.stamps[room_id] = (asked, int(event.source["origin_server_ts"]))
                         fut.set_result(now)
+
+            async with self._noticed:
+                self._noticed.notify_all()
+
+    async def say_until(self, room_id: str, body: str, contains: str, within: float = 600) -> str:
+        """Send ``body`` and wait for a later notice in the room that contains ``contains``;
+        return that notice's body."""
+        seen = len(self.texts.get(room_id, ()))
+        resp = await self.client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": body}
+        )
+        assert isinstance(resp, nio.RoomSendResponse), resp
+
+        def found() -> str | None:
+            return next((t for t in self.texts.get(room_id, [])[seen:] if contains in t), None)
+
+        async with self._noticed:
+            await asyncio.wait_for(self._noticed.wait_for(lambda: found() is not None), within)
+        text = found()
+        assert text is not None
+        return text
 
     async def _learn_members(self, resp: nio.SyncResponse) -> None:
         changed = False

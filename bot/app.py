@@ -34,13 +34,25 @@ from handlers.est.export import Request as EstRequest
 from handlers.est.export import run as run_est_export
 from handlers.est.schedule import post_scheduled as post_est_picture
 from handlers.polls.lifecycle import run_due as run_due_polls
+from handlers.records import Request as RecordsRequest
+from handlers.records import run as run_records_request
 from storage import rooms
 from storage.db import Database
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURES", "JOBS", "App", "EstRequest", "build_app", "est_jobs", "run_est_export"]
+__all__ = [
+    "FEATURES",
+    "JOBS",
+    "App",
+    "EstRequest",
+    "RecordsRequest",
+    "build_app",
+    "est_jobs",
+    "run_est_export",
+    "run_records_request",
+]
 
 POLL_TICK_SECONDS = 10
 

@@ -1,5 +1,6 @@
 """``tryggbot`` command line: chat (console), run (Matrix), dev (local homeserver and demo
-accounts), status, check-config, backup, est (EST report and export), i18n.
+accounts), status, check-config, backup, est (EST report and export), i18n, privacy (data map
+and retention report), records-request (what the kommun holds, for the registrar).
 
 Relative paths in a settings file are resolved against the folder of that file; without
 ``--config`` the built-in example is used, with paths relative to the current directory.
@@ -655,6 +656,73 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy_docs(args: argparse.Namespace) -> int:
+    """Rewrite (or with --check only list) the generated tables of the go-live pack."""
+    from bot.privacy import update_docs
+
+    settings, _ = _load(args.config)
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise ConfigError([f"--dir: {folder} is not a folder (run this in a checkout)"])
+    changed = update_docs(settings, folder, write=not args.check)
+    for name in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {folder / name}")
+    return 1 if args.check and changed else EXIT_OK
+
+
+async def _privacy(args: argparse.Namespace) -> int:
+    """``privacy map`` (from the code) and ``privacy report`` (read-only counts)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.privacy import render_map, render_report
+    from storage import privacy
+    from storage.db import Database
+
+    settings, base = _load(args.config)
+    if args.privacy_command == "map":
+        print(render_map(settings, args.format), end="")
+        return EXIT_OK
+    path = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
+    db = await Database.open_readonly(path)
+    now, grace = datetime.now(UTC), timedelta(days=1)
+    try:
+        async with db.read() as conn:
+            counts = await privacy.count(conn, settings, now, grace)
+    finally:
+        await db.close()
+    print(render_report(settings, counts, now, grace, args.format), end="")
+    return EXIT_OK
+
+
+async def _records_request(args: argparse.Namespace) -> int:
+    """What the kommun holds for a tip or a period, for the registrar (nothing is sent)."""
+    from datetime import UTC, date, datetime
+
+    from bot.app import RecordsRequest, run_records_request
+
+    settings, base = _load(args.config)
+    if bool(args.code) == bool(args.date_from or args.date_to):
+        raise ConfigError(["give either a tip's CODE or a period (--from and/or --to)"])
+    try:
+        start = date.fromisoformat(args.date_from) if args.date_from else None
+        end = date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError:
+        raise ConfigError(["--from/--to: give dates as YYYY-MM-DD"]) from None
+    if start and end and start > end:
+        raise ConfigError(["--from must not be after --to"])
+    by = args.by or os.environ.get("USER") or "operator"
+    req = RecordsRequest(args.code, start, end, Path(args.out), by, args.ref or "")
+    db = Path(args.db) if args.db else resolve_path(settings.storage.path, base)
+    for path in await run_records_request(settings, db, req, datetime.now(UTC)):
+        print(path)
+    print(
+        "Written for the registrar's secrecy review; nothing was sent. The request is in "
+        "the tips' audit trail.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _describe(sub: Any) -> None:
     """Each subcommand's ``--help`` opens with its one-line help as a sentence."""
     for action in sub._choices_actions:
@@ -763,8 +831,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
     restore.add_argument("--config", required=True, help="settings TOML")
+    rr = sub.add_parser(
+        "records-request",
+        help="write what the kommun holds for a tip or a period (HTML and CSV) for the "
+        "registrar's secrecy review; logged in the audit trail, sends nothing",
+    )
+    rr.add_argument("code", nargs="?", help="the tip's code, e.g. VMO-7K3Q")
+    rr.add_argument("--from", dest="date_from", help="tips received from this local date")
+    rr.add_argument("--to", dest="date_to", help="... up to this local date (included)")
+    rr.add_argument("--out", required=True, help="files to write: OUT.html and OUT.csv")
+    rr.add_argument("--by", help="who asks (for the audit trail; default: $USER)")
+    rr.add_argument("--ref", help="the request's registration number (diarienummer)")
+    rr.add_argument("--config", help="settings TOML (default: the embedded example)")
+    rr.add_argument("--db", help="SQLite file (default: storage.path from the config)")
+    priv = sub.add_parser(
+        "privacy", help="the data map (from the code) and retention counts (read-only)"
+    )
+    priv_sub = priv.add_subparsers(dest="privacy_command", required=True)
+    priv_map = priv_sub.add_parser(
+        "map", help="every table and column: what it holds, its retention rule, !glöm"
+    )
+    priv_report = priv_sub.add_parser(
+        "report", help="per table, rows by age band and rows past their retention rule"
+    )
+    priv_docs = priv_sub.add_parser(
+        "docs", help="rewrite the generated parts of docs/lawful-operation/ from the code"
+    )
+    priv_docs.add_argument("--check", action="store_true", help="only say what is out of date")
+    priv_docs.add_argument(
+        "--dir", default="docs/lawful-operation", help="the pack (default: docs/lawful-operation)"
+    )
+    priv_docs.add_argument("--config", help="settings TOML (default: the embedded example)")
+    for p in (priv_map, priv_report):
+        p.add_argument("--config", help="settings TOML (default: the embedded example)")
+        p.add_argument("--format", choices=("text", "md"), default="text")
+    priv_report.add_argument("--db", help="SQLite file (default: storage.path from the config)")
     _describe(sub)
     _describe(i18n_sub)
+    _describe(priv_sub)
     return parser
 
 
@@ -814,6 +918,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore(args)
     if args.command == "est":
         return asyncio.run(_est(args))
+    if args.command == "records-request":
+        return asyncio.run(_records_request(args))
+    if args.command == "privacy" and args.privacy_command == "docs":
+        return _privacy_docs(args)
+    if args.command == "privacy":
+        return asyncio.run(_privacy(args))
     if args.command == "recovery-key":
         return _recovery_key()
     return EXIT_BUG

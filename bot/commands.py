@@ -7,11 +7,11 @@ enforces role and place; ``!help`` is generated from these declarations.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.answers import fold  # one folding for command names and answers
 from bot.roles import Role
 
 __all__ = ["Args", "Command", "Registry", "Role", "fold"]
@@ -59,12 +59,6 @@ class Command:
 
     def all_names(self) -> tuple[str, ...]:
         return (self.sv, self.en, *self.aliases)
-
-
-def fold(name: str) -> str:
-    """Case- and accent-insensitive form of a command name (``Hjälp`` -> ``hjalp``)."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass

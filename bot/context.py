@@ -15,7 +15,7 @@ from bot.i18n import Catalog
 from bot.messages import IncomingMessage, Outgoing
 from bot.messenger import Messenger
 from bot.metrics import Metrics
-from bot.pseudonym import Pseudonymizer
+from bot.pseudonym import Pseudonymizer, is_pseudonym
 from bot.roles import Role, RoleResolver
 from bot.sealing import Sealer
 from config.settings import Settings
@@ -63,6 +63,12 @@ class Context:
     deferred: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     kept: int = 0  # replies queued before the router ran; an error does not withdraw them
     possibly_urgent: bool = False  # add the 112 line to the answer (see engine.add_112_line)
+
+    def __post_init__(self) -> None:
+        # ``person`` is the one key of the sender in every feature (conversations, tips,
+        # subscriptions, poll and survey voters): never empty, never a raw id.
+        if not is_pseudonym(self.person):
+            raise ValueError("a Context needs the sender's pseudonym")
 
     @property
     def is_direct(self) -> bool:

@@ -17,22 +17,15 @@ from typing import Any
 import aiosqlite
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import Reask, UserError
 from storage import conversations
 from storage.conversations import ConversationRow
+
+__all__ = ["Flow", "Reask", "Step", "StepResult"]
 
 log = logging.getLogger(__name__)
 
 RETURN_KEY = "_return"
-
-
-class Reask(Exception):
-    """The answer did not fit: show the hint (a catalogue key) and ask again."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)

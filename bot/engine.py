@@ -22,11 +22,12 @@ import aiosqlite
 from bot import outbox
 from bot.commands import Args, Role
 from bot.context import Context, Services
-from bot.errors import Forbidden, OutsideWork, UsageError, UserError
+from bot.errors import Forbidden, OutsideWork, UnknownSender, UsageError, UserError
 from bot.faults import NO_FAULTS, FaultInjection
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
-from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
+from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
+from bot.pseudonym import is_pseudonym
 from bot.suggest import closest
 from bot.terms import kommun_terms
 from bot.text import clean
@@ -54,8 +55,16 @@ class Engine:
     ) -> None:
         """Handle one message completely, exactly once per event id. Never raises for
         anything the sender did. ``person`` and ``role``, when the transport resolved them
-        at ingest, spare the engine from needing the sender's raw id."""
-        person = person or self.svc.pseudonymize(msg.sender)
+        at ingest, spare the engine from needing the sender's raw id. Every feature keys the
+        sender by this one pseudonym; a sender with neither a pseudonym nor an id is refused
+        (see `_refuse_unknown_sender`), never given a key shared with others."""
+        try:
+            person = person or self.svc.pseudonymize(msg.sender)
+        except UnknownSender:
+            person = None
+        if person is None or not is_pseudonym(person):
+            await self._refuse_unknown_sender(msg)
+            return
         started = time.perf_counter()
         for attempt in range(1, OUTSIDE_WORK_ROUNDS + 1):
             try:
@@ -70,6 +79,26 @@ class Engine:
             if ctx is not None:
                 await self._after_commit(ctx)
             return
+
+    async def _refuse_unknown_sender(self, msg: IncomingMessage) -> None:
+        """A message the engine cannot attribute to a person: nothing is stored or started
+        for it; the room is told so, once (the reply's transaction key is the event's)."""
+        async with self.svc.db.unit() as conn:
+            if await inbox.is_handled(conn, msg.event_id):
+                return
+            room = await rooms.get(conn, msg.room_id)
+            lang = (room.language if room else None) or self.svc.settings.language.default
+            text = self.svc.catalog.t(lang, "error.unknown_sender")
+            out = Outgoing(room_id=msg.room_id, text=text, txn_key=f"{msg.event_id}/unknown")
+            await outbox.enqueue(conn, self.svc.sealer, out, now=self.svc.clock.now())
+            await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+        log.warning("event %s refused: its sender cannot be identified", msg.event_id)
+        self.svc.metrics.incident()
+        try:
+            await self.svc.outbox.flush([msg.room_id])
+        except Exception as exc:
+            log.info("the refusal of %s waits in the outbox (%s)", msg.event_id, type(exc).__name__)
+            self.svc.outbox.wake()
 
     async def _handle_once(
         self, msg: IncomingMessage, person: str, role: Role | None, *, attempt: int

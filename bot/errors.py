@@ -18,6 +18,15 @@ class UserError(Exception):
         self.params = params
 
 
+class Reask(Exception):
+    """A conversation's answer did not fit: show the hint (a catalogue key) and ask again."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
 class UsageError(Exception):
     """The command was called with wrong arguments; the router shows its usage."""
 
@@ -33,6 +42,14 @@ class Forbidden(Exception):
     def __init__(self, key: str = "error.forbidden") -> None:
         super().__init__(key)
         self.key = key
+
+
+class UnknownSender(ValueError):
+    """A message whose sender the engine cannot identify (a transport left the sender empty
+    and gave no pseudonym). It is refused: never folded into one key shared by everyone."""
+
+    def __init__(self, detail: str = "the sender is empty") -> None:
+        super().__init__(detail)
 
 
 class OutsideWork(Exception):

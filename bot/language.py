@@ -115,7 +115,12 @@ _LEXICON_LATIN = "latin"
 # 5 kha, 6 ta, 7 ha, 8 qaf, 9 sad): "3ndi", "7abibi", "sa7", "la2". Two digits in a row
 # ("covid19"), an ordinal or a unit ("2nd", "5pm", "3km") are not arabizi.
 _ARABIZI_TOKEN = re.compile(r"^(?=(?:.*[a-z]){2})(?!.*\d\d)[a-z]*[2356789][a-z0-9]*$")
-_NOT_ARABIZI = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|h|min|km|kr|kg|m|g|mb|gb|s)$")
+_NOT_ARABIZI = re.compile(
+    r"^\d+(?:st|nd|rd|th|am|pm|h|min|km|kr|kg|m|g|mb|gb|s)$"
+    # three or more letters with a number tagged on ("granne3", "hus5", "user7"): a name
+    # or a label, not arabizi, whose end digits follow short words ("la2", "sa7", "ma3")
+    r"|^[a-z]{3,}\d$"
+)
 _TIP_CODE = re.compile(r"\b[A-Z]{2,4}-[A-Z0-9]{4}\b")
 _TOKEN = re.compile(r"[a-z0-9]+")
 

@@ -199,6 +199,34 @@ def _catalogue(settings: Settings) -> tuple[list[str], list[str]]:
     return problems, warnings
 
 
+def _retention(settings: Settings) -> list[str]:
+    """No retention decision: say what the bot keeps and what it still deletes. Items of the
+    information to residents (GDPR art. 13) the kommun has not filled in."""
+    p = settings.privacy
+    found = [
+        f"privacy.{key}: not filled in, so !integritet points residents to the website "
+        "instead (docs/lawful-operation/information-art13.md)"
+        for key, value in (
+            ("controller", p.controller),
+            ("contact", p.contact),
+            ("dpo_contact", p.dpo_contact),
+            ("legal_basis", p.legal_basis),
+            ("info_url", p.info_url),
+        )
+        if not value
+    ]
+    if settings.retention.decided:
+        return found
+    return [
+        *found,
+        "retention.decision: no retention decision (gallringsbeslut) is recorded: public "
+        "records (tip texts, follow-ups and notes, tip records and their audit trail, poll "
+        "results, broadcasts) are kept, not deleted, until the kommun decides and this names "
+        "the decision; relay links, unfinished conversations and language choices are still "
+        "deleted by their rules (docs/lawful-operation/gallringsbeslut.md)",
+    ]
+
+
 def _database(data: Mapping[str, Any], base: Path) -> tuple[list[str], list[str]]:
     """The schema version of an existing database against this Tryggbot's migrations, and
     the broadcast schedules moderators stored there (each must still build)."""
@@ -291,6 +319,8 @@ def preflight(file: Path, base: Path, env: Mapping[str, str] | None = None) -> R
     found, warned = _database(data, base)
     problems += found
     warnings += warned
+    if settings is not None:
+        warnings += _retention(settings)
     report.problems = _findings(problems, lines)
     report.warnings = _findings(warnings, lines)
     return report

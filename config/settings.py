@@ -205,6 +205,17 @@ class RetentionSettings(_Model):
     text_days: int = Field(default=45, ge=1, le=365)
     relay_days: int = Field(default=30, ge=1, le=365)
     conversation_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    # How long the language choice of a person who has no tip, subscription or conversation
+    # is kept after they were last shown the safety notice (docs/lawful-operation).
+    person_days: int = Field(default=365, ge=30, le=3650)
+    # The kommun's retention decision (gallringsbeslut) that allows deleting public records,
+    # e.g. "KS 2027/123, dokumenthanteringsplan § 4.2". Empty: public records are kept.
+    decision: str = Field(default="", max_length=300)
+
+    @property
+    def decided(self) -> bool:
+        """True when a retention decision is recorded: only then are public records deleted."""
+        return bool(self.decision.strip())
 
 
 class LimitSettings(_Model):
@@ -442,6 +453,25 @@ class StorageSettings(_Model):
     path: str = ".local/tryggbot.sqlite3"
 
 
+class PrivacySettings(_Model):
+    """What !integritet tells residents (GDPR art. 13) beyond what the bot knows by itself.
+    Each is the kommun's to fill in; an empty one points to ``info_url`` (or the website),
+    and check-config warns about it (docs/lawful-operation/information-art13.md)."""
+
+    # The controller, e.g. "Kommunstyrelsen i Värnamo kommun".
+    controller: Names | None = None
+    # How to reach the controller (e-mail, phone or postal address).
+    contact: str = Field(default="", max_length=200)
+    # How to reach the kommun's data protection officer.
+    dpo_contact: str = Field(default="", max_length=200)
+    # The legal basis the kommun has decided, in words.
+    legal_basis: Names | None = None
+    # The page with the full information (https).
+    info_url: str = Field(default="", pattern=r"^(https://\S+)?$")
+    # True if the hosting processes data outside the EU/EEA (then info_url must say how).
+    outside_eea: bool = False
+
+
 class MonitoringSettings(_Model):
     """The optional health and metrics listener (``/healthz``, ``/metrics``)."""
 
@@ -469,6 +499,7 @@ class Settings(_Model):
     limits: LimitSettings = LimitSettings()
     secrets: SecretSettings = SecretSettings()
     storage: StorageSettings = StorageSettings()
+    privacy: PrivacySettings = PrivacySettings()
     matrix: MatrixSettings = MatrixSettings()
     encryption: EncryptionSettings = EncryptionSettings()
     moderation: ModerationSettings = ModerationSettings()

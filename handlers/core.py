@@ -59,14 +59,42 @@ async def about_command(ctx: Context, args: Args) -> None:
 
 
 async def privacy_command(ctx: Context, args: Args) -> None:
-    r = ctx.svc.settings.retention
-    ctx.reply(
-        "privacy.text",
-        text_days=ctx.t("units.days", count=r.text_days),
-        record_days=ctx.t("units.days", count=r.record_days),
-        relay_days=ctx.t("units.days", count=r.relay_days),
-        kommun=kommun_terms(ctx.svc.settings, ctx.lang)["kommun"],
-    )
+    """What is kept and for how long (true to ``retention.decision``), and the items of GDPR
+    art. 13: controller, contact, DPO, purpose, legal basis, recipients, transfers, rights."""
+    ctx.reply_text(privacy_text(ctx))
+
+
+def privacy_text(ctx: Context) -> str:
+    s = ctx.svc.settings
+    r, p = s.retention, s.privacy
+    kommun = kommun_terms(s, ctx.lang)["kommun"]
+    info = p.info_url or s.kommun.website
+    kept = "privacy.kept" if r.decided else "privacy.kept_undecided"
+    legal = p.legal_basis.get(ctx.lang) if p.legal_basis else None
+    parts = [
+        ctx.t("privacy.text", kommun=kommun),
+        ctx.t(
+            kept,
+            text_days=ctx.t("units.days", count=r.text_days),
+            record_days=ctx.t("units.days", count=r.record_days),
+            relay_days=ctx.t("units.days", count=r.relay_days),
+            kommun=kommun,
+        ),
+        ctx.t(
+            "privacy.art13",
+            controller=p.controller.get(ctx.lang) if p.controller else kommun,
+            contact=p.contact or info,
+            dpo=p.dpo_contact or info,
+            legal_basis=legal or ctx.t("privacy.legal_basis_see", info_url=info),
+            transfers=ctx.t(
+                "privacy.transfers_outside" if p.outside_eea else "privacy.transfers_none",
+                info_url=info,
+            ),
+            kommun=kommun,
+            info_url=info,
+        ),
+    ]
+    return "\n".join(parts)
 
 
 def _language_list(ctx: Context) -> str:

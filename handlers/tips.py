@@ -15,15 +15,24 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.answers import answer_words, chosen_option, normalise, parse_local_date
-from bot.commands import Args, Command, Registry, fold
+from bot.answers import (
+    SKIP,
+    YES,
+    chosen_option,
+    fold,
+    normalise,
+    numbered,
+    parse_local_date,
+    yes_or_no,
+)
+from bot.commands import Args, Command, Registry
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.engine import format_hours
 from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
 from bot.scrub import LABELS, scrub
-from bot.terms import locality_term
+from bot.terms import kommun_terms, locality_term
 from config.settings import Names, Settings
 from handlers import moderation
 from handlers.tipinfo import (
@@ -44,28 +53,9 @@ MIN_TEXT, MAX_TEXT = 10, 2000
 BANDS = ("00-06", "06-12", "12-18", "18-24", "okand")
 TIP_FLOW, OFFER_FLOW = "tip", "tip_offer"
 
-YES = {
-    "1",
-    "ja",
-    "j",
-    "yes",
-    "y",
-    "ok",
-    "okej",
-    "skicka",
-    "send",
-    "да",
-    "tak",
-    "kyllä",
-    "po",
-    "haa",
-    "نعم",
-    "بله",
-} | answer_words("yes")
-NO = {"2", "nej", "n", "no", "nope", "nej tack", "no thanks"} | answer_words("no")
+SEND = YES | {"skicka", "send"}  # "1. Skicka" at the confirm step; yes/no words: bot.answers
 EDIT = {"2", "ändra", "andra", "edit", "change"}
 CANCEL = {"3", "avbryt", "cancel", "stopp", "stop"}
-SKIP = {"0", "vet inte", "vetej", "vet ej", "hoppa över", "skip", "don't know", "dont know", "-"}
 NOW = {
     "1", "nu", "just nu", "precis nu", "now", "right now", "sada", "upravo sada", "tani",
     "الآن", "الان", "hadda", "ሕጂ", "همین الان", "зараз", "прямо зараз", "nyt",
@@ -81,13 +71,9 @@ BAND_WORDS: Mapping[str, str] = {
 }  # fmt: skip
 
 
-def _norm(text: str) -> str:
-    return normalise(text)  # any script's digits, casefolded, no surrounding punctuation
-
-
 def _pick(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | None:
     """The key of the option chosen by number (1-based) or by (the start of) a name."""
-    t = _norm(text)
+    t = normalise(text)
     if t.isdigit():
         i = int(t)
         return options[i - 1][0] if 1 <= i <= len(options) else None
@@ -99,10 +85,6 @@ def _pick(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | None
         return exact[0]
     prefix = [key for key, names in options if any(fold(n).startswith(ft) for n in names)]
     return prefix[0] if len(prefix) == 1 and len(ft) >= 3 else None
-
-
-def _numbered(items: Sequence[str], start: int = 1) -> str:
-    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start))
 
 
 # ---- the guided flow ------------------------------------------------------------------
@@ -119,7 +101,7 @@ def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence
 
     def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
         names = [item.names.get(ctx.lang) for item in items(ctx.svc.settings)]
-        return ctx.t(prompt_key, options=_numbered(names))
+        return ctx.t(prompt_key, options=numbered(names))
 
     async def parse(
         ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
@@ -138,7 +120,7 @@ def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence
 
 def _prompt_locality(ctx: Context, data: Mapping[str, Any]) -> str:
     names = [loc.label(ctx.lang) for loc in ctx.svc.settings.localities]
-    return ctx.t("tips.ask_locality", options=_numbered(names))
+    return ctx.t("tips.ask_locality", options=numbered(names))
 
 
 async def _parse_locality(
@@ -159,7 +141,7 @@ def _prompt_area(ctx: Context, data: Mapping[str, Any]) -> str:
     loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
     place = locality_term(loc, ctx.lang)
-    return ctx.t("tips.ask_area", place=place, options=_numbered(areas))
+    return ctx.t("tips.ask_area", place=place, options=numbered(areas))
 
 
 async def _parse_area(
@@ -167,7 +149,7 @@ async def _parse_area(
 ) -> StepResult:
     loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
-    if _norm(text) in SKIP or _norm(text) == _norm(ctx.t("tips.band.okand")):
+    if normalise(text) in SKIP or normalise(text) == normalise(ctx.t("tips.band.okand")):
         return StepResult({"area": None})
     key = _pick(text, [(a, (a,)) for a in areas])
     if key is None:
@@ -219,13 +201,13 @@ async def _parse_when(
 
 
 def _prompt_band(ctx: Context, data: Mapping[str, Any]) -> str:
-    return ctx.t("tips.ask_band", options=_numbered([band_name(ctx, b) for b in BANDS]))
+    return ctx.t("tips.ask_band", options=numbered([band_name(ctx, b) for b in BANDS]))
 
 
 async def _parse_band(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = _norm(text)
+    t = normalise(text)
     if t.isdigit() and 1 <= int(t) <= len(BANDS):
         return StepResult({"band": BANDS[int(t) - 1]})
     compact = t.replace("–", "-").replace(" ", "")
@@ -296,7 +278,7 @@ async def _parse_confirm(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
     t = chosen_option(ctx.t("tips.ask_confirm"), text)
-    if t in YES:
+    if t in SEND:
         since = ctx.svc.clock.now() - timedelta(hours=1)
         limit = ctx.svc.settings.limits.tips_per_hour
         if await tips.count_since(conn, ctx.person, since) >= limit:
@@ -316,7 +298,7 @@ EDIT_FIELDS = ("category", "locality", "place_type", "when", "text")
 
 def _prompt_edit(ctx: Context, data: Mapping[str, Any]) -> str:
     labels = [ctx.t(f"tips.field.{f}") for f in ("category", "place", "place_type", "when", "text")]
-    return ctx.t("tips.ask_edit", options=_numbered(labels))
+    return ctx.t("tips.ask_edit", options=numbered(labels))
 
 
 async def _parse_edit(
@@ -408,13 +390,15 @@ def _prompt_offer(ctx: Context, data: Mapping[str, Any]) -> str:
 async def _parse_offer(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = chosen_option(ctx.t("tips.offer"), text)
-    if t in YES:
-        return StepResult({"accepted": True}, done=True)
-    if t in NO:
+    answer = yes_or_no(ctx.t("tips.offer"), text)
+    if answer is None and chosen_option(ctx.t("tips.offer"), text) in SEND:
+        answer = True
+    if answer is None:
+        raise Reask("tips.invalid_offer")
+    if not answer:
         ctx.reply("tips.offer_declined")
         return StepResult(cancel=True)
-    raise Reask("tips.invalid_offer")
+    return StepResult({"accepted": True}, done=True)
 
 
 async def _finish_offer(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
@@ -502,6 +486,8 @@ async def _begin(ctx: Context, data: Mapping[str, Any] | None = None) -> None:
     room = ctx.room
     if room is not None and room.kind == "neighbourhood" and room.locality:
         values.update(locality=room.locality, area=room.area)
+    if not ctx.msg.sender:  # a transport that leaves it out has no direct chat to offer
+        raise UserError("error.unknown_sender")
     dm = ctx.svc.messenger.known_direct_room(ctx.msg.sender)
     if dm is None:  # open one first, without holding the database, then start again
         messenger, sender = ctx.svc.messenger, ctx.msg.sender
@@ -556,15 +542,24 @@ async def status_command(ctx: Context, args: Args) -> None:
 
 
 async def forget_command(ctx: Context, args: Args) -> None:
-    if not args.words or _norm(args.words[0]) not in YES:
-        ctx.reply("tips.forget_confirm")
+    """Erase the resident's texts and links. Without a retention decision the texts are
+    public records that may not be deleted yet: only the links go, and the bot says so."""
+    decided = ctx.svc.settings.retention.decided
+    kommun = kommun_terms(ctx.svc.settings, ctx.lang)["kommun"]
+    if not args.words or not ({normalise(args.rest), normalise(args.words[0])} & YES):
+        ctx.reply("tips.forget_confirm" if decided else "tips.forget_confirm_kept", kommun=kommun)
         return
     now = ctx.svc.clock.now()
     async with ctx.svc.db.transaction() as conn:
-        count = await tips.forget_reporter(conn, ctx.person, now)
+        count = await tips.forget_reporter(conn, ctx.person, now, erase_text=decided)
         await conversations.delete_for_person(conn, ctx.person)
         await broadcasts.unsubscribe(conn, ctx.person)
-    ctx.reply("tips.forgotten" if count else "tips.forgotten_none", count=count)
+    if not count:
+        ctx.reply("tips.forgotten_none")
+    elif decided:
+        ctx.reply("tips.forgotten", count=count)
+    else:
+        ctx.reply("tips.forgotten_kept", kommun=kommun)
 
 
 async def answer_command(ctx: Context, args: Args) -> None:

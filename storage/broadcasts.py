@@ -582,3 +582,34 @@ async def fingerprint(conn: aiosqlite.Connection, hash_: str) -> datetime | None
     ) as cur:
         row = await cur.fetchone()
     return _dt(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class PurgedBroadcasts:
+    runs: int
+    adhoc: int
+    schedules: int
+
+
+async def purge_old(
+    conn: aiosqlite.Connection, now: datetime, before: datetime
+) -> PurgedBroadcasts:
+    """Delete finished runs whose slot was before ``before`` (with their deliveries), ad hoc
+    warnings written before ``before`` (and unconfirmed drafts past their expiry) that no run
+    refers to, and schedules deleted before ``before`` that no run refers to."""
+    cut = before.isoformat()
+    runs = await conn.execute(
+        "DELETE FROM broadcast_run WHERE state != 'sending' AND slot_at < ?", (cut,)
+    )
+    adhoc = await conn.execute(
+        "DELETE FROM broadcast_adhoc WHERE id NOT IN"
+        " (SELECT adhoc_id FROM broadcast_run WHERE adhoc_id IS NOT NULL)"
+        " AND ((state = 'draft' AND expires_at < ?) OR created_at < ?)",
+        (now.isoformat(), cut),
+    )
+    schedules = await conn.execute(
+        "DELETE FROM broadcast_schedule WHERE state = 'deleted' AND updated_at < ? AND id NOT IN"
+        " (SELECT schedule_id FROM broadcast_run WHERE schedule_id IS NOT NULL)",
+        (cut,),
+    )
+    return PurgedBroadcasts(runs.rowcount, adhoc.rowcount, schedules.rowcount)

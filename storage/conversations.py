@@ -104,3 +104,9 @@ async def complete(conn: aiosqlite.Connection, token: str, flow: str, now: datet
         (token, flow, now.isoformat()),
     )
     return cur.rowcount == 1
+
+
+async def purge_completions(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Forget tokens of conversations finished before ``before``; return how many."""
+    cur = await conn.execute("DELETE FROM completion WHERE completed_at < ?", (before.isoformat(),))
+    return cur.rowcount

@@ -38,3 +38,26 @@ async def put(conn: aiosqlite.Connection, key: str, value: str, now: datetime) -
 
 async def delete(conn: aiosqlite.Connection, key: str) -> None:
     await conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+
+NOTICE_PREFIXES = ("matrix.encrypted_notice.", "matrix.undecryptable_notice.")
+"""Keys that remember a reminder given to a person or a room (they hold a keyed hash).
+``notice_lang/<pseudonym>`` (bot.engine) goes with the person's row instead."""
+
+
+async def purge_notices(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete reminder keys written before ``before``, and the safety-notice language of
+    people who are no longer in the ``person`` table; return how many."""
+    deleted = 0
+    for prefix in NOTICE_PREFIXES:
+        pattern = prefix.replace("_", "\\_") + "%"
+        cur = await conn.execute(
+            "DELETE FROM kv WHERE key LIKE ? ESCAPE '\\' AND updated_at < ?",
+            (pattern, before.isoformat()),
+        )
+        deleted += cur.rowcount
+    cur = await conn.execute(
+        "DELETE FROM kv WHERE key LIKE 'notice\\_lang/%' ESCAPE '\\'"
+        " AND substr(key, 13) NOT IN (SELECT pseudonym FROM person)"
+    )
+    return deleted + cur.rowcount

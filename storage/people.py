@@ -58,3 +58,16 @@ async def mark_notice_shown(conn: aiosqlite.Connection, pseudonym: str, now: dat
     await conn.execute(
         "UPDATE person SET notice_shown_at = ? WHERE pseudonym = ?", (now.isoformat(), pseudonym)
     )
+
+
+async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete people last shown the safety notice (or first seen) before ``before`` who have
+    no tip linked to them, no subscription and no conversation; return how many."""
+    cur = await conn.execute(
+        "DELETE FROM person WHERE max(created_at, coalesce(notice_shown_at, created_at)) < ?"
+        " AND pseudonym NOT IN (SELECT reporter FROM tip WHERE reporter IS NOT NULL)"
+        " AND pseudonym NOT IN (SELECT person FROM broadcast_subscriber)"
+        " AND pseudonym NOT IN (SELECT person FROM conversation)",
+        (before.isoformat(),),
+    )
+    return cur.rowcount

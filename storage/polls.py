@@ -526,3 +526,24 @@ async def take_followups(conn: aiosqlite.Connection, poll_id: int) -> list[tuple
         rows = [(r["room_id"], r["language"]) for r in await cur.fetchall()]
     await conn.execute("DELETE FROM survey_followup WHERE poll_id = ?", (poll_id,))
     return rows
+
+
+async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete polls closed (or cancelled) before ``before``, with their rooms and counts;
+    return how many polls."""
+    cur = await conn.execute(
+        "DELETE FROM poll WHERE state IN ('closed', 'deleted')"
+        " AND coalesce(closed_at, closes_at) < ?",
+        (before.isoformat(),),
+    )
+    return cur.rowcount
+
+
+async def purge_followups(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete requests for a survey's outcome whose survey closed before ``before`` and whose
+    outcome was never sent; return how many."""
+    cur = await conn.execute(
+        "DELETE FROM survey_followup WHERE poll_id IN (SELECT id FROM poll WHERE closes_at < ?)",
+        (before.isoformat(),),
+    )
+    return cur.rowcount

@@ -320,16 +320,21 @@ async def without_card(conn: aiosqlite.Connection, limit: int = 50) -> list[Tip]
         return [_tip(r) for r in await cur.fetchall()]
 
 
-async def forget_reporter(conn: aiosqlite.Connection, reporter: str, now: datetime) -> int:
-    """Erase the text, messages and relay links of a reporter's tips and unlink them; the
-    anonymous records stay. Returns the number of tips affected."""
+async def forget_reporter(
+    conn: aiosqlite.Connection, reporter: str, now: datetime, *, erase_text: bool = True
+) -> int:
+    """Erase the text, answers and relay links of a reporter's tips and unlink them; the
+    records without text stay. With ``erase_text`` False (no retention decision: the texts
+    are public records that may not yet be deleted) only the relay links and the link to
+    the reporter go. Returns the number of tips affected."""
     async with conn.execute("SELECT id FROM tip WHERE reporter = ?", (reporter,)) as cur:
         ids = [r[0] for r in await cur.fetchall()]
     for tip_id in ids:
-        await conn.execute("DELETE FROM tip_text WHERE tip_id = ?", (tip_id,))
-        await conn.execute(
-            "DELETE FROM tip_message WHERE tip_id = ? AND direction = 'answer'", (tip_id,)
-        )
+        if erase_text:
+            await conn.execute("DELETE FROM tip_text WHERE tip_id = ?", (tip_id,))
+            await conn.execute(
+                "DELETE FROM tip_message WHERE tip_id = ? AND direction = 'answer'", (tip_id,)
+            )
         await conn.execute("DELETE FROM relay WHERE tip_id = ?", (tip_id,))
         await conn.execute(
             "UPDATE tip SET reporter = NULL, updated_at = ? WHERE id = ?", (now.isoformat(), tip_id)
@@ -343,15 +348,78 @@ class Purged:
     messages: int
     relays: int
     records: int
+    audit: int = 0
 
 
-async def purge(conn: aiosqlite.Connection, now: datetime) -> Purged:
-    """Delete everything past its retention time."""
+async def purge(
+    conn: aiosqlite.Connection, now: datetime, *, records: bool = True, audit_before: datetime
+) -> Purged:
+    """Delete everything past its retention time. Relay links always; with ``records``
+    False (no retention decision recorded) the public records (texts, messages, tips and
+    their audit trail) are kept. Audit rows of no tip (records requests for a period) go
+    when written before ``audit_before``."""
     stamp = now.isoformat()
+    relays = (await conn.execute("DELETE FROM relay WHERE expires_at <= ?", (stamp,))).rowcount
+    if not records:
+        return Purged(0, 0, relays, 0)
     texts = (await conn.execute("DELETE FROM tip_text WHERE delete_after <= ?", (stamp,))).rowcount
     msgs = (
         await conn.execute("DELETE FROM tip_message WHERE delete_after <= ?", (stamp,))
     ).rowcount
-    relays = (await conn.execute("DELETE FROM relay WHERE expires_at <= ?", (stamp,))).rowcount
-    records = (await conn.execute("DELETE FROM tip WHERE expires_at <= ?", (stamp,))).rowcount
-    return Purged(texts, msgs, relays, records)
+    tips_gone = (await conn.execute("DELETE FROM tip WHERE expires_at <= ?", (stamp,))).rowcount
+    audit = (
+        await conn.execute(
+            "DELETE FROM audit WHERE tip_id IS NULL AND created_at < ?",
+            (audit_before.isoformat(),),
+        )
+    ).rowcount
+    return Purged(texts, msgs, relays, tips_gone, audit)
+
+
+# ---- what the kommun holds (records requests) --------------------------------------------
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Held:
+    """Every stored row about one tip, every column, as stored (``tryggbot records-request``)."""
+
+    tip: Row
+    text: Row | None
+    relay: Row | None
+    card: Row | None
+    messages: list[Row]
+    audit: list[Row]
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[Row]:
+    async with conn.execute(sql, args) as cur:
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, tuple(r), strict=True)) for r in await cur.fetchall()]
+
+
+async def held(conn: aiosqlite.Connection, tip_id: int) -> Held | None:
+    found = await _rows(conn, "SELECT * FROM tip WHERE id = ?", (tip_id,))
+    if not found:
+        return None
+    text = await _rows(conn, "SELECT * FROM tip_text WHERE tip_id = ?", (tip_id,))
+    relay = await _rows(conn, "SELECT * FROM relay WHERE tip_id = ?", (tip_id,))
+    card = await _rows(conn, "SELECT * FROM tip_card WHERE tip_id = ?", (tip_id,))
+    return Held(
+        found[0],
+        text[0] if text else None,
+        relay[0] if relay else None,
+        card[0] if card else None,
+        await _rows(conn, "SELECT * FROM tip_message WHERE tip_id = ? ORDER BY id", (tip_id,)),
+        await _rows(conn, "SELECT * FROM audit WHERE tip_id = ? ORDER BY id", (tip_id,)),
+    )
+
+
+async def ids_received(conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[int]:
+    """Ids of the tips received from ``start`` (included) to ``end`` (excluded)."""
+    async with conn.execute(
+        "SELECT id FROM tip WHERE created_at >= ? AND created_at < ? ORDER BY id",
+        (start.isoformat(), end.isoformat()),
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]

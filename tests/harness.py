@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.commands import Registry
+from bot.matrix.convert import keeps_sender
 from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.roles import ConfigRoles
@@ -42,6 +43,9 @@ def make_settings(**overrides: Any) -> Settings:
     data["matrix"]["moderators"] = [MODERATOR]
     data["matrix"]["moderation_room"] = MODERATION_ROOM
     data["limits"]["flood_messages"] = 1000  # transcripts type fast; flood tests lower it
+    # Tests run as a kommun that has decided its retention (the example has not); tests of
+    # the undecided case set "retention.decision" back to "".
+    data["retention"]["decision"] = "KS 2026/1, dokumenthanteringsplan (test)"
     data["rooms"] = [
         {"id": GRONDAL_ROOM, "locality": "varnamo", "area": "Gröndal", "language": "sv"}
     ]
@@ -177,17 +181,22 @@ class Harness:
         room_id = room or dm_room(as_)
         before = len(self.messenger.sent)
         self.clock.advance(seconds=1)
+        # As the Matrix inbox hands it over: the pseudonym and role resolved at ingest, and
+        # in a resident's direct chat no sender at all (see `keeps_sender`), so every test
+        # proves its feature keys people by the pseudonym, never by the raw sender.
+        svc = self.app.svc
+        role = await svc.roles.role_of(as_)
         msg = IncomingMessage(
             event_id=f"$in{next(self._events)}:test.local",
             room_id=room_id,
-            sender=as_,
+            sender=as_ if keeps_sender(room is None, "message", role) else "",
             body=text,
             timestamp=self.clock.now(),
             is_direct=room is None,
             thread_root=thread_root,
             reply_to=reply_to,
         )
-        await self.app.engine.handle(msg)
+        await self.app.engine.handle(msg, person=svc.pseudonymize(as_), role=role)
         return self.messenger.sent[before:]
 
     async def texts(self, text: str, **kwargs: Any) -> list[str]:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import parse_local_date
+from bot.answers import parse_choices, parse_local_date
 from bot.conversation import Reask
 from bot.i18n import Catalog
 from bot.render import FSI, PDI, RLM, plain, to_html
 from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
-from handlers.polls.words import parse_choices
 from storage import tips
 from tests.harness import RESIDENT, Harness
 

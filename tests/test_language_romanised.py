@@ -108,3 +108,11 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 async def test_a_resident_writing_arabizi_is_answered_in_arabic(bot: Harness) -> None:
     texts = await bot.texts(ARABIZI[0])
     assert texts[0].startswith("مرحبًا! أنا Tryggbot"), texts[0]
+
+
+def test_a_swedish_answer_with_a_numbered_name_stays_swedish() -> None:
+    """Found when the multi-resident test met arabizi detection: "granne3" is a label."""
+    detector = LanguageDetector(ALL)
+    for text in ("Den norra väggen, svar granne3", "Det var vid hus5 på gården igen idag"):
+        found = detector.detect(text)
+        assert found is not None and found.lang == "sv", (text, found)

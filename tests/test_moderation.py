@@ -59,7 +59,7 @@ async def test_new_tip_card_in_moderation_room(mbot: Harness) -> None:
         "Text: «Ring [telefonnummer] om ni vill, klotter på perrongen igen»",
         f"Möjligen relaterade: {first}",
         "Reagera: ✅ granskad · ↗️ vidarebefordrad · 🗑️ avfärdad. "
-        f"Fråga rapportören anonymt: !fråga {code} din fråga",
+        f"Fråga rapportören via boten: !fråga {code} din fråga",
     ]
     assert RESIDENT not in card and "resident" not in card
 

@@ -162,9 +162,13 @@ def test_a_redacted_response_falls_back_to_the_previous_one() -> None:
     assert votes["v1"].answers == ("a",)
 
 
-def test_selections_beyond_max_are_cut_off_after_repeats() -> None:
-    votes = latest_votes([r("v1", 1, ("b", "b", "c", "a"))], IDS, 2)
-    assert votes["v1"].answers == ("b", "c")
+def test_selections_are_cut_to_max_before_repeats_are_dropped() -> None:
+    # MSC3381 (and Element) cut the response to max_selections first: [a, a, b, c] with at
+    # most 3 is [a, a, b], which counts a and b once each; c is cut off.
+    votes = latest_votes([r("v1", 1, ("a", "a", "b", "c"))], IDS, 3)
+    assert votes["v1"].answers == ("a", "b")
+    votes = latest_votes([r("v2", 1, ("b", "b", "c", "a"))], IDS, 2)
+    assert votes["v2"].answers == ("b",)
 
 
 def test_an_unknown_answer_spoils_the_vote() -> None:

@@ -369,19 +369,49 @@ async def test_tips_per_hour_limit(tmp_path: Path) -> None:
         await h.stop()
 
 
-async def test_retention_deletes_text_and_relay_then_record(tbot: Harness) -> None:
+async def test_retention_deletes_text_and_relay_then_record(tmp_path: Path) -> None:
+    tbot = await Harness(tmp_path, make_settings()).start()  # with a retention decision
+    try:
+        await tbot.meet(RESIDENT)
+        await report_tip(tbot)
+        tbot.clock.advance(days=31)
+        report = await run_retention(tbot.svc)
+        assert (report.relays, report.texts) == (1, 0)
+        tbot.clock.advance(days=15)
+        report = await run_retention(tbot.svc)
+        assert report.texts == 1
+        assert rows(tbot, "SELECT count(*) FROM tip_text") == [(0,)]
+        assert rows(tbot, "SELECT count(*) FROM tip") == [(1,)]
+        tbot.clock.advance(days=1095)
+        await run_retention(tbot.svc)
+        assert rows(tbot, "SELECT count(*) FROM tip") == [(0,)]
+    finally:
+        await tbot.stop()
+
+
+async def test_without_a_retention_decision_records_are_kept_and_relay_links_go(
+    tmp_path: Path,
+) -> None:
+    tbot = await Harness(tmp_path, make_settings(**{"retention.decision": ""})).start()
+    try:
+        await _kept_without_decision(tbot)
+    finally:
+        await tbot.stop()
+
+
+async def _kept_without_decision(tbot: Harness) -> None:
+    await tbot.meet(RESIDENT)
     await report_tip(tbot)
     tbot.clock.advance(days=31)
     report = await run_retention(tbot.svc)
-    assert (report.relays, report.texts) == (1, 0)
-    tbot.clock.advance(days=15)
+    assert report.relays == 1
+    tbot.clock.advance(days=1200)
     report = await run_retention(tbot.svc)
-    assert report.texts == 1
-    assert rows(tbot, "SELECT count(*) FROM tip_text") == [(0,)]
+    assert (report.texts, report.records) == (0, 0)
+    assert report.kept == 4  # the text, the record, its card and its "created" audit row
+    assert rows(tbot, "SELECT count(*) FROM tip_text") == [(1,)]
     assert rows(tbot, "SELECT count(*) FROM tip") == [(1,)]
-    tbot.clock.advance(days=1095)
-    await run_retention(tbot.svc)
-    assert rows(tbot, "SELECT count(*) FROM tip") == [(0,)]
+    assert rows(tbot, "SELECT count(*) FROM relay") == [(0,)]
 
 
 async def test_forget_erases_text_and_links_but_keeps_anonymous_record(tbot: Harness) -> None:
@@ -391,7 +421,7 @@ async def test_forget_erases_text_and_links_but_keeps_anonymous_record(tbot: Har
     assert rows(tbot, "SELECT count(*) FROM tip_text") == [(2,)]
     assert await tbot.last("!glöm ja") == (
         "Klart. Jag har raderat texten och kopplingen till dig för 2 tips. "
-        "Den anonyma statistiken finns kvar."
+        "Tipsen utan text finns kvar i statistiken."
     )
     assert rows(tbot, "SELECT count(*) FROM tip_text") == [(0,)]
     assert rows(tbot, "SELECT count(*) FROM relay") == [(0,)]

@@ -42,6 +42,7 @@ from bot.matrix.convert import (
     decide_invite,
     event_time,
     from_payload,
+    keeps_sender,
     payload,
     read_invite,
 )
@@ -51,6 +52,7 @@ from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, O
 from bot.slots import ON_BEHALF, FairSlots
 from config.settings import RoomSettings
 from storage import inbox, kv, people, polls, rooms
+from storage.datamap import HANDLED_KEEP_DAYS
 from storage.inbox import InboxEvent
 from storage.rooms import RoomInfo, RoomKind
 
@@ -76,7 +78,7 @@ SYNC_FILTER: dict[str, Any] = {
     },
 }
 INBOX_PURPOSE = "inbox"
-HANDLED_KEEP = timedelta(days=7)
+HANDLED_KEEP = timedelta(days=HANDLED_KEEP_DAYS)
 ENCRYPTED_NOTICE_EVERY = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 INVITE_CONCURRENCY = 8
@@ -92,7 +94,7 @@ class Queued:
     room_id: str
     kind: InboxKind
     payload: str
-    person: str
+    person: str | None  # None: the event has no sender (the engine refuses it)
     role: int
 
 
@@ -364,20 +366,20 @@ class MatrixBot:
         self, source: dict[str, Any], room_id: str, kind: InboxKind, is_direct: bool
     ) -> Queued:
         """An inbox row for an event: the sender as a pseudonym and a role, resolved now; the
-        payload sealed. A resident's Matrix id is dropped from the payload in a direct chat
-        (handling there never needs it); elsewhere it is kept, sealed, because moving a tip
-        to a direct chat or explaining encryption needs it."""
+        payload sealed (see `keeps_sender` for when the Matrix id stays in it). The pseudonym
+        is what every feature keys the sender by; an event without a sender gets none, and
+        the engine refuses it."""
         svc = self._services()
-        sender = str(source.get("sender", ""))
+        sender = str(source.get("sender") or "")
         role = await svc.roles.role_of(sender)
-        keep_sender = not (is_direct and kind == "message" and role == Role.RESIDENT)
+        keep_sender = keeps_sender(is_direct, kind, role)
         text = payload(source, room_id, is_direct, keep_sender=keep_sender)
         return Queued(
             event_id=str(source["event_id"]),
             room_id=room_id,
             kind=kind,
             payload=svc.sealer.seal(text, INBOX_PURPOSE),
-            person=svc.pseudonymize(sender),
+            person=svc.pseudonymize(sender) if sender.strip() else None,
             role=int(role),
         )
 
@@ -693,6 +695,9 @@ class MatrixBot:
     async def _explain_encrypted(self, event: EncryptedEvent) -> None:
         """Tell the person, in their language, how to reach the bot in a chat it can read."""
         svc = self._services()
+        if not event.sender.strip():
+            log.warning("encrypted event %s has no sender; nobody to explain to", event.event_id)
+            return
         person = svc.pseudonymize(event.sender)
         room_key = svc.pseudonymize(event.room_id, purpose="room")
         key = f"matrix.encrypted_notice.{person}.{room_key}"

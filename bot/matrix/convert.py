@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.render import plain, to_html
+from bot.roles import Role
 
 TEXT_MSGTYPES = frozenset({"m.text", "m.emote"})
 """Message types the bot reads; its own kind (``m.notice``) is never answered (no bot loops)."""
@@ -99,11 +100,20 @@ def classify(source: Mapping[str, Any], own_user_id: str) -> InboxKind | None:
     return "message"
 
 
+def keeps_sender(is_direct: bool, kind: InboxKind, role: Role) -> bool:
+    """Whether the inbox payload keeps the sender's Matrix id. A resident's message in a
+    direct chat does not: handling it needs only the pseudonym resolved at ingest (the inbox
+    row's ``person``), so no raw id of theirs rests in the inbox. Elsewhere it is kept,
+    sealed: moving a tip to a direct chat or explaining encryption needs it."""
+    return not (is_direct and kind == "message" and role == Role.RESIDENT)
+
+
 def payload(
     source: Mapping[str, Any], room_id: str, is_direct: bool, *, keep_sender: bool = True
 ) -> str:
     """The inbox payload: only the fields needed to rebuild the event, plus room facts.
-    Without ``keep_sender`` the sender is left out (an empty string when read back)."""
+    Without ``keep_sender`` the sender is left out (an empty string when read back): the
+    engine then keys the sender by the pseudonym stored beside the payload, never by it."""
     keep = {k: source[k] for k in ("event_id", "sender", "type", "content", "origin_server_ts")}
     if isinstance(source.get("redacts"), str):  # a redaction (it may undo a poll response)
         keep["redacts"] = source["redacts"]

@@ -500,7 +500,7 @@ async def explain_undecryptable(svc: Services, room_id: str, event_id: str, send
     async with svc.db.read() as conn:
         seen = await kv.get(conn, key)
         room = await rooms.get(conn, room_id)
-        person = await people.get(conn, svc.pseudonymize(sender))
+        person = await people.get(conn, svc.pseudonymize(sender)) if sender.strip() else None
     log.info("event %s in room %s stayed undecryptable", event_id, room_key)
     if seen is not None:
         return

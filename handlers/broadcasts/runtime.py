@@ -22,13 +22,13 @@ from bot.context import Services
 from config.broadcasts import CronError, WarningCatalogue, load_catalogue
 from handlers.broadcasts import fanout, plan
 from storage import broadcasts as store
+from storage.datamap import DELIVERY_KEEP_DAYS
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "broadcast:"
 SWEEP_JOB = "broadcasts.sweep"
 SWEEP_MINUTES = 5
-KEEP_DELIVERIES_DAYS = 30
 
 
 class Broadcasts:
@@ -117,10 +117,11 @@ class Broadcasts:
                 unfinished = await store.unfinished_runs(conn)
             for run in unfinished:
                 await self.send(svc, run.id)
-            async with svc.db.transaction() as conn:
-                await store.purge_deliveries(
-                    conn, svc.clock.now() - timedelta(days=KEEP_DELIVERIES_DAYS)
-                )
+            if svc.settings.retention.decided:  # deliveries are records: see handlers/retention
+                async with svc.db.transaction() as conn:
+                    await store.purge_deliveries(
+                        conn, svc.clock.now() - timedelta(days=DELIVERY_KEEP_DAYS)
+                    )
         except Exception as exc:
             log.exception("broadcast sweep failed; it runs again in %d minutes", SWEEP_MINUTES)
             svc.metrics.job_ran(SWEEP_JOB, ok=False, reason=type(exc).__name__)

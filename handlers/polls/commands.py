@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import aiosqlite
 
-from bot.commands import Args, fold
+from bot.answers import fold, parse_choices
+from bot.commands import Args
 from bot.context import Context
 from bot.conversation import Reask
 from bot.errors import UsageError, UserError
@@ -35,7 +36,6 @@ from handlers.polls.lifecycle import (
 from handlers.polls.model import Content, pick
 from handlers.polls.survey import SURVEY_FLOW
 from handlers.polls.templates import templates
-from handlers.polls.words import parse_choices
 from storage import polls
 from storage.polls import NewPoll, Poll
 
@@ -306,7 +306,7 @@ async def survey(ctx: Context, args: Args) -> None:
         raise UserError("polls.survey_in_direct", id=pid, command=survey_command(ctx.lang))
     assert poll.voter_key is not None
     async with ctx.svc.db.read() as conn:
-        done = await polls.has_answered(conn, pid, voter_hash(poll.voter_key, ctx.msg.sender))
+        done = await polls.has_answered(conn, pid, voter_hash(poll.voter_key, ctx.person))
     if done:
         raise UserError("polls.survey_already")
     content = Content.load(poll.content)
@@ -386,7 +386,7 @@ async def vote(ctx: Context, args: Args) -> None:
             conn,
             target,
             ctx.msg.event_id,
-            voter_hash(poll.voter_key, ctx.msg.sender),
+            voter_hash(poll.voter_key, ctx.person),
             int(ctx.msg.timestamp.timestamp() * 1000),
             [q.options[n - 1].id for n in numbers],
         )

@@ -12,13 +12,13 @@ from typing import Any
 
 import aiosqlite
 
-from bot.commands import fold
+from bot.answers import NO, YES, fold, numbered
+from bot.answers import normalise as norm
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.errors import UserError
 from handlers.polls.lifecycle import local, run_due
 from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, simple_poll
-from handlers.polls.words import NO, YES, norm, numbered
 from storage import polls, rooms
 from storage.polls import NewPoll, NewTarget
 from storage.rooms import RoomInfo
@@ -240,13 +240,17 @@ def _prompt_confirm(ctx: Context, data: Mapping[str, Any]) -> str:
     )
 
 
+CREATE = frozenset({"skapa", "create"})  # the confirm step's own words, beside yes and no
+DROP = frozenset({"avbryt", "cancel"})
+
+
 async def _confirm(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
     t = norm(text)
-    if t in YES:
+    if t in YES or t in CREATE:
         return StepResult(done=True)
-    if t in NO:
+    if t in NO or t in DROP:
         ctx.reply("moderation_polls.new.cancelled")
         return StepResult(cancel=True)
     raise Reask("moderation_polls.new.bad_confirm")

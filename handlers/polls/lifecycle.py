@@ -20,7 +20,9 @@ from datetime import datetime
 import aiosqlite
 
 from bot.context import Services
+from bot.errors import UnknownSender
 from bot.messages import IncomingPollEvent, Outgoing, PollAnswer, PollStart
+from bot.pseudonym import is_pseudonym
 from handlers.polls import results
 from handlers.polls.chart import Bars, render_chart
 from handlers.polls.model import Content, pick
@@ -31,9 +33,13 @@ from storage.polls import Poll, Target
 log = logging.getLogger(__name__)
 
 
-def voter_hash(key: str, sender: str) -> str:
-    """The keyed hash of a voter, valid for one poll only (its key is deleted at close)."""
-    return hmac.new(bytes.fromhex(key), sender.encode(), hashlib.sha256).hexdigest()[:32]
+def voter_hash(key: str, person: str) -> str:
+    """The keyed hash of a voter, valid for one poll only (its key is deleted at close).
+    ``person`` is the voter's pseudonym, the one key of a person in every feature and
+    transport; a raw transport field (which a transport may leave empty) is refused."""
+    if not is_pseudonym(person):
+        raise ValueError("voter_hash takes a person's pseudonym")
+    return hmac.new(bytes.fromhex(key), person.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def local(svc: Services, when: datetime) -> str:
@@ -303,8 +309,13 @@ async def on_poll_events(svc: Services, events: Sequence[IncomingPollEvent]) -> 
             if event.kind == "end":
                 log.info("end of poll %d by someone else than the bot ignored", poll.id)
                 continue
+            try:
+                person = svc.pseudonymize(event.sender)
+            except UnknownSender:
+                log.warning("poll response %s refused: no sender", event.event_id)
+                continue
             sent_ms = int(event.timestamp.timestamp() * 1000)
-            voter = voter_hash(poll.voter_key, event.sender)
+            voter = voter_hash(poll.voter_key, person)
             adds.append((target, event.event_id, voter, sent_ms, event.answers))
             if event.answers is None:
                 redacted.append(event.event_id)

@@ -9,12 +9,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.commands import fold
+from bot.answers import fold, normalise, numbered, parse_choices, yes_or_no
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from handlers.polls.lifecycle import local, voter_hash
 from handlers.polls.model import Content, pick
-from handlers.polls.words import NO, YES, norm, numbered, parse_choices
 from storage import polls
 from storage.polls import NO_PLACE
 
@@ -40,7 +39,7 @@ def _prompt_place(ctx: Context, data: Mapping[str, Any]) -> str:
 async def _place(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = norm(text)
+    t = normalise(text)
     localities = ctx.svc.settings.localities
     if t == "0":
         return StepResult({"place": NO_PLACE})
@@ -92,12 +91,10 @@ async def _answer(
 async def _optin(
     ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
 ) -> StepResult:
-    t = norm(text)
-    if t in YES:
-        return StepResult({"optin": True}, done=True)
-    if t in NO:
-        return StepResult({"optin": False}, done=True)
-    raise Reask("polls.bad_optin")
+    answer = yes_or_no(ctx.t("polls.ask_optin"), text)
+    if answer is None:
+        raise Reask("polls.bad_optin")
+    return StepResult({"optin": answer}, done=True)
 
 
 async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
@@ -105,7 +102,7 @@ async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping
     if poll is None or poll.state != "open" or poll.voter_key is None:
         ctx.reply("polls.survey_closed")  # nothing is stored; the conversation ends
         return
-    voter = voter_hash(poll.voter_key, ctx.msg.sender)
+    voter = voter_hash(poll.voter_key, ctx.person)
     place = str(data.get("place") or NO_PLACE)
     answers = {str(k): [str(o) for o in v] for k, v in dict(data["answers"]).items()}
     if not await polls.add_submission(conn, poll.id, voter, place, answers):

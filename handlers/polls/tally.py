@@ -3,7 +3,8 @@
 - only each person's latest response counts (by server timestamp, then event id);
 - a redacted response does not exist: the person's previous response counts instead;
 - responses sent after the poll's end are ignored;
-- selections beyond ``max_selections`` are cut off (after dropping repeats);
+- selections beyond ``max_selections`` are cut off first, then repeats are dropped (as
+  MSC3381 and Element do: ``[a, a, b, c]`` with at most 3 counts ``a`` and ``b``);
 - an unknown answer id spoils the vote: that person has no vote;
 - an empty selection takes the vote back.
 """
@@ -42,7 +43,7 @@ def latest_votes(
         assert r.answers is not None
         if any(a not in answer_ids for a in r.answers):
             continue  # spoiled
-        chosen = tuple(dict.fromkeys(r.answers))[: max(1, max_selections)]
+        chosen = tuple(dict.fromkeys(r.answers[: max(1, max_selections)]))  # cut, then dedupe
         if chosen:
             votes[voter] = Vote(r.place, chosen)
     return votes

@@ -193,7 +193,8 @@ async def test_private_survey_leaves_no_matrix_id_or_voter_hash_after_closing(
             assert list(conn.execute("SELECT count(*) FROM survey_voter")) == [(1,)]
         from handlers.polls.lifecycle import voter_hash
 
-        hashed = voter_hash(str(key), resident.user_id)
+        person = bot.runtime.app.svc.pseudonymize(resident.user_id)
+        hashed = voter_hash(str(key), person)
         await ask(moderator, mod_room, bot_id, "!enkät stäng 1", "Enkät #1 är stängd")
         await moderator.wait_notice(mod_room, bot_id, "Resultat, enkät #1")
         await ask(
