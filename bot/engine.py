@@ -29,7 +29,7 @@ from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.pseudonym import is_pseudonym
 from bot.suggest import closest
-from bot.terms import kommun_terms
+from bot.terms import kommun_terms, reading_hours
 from bot.text import clean
 from storage import conversations, inbox, kv, people, rooms
 from storage.rooms import RoomInfo
@@ -376,20 +376,8 @@ def add_112_line(ctx: Context) -> None:
 
 
 def format_hours(ctx: Context) -> str:
-    hours = ctx.svc.settings.reading_hours
-    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    idx = sorted(order.index(d) for d in set(hours.days))
-    runs: list[list[int]] = []
-    for i in idx:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    parts = []
-    for run in runs:
-        first, last = ctx.t(f"days.{order[run[0]]}"), ctx.t(f"days.{order[run[-1]]}")
-        parts.append(first if len(run) == 1 else f"{first}–{last}")
-    return ctx.t("safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
+    """The kommun's reading hours in the person's language (``mån–fre kl. 08:00–16:00``)."""
+    return reading_hours(ctx.svc.catalog, ctx.svc.settings, ctx.lang)
 
 
 async def show_safety_notice(ctx: Context, *, unless_seen_in_lang: bool = False) -> None:

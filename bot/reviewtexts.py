@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import PLURAL_CATEGORIES, Catalog, Term, form_uses, plural_categories, plural_category
-from bot.terms import kommun_terms
+from bot.terms import kommun_terms, reading_hours
 from config.polltexts import template_texts
 from config.settings import CONTENT_DIR, Names, Settings
 
@@ -170,25 +170,6 @@ def where_shown(key: str) -> str:
         return "one line of the command list (!help) and of !help COMMAND"
     matches = [p for p in WHERE if key == p or key.startswith(p)]
     return WHERE[max(matches, key=len)] if matches else "a resident-facing answer"
-
-
-def reading_hours(catalog: Catalog, settings: Settings, lang: str) -> str:
-    """The kommun's reading hours as the bot writes them in ``lang`` (``Mon–Fri 08:00–16:00``)."""
-    hours = settings.reading_hours
-    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    idx = sorted(order.index(d) for d in set(hours.days))
-    runs: list[list[int]] = []
-    for i in idx:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    parts = []
-    for run in runs:
-        first = catalog.t(lang, f"days.{order[run[0]]}")
-        last = catalog.t(lang, f"days.{order[run[-1]]}")
-        parts.append(first if len(run) == 1 else f"{first}–{last}")
-    return catalog.t(lang, "safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
 
 
 def _count_for(lang: str, form: str) -> int:

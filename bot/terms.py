@@ -115,3 +115,22 @@ def name_gaps(settings: Settings) -> list[str]:
                 "give [localities.names] in every enabled language"
             )
     return out
+
+
+def reading_hours(catalog: Catalog, settings: Settings, lang: str) -> str:
+    """The kommun's reading hours as the bot writes them in ``lang`` (``Mon–Fri 08:00–16:00``)."""
+    hours = settings.reading_hours
+    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    idx = sorted(order.index(d) for d in set(hours.days))
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    parts = []
+    for run in runs:
+        first = catalog.t(lang, f"days.{order[run[0]]}")
+        last = catalog.t(lang, f"days.{order[run[-1]]}")
+        parts.append(first if len(run) == 1 else f"{first}–{last}")
+    return catalog.t(lang, "safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)

@@ -224,3 +224,35 @@ def room_settings(
             **overrides,
         },
     )
+
+
+async def answer(
+    resident: Peer, room: str, bot_id: str, text: str, expect: str, within: float = 60
+) -> Source:
+    """Say ``text`` and wait for the bot's notice that holds ``expect``; return it."""
+    seen = len(resident.notices(room, bot_id))
+    await resident.say(room, text)
+
+    def found() -> list[Source]:
+        return [n for n in resident.notices(room, bot_id)[seen:] if expect in n["content"]["body"]]
+
+    await resident.wait_for(lambda _: bool(found()), within=within)
+    return found()[0]
+
+
+TIP_STEPS = (
+    ("!tips", "Vad handlar det om?"),
+    ("2", "Var hände det?"),
+    ("Bredaryd", "Vilken sorts plats?"),
+    ("4", "När hände det?"),
+    ("igår", "Ungefär vilken tid?"),
+    ("kväll", "Vad hände?"),
+)
+
+
+async def tip_over_matrix(resident: Peer, room: str, bot_id: str, text: str) -> str:
+    """A whole Swedish tip in ``room``; returns the receipt's text."""
+    for said, expect in TIP_STEPS:
+        await answer(resident, room, bot_id, said, expect)
+    await answer(resident, room, bot_id, text, "Exakt detta sparas")
+    return str((await answer(resident, room, bot_id, "1", "Din kod är"))["content"]["body"])

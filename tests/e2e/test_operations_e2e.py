@@ -23,7 +23,7 @@ import aiohttp
 
 from bot.matrix.homeserver import LocalSynapse, free_port
 from config.settings import EXAMPLE_PATH
-from tests.e2e.botkit import Source, direct_chat, peer
+from tests.e2e.botkit import direct_chat, peer, tip_over_matrix
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -166,30 +166,10 @@ async def test_operator_view_of_a_running_bot(
 
         dm = await direct_chat(resident, bot_user.user_id)
         bot_id = bot_user.user_id
-
-        async def step(answer: str, expect: str) -> Source:
-            seen = len(resident.notices(dm, bot_id))
-            await resident.say(dm, answer)
-
-            def arrived(_: object) -> bool:
-                return any(
-                    expect in n["content"]["body"] for n in resident.notices(dm, bot_id)[seen:]
-                )
-
-            await resident.wait_for(arrived, within=60)
-            return next(
-                n for n in resident.notices(dm, bot_id)[seen:] if expect in n["content"]["body"]
-            )
-
-        await step("!tips", "Vad handlar det om?")
-        await step("2", "Var hände det?")
-        await step("Bredaryd", "Vilken sorts plats?")
-        await step("4", "När hände det?")
-        await step("igår", "Ungefär vilken tid?")
-        await step("kväll", "Vad hände?")
-        await step("Nytt klotter på väggen vid busshållplatsen", "Exakt detta sparas")
-        receipt = await step("1", "Din kod är")
-        found = CODE_RE.search(receipt["content"]["body"])
+        receipt = await tip_over_matrix(
+            resident, dm, bot_id, "Nytt klotter på väggen vid busshållplatsen"
+        )
+        found = CODE_RE.search(receipt)
         assert found
         code = found.group(0)
 
@@ -277,25 +257,9 @@ async def test_restore_onto_a_rebuilt_server_keeps_the_bot_identity_and_its_tips
     proc = await start()
     try:
         dm = await direct_chat(resident, bot_id)
-
-        async def step(answer: str, expect: str) -> str:
-            seen = len(resident.notices(dm, bot_id))
-            await resident.say(dm, answer)
-
-            def said() -> list[str]:
-                return [n["content"]["body"] for n in resident.notices(dm, bot_id)[seen:]]
-
-            await resident.wait_for(lambda _: any(expect in b for b in said()), within=60)
-            return next(b for b in said() if expect in b)
-
-        await step("!tips", "Vad handlar det om?")
-        await step("2", "Var hände det?")
-        await step("Bredaryd", "Vilken sorts plats?")
-        await step("4", "När hände det?")
-        await step("igår", "Ungefär vilken tid?")
-        await step("kväll", "Vad hände?")
-        await step("Nytt klotter på väggen vid skolan", "Exakt detta sparas")
-        found = CODE_RE.search(await step("1", "Din kod är"))
+        found = CODE_RE.search(
+            await tip_over_matrix(resident, dm, bot_id, "Nytt klotter på väggen vid skolan")
+        )
         assert found
         code = found.group(0)
         before_key = await master_key()
