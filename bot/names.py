@@ -8,9 +8,12 @@ text already folded by the caller (NFKC; dashes, spaces and apostrophes straight
 
 * ``spans(text)`` gives the (start, end) spans to replace by ``[namn]``: a listed first name or
   surname next to a second capitalised word ("Johan Andersson"), a listed surname on its own
-  ("Anderssons"), and the word(s) after a name pattern ("heter Omar", "named Omar", "min granne
+  ("Anderssons"), the word(s) after a name pattern ("heter Omar", "named Omar", "min granne
   Marko", "اسمه أحمد") unless a place noun comes right before the pattern ("Området heter
-  Gröndal") or the name ends like a place ("…parken", "…gatan").
+  Gröndal") or the name ends like a place ("…parken", "…gatan"), a listed name on its own
+  that is not also an ordinary word ("Johan", "Maxamed", "ዳዊት", "محمود"; not "Hans"), and a
+  capitalised word with a surname ending ("Hasanović", "Kowalczyk", "Шевчук") together with
+  a capitalised word right before it.
 * ``mentions(text)`` is True when ``spans`` finds something, or a listed name (not one of the
   ambiguous ones) is written with a capital letter, or a relation phrase ("my neighbour") is
   followed by a capitalised word.
@@ -41,6 +44,13 @@ _FUNCTION_WORDS = frozenset(
     "det den de dom han hon jag vi ni du hej och men att som i på en ett min mitt mina vår "
     "the he she it they we my our a an and but hi hello in on at to from with "
     "familjen herr fru fröken mr mrs ms dr".split()
+)
+
+
+# Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
+# Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk.
+_SURNAME_ENDING = re.compile(
+    r"(?:sson|[oe]vi[cć]|[oe]вић|[wc]ska|[wc]ski|czyk|wicz|enko|енко|chuk|чук)(?::?s)?$"
 )
 
 
@@ -239,11 +249,33 @@ class Names:
         toks = self._tokens(text)
         if not toks:
             return []
-        out = []
-        for a, b, strong in self._find(text):
-            if strong:
-                out.append((toks[a].start, toks[b - 1].end))
-        return out
+        out: list[tuple[int, int]] = []
+        taken = 0  # token index up to which names were found
+        for a, b, _strong in self._find(text):
+            for k in range(taken, a):
+                out.extend(self._suffix_surname(text, toks, k))
+            out.append((toks[a].start, toks[b - 1].end))
+            taken = b
+        for k in range(taken, len(toks)):
+            out.extend(self._suffix_surname(text, toks, k))
+        out.sort()
+        merged: list[tuple[int, int]] = []
+        for a, b in out:
+            if merged and a < merged[-1][1]:
+                continue
+            merged.append((a, b))
+        return merged
+
+    def _suffix_surname(self, text: str, toks: list[_Tok], k: int) -> list[tuple[int, int]]:
+        """A capitalised word with a surname ending ("Hasanović", "Kowalczyk", "Шевчук"), with
+        the capitalised word right before it ("Emir Hasanović")."""
+        tok = toks[k]
+        if not (tok.cap and _SURNAME_ENDING.search(tok.text)) or self._place_like(tok.text):
+            return []
+        start = tok.start
+        if k > 0 and self._joins_left(text, toks[k - 1], tok):
+            start = toks[k - 1].start
+        return [(start, tok.end)]
 
     def mentions(self, text: str) -> bool:
         """True when ``text`` names a person (see the module docstring)."""

@@ -69,6 +69,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .names import Names
+from .scrub_ids import find_bank_accounts, find_foreign_ids
+from .scrub_phones import PhoneRule, national_ok, no_trunk_ok, valid_swedish_national
+from .scrub_words import find_spelled_email, find_spelled_numbers
 from .text import fold_char
 
 __all__ = ["LABELS", "ScrubResult", "found_kinds", "scrub"]
@@ -218,9 +221,28 @@ _PHONE_CHAIN = re.compile(
 _GROUP = re.compile(r"[0-9]+")
 
 # Plate letters: A-Z without I, Q, V (and never Å, Ä, Ö). Last character: digit or letter (not O).
+# A plate is a Latin-script token: a letter of another script right before or after it (a
+# Persian or Arabic sentence written without a space) does not make it part of a word.
+_LATIN_BEFORE = r"(?<![A-Za-z0-9_\u00c0-\u024f\-\]])"
+_LATIN_AFTER = r"(?![A-Za-z0-9_\u00c0-\u024f\-\[])"
 _PLATE = re.compile(
-    r"(?<![\w\-\]])(?P<letters>[A-HJ-PR-UW-Za-hj-pr-uw-z]{3})(?P<sep>[ \-]?)"
-    r"(?P<tail>[0-9]{2}[0-9A-HJ-NPR-UW-Za-hj-np-uw-z])(?![\w\-\[])"
+    _LATIN_BEFORE + r"(?P<letters>[A-HJ-PR-UW-Za-hj-pr-uw-z]{3})(?P<sep>[ \-]?)"
+    r"(?P<tail>[0-9]{2}[0-9A-HJ-NPR-UW-Za-hj-np-uw-z])" + _LATIN_AFTER
+)
+# Foreign plates with letters on both sides of the digits, unambiguous in upper case:
+# Ukrainian "AA 1234 BC" (also in Cyrillic letters), Albanian "AA 123 BB", Serbian
+# "BG 123-AB", Bosnian "A12-B-345".
+_UA_LETTERS = "A-ZАВЕІКМНОРСТХ"
+_FOREIGN_PLATE = re.compile(
+    r"(?<![\w\-\]])(?:[" + _UA_LETTERS + r"]{2}[ \-]?[0-9]{4}[ \-]?[" + _UA_LETTERS + r"]{2}"
+    r"|[A-Z]{2}[ \-]?[0-9]{3}[ \-][A-Z]{2}|[A-Z]{2}[ \-]?[0-9]{3,5}-[A-Z]{1,2}"
+    r"|[AEJKMOT][0-9]{2}-[AEJKMOT]-[0-9]{3})(?![\w\-\[])"
+)
+# Other plate shapes only next to a vehicle word: Polish/Norwegian "WA 12345", "KR 1234A",
+# Finnish plates with any letters "VKK-123", German "M AB 1234".
+_FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
+    r"(?<![\w\-\]])(?:[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4})"
+    r"(?![\w\-\[])"
 )
 
 # Common three-letter words that are followed by a number in everyday text ("typ 100",
@@ -248,7 +270,15 @@ _VEHICLE_WORDS = frozenset(
         "nissan mazda honda citroen fiat porsche jeep dacia suzuki yamaha lexus subaru "
         "car cars van truck lorry suv motorbike motorcycle scooter vehicle plate plates "
         "registration numberplate licence license reg. auto samochód машина سيارة ماشین "
-        "gaari makinë makina"
+        "gaari makinë makina "
+        # other languages of the bot: car, plate, registration
+        "السيارة سيارته لوحة اللوحة رقم_اللوحة ماشینش پلاک پلاکش خودرو خودروی "
+        "baabuur baabuurka gaariga taarikada taargada መኪና መኪና'ውን ታርጋ "
+        "машину машини автомобіль автомобиль номер номери номерний номерні "
+        "samochodu samochodem rejestracja rejestracyjny tablice tablica tablicach "
+        "autoa autossa rekisteri rekisterinumero rekisterikilpi kilpi kilvet "
+        "automobil automobila tablice tablica registracija registracije registarske "
+        "makina makinën makinës targa targën targat"
     ).split()
 )
 # Units after a number: "120 km/h", "ABC 100 kr" are never plates.
@@ -352,39 +382,6 @@ def _find_personnummer(view: str) -> Iterator[Span]:
             yield m.span()
 
 
-def _looks_like_date(groups: list[str], seps: list[str]) -> bool:
-    """D.M.Y / D-M-Y / D/M/Y with the same separator and a valid day and month."""
-    if len(groups) != 3 or seps[0] != seps[1] or seps[0] not in (".", "-", "/"):
-        return False
-    d, m, y = groups
-    if len(d) > 2 or len(m) > 2 or len(y) not in (2, 4):
-        return False
-    return 1 <= int(d) <= 31 and 1 <= int(m) <= 12
-
-
-def _valid_swedish_national(groups: list[str], seps: list[str]) -> bool:
-    digits = "".join(groups)
-    if not 8 <= len(digits) <= 10 or digits[0] != "0" or digits[1] == "0":
-        return False
-    if any(len(g) < 2 for g in groups[1:]):
-        return False
-    if len(groups) > 1:
-        if _looks_like_date(groups, seps):
-            return False
-        if any("." in s for s in seps) and not (len(digits) == 10 and digits.startswith("07")):
-            return False  # dotted numbers are times/dates unless clearly a mobile number
-        area = groups[0]
-        if len(area) <= 4:
-            if len(area) < 2 or (len(area) == 2 and area != "08"):
-                return False
-            if area.startswith("08") and area != "08":
-                return False
-            subscriber = digits[len(area) :]
-            if subscriber[0] == "0" or len(subscriber) < 5:
-                return False
-    return True
-
-
 def _valid_international(groups: list[str], plus: bool) -> bool:
     digits = "".join(groups)
     if not plus:
@@ -406,19 +403,47 @@ def _valid_international(groups: list[str], plus: bool) -> bool:
     return 8 <= len(digits) <= 15
 
 
-def _find_phones(view: str) -> Iterator[Span]:
-    for chain in _PHONE_CHAIN.finditer(view):
-        base = chain.start()
-        text = chain.group()
-        groups = [(m.start() + base, m.end() + base, m.group()) for m in _GROUP.finditer(text)]
-        plus_at_start = text.startswith("+") or text.startswith("(+")
-        i = 0
-        while i < len(groups):
-            best: int | None = None
-            plus = plus_at_start and i == 0
-            if not plus and not groups[i][2].startswith("0"):
-                i += 1  # national and 00-international numbers start with 0
+_NO_TRUNK_AFTER = re.compile(
+    r"[ \t]*(?:kr|sek|zł|zl|pln|eur|euro|€|\$|usd|dollar|km|m|kg|st|personer|år)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def _phone_finder(
+    national: PhoneRule = national_ok, no_trunk: PhoneRule = no_trunk_ok
+) -> Callable[[str], Iterator[Span]]:
+    """Phone numbers: ``+``/``00`` international ones, national ones with a trunk ``0`` and
+    Polish/North American ones without (``bot/scrub_phones.py`` decides which chains)."""
+
+    def find(view: str) -> Iterator[Span]:
+        for chain in _PHONE_CHAIN.finditer(view):
+            yield from _phones_in_chain(view, chain, national, no_trunk)
+
+    return find
+
+
+def _phones_in_chain(
+    view: str, chain: re.Match[str], national: PhoneRule, no_trunk: PhoneRule
+) -> Iterator[Span]:
+    base = chain.start()
+    text = chain.group()
+    groups = [(m.start() + base, m.end() + base, m.group()) for m in _GROUP.finditer(text)]
+    plus_at_start = text.startswith("+") or text.startswith("(+")
+    # A chain right after a label continues what an earlier pass replaced: treat it as the
+    # inside of a longer chain, so that scrubbing twice changes nothing more.
+    after_label = view[:base].rstrip(_SEP_CHARS).endswith("]")
+    i = 0
+    while i < len(groups):
+        best: int | None = None
+        plus = plus_at_start and i == 0
+        first = i == 0 and not after_label
+        trunk = groups[i][2].startswith("0")
+        if not plus and not trunk:
+            best = _no_trunk_end(view, groups, i, no_trunk) if first or i > 0 else None
+            if best is None:
+                i += 1
                 continue
+        else:
             total = 0
             gs: list[str] = []
             seps: list[str] = []
@@ -433,35 +458,88 @@ def _find_phones(view: str) -> Iterator[Span]:
                     not plus
                     and (
                         (gs[0].startswith("00") and _valid_international(gs, False))
-                        or _valid_swedish_national(gs, seps)
+                        or (
+                            not gs[0].startswith("00")
+                            # inside a longer chain only the strict Swedish rule
+                            and (national if first else valid_swedish_national)(gs, seps)
+                        )
                     )
                 ):
                     best = j
             if best is None:
                 i += 1
                 continue
-            start = groups[i][0]
-            if i == 0 and plus_at_start:
-                start = chain.start()
-            elif (
-                i == 0
-                and text.startswith("(")
-                and best > 0
-                and ")" in view[groups[0][1] : groups[1][0]]
-            ):
-                start = chain.start()  # "(08) 123 456 78": take the opening parenthesis too
-            yield start, groups[best][1]
-            i = best + 1
+        start = groups[i][0]
+        if i == 0 and plus_at_start:
+            start = chain.start()
+        elif (
+            i == 0
+            and text.startswith("(")
+            and best > 0
+            and ")" in view[groups[0][1] : groups[1][0]]
+        ):
+            start = chain.start()  # "(08) 123 456 78": take the opening parenthesis too
+        yield start, groups[best][1]
+        i = best + 1
+
+
+def _no_trunk_end(
+    view: str, groups: list[tuple[int, int, str]], i: int, no_trunk: PhoneRule
+) -> int | None:
+    """The last group of a number without a trunk prefix starting at group ``i``, or None.
+    It must stand apart: after a space (or at the start of the chain) and not before a currency
+    or unit."""
+    if i > 0 and view[groups[i - 1][1] : groups[i][0]].strip(" \t") != "":
+        return None
+    if i > 0 and view[groups[i - 1][1] : groups[i][0]] == "":
+        return None
+    for n in (4, 3, 1):
+        j = i + n - 1
+        if j >= len(groups):
+            continue
+        gs = [g[2] for g in groups[i : j + 1]]
+        seps = [view[groups[k - 1][1] : groups[k][0]] for k in range(i + 1, j + 1)]
+        if j + 1 < len(groups) and view[groups[j][1] : groups[j + 1][0]].strip(" \t") == "":
+            continue  # more digit groups follow after a space: part of something longer
+        if _NO_TRUNK_AFTER.match(view, groups[j][1]):
+            continue
+        if i == 0 and groups[0][0] > 0 and view[groups[0][0] - 1] == "(" and n != 3:
+            continue
+        if no_trunk(gs, seps):
+            return j
+    return None
 
 
 def _vehicle_near(view: str, start: int, end: int) -> bool:
     before = view[max(0, start - _CONTEXT_CHARS) : start]
     after = view[end : end + _CONTEXT_CHARS]
-    words = _CONTEXT_WORD.findall(before)[-4:] + _CONTEXT_WORD.findall(after)[:3]
+    # a label of an earlier pass ("[registreringsnummer]") is not a vehicle word
+    words = [
+        m.group()
+        for m in _CONTEXT_WORD.finditer(before)
+        if before[m.start() - 1 : m.start()] != "["
+    ][-4:] + [
+        m.group() for m in _CONTEXT_WORD.finditer(after) if after[m.start() - 1 : m.start()] != "["
+    ][:3]
     return any(w.casefold().rstrip(".:") in _VEHICLE_WORDS for w in words)
 
 
 def _find_plates(view: str) -> Iterator[Span]:
+    spans = list(_swedish_plates(view))
+    for m in _FOREIGN_PLATE.finditer(view):
+        spans.append(m.span())
+    for m in _FOREIGN_PLATE_NEAR_VEHICLE.finditer(view):
+        if not _UNIT_AFTER.match(view, m.end()) and _vehicle_near(view, m.start(), m.end()):
+            spans.append(m.span())
+    spans.sort()
+    last = -1
+    for a, b in spans:
+        if a >= last:
+            yield a, b
+            last = b
+
+
+def _swedish_plates(view: str) -> Iterator[Span]:
     for m in _PLATE.finditer(view):
         letters = m.group("letters")
         if _UNIT_AFTER.match(view, m.end()):
@@ -492,6 +570,9 @@ def _find_accounts(view: str) -> Iterator[Span]:
         digits = re.sub(r"[ \-]", "", m.group())
         if not any(a <= m.start() < b for a, b in spans) and _luhn_any(digits):
             spans.append(m.span())
+    for a, b in find_bank_accounts(view):
+        if not any(a < e and s < b for s, e in spans):
+            spans.append((a, b))
     yield from sorted(spans)
 
 
@@ -538,16 +619,21 @@ def _find_names(view: str) -> Iterator[Span]:
     yield from Names.load().spans(view)
 
 
+_PHONES = _phone_finder()
+
 _PASSES: tuple[tuple[str, Callable[[str], Iterator[Span]]], ...] = (
     ("url", _regex_finder(_URL_EXPLICIT)),
     ("epost", _regex_finder(_EMAIL)),
+    ("epost", find_spelled_email),
     ("epost", _regex_finder(_EMAIL_OBFUSCATED)),
     ("matrix_id", _regex_finder(_MATRIX_ID)),
     ("url", _regex_finder(_URL_BARE)),
     ("ip", _find_ips),
     ("kontonummer", _find_accounts),
     ("personnummer", _find_personnummer),
-    ("telefon", _find_phones),
+    ("personnummer", find_foreign_ids),
+    ("telefon", _PHONES),
+    ("telefon", find_spelled_numbers),
     ("regnr", _find_plates),
     ("anvandarnamn", _find_handles),
     ("namn", _find_names),
@@ -586,9 +672,25 @@ def _splice(
 
 def scrub(text: str) -> ScrubResult:
     """Replace personal data in ``text`` by labels; see the module docstring for the contract."""
+    return _scrub(text, _PASSES)
+
+
+def scrubber_with_phone_rules(
+    national: PhoneRule, no_trunk: PhoneRule
+) -> Callable[[str], ScrubResult]:
+    """:func:`scrub` with other rules for phone numbers without a country code (for the
+    comparison with libphonenumber in ``bench/scrub_authors.py``)."""
+    finder = _phone_finder(national, no_trunk)
+    passes = tuple((kind, finder if f is _PHONES else f) for kind, f in _PASSES)
+    return lambda text: _scrub(text, passes)
+
+
+def _scrub(
+    text: str, passes: tuple[tuple[str, Callable[[str], Iterator[Span]]], ...]
+) -> ScrubResult:
     records: list[tuple[int, str]] = []
     cached: tuple[str, list[int], list[int]] | None = None
-    for kind, finder in _PASSES:
+    for kind, finder in passes:
         if cached is None:
             cached = _view(text)
         view, starts, ends = cached
