@@ -244,13 +244,13 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         f"{len({m.author for m in messages})} authors in {corpus_dir}"
     )
     print_figures("Scrubber (patterns, as shipped)", messages, measure(messages, scrub), verbose)
-    with tempfile.TemporaryDirectory() as tmp:
-        before = previous(Path(tmp))
-        if before is None:
-            print(f"\n(the scrubber of {BASELINE[:8]} is not in git here: no comparison)")
-        else:
-            title = f"Scrubber before issue 19 ({BASELINE[:8]})"
-            print_figures(title, messages, measure(messages, before), False)
+    tmp = tempfile.TemporaryDirectory()
+    before = previous(Path(tmp.name))
+    if before is None:
+        print(f"\n(the scrubber of {BASELINE[:8]} is not in git here: no comparison)")
+    else:
+        title = f"Scrubber before issue 19 ({BASELINE[:8]})"
+        print_figures(title, messages, measure(messages, before), False)
     try:
         variant = scrubber_with_phone_rules(*_phonenumbers_rules())
     except ImportError:
@@ -261,6 +261,9 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
     texts = [clean(m.text) for m in messages]
     print("\n== Speed, median per message (best of 5 per message)")
     print(f"{'scrub':22}{_median_us(scrub, texts):10.1f} µs")
+    if before is not None:
+        print(f"{'scrub before issue 19':22}{_median_us(before, texts):10.1f} µs")
+    tmp.cleanup()
     from bot.signals import SignalDetector
 
     det = SignalDetector()

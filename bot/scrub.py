@@ -138,7 +138,7 @@ _EMAIL_OBFUSCATED = re.compile(
     _OBF_NAME
     + r"(?:\s*[\[({<]\s*"
     + _AT_BRACKETED
-    + r"\s*[\])}>]\s*|\s*@\s+|\s+@\s*)"
+    + r"\s*[\])}>]\s*|\s*@\s+)"
     + _OBF_HOST
     + r"(?:\s*[\[({<]\s*"
     + _DOT_WORD
@@ -197,7 +197,10 @@ _HANDLE_BEFORE_PLATFORM = re.compile(
 # as "t.ex", "bl.a", "o.s.v" must not look like links. The TLD must be all lower or all upper case.
 _TLDS = (
     "se nu com net org eu info biz io co app dev online site shop xyz tv dk no fi de uk ba hr "
-    "rs al pl ua ir af ru fr es nl ch ly gl cc ai gov edu"
+    "rs al pl ua ir af ru fr es nl ch ly gl cc ai gov edu "
+    # top-level domains common in scam links
+    "top click link live store club icu buzz cfd sbs cyou rest lol mobi pro tk ml ga cf gq win "
+    "bid vip fun space website me us"
 ).split()
 _TLD_ALT = "|".join(_TLDS) + "|" + "|".join(t.upper() for t in _TLDS)
 _URL_BARE = re.compile(
@@ -231,17 +234,18 @@ _PLATE = re.compile(
 )
 # Foreign plates with letters on both sides of the digits, unambiguous in upper case:
 # Ukrainian "AA 1234 BC" (also in Cyrillic letters), Albanian "AA 123 BB", Serbian
-# "BG 123-AB", Bosnian "A12-B-345".
+# "BG 123-AB", Bosnian "A12-B-345", Kosovan "01-123-AB".
 _UA_LETTERS = "A-ZАВЕІКМНОРСТХ"
 _FOREIGN_PLATE = re.compile(
     r"(?<![\w\-\]])(?:[" + _UA_LETTERS + r"]{2}[ \-]?[0-9]{4}[ \-]?[" + _UA_LETTERS + r"]{2}"
     r"|[A-Z]{2}[ \-]?[0-9]{3}[ \-][A-Z]{2}|[A-Z]{2}[ \-]?[0-9]{3,5}-[A-Z]{1,2}"
-    r"|[AEJKMOT][0-9]{2}-[AEJKMOT]-[0-9]{3})(?![\w\-\[])"
+    r"|[AEJKMOT][0-9]{2}-[AEJKMOT]-[0-9]{3}|[0-9]{2}-[0-9]{3}-[A-Z]{2})(?![\w\-\[])"
 )
 # Other plate shapes only next to a vehicle word: Polish/Norwegian "WA 12345", "KR 1234A",
 # Finnish plates with any letters "VKK-123", German "M AB 1234".
 _FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
-    r"(?<![\w\-\]])(?:[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4})"
+    r"(?<![\w\-\]])(?:[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4}"
+    r"|[A-Z]{2,3}[ \-]?[0-9][0-9A-Z]{3,4})"
     r"(?![\w\-\[])"
 )
 
@@ -278,7 +282,14 @@ _VEHICLE_WORDS = frozenset(
         "samochodu samochodem rejestracja rejestracyjny tablice tablica tablicach "
         "autoa autossa rekisteri rekisterinumero rekisterikilpi kilpi kilvet "
         "automobil automobila tablice tablica registracija registracije registarske "
-        "makina makinën makinës targa targën targat"
+        "makina makinën makinës targa targën targat "
+        # plates in slang and plural forms, common models, vans
+        "skyltar skyltarna registreringsskylt blachy blachach blachami numery numerach "
+        "tablicami tablicach rejestracji rejestracyjne номери номерах номерами tablicama "
+        "registracijom kilvet kilvissä rekkari rekkarit rekisterikilvet targat targave "
+        "passat transit transporter sprinter octavia corolla civic polo astra focus fiesta "
+        "yaris qashqai caddy crafter ducato vito bus busa busem kombi kombiju furgon furgoni "
+        "фургон бус буса"
     ).split()
 )
 # Units after a number: "120 km/h", "ABC 100 kr" are never plates.
@@ -552,13 +563,33 @@ def _swedish_plates(view: str) -> Iterator[Span]:
             yield m.span()
 
 
+# IBAN lengths of the countries of the bot's languages and their neighbours: an IBAN of the
+# right length for its country is removed even when its check digits are wrong (a mistyped
+# account number is still someone's account number).
+_IBAN_LENGTHS = MappingProxyType(
+    {
+        "SE": 24, "NO": 15, "DK": 18, "FI": 18, "DE": 22, "GB": 22, "IE": 22, "NL": 18,
+        "PL": 28, "BA": 20, "HR": 21, "RS": 22, "ME": 22, "AL": 28, "XK": 20, "MK": 19,
+        "UA": 29, "IQ": 23, "JO": 30, "LB": 28, "PS": 29, "SA": 24, "AE": 23, "EG": 29,
+        "IR": 26, "TR": 26, "FR": 27, "ES": 24, "IT": 27, "AT": 20, "CH": 21, "EE": 20,
+    }
+)  # fmt: skip
+
+
 def _iban_ok(candidate: str) -> bool:
     code = candidate.replace(" ", "")
     if not 15 <= len(code) <= 34:
         return False
+    if _IBAN_LENGTHS.get(code[:2]) == len(code):
+        return True
     moved = code[4:] + code[:4]
     digits = "".join(str(int(c, 36)) for c in moved)
     return int(digits) % 97 == 1
+
+
+# A card number written in groups of four ("4571 9920 1846 3307") is removed whatever its
+# check digit; one block of digits must pass the Luhn check.
+_CARD_GROUPS = re.compile(r"[2-6][0-9]{3}(?:[ \-][0-9]{4}){3}")
 
 
 def _find_accounts(view: str) -> Iterator[Span]:
@@ -568,7 +599,8 @@ def _find_accounts(view: str) -> Iterator[Span]:
             spans.append(m.span())
     for m in _CARD.finditer(view):
         digits = re.sub(r"[ \-]", "", m.group())
-        if not any(a <= m.start() < b for a, b in spans) and _luhn_any(digits):
+        grouped = _CARD_GROUPS.fullmatch(m.group()) is not None
+        if not any(a <= m.start() < b for a, b in spans) and (grouped or _luhn_any(digits)):
             spans.append(m.span())
     for a, b in find_bank_accounts(view):
         if not any(a < e and s < b for s, e in spans):
@@ -597,10 +629,28 @@ def _find_ips(view: str) -> Iterator[Span]:
     yield from sorted(spans)
 
 
+# A Latin token shaped like a handle on its own: letters and digits joined by "_"
+# ("x_bandit_x", "polak_z_vmo"), or joined by "." with a digit and a run of three letters
+# ("shadow.vmo99", "z3ter.king"); never a number, a version ("v1.2") or an abbreviation.
+_HANDLE_SHAPE = re.compile(
+    r"(?<![\w@.\-/:\]])[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)+(?![\w@\-\[]|\.[A-Za-z0-9])"
+)
+_LETTERS3 = re.compile(r"[A-Za-z]{3}")
+
+
+def _handle_shaped(token: str) -> bool:
+    if "_" in token:
+        return any(c.isalpha() for c in token)
+    return any(c.isdigit() for c in token) and _LETTERS3.search(token) is not None
+
+
 def _find_handles(view: str) -> Iterator[Span]:
     spans: list[Span] = []
     for m in _AT_HANDLE.finditer(view):
         spans.append(m.span())
+    for m in _HANDLE_SHAPE.finditer(view):
+        if _handle_shaped(m.group()):
+            spans.append(m.span())
     for pattern in (_HANDLE_AFTER_PLATFORM, _HANDLE_BEFORE_PLATFORM):
         for m in pattern.finditer(view):
             handle = m.group("h")

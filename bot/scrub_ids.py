@@ -14,6 +14,7 @@ Bank accounts (label ``[kontonummer]``):
   instead at least 11 digits and a separator are needed, or a word such as "konto",
   "clearing" or "account" shortly before. A year range, a date or a time range is never an
   account.
+* Swish numbers of businesses and charities, ten digits starting 123 (``123 456 78 90``).
 * Bankgiro ``5050-1055`` (7-8 digits as NNN(N)-NNNN) with a valid Luhn check digit, and
   plusgiro ``90 20 01-5`` (digits in pairs, ``-`` and a Luhn check digit); either, whatever
   its check digit, right after the word "bankgiro"/"bg" or "plusgiro"/"pg".
@@ -32,6 +33,8 @@ digits whose check digit is right, or of the right length right after a word nam
 * Iranian national code (10 digits, mod-11 check digit; one starting with 0 only next to a
   naming word, since ten digits starting with 0 are more often a phone number).
 * Norwegian fødselsnummer (11 digits, a valid date, two mod-11 check digits).
+* Albanian personal number ``I95203041L`` (a decade letter, a valid month, +50 for a woman,
+  and day, three digits, a letter; the check letter is not verified).
 * British National Insurance number ``QQ 12 34 56 C`` (its letter rules).
 """
 
@@ -46,6 +49,7 @@ __all__ = ["find_bank_accounts", "find_foreign_ids", "luhn_ok"]
 Span = tuple[int, int]
 
 _CONTEXT_CHARS = 40
+_ANY_DIGIT = re.compile(r"[0-9]")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -57,8 +61,10 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _word_before(view: str, start: int, words: re.Pattern[str]) -> bool:
-    return words.search(view, max(0, start - _CONTEXT_CHARS), start) is not None
+def _word_before(
+    view: str, start: int, words: re.Pattern[str], chars: int = _CONTEXT_CHARS
+) -> bool:
+    return words.search(view, max(0, start - chars), start) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +77,11 @@ _ACCOUNT_WORDS = re.compile(
     r"bank\w*|swish)(?![^\W\d_])",
     re.IGNORECASE,
 )
-_BG_WORDS = re.compile(r"(?<![^\W\d_])(?:bankgiro\w*|bg)(?![^\W\d_])\W{0,3}$", re.IGNORECASE)
+_BG_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:bankgiro\w*|bank\s+giro|bg|بانكجيرو|بانکجیرو|بانك\s+جيرو|بنك\s+جيرو|"
+    r"بانک\s+جیرو|банкгіро|банкжиро|банкгиро)(?![^\W\d_])\W{0,3}$",
+    re.IGNORECASE,
+)
 _PG_WORDS = re.compile(
     r"(?<![^\W\d_])(?:plusgiro\w*|postgiro\w*|pg)(?![^\W\d_])\W{0,3}$", re.IGNORECASE
 )
@@ -87,6 +97,10 @@ _PLUSGIRO = re.compile(
     r"(?![0-9\[]|-[0-9])"
 )
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}$")
+# Swish numbers of businesses and charities: ten digits starting 123 ("123 456 78 90").
+_SWISH = re.compile(
+    r"(?<![0-9\]\-])123[ \t\-]?[0-9]{3}[ \t\-]?[0-9]{2}[ \t\-]?[0-9]{2}(?![0-9\[]|[\-.,:][0-9])"
+)
 
 
 def _hhmm(group: str) -> bool:
@@ -159,7 +173,8 @@ def find_bank_accounts(view: str) -> Iterator[Span]:
     """Swedish bank accounts, bankgiro and plusgiro numbers (see the module docstring)."""
     if not any(c.isdigit() for c in view):
         return iter(())
-    return _merge(_swedish_accounts(view), _bankgiro(view), _plusgiro(view))
+    swish = (m.span() for m in _SWISH.finditer(view))
+    return _merge(_swedish_accounts(view), _bankgiro(view), _plusgiro(view), swish)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,6 +305,17 @@ def _id_block_ok(d: str, named: bool) -> bool:
     return False
 
 
+# The word naming an ID number may stand further back ("they asked for my JMBG … I told them
+# 0304…"): a chat message is short.
+_ID_CONTEXT_CHARS = 100
+
+# Albanian personal number: a letter for the decade, a digit of the year, the month (+50 for
+# a woman), the day, three digits and a check letter ("I95203041L").
+_ALBANIAN_ID = re.compile(
+    r"(?<![0-9A-Za-z\]])[A-Z][0-9](?:0[1-9]|1[0-2]|5[1-9]|6[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[0-9]{3}[A-Z](?![0-9A-Za-z\[])"
+)
+
 _NINO = re.compile(
     r"(?<![0-9A-Za-z\]])(?P<prefix>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[ \t]?"
     r"[0-9]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[A-D](?![0-9A-Za-z\[])"
@@ -299,13 +325,15 @@ _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 def find_foreign_ids(view: str) -> Iterator[Span]:
     """Personal identity numbers of other countries (see the module docstring)."""
-    if not any(c.isdigit() for c in view):
+    if _ANY_DIGIT.search(view) is None:
         return iter(())
     spans: list[Span] = list(_find_hetu(view))
     for m in _DIGIT_BLOCK.finditer(view):
-        named = _word_before(view, m.start(), _ID_WORDS)
+        named = _word_before(view, m.start(), _ID_WORDS, _ID_CONTEXT_CHARS)
         if _id_block_ok(m.group(), named):
             spans.append(m.span())
+    for m in _ALBANIAN_ID.finditer(view):
+        spans.append(m.span())
     for m in _NINO.finditer(view):
         if m.group("prefix") not in _NINO_BAD_PREFIXES:
             spans.append(m.span())

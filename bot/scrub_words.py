@@ -30,34 +30,37 @@ Span = tuple[int, int]
 # Numbers in words
 
 
-def _digit_words(table: Mapping[int, str]) -> dict[str, str]:
+def _digit_words(table: Mapping[str, str]) -> dict[str, str]:
+    """Per language the words for 0-9 in order (alternatives joined by "/")."""
     out: dict[str, str] = {}
-    for digit, words in table.items():
-        for w in words.split():
-            out[w.casefold()] = str(digit)
+    for words in table.values():
+        for digit, alternatives in enumerate(words.split()):
+            for w in alternatives.split("/"):
+                out[w.casefold()] = str(digit)
     return out
 
 
 _UNITS: Mapping[str, str] = MappingProxyType(
     _digit_words(
         {
-            0: "noll nolla zero oh nula нула нуль صفر ዜሮ eber",
-            1: "ett en etta one yksi jeden jedna jedan један një один одна واحد یک يك kow ሓደ",
-            2: "två tvåa two kaksi dwa dwie dva dvije два dy дві اثنين اثنان إثنين اثنين دو "
-            "laba ክልተ",
-            3: "tre trea three kolme trzy tri три ثلاثة ثلاثه ثلاث سه saddex ሰለስተ",
-            4: "fyra fyran four neljä cztery četiri cetiri четири katër kater чотири أربعة اربعة "
-            "اربعه أربع اربع چهار afar ኣርባዕተ",
-            5: "fem femma five viisi pięć piec pet пет pesë pese п'ять п’ять пять خمسة خمسه خمس "
-            "پنج shan ሓሙሽተ",
-            6: "sex sexa six kuusi sześć szesc šest sest шест gjashtë gjashte шість ستة سته ست "
-            "شش شیش lix ሽዱሽተ",
-            7: "sju sjua seven seitsemän seitseman siedem sedam седам shtatë shtate сім سبعة "
-            "سبعه سبع هفت toddobo toddoba ሸውዓተ",
-            8: "åtta åttan eight kahdeksan osiem osam осам tetë tete вісім ثمانية ثمانيه ثماني "
-            "ثمان هشت siddeed ሸሞንተ",
-            9: "nio nia nie nine yhdeksän yhdeksan dziewięć dziewiec devet девет nëntë nente "
-            "дев'ять дев’ять تسعة تسعه تسع نه sagaal ትሽዓተ",
+            "sv": "noll/nolla ett/en/etta två/tvåa tre/trea fyra/fyran fem/femma sex/sexa "
+            "sju/sjua åtta/åttan nio/nia/nie",
+            "en": "zero/oh one two three four five six seven eight nine",
+            "fi": "nolla yksi/yks kaksi/kaks kolme/kol neljä/nel viisi/viis kuusi/kuus "
+            "seitsemän/seitseman/seittemän/seiska kahdeksan/kasi yhdeksän/yhdeksan/ysi",
+            "pl": "zero jeden/jedna dwa/dwie trzy cztery pięć/piec sześć/szesc siedem osiem "
+            "dziewięć/dziewiec",
+            "hr": "nula/нула jedan/jedna/један dva/dvije/два tri/три četiri/cetiri/четири "
+            "pet/пет šest/sest/шест sedam/седам osam/осам devet/девет",
+            "sq": "zero një/nje dy tre katër/kater pesë/pese gjashtë/gjashte shtatë/shtate "
+            "tetë/tete nëntë/nente",
+            "uk": "нуль один/одна два/дві три чотири п'ять/п’ять/пять шість сім вісім "
+            "дев'ять/дев’ять",
+            "ar": "صفر واحد اثنين/اثنان/إثنين ثلاثة/ثلاثه/ثلاث أربعة/اربعة/اربعه/أربع/اربع "
+            "خمسة/خمسه/خمس ستة/سته/ست سبعة/سبعه/سبع ثمانية/ثمانيه/ثماني/ثمان تسعة/تسعه/تسع",
+            "fa": "صفر یک/يك دو سه چهار پنج شش/شیش هفت هشت نه",
+            "so": "eber kow laba saddex afar shan lix toddobo/toddoba siddeed sagaal",
+            "ti": "ዜሮ ሓደ ክልተ ሰለስተ ኣርባዕተ ሓሙሽተ ሽዱሽተ ሸውዓተ ሸሞንተ ትሽዓተ",
         }
     )
 )
@@ -89,6 +92,9 @@ _COMPOUND = re.compile(
     + "|".join(sorted(_SV_EN_UNITS, key=len, reverse=True))
     + ")"
 )
+_LETTER_RUN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_ALL_WORDS = frozenset(_UNITS) | frozenset(_TEENS) | frozenset(_TENS)
+_TENS_ANYWHERE = re.compile("(?i)" + "|".join(sorted(_TENS, key=len, reverse=True)))
 _REPEAT = MappingProxyType({"double": 2, "dubbel": 2, "dubbla": 2, "triple": 3, "trippel": 3})
 _PLUS = frozenset({"plus", "+"})
 
@@ -121,11 +127,10 @@ def spelled_digits(text: str) -> str:
 
 def _runs(view: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, digits) of each run of number tokens with enough digits and words."""
+    letters = _LETTER_RUN.findall(view.casefold())
+    if _ALL_WORDS.isdisjoint(letters) and _TENS_ANYWHERE.search(view) is None:
+        return  # no number word at all (the common case)
     tokens = list(_NUM_TOKEN.finditer(view))
-    if sum(t.group().casefold() in _UNITS for t in tokens) < _MIN_WORDS and not any(
-        _word_value(t.group().casefold()) for t in tokens if not t.group().isdigit()
-    ):
-        return
     i = 0
     while i < len(tokens):
         start = tokens[i].start()
