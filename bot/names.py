@@ -54,6 +54,7 @@ _SURNAME_ENDING = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]")
 # Between a title and the name: a space, or a dot and a space ("Mr. Hughes").
 _TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
 # Between a closing greeting and the name: commas, dashes, a line break.
@@ -350,7 +351,13 @@ class Names:
             and self._joins_left(text, toks[k - 1], tok)
             and not self._title_or_kin(toks[k - 1])
         ):
-            start = toks[k - 1].start
+            # a surname takes the capitalised word before it ("Emir Hasanović"); a first name
+            # only one inside a sentence ("waa Ikraan Cali"), not a capitalised first word
+            # ("Moju Lejlu")
+            surname = _SURNAME_ENDING.search(tok.text) is not None
+            inside = k > 1 and not _SENTENCE_END.search(text[toks[k - 2].end : toks[k - 1].start])
+            if surname or inside:
+                start = toks[k - 1].start
         return [(start, tok.end)]
 
     def _title_or_kin(self, tok: _Tok) -> bool:

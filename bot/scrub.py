@@ -542,7 +542,7 @@ def _find_plates(view: str) -> Iterator[Span]:
     for m in _FOREIGN_PLATE_NEAR_VEHICLE.finditer(view):
         if not _UNIT_AFTER.match(view, m.end()) and _vehicle_near(view, m.start(), m.end()):
             spans.append(m.span())
-    spans.sort()
+    spans.sort(key=lambda s: (s[0], -s[1]))  # the longest of those starting together
     last = -1
     for a, b in spans:
         if a >= last:
