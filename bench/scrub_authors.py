@@ -3,8 +3,9 @@
 Run as ``.venv/bin/python bench/scrub_authors.py [DIR] [-v]``. ``DIR`` holds one folder per
 author with a ``corpus.jsonl`` (the format of the multi-author corpus: one JSON object per line
 with ``lang``, ``text`` and ``pii``, a list of ``{kind, value}`` where ``value`` is the exact
-planted substring); default ``tests/data/authors``. ``bench/safety_text.py`` calls
-:func:`report` with one line. Prints figures only; never passes or fails.
+planted substring); default ``tests/data/authors`` or ``$SCRUB_AUTHORS_DIR``.
+``bench/safety_text.py`` calls :func:`report` with one line. Prints figures only; never
+passes or fails.
 
 What is counted
 ---------------
@@ -23,6 +24,9 @@ What is counted
   "identifies" label); taking those out before storage is what the scrubber is for, so such a
   change is shown apart and not counted as false. Any other label in a harmless message
   (a phone number, an account, a handle…) is a false change.
+* **Other label**: a message with planted items that also got a label of a kind none of its
+  items has (other than ``[namn]``/``[registreringsnummer]``): something else was taken for
+  personal data.
 * **Speed**: the median over all messages of the best of five runs of ``scrub`` alone, and of
   clean + detect + scrub together.
 
@@ -35,6 +39,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import random
 import re
 import statistics
 import subprocess
@@ -57,9 +63,22 @@ from bot.text import clean  # noqa: E402
 
 # The scrubber before the work on issue 19, measured beside the current one.
 BASELINE = "3387fcadb0486914b743dacc1f3c1d7493af1f26"
-DEFAULT_DIR = ROOT / "tests" / "data" / "authors"
+# Where the authors' corpora are looked for when no folder is given (the environment variable
+# SCRUB_AUTHORS_DIR overrides it).
+DEFAULT_DIR = Path(os.environ.get("SCRUB_AUTHORS_DIR", ROOT / "tests" / "data" / "authors"))
 NOT_COVERED = frozenset({"address"})
 PERSON_LABELS = frozenset({"namn", "regnr"})
+# The scrubber's kind for each kind of the corpus, where a planted item of that kind is
+# expected to carry that label.
+_SCRUB_KIND = {
+    "phone": "telefon",
+    "email": "epost",
+    "username": "anvandarnamn",
+    "bank_account": "kontonummer",
+    "national_id": "personnummer",
+    "plate": "regnr",
+    "name": "namn",
+}
 REPEATS = 5
 _WORD = re.compile(r"\w+")
 
@@ -83,6 +102,7 @@ class Figures:
     false_changes: list[tuple[Message, str]] = field(default_factory=list)
     person_changes: list[tuple[Message, str]] = field(default_factory=list)
     misses: list[tuple[Message, str, str, str]] = field(default_factory=list)
+    other_labels: list[tuple[Message, str]] = field(default_factory=list)
 
     def rate(self, author: str | None = None, kind: str | None = None) -> tuple[int, int]:
         got = n = 0
@@ -141,6 +161,9 @@ def measure(messages: list[Message], scrubber: Callable[[str], ScrubResult]) -> 
         body = clean(msg.text)
         result = scrubber(body)
         if msg.pii:
+            expected = {_SCRUB_KIND.get(kind, kind) for kind, _ in msg.pii} | PERSON_LABELS
+            if set(result.found) - expected:
+                figs.other_labels.append((msg, result.text))
             for kind, value in msg.pii:
                 cell = figs.removed[(msg.author, kind)]
                 cell[1] += 1
@@ -194,6 +217,9 @@ def print_figures(title: str, messages: list[Message], figs: Figures, verbose: b
     person_by = Counter(m.author for m, _ in figs.person_changes)
     row = [str(person_by[a]) for a in authors] + [str(len(figs.person_changes))]
     print(f"{'name/plate out':14}" + "".join(f"{c:>18}" for c in row) + "  (not counted)")
+    other_by = Counter(m.author for m, _ in figs.other_labels)
+    row = [str(other_by[a]) for a in authors] + [str(len(figs.other_labels))]
+    print(f"{'other label':14}" + "".join(f"{c:>18}" for c in row) + "  (in messages with items)")
     if verbose:
         for msg, kind, value, out in figs.misses:
             print(f"  miss [{msg.author}] {kind} {value!r}: {out!r}")
@@ -201,6 +227,8 @@ def print_figures(title: str, messages: list[Message], figs: Figures, verbose: b
             print(f"  false change [{msg.author}] {msg.text!r} -> {out!r}")
         for msg, out in figs.person_changes:
             print(f"  name/plate [{msg.author}] {msg.text!r} -> {out!r}")
+        for msg, out in figs.other_labels:
+            print(f"  other label [{msg.author}] {msg.text!r} -> {out!r}")
 
 
 def previous(tmp: Path, commit: str = BASELINE) -> Callable[[str], ScrubResult] | None:
@@ -258,6 +286,7 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
     else:
         figs = measure(messages, variant)
         print_figures("Scrubber with libphonenumber for phones", messages, figs, False)
+        compare_on_random_chains(variant)
     texts = [clean(m.text) for m in messages]
     print("\n== Speed, median per message (best of 5 per message)")
     print(f"{'scrub':22}{_median_us(scrub, texts):10.1f} µs")
@@ -273,6 +302,27 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         return det.detect(body), scrub(body)
 
     print(f"{'clean + detect + scrub':22}{_median_us(three, [m.text for m in messages]):10.1f} µs")
+
+
+def compare_on_random_chains(variant: Callable[[str], ScrubResult], n: int = 3000) -> None:
+    """How often each phone rule takes a random chain of digit groups for a phone number (a
+    rough measure of how much each rule lets through), and its time on messages with one."""
+    rng = random.Random(19)
+    shapes = [(3, 3, 3), (3, 3, 4), (2, 3, 3), (4, 3, 3), (3, 7), (2, 4, 4), (3, 3, 2, 2)]
+    chains: list[str] = []
+    for _ in range(n):
+        shape = rng.choice(shapes)
+        digits = "0" + "".join(str(rng.randint(0, 9)) for _ in range(sum(shape) - 1))
+        parts, i = [], 0
+        for k in shape:
+            parts.append(digits[i : i + k])
+            i += k
+        chains.append(" ".join(parts))
+    print(f"\n== Phone rules on {n} random digit chains starting with 0 (taken as a phone number)")
+    for name, fn in (("patterns", scrub), ("libphonenumber", variant)):
+        taken = sum(fn(c).text != c for c in chains)
+        per = _median_us(lambda t, f=fn: f(f"ring {t} nu"), chains[:300])
+        print(f"{name:22}{taken / n:6.1%} taken, {per:7.1f} µs median per message")
 
 
 def _phonenumbers_rules() -> tuple[Callable[[list[str], list[str]], bool], ...]:
