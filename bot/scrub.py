@@ -740,8 +740,20 @@ def _splice(
 
 
 def scrub(text: str) -> ScrubResult:
-    """Replace personal data in ``text`` by labels; see the module docstring for the contract."""
-    return _scrub(text, _PASSES)
+    """Replace personal data in ``text`` by labels; see the module docstring for the contract.
+
+    A replacement can make a neighbour readable (digits glued to a phone number become an
+    account number once the phone number is a label), so the passes run again on a changed
+    text until nothing more is found (at most three times): scrubbing twice changes nothing."""
+    result = _scrub(text, _PASSES)
+    for _ in range(2):
+        if not result.found:
+            break
+        again = _scrub(result.text, _PASSES)
+        if not again.found:
+            break
+        result = ScrubResult(text=again.text, found=tuple(dict.fromkeys(result.found + again.found)))
+    return result
 
 
 def scrubber_with_phone_rules(

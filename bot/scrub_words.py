@@ -200,9 +200,12 @@ _TLD = (
     r"(?:se|nu|com|net|org|eu|info|biz|io|co|app|dev|online|me|tv|dk|no|fi|de|uk|ba|hr|rs|al|"
     r"pl|ua|ir|af|so|er|ru|fr|es|nl|ch|gov|edu)"
 )
-_LOCAL_WORD = r"[^\W_][\w\-]*"
+# Words without "_" or "." (those are the separators) and with single inner hyphens: each
+# address splits into words one way only, so a long "x_x_x_…" cannot make the pattern
+# backtrack through every split.
+_LOCAL_WORD = r"[^\W_]+(?:-[^\W_]+)*"
 _LOCAL_SEP = r"(?:[._]|\s+(?:" + _DOT_WORDS + r"|underscore|understreck)\s+)"
-_HOST_WORD = r"[^\W_][\w\-]*"
+_HOST_WORD = r"[^\W_]+(?:[-_][^\W_]+)*"
 _SPELLED_AT = (
     r"(?:\s+(?:" + _AT_WORDS + r")\s+|" + _BRACKETED.replace("WORDS", _AT_WORDS) + r"|\s*@\s*)"
 )

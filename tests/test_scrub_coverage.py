@@ -6,6 +6,7 @@ that must stay as they are."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 
 import pytest
@@ -348,3 +349,37 @@ async def test_a_stored_tip_keeps_the_zero_width_non_joiner(bot: Harness) -> Non
     with sqlite3.connect(bot.db_path) as conn:
         [(body,)] = list(conn.execute("SELECT body FROM tip_text"))
     assert body == text
+
+
+def test_idempotent_on_random_mixtures_of_the_new_kinds() -> None:
+    pieces = [
+        "noll", "sju", "ett", "två", "fyrtiofem", " ", ", ", "-", "punkt", "snabel-a", "gmail",
+        "dot", "at", "com", "se", "anna", "Pan", "Zbigniew", "Hälsningar", "Margit", "min man",
+        "Bertil", "Lejlu", "Hasanović", "ابو", "خليل", "ماشین", "ABC", "123", "AA 1234 BC",
+        "601", "234", "567", "061", "8327-9", "123 456 789-0", "5050-1055", "PESEL",
+        "44051401359", "131052-308T", "x_bandit_x", "shadow.vmo99", "\u200c", "۰۹۱۲", "kr",
+        "2024", "05", "12", "\n", "Passat", "WGM", "5561A", "konto", "bankgiro",
+    ]  # fmt: skip
+    rng = random.Random(19)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        once = scrub(text).text
+        assert scrub(once).text == once, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("noll " * 30_000, id="digit-words"),
+        pytest.param("a dot " * 20_000, id="dot-words"),
+        pytest.param("anna punkt " * 12_000, id="punkt-words"),
+        pytest.param("Pan " * 30_000, id="titles"),
+        pytest.param("min man " * 15_000, id="kin-words"),
+        pytest.param("x_" * 50_000, id="underscores"),
+        pytest.param("AA 1234 " * 15_000, id="plate-halves"),
+        pytest.param("8327-" * 25_000, id="clearing-like"),
+        pytest.param("601 " * 30_000, id="three-digit-groups"),
+    ],
+)
+def test_large_input_of_the_new_kinds_completes(text: str) -> None:
+    assert isinstance(scrub(text).text, str)
