@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import scrub_authors  # noqa: E402
 from tests.safety_corpus import (  # noqa: E402
     HOLDOUT,
     PR,
@@ -229,6 +230,7 @@ def main() -> None:
         print("\n== Speed: median per message, clean + detect + scrub (best of 5 per message)")
         for s in subjects:
             print(f"{s.name:22}{median_us(s.all_three, texts):10.1f} µs")
+    scrub_authors.report(verbose=verbose)  # the scrubber on the authors' corpora
 
 
 if __name__ == "__main__":

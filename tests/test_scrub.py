@@ -145,10 +145,19 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("at-in-sentence-kept", "Meet me at the shop at 5", "Meet me at the shop at 5", ()),
     ("iban", "IBAN SE45 5000 0000 0583 9825 7466", f"IBAN {ACCOUNT}", ("kontonummer",)),
     ("iban-plain", "DE89370400440532013000", ACCOUNT, ("kontonummer",)),
-    ("iban-bad-check-kept", "SE45 5000 0000 0583 9825 7467", "SE45 5000 0000 0583 9825 7467", ()),
+    # an IBAN of its country's length is someone's account even with a wrong check
+    ("iban-bad-check", "SE45 5000 0000 0583 9825 7467", ACCOUNT, ("kontonummer",)),
+    (
+        "iban-wrong-length-bad-check-kept",
+        "GB12 ABCD 1234 5678",
+        "GB12 ABCD 1234 5678",
+        (),
+    ),
     ("card", "kort 4111 1111 1111 1111", f"kort {ACCOUNT}", ("kontonummer",)),
     ("card-plain", "5555555555554444", ACCOUNT, ("kontonummer",)),
-    ("card-bad-luhn-kept", "4111 1111 1111 1112", "4111 1111 1111 1112", ()),
+    # four groups of four digits are a card number even with a wrong check digit
+    ("card-grouped-bad-luhn", "4111 1111 1111 1112", ACCOUNT, ("kontonummer",)),
+    ("card-plain-bad-luhn-kept", "4111111111111112", "4111111111111112", ()),
     ("ipv4", "från 85.24.130.7 i går", f"från {IP} i går", ("ip",)),
     ("ipv6", "2001:db8::8a2e:370:7334", IP, ("ip",)),
     ("time-not-ip", "kl 12:30:45", "kl 12:30:45", ()),
