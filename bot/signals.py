@@ -45,10 +45,11 @@ from pathlib import Path
 from config.settings import CONTENT_DIR
 
 from .names import Names
+from .safety_model import SafetyModel, Scores, plain_letters
 from .scrub import LABELS, found_kinds
 from .text import fold_char
 
-__all__ = ["SignalDetector", "Signals", "default_path", "fold"]
+__all__ = ["SignalDetector", "Signals", "combine", "default_path", "fold", "word_count"]
 
 SIGNALS = ("identifies", "child_concern")
 _META_KEYS = frozenset(
@@ -68,11 +69,15 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
 _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
+_LABEL_RULE = "identifies.label"
 _URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing",
 )  # fmt: skip
 _NEGATION_WINDOW = 2
+# Messages shorter than this many words are graded by the rules alone (see combine()).
+MIN_WORDS = 3
+_EXPLICIT_PERSON = frozenset({"identifies.plate", "identifies.personnummer", "identifies.label"})
 _SCRUB_KINDS = frozenset({"regnr", "personnummer"})
 
 
@@ -85,6 +90,37 @@ class Signals:
     child_concern: bool
     matched: tuple[str, ...]
     possibly_urgent: bool = False
+
+
+def combine(
+    rule_grade: str,
+    rule_names: Sequence[str],
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    words: int,
+) -> tuple[str, bool]:
+    """The grade and person signal from the rules' findings and the model's scores (the
+    model already saw the rules' findings as features). Chosen for recall: the model's
+    ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
+    the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
+    :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
+    too little to go on. A plate, a personnummer or a name the scrubber already replaced always
+    identifies someone (explicit patterns are what rules do best)."""
+    explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
+    if words < MIN_WORDS:
+        return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
+    if scores.urgent >= thresholds["urgent"]:
+        grade = "urgent"
+    elif scores.alarm >= thresholds["alarm"] or rule_grade == "urgent":
+        grade = "possible"
+    else:
+        grade = "none"
+    return grade, explicit or scores.identifies >= thresholds["identifies"]
+
+
+def word_count(text: str) -> int:
+    """Words in a message, as :func:`combine` counts them."""
+    return len(_WORDS.findall(text))
 
 
 def default_path() -> Path:
@@ -226,6 +262,52 @@ def _load_rule(raw: object, index: int) -> _Rule:
     )
 
 
+_CAPITALISED = re.compile(r"\s+(?:[A-Z]\.\s?)?([^\W\d_][\w'\-]*)")
+
+
+@dataclass(frozen=True)
+class _NotPeople:
+    names: re.Pattern[str] | None
+    before: re.Pattern[str] | None
+
+    def mask(self, plain: str) -> str:
+        """``plain`` with non-people blanked out (same length): listed characters, and the
+        capitalised words after a statue/street word."""
+        spans: list[tuple[int, int]] = []
+        if self.names is not None:
+            spans.extend(m.span() for m in self.names.finditer(plain))
+        if self.before is not None:
+            for m in self.before.finditer(plain):
+                end = m.end()
+                for _ in range(4):
+                    after = _CAPITALISED.match(plain, end)
+                    if after is None or not after.group(1)[0].isupper():
+                        break
+                    end = after.end()
+                if end > m.end():
+                    spans.append((m.start(), end))
+        if not spans:
+            return plain
+        chars = list(plain)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+
+def _load_not_people(data: object, source: Path) -> _NotPeople:
+    if data is None:
+        return _NotPeople(None, None)
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [not_people] must be a table")
+    lists = {}
+    for key in ("names", "before"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{source}: not_people.{key} must be a list of strings")
+        lists[key] = _compile(value, re.IGNORECASE)
+    return _NotPeople(lists["names"], lists["before"])
+
+
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Indices of the first and last whitespace-separated token covered by [start, end)."""
     return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
@@ -234,6 +316,9 @@ def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class _Urgency:
     lists: Mapping[str, re.Pattern[str] | None]
+    # The same lists without diacritics, matched against the message without diacritics:
+    # only as features for the model ("rok" for "rök", "pozar" for "pożar").
+    plain_lists: Mapping[str, re.Pattern[str] | None]
     present_patterns: re.Pattern[str] | None
     figurative: re.Pattern[str] | None
     negation: frozenset[str]
@@ -252,11 +337,14 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
     if not isinstance(data, dict):
         raise ValueError(f"{source}: [urgent] is missing")
     lists: dict[str, re.Pattern[str] | None] = {}
+    plain_lists: dict[str, re.Pattern[str] | None] = {}
     for key in _URGENT_LISTS:
         table = data.get(key)
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [urgent.{key}] is missing")
-        lists[key] = _compile(_phrases_of(table, f"urgent.{key}"))
+        phrases = _phrases_of(table, f"urgent.{key}")
+        lists[key] = _compile(phrases)
+        plain_lists[key] = _compile(p for p in {plain_letters(p) for p in phrases} if p.strip())
     for key in ("acute", "danger", "now", "help"):
         if lists[key] is None:
             raise ValueError(f"{source}: [urgent.{key}] is empty")
@@ -273,6 +361,7 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
         raise ValueError(f"{source}: [urgent.help_alone] must be a table")
     return _Urgency(
         lists=lists,
+        plain_lists=plain_lists,
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
         negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
@@ -284,8 +373,16 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
 class SignalDetector:
     """Grades urgency and detects identifying and child-concern messages (see module doc)."""
 
-    def __init__(self, path: Path | None = None, names: Names | None = None) -> None:
-        """Load and compile the word list at ``path`` (default: :func:`default_path`)."""
+    def __init__(
+        self,
+        path: Path | None = None,
+        names: Names | None = None,
+        *,
+        model: SafetyModel | None = None,
+        learned: bool = True,
+    ) -> None:
+        """Load and compile the word list at ``path`` (default: :func:`default_path`) and the
+        learned model (``model``, default: the packaged one; ``learned=False``: rules only)."""
         source = path if path is not None else default_path()
         with source.open("rb") as fh:
             data = tomllib.load(fh)
@@ -298,7 +395,11 @@ class SignalDetector:
             raise ValueError(f"{source}: rule names must be unique")
         self._rules = rules
         self._urgency = _load_urgency(data.get("urgent"), source)
+        self._not_people = _load_not_people(data.get("not_people"), source)
         self._names = names if names is not None else Names.load()
+        if model is None and learned:
+            model = SafetyModel.load()
+        self._model = model if learned else None
 
     # ---- urgency ------------------------------------------------------------------------
 
@@ -381,29 +482,65 @@ class SignalDetector:
 
     # ---- the whole message ----------------------------------------------------------------
 
-    def detect(self, text: str) -> Signals:
-        """Classify one message. Pure; see the module docstring for what each field means."""
+    def rule_findings(self, text: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+        """What the rules alone say about a cleaned message: its folded form (case kept), the
+        rules' grade (``"urgent" | "possible" | "none"``), the names of the rules that fired,
+        and the model's rule features: those names plus the grade, the word lists found
+        anywhere (``list.danger``; ``plain.danger`` without diacritics), ``not_people`` and
+        ``identifies.label`` (``bench/train_safety_model.py`` uses this too)."""
         plain = _fold_chars(text)
         norm = plain.casefold()
-        starts = [m.start() for m in _TOKEN.finditer(norm)]
         grade, fired = self.grade(norm)
+        # People are looked for without cartoon characters, statues and streets.
+        person_plain = self._not_people.mask(plain)
+        person_norm = person_plain.casefold()
+        starts = [m.start() for m in _TOKEN.finditer(person_norm)]
         for rule in self._rules:
-            if self._fires(rule, plain, norm, starts):
+            if self._fires(rule, person_plain, person_norm, starts):
                 fired.append(rule.name)
-        if self._names.mentions(plain):
+        if self._names.mentions(person_plain):
             fired.append(_NAME_RULE)
         found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
             fired.append(_PERSONNUMMER_RULE)
+        extra = [f"grade.{grade}", *self._list_features(norm)]
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
+            extra.append(_LABEL_RULE)
+        if person_plain != plain:
+            extra.append("not_people")
         matched = tuple(dict.fromkeys(fired))
+        return plain, grade, matched, (*matched, *extra)
+
+    def _list_features(self, norm: str) -> list[str]:
+        """Which urgency word lists occur anywhere in the message, with and without
+        diacritics, whatever the rules concluded: features for the model, never a grade."""
+        out = []
+        bare = plain_letters(norm)
+        for key in _URGENT_LISTS:
+            pattern = self._urgency.lists[key]
+            if pattern is not None and pattern.search(norm):
+                out.append(f"list.{key}")
+            pattern = self._urgency.plain_lists[key]
+            if pattern is not None and pattern.search(bare):
+                out.append(f"plain.{key}")
+        return out
+
+    def detect(self, text: str) -> Signals:
+        """Classify one message. Pure; see the module docstring for what each field means."""
+        plain, grade, matched, rule_features = self.rule_findings(text)
+        identifies = any(n.startswith("identifies.") for n in matched)
+        if self._model is not None:
+            scores = self._model.scores(plain, rule_features)
+            words = word_count(plain)
+            grade, identifies = combine(grade, rule_features, scores, self._model.thresholds, words)
+            matched = (*matched, f"model.{grade}", f"model.identifies.{identifies}".lower())
         return Signals(
             urgent=grade == "urgent",
             possibly_urgent=grade == "possible",
-            identifies=any(n.startswith("identifies.") for n in matched),
+            identifies=identifies,
             child_concern=any(n.startswith("child_concern.") for n in matched),
             matched=matched,
         )
