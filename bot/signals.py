@@ -183,7 +183,14 @@ def _compile(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives), flags)
 
 
-def _regexes(values: Iterable[str], where: str) -> re.Pattern[str] | None:
+def _table(data: Mapping[str, object], key: str, source: Path) -> Mapping[str, object]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{source}: [urgent.{key}] must be a table")
+    return table
+
+
+def _regexes(values: Iterable[str], where: str, flags: int = 0) -> re.Pattern[str] | None:
     parts = []
     for v in values:
         try:
@@ -191,7 +198,7 @@ def _regexes(values: Iterable[str], where: str) -> re.Pattern[str] | None:
         except re.error as exc:
             raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
         parts.append(f"(?:{v})")
-    return re.compile("|".join(parts)) if parts else None
+    return re.compile("|".join(parts), flags) if parts else None
 
 
 def _phrases_of(table: Mapping[str, object], where: str) -> list[str]:
@@ -321,6 +328,9 @@ class _Urgency:
     plain_lists: Mapping[str, re.Pattern[str] | None]
     present_patterns: re.Pattern[str] | None
     figurative: re.Pattern[str] | None
+    # Idioms ("stabbed in the back", "the heat is killing me"): removed for the rules and for
+    # the model alike, matched without regard to case.
+    idioms: re.Pattern[str] | None
     negation: frozenset[str]
     help_alone: frozenset[str]
     help_fillers: frozenset[str]
@@ -364,6 +374,11 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
         plain_lists=plain_lists,
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
+        idioms=_regexes(
+            _phrases_of(_table(data, "idioms", source), "urgent.idioms"),
+            "urgent.idioms",
+            re.IGNORECASE,
+        ),
         negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
         help_alone=frozenset(fold(w) for w in _string_list(alone, "words", source)),
         help_fillers=frozenset(fold(w) for w in _string_list(alone, "fillers", source)),
@@ -489,6 +504,9 @@ class SignalDetector:
         anywhere (``list.danger``; ``plain.danger`` without diacritics), ``not_people`` and
         ``identifies.label`` (``bench/train_safety_model.py`` uses this too)."""
         plain = _fold_chars(text)
+        idioms = self._urgency.idioms
+        if idioms is not None:
+            plain = idioms.sub(" ", plain)
         norm = plain.casefold()
         grade, fired = self.grade(norm)
         # People are looked for without cartoon characters, statues and streets.

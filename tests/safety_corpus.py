@@ -141,6 +141,14 @@ class SignalFigures:
     person: PR
     by_lang: dict[str, tuple[PR, PR, PR]]  # urgent, possible, person
     misses: list[Labelled]  # clearly urgent predicted not urgent
+    takeovers: tuple[int, int] = (0, 0)  # labelled not urgent, predicted clearly urgent / total
+    person_urgent: PR = PR(0, 0, 0)  # person/vehicle among clearly urgent messages
+    urgent_any_by_lang: dict[str, PR] | None = None
+
+    @property
+    def takeover_rate(self) -> float:
+        """False takeovers: messages labelled not urgent that get the 112 answer first."""
+        return self.takeovers[0] / self.takeovers[1] if self.takeovers[1] else 0.0
 
 
 def signal_figures(items: list[Labelled], classify: Classifier) -> SignalFigures:
@@ -165,6 +173,16 @@ def signal_figures(items: list[Labelled], classify: Classifier) -> SignalFigures
         person=person,
         by_lang={lang: three(per[lang]) for lang in LANGS if lang in per},
         misses=[i for i, g in rows if i.urgency == "U" and g[0] == "N"],
+        takeovers=(
+            sum(i.urgency == "N" and g[0] == "U" for i, g in rows),
+            sum(i.urgency == "N" for i, _ in rows),
+        ),
+        person_urgent=pr((i.person, g[1]) for i, g in rows if i.urgency == "U"),
+        urgent_any_by_lang={
+            lang: pr((i.urgency == "U", g[0] != "N") for i, g in per[lang])
+            for lang in LANGS
+            if lang in per
+        },
     )
 
 
