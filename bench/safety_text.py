@@ -51,7 +51,7 @@ from tests.safety_corpus import (  # noqa: E402
 )
 
 # The previous release: main when this work started (rules only).
-BASELINE = "3387fca6d2a5bd2bdeb63b5a06a6b1f13b6e82df"
+BASELINE = "3387fcadb0486914b743dacc1f3c1d7493af1f26"
 REPEATS = 3
 Prediction = tuple[str, bool]  # grade letter U/P/N, identifies
 

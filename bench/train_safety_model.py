@@ -266,9 +266,7 @@ def _npy(array: npt.NDArray[np.generic]) -> bytes:
     return buf.getvalue()
 
 
-def write(
-    path: Path, fitted: Fitted, thresholds: dict[str, float], meta: dict[str, object]
-) -> bytes:
+def write(fitted: Fitted, thresholds: dict[str, float], meta: dict[str, object]) -> bytes:
     """The weights file as bytes (a zip of .npy members with fixed dates, so reproducible)."""
     full = {
         "format": FORMAT,
@@ -296,31 +294,38 @@ def write(
     return buf.getvalue()
 
 
-def corpus_digest(rows: Sequence[Row]) -> str:
+def corpus_digest(items: Sequence[Labelled]) -> str:
+    """A short fingerprint of the labelled corpus (authors, labels and texts)."""
     h = hashlib.sha256()
-    for r in rows:
-        i = r.item
+    for i in items:
         h.update(f"{i.author}\t{i.lang}\t{i.urgency}\t{int(i.person)}\t{i.text}\n".encode())
     return h.hexdigest()[:16]
 
 
-def train() -> tuple[bytes, dict[str, object]]:
+def build(rows: Sequence[Row], probs: Array) -> tuple[bytes, dict[str, object]]:
+    """The weights file for ``rows`` given their out-of-author scores ``probs``."""
     import sklearn
 
-    authors = load_authors()
-    rows = prepare([item for items in authors.values() for item in items])
-    probs = out_of_author(rows)
     thresholds = choose_thresholds(rows, probs)
     fitted = fit(rows)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.item.author] = counts.get(r.item.author, 0) + 1
     meta: dict[str, object] = {
-        "trained_on": {name: len(items) for name, items in authors.items()},
-        "corpus_sha256_16": corpus_digest(rows),
+        "trained_on": counts,
+        "corpus_sha256_16": corpus_digest([r.item for r in rows]),
         "C": C,
-        "solver": "liblinear (dual), L2, class_weight=balanced",
+        "solver": "liblinear (dual), L2, balanced classes (and person cells for urgency)",
         "scikit_learn": sklearn.__version__,
         "numpy": np.__version__,
     }
-    return write(OUT, fitted, thresholds, meta), {"thresholds": thresholds, **meta}
+    return write(fitted, thresholds, meta), {"thresholds": thresholds, **meta}
+
+
+def train() -> tuple[bytes, dict[str, object]]:
+    authors = load_authors()
+    rows = prepare([item for items in authors.values() for item in items])
+    return build(rows, out_of_author(rows))
 
 
 def main() -> None:
