@@ -53,6 +53,7 @@ NGRAM = (2, 5)
 # "nu" or "7" carry little evidence: the bias decides more).
 FLOOR = 100
 C = 100.0
+C_PERSON = 10.0
 # The urgent model learns clearly urgent against not urgent only (possibly urgent left out).
 URGENT_VS_NONE = True
 DECORRELATE = True
@@ -141,7 +142,7 @@ def fit(rows: Sequence[Row]) -> Fitted:
     person = np.array([r.item.person for r in rows])
     for k, y in enumerate(targets(rows)):
         model = LogisticRegression(
-            C=C, solver="liblinear", dual=True, random_state=0, max_iter=5000
+            C=C if k < 2 else C_PERSON, solver="liblinear", dual=True, random_state=0, max_iter=5000
         )
         keep = ~possible if k == 1 and URGENT_VS_NONE else np.ones(len(rows), dtype=bool)
         # Balanced classes; for the urgency models also balanced between messages that do
@@ -315,6 +316,7 @@ def build(rows: Sequence[Row], probs: Array) -> tuple[bytes, dict[str, object]]:
         "trained_on": counts,
         "corpus_sha256_16": corpus_digest([r.item for r in rows]),
         "C": C,
+        "C_person": C_PERSON,
         "solver": "liblinear (dual), L2, balanced classes (and person cells for urgency)",
         "scikit_learn": sklearn.__version__,
         "numpy": np.__version__,

@@ -315,6 +315,24 @@ def _load_not_people(data: object, source: Path) -> _NotPeople:
     return _NotPeople(lists["names"], lists["before"])
 
 
+def _load_cues(
+    data: object, source: Path
+) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
+    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [person_cues] must be a table")
+    out = []
+    for name, table in sorted(data.items()):
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [person_cues.{name}] must be a table")
+        phrases = _phrases_of(table, f"person_cues.{name}")
+        bare = {plain_letters(fold(p)) for p in phrases}
+        out.append((name, _compile(phrases), _compile(p for p in bare if p.strip())))
+    return tuple(out)
+
+
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Indices of the first and last whitespace-separated token covered by [start, end)."""
     return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
@@ -411,6 +429,7 @@ class SignalDetector:
         self._rules = rules
         self._urgency = _load_urgency(data.get("urgent"), source)
         self._not_people = _load_not_people(data.get("not_people"), source)
+        self._person_cues = _load_cues(data.get("person_cues"), source)
         self._names = names if names is not None else Names.load()
         if model is None and learned:
             model = SafetyModel.load()
@@ -533,10 +552,15 @@ class SignalDetector:
         return plain, grade, matched, (*matched, *extra)
 
     def _list_features(self, norm: str) -> list[str]:
-        """Which urgency word lists occur anywhere in the message, with and without
-        diacritics, whatever the rules concluded: features for the model, never a grade."""
+        """Which urgency word lists and person cues occur anywhere in the message, with and
+        without diacritics, whatever the rules concluded: features for the model only."""
         out = []
         bare = plain_letters(norm)
+        for name, pattern, plain_pattern in self._person_cues:
+            if (pattern is not None and pattern.search(norm)) or (
+                plain_pattern is not None and plain_pattern.search(bare)
+            ):
+                out.append(f"cue.{name}")
         for key in _URGENT_LISTS:
             pattern = self._urgency.lists[key]
             if pattern is not None and pattern.search(norm):

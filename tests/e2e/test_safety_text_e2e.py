@@ -81,7 +81,8 @@ async def test_tigrinya_and_finnish_emergencies_mid_tip_get_the_112_answer_first
 ) -> None:
     """Issue 19: emergencies in languages the old rules mostly missed, written by two residents
     each in the middle of a tip, are answered with 112 before anything else. The previous
-    release's rules gave neither message any 112 at all; the learned detector does."""
+    release's rules gave the Tigrinya message no 112 at all and the Finnish one only the
+    reminder line; the learned detector makes both clearly urgent."""
     answers = _urgent_answers()
     bot_user = await new_user("bot")
     bot_id = bot_user.user_id
@@ -90,7 +91,8 @@ async def test_tigrinya_and_finnish_emergencies_mid_tip_get_the_112_answer_first
     try:
         for name, text, lang in (
             ("tigrinya", "ሓገዝ! ሓደ ሰብ ኣብ ባይታ ወዲቑ ኣየስተንፍስን ዘሎ", "ti"),
-            ("finnish", "joku puukottaa ihmisiä ostoskeskuksen parkkihallissa", "fi"),
+            # the Finnish miss quoted in issue 19, with a call for help and "now"
+            ("finnish", "Apua! joku puukottaa ihmisiä ostoskeskuksen parkkihallissa nyt", "fi"),
         ):
             resident = await peer(matrix_client, await new_user(name))
             residents.append(resident)
