@@ -136,6 +136,10 @@ def test_training_reproduces_the_shipped_weights_file_byte_for_byte(
 
 
 def test_detect_uses_the_model_and_says_so() -> None:
-    s = SignalDetector().detect(clean("joku puukottaa ihmisiä ostoskeskuksen parkkihallissa"))
+    """A Tigrinya emergency the rules alone do not see ("Help! someone fell to the ground and
+    is not breathing"; written for this test, not by a native speaker)."""
+    text = clean("ሓገዝ! ሓደ ሰብ ኣብ ባይታ ወዲቑ ኣየስተንፍስን ዘሎ")
+    assert not SignalDetector(learned=False).detect(text).urgent
+    s = SignalDetector().detect(text)
     assert s.urgent
     assert "model.urgent" in s.matched
