@@ -17,9 +17,19 @@ Contract
   and time. Places ("Området heter Gröndal") do not count.
 * ``child_concern``: worry about a specific child; the bot points to socialtjänsten (112 if
   acute) and stores nothing.
-* ``matched``: the names of the lists and rules that fired (no duplicates, never user text).
+* ``matched``: the names of the lists and rules that fired (no duplicates, never user text),
+  and with the model ``model.<grade>`` and ``model.identifies.<true|false>``.
 
-How urgency is graded (word lists in ``config/content/signals.toml``, ``[urgent.*]``): an
+Rules and model: by default the rules' findings go, as features, to the learned model of
+``bot/safety_model.py`` (weights shipped in ``config/content/safety_model.npz``), and
+:func:`combine` turns its scores into the grade and the person signal, with thresholds chosen
+across authors; messages of fewer than :data:`MIN_WORDS` words are graded by the rules alone,
+and plates, personnummer and the scrubber's ``[namn]`` always identify. Idioms
+(``[urgent.idioms]``) are removed before either looks; cartoon characters and statues
+(``[not_people]``) before the person rules do. ``learned=False`` gives the rules alone, as
+described below.
+
+How the rules grade urgency (word lists in ``config/content/signals.toml``, ``[urgent.*]``): an
 *acute* phrase is clearly urgent by itself; a *danger* word is clearly urgent with a sign of
 *now* (explicit "nu"/"right now", or a present/progressive form) or a call for help, and
 possibly urgent without one. Past time and habit lower the grade by one step (an explicit
@@ -27,9 +37,9 @@ possibly urgent without one. Past time and habit lower the grade by one step (an
 hypothetical ("vad gör jag om…") caps it at possibly urgent, a negation right before a danger
 word cancels it, and figurative uses are removed before matching ("jag brinner för").
 
-The files are read once, in ``__init__``; ``detect`` is pure, never raises for a ``str`` and
-runs in time roughly linear in the length of the text. An invalid configuration raises
-``ValueError`` at start-up.
+The files (word lists, names, weights) are read once, in ``__init__``; ``detect`` is pure,
+never raises for a ``str`` and runs in time roughly linear in the length of the text. An
+invalid configuration or weights file raises ``ValueError`` at start-up.
 """
 
 from __future__ import annotations
