@@ -1,17 +1,22 @@
-"""Benchmark: urgent / person detection and the scrubber on the labelled corpus in tests/data.
+"""Benchmark: the safety-text detector judged across authors, against the previous release.
 
-Run as ``.venv/bin/python bench/safety_text.py`` (add ``-v`` to list every miss). Prints, for
-the current code and for the previous release side by side (its ``bot/signals.py``,
-``bot/scrub.py`` and ``config/content/signals.toml`` are taken from git at ``BASELINE`` and
-measured in the same run):
+Run as ``.venv/bin/python bench/safety_text.py`` (needs the dev extra: scikit-learn; add ``-v``
+to list every urgent message that got no 112 at all). It takes a few minutes.
 
-* precision and recall for "clearly urgent", "possibly urgent" and person/vehicle, overall and
-  per language, separately for the tuning part and the held-back part of the corpus;
-* the scrubber's recall per kind (exactly the expected output) and its false-change rate on
-  harmless messages;
-* the median time per message for hygiene + detection + scrubbing together.
+**Leave one author out.** The labelled messages come from six authors who never saw each
+other's text, the rules or the model (``tests/data/safety_authors/*`` and the project's own
+``tests/data/safety_tune.txt`` + ``safety_holdout.txt``). For each author in turn, the model is
+trained on the other five and the thresholds are chosen on those five alone (by a leave-one-
+author-out inside them, as ``bench/train_safety_model.py`` does for the shipped model); then the
+author left out is classified. The figures are those predictions pooled, per language and per
+author. Beside them: the rules alone (this code with the model switched off) and the previous
+release (``bot/signals.py``, ``bot/scrub.py``, ``bot/text.py``, ``bot/names.py`` and the word
+lists taken from git at ``BASELINE`` and measured in the same run). The rules were written with
+the project's own messages in view, so their figures on the ``project`` author flatter them.
 
-Prints figures only; it never passes or fails (the tests pin the thresholds).
+Also printed: the scrubber's figures on ``tests/data/scrub_corpus.txt``, the median time per
+message for clean + detect + scrub, and how much the resident memory of a fresh process grows
+when the detector is loaded. Prints figures only; it never passes or fails.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -31,31 +37,33 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import scrub_authors  # noqa: E402
+from bench import train_safety_model as training  # noqa: E402
 from tests.safety_corpus import (  # noqa: E402
-    HOLDOUT,
+    LANGS,
     PR,
     SCRUB,
-    TUNE,
+    Labelled,
     ScrubFigures,
     SignalFigures,
-    load_labelled,
+    load_authors,
     load_planted,
     scrub_figures,
     signal_figures,
 )
 
-# The previous release: the commit this work started from.
-BASELINE = "71554ffa032773418886ffbc0b8c9992faacccef"
-REPEATS = 5
+# The previous release: main when this work started (rules only).
+BASELINE = "3387fcadb0486914b743dacc1f3c1d7493af1f26"
+REPEATS = 3
+Prediction = tuple[str, bool]  # grade letter U/P/N, identifies
 
 
 class Subject:
-    """One version of the code: classify, scrub and the three together."""
+    """One version of the code: clean + detect + scrub, and a classifier for the figures."""
 
     def __init__(
         self,
         name: str,
-        classify: Callable[[str], tuple[str, bool]],
+        classify: Callable[[str], Prediction],
         scrub: Callable[[str], str],
         all_three: Callable[[str], object],
     ) -> None:
@@ -65,22 +73,40 @@ class Subject:
         self.all_three = all_three
 
 
-def current() -> Subject:
+def _grade(s: object) -> str:
+    if getattr(s, "urgent", False):
+        return "U"
+    return "P" if getattr(s, "possibly_urgent", False) else "N"
+
+
+def current(learned: bool) -> Subject:
     from bot.scrub import scrub
     from bot.signals import SignalDetector
     from bot.text import clean
 
-    det = SignalDetector()
+    det = SignalDetector(learned=learned)
 
-    def classify(text: str) -> tuple[str, bool]:
+    def classify(text: str) -> Prediction:
         s = det.detect(clean(text))
-        return ("U" if s.urgent else "P" if s.possibly_urgent else "N"), s.identifies
+        return _grade(s), s.identifies
 
     def three(text: str) -> object:
         body = clean(text)
         return det.detect(body), scrub(body)
 
-    return Subject("current", classify, lambda t: scrub(clean(t)).text, three)
+    name = "learned + rules" if learned else "rules only (now)"
+    return Subject(name, classify, lambda t: scrub(clean(t)).text, three)
+
+
+def _git_show(path: str) -> bytes | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{BASELINE}:{path}"],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def baseline(tmp: Path) -> Subject | None:
@@ -88,32 +114,33 @@ def baseline(tmp: Path) -> Subject | None:
     pkg = tmp / "baseline_safety"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    files = {
-        "bot/signals.py": pkg / "signals.py",
-        "bot/scrub.py": pkg / "scrub.py",
-        "bot/text.py": pkg / "text.py",
-        "config/content/signals.toml": pkg / "signals.toml",
-    }
-    for src, dst in files.items():
-        try:
-            blob = subprocess.run(
-                ["git", "-C", str(ROOT), "show", f"{BASELINE}:{src}"],
-                check=True,
-                capture_output=True,
-            ).stdout
-        except (OSError, subprocess.CalledProcessError):
+    blobs = {}
+    for src in (
+        "bot/signals.py",
+        "bot/scrub.py",
+        "bot/text.py",
+        "bot/names.py",
+        "config/content/signals.toml",
+        "config/content/names.toml",
+    ):
+        blob = _git_show(src)
+        if blob is None:
             print(f"(previous release {BASELINE[:8]} not available from git: no comparison)")
             return None
-        dst.write_bytes(blob)
+        blobs[src] = blob
+    for src, blob in blobs.items():
+        (pkg / Path(src).name).write_bytes(blob)
     sys.path.insert(0, str(tmp))
+    names_mod: ModuleType = importlib.import_module("baseline_safety.names")
     signals: ModuleType = importlib.import_module("baseline_safety.signals")
     scrub_mod: ModuleType = importlib.import_module("baseline_safety.scrub")
     text_mod: ModuleType = importlib.import_module("baseline_safety.text")
-    det = signals.SignalDetector(pkg / "signals.toml")
+    names = names_mod.Names(tomllib.loads(blobs["config/content/names.toml"].decode("utf-8")))
+    det = signals.SignalDetector(pkg / "signals.toml", names)
 
-    def classify(text: str) -> tuple[str, bool]:
+    def classify(text: str) -> Prediction:
         s = det.detect(text_mod.clean(text))
-        return ("U" if s.urgent else "N"), s.identifies
+        return _grade(s), s.identifies
 
     def three(text: str) -> object:
         body = text_mod.clean(text)
@@ -125,6 +152,28 @@ def baseline(tmp: Path) -> Subject | None:
         lambda t: scrub_mod.scrub(text_mod.clean(t)).text,
         three,
     )
+
+
+def leave_one_author_out(items: Sequence[Labelled]) -> list[Prediction]:
+    """Each author's messages classified by a model trained, and thresholded, on the others."""
+    rows = training.prepare(items)
+    preds: list[Prediction | None] = [None] * len(rows)
+    for author in sorted({r.item.author for r in rows}):
+        t0 = time.perf_counter()
+        train = [r for r in rows if r.item.author != author]
+        test_idx = [i for i, r in enumerate(rows) if r.item.author == author]
+        test = [rows[i] for i in test_idx]
+        thresholds = training.choose_thresholds(train, training.out_of_author(train))
+        probs = training.score(training.fit(train), test)
+        for i, p in zip(test_idx, training.decide(test, probs, thresholds), strict=True):
+            preds[i] = p
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in thresholds.items())
+        print(
+            f"  left out {author:16} thresholds from the others: {shown}"
+            f"  ({time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
+    return [p for p in preds if p is not None]
 
 
 def median_us(fn: Callable[[str], object], texts: list[str]) -> float:
@@ -139,38 +188,85 @@ def median_us(fn: Callable[[str], object], texts: list[str]) -> float:
     return statistics.median(per)
 
 
-def fmt(x: PR) -> str:
-    return f"P {x.precision:4.2f} R {x.recall:4.2f} ({x.tp}/{x.tp + x.fn})"
+_RSS = """
+import os, sys
+sys.path.insert(0, {root!r})
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+import numpy, bot.signals, bot.scrub, bot.text
+from bot.signals import SignalDetector
+before = rss()
+det = SignalDetector(learned={learned})
+det.detect("Det brinner i trapphuset, min granne Ali är kvar där inne")
+print((rss() - before) / 1e6)
+"""
 
 
-def print_signals(title: str, figs: list[tuple[str, SignalFigures]], verbose: bool) -> None:
+def memory_mb(learned: bool) -> float:
+    """Growth of a fresh process's resident memory from loading the detector (after imports)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS.format(root=str(ROOT), learned=learned)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(out.strip())
+
+
+def pr_cell(x: PR) -> str:
+    if not x.tp + x.fn + x.fp:
+        return "-"
+    return f"P {x.precision:4.2f} R {x.recall:4.2f}"
+
+
+def recall_cell(x: PR) -> str:
+    return f"{x.recall:4.2f} ({x.tp}/{x.tp + x.fn})" if x.tp + x.fn else "-"
+
+
+def takeover_cell(f: SignalFigures) -> str:
+    return f"{f.takeover_rate:4.2f} ({f.takeovers[0]}/{f.takeovers[1]})"
+
+
+ROWS: list[tuple[str, Callable[[SignalFigures], str]]] = [
+    ("112 in first answer (R)", lambda f: recall_cell(f.urgent_any)),
+    ("112 answer first (R)", lambda f: recall_cell(f.urgent)),
+    ("clearly urgent", lambda f: pr_cell(f.urgent)),
+    ("possibly urgent", lambda f: pr_cell(f.possible)),
+    ("false takeovers", takeover_cell),
+    ("person/vehicle", lambda f: pr_cell(f.person)),
+    ("person, when urgent", lambda f: pr_cell(f.person_urgent)),
+]
+COMPACT: list[tuple[str, Callable[[SignalFigures], str]]] = [
+    ("112 in 1st", lambda f: recall_cell(f.urgent_any)),
+    ("112 first", lambda f: recall_cell(f.urgent)),
+    ("takeovers", takeover_cell),
+    ("person", lambda f: pr_cell(f.person)),
+]
+
+
+def print_table(title: str, names: Sequence[str], figs: Sequence[SignalFigures]) -> None:
     print(f"\n== {title}")
-    head = f"{'':22}" + "".join(f"{name:>28}" for name, _ in figs)
-    print(head)
-    rows: list[tuple[str, Callable[[SignalFigures], PR]]] = [
-        ("clearly urgent", lambda f: f.urgent),
-        ("urgent, 112 in reply", lambda f: f.urgent_any),
-        ("possibly urgent", lambda f: f.possible),
-        ("person/vehicle", lambda f: f.person),
-    ]
-    for label, get in rows:
-        print(f"{label:22}" + "".join(f"{fmt(get(f)):>28}" for _, f in figs))
-    langs = list(figs[0][1].by_lang)
-    for lang in langs:
-        for idx, label in ((0, "urgent"), (1, "possible"), (2, "person")):
-            cells = []
-            for _, f in figs:
-                x = f.by_lang[lang][idx]
-                cells.append(fmt(x) if x.tp + x.fn + x.fp else "-")
-            print(f"  {lang} {label:17}" + "".join(f"{c:>28}" for c in cells))
-    if verbose:
-        for name, f in figs:
-            for m in f.misses:
-                print(f"  [{name}] missed urgent: {m.lang} {m.text}")
+    print(f"{'':26}" + "".join(f"{n:>24}" for n in names))
+    for label, get in ROWS:
+        print(f"{label:26}" + "".join(f"{get(f):>24}" for f in figs))
 
 
-def print_scrub(figs: list[tuple[str, ScrubFigures]], verbose: bool) -> None:
-    print("\n== Scrubber (exactly the expected output / planted data gone)")
+def print_groups(
+    title: str,
+    groups: Sequence[str],
+    names: Sequence[str],
+    figs: dict[str, list[SignalFigures]],
+) -> None:
+    """One line per group and measure, a column per subject."""
+    print(f"\n== {title}")
+    print(f"{'':28}" + "".join(f"{n:>24}" for n in names))
+    for group in groups:
+        for label, get in COMPACT:
+            print(f"{group:16}{label:12}" + "".join(f"{get(f):>24}" for f in figs[group]))
+
+
+def print_scrub(figs: list[tuple[str, ScrubFigures]]) -> None:
+    print("\n== Scrubber on tests/data/scrub_corpus.txt (exactly as expected / planted data gone)")
     print(f"{'':22}" + "".join(f"{name:>28}" for name, _ in figs))
     kinds = sorted(figs[0][1].recall)
     for kind in kinds:
@@ -180,56 +276,76 @@ def print_scrub(figs: list[tuple[str, ScrubFigures]], verbose: bool) -> None:
             gone, _ = f.removed.get(kind, (0, 0))
             cells.append(f"{ok / n:4.2f} / {gone / n:4.2f} (n={n})")
         print(f"{kind:22}" + "".join(f"{c:>28}" for c in cells))
-    cells = []
-    for _, f in figs:
-        ok = sum(v[0] for v in f.recall.values())
-        n = sum(v[1] for v in f.recall.values())
-        gone = sum(v[0] for v in f.removed.values())
-        cells.append(f"{ok / n:4.2f} / {gone / n:4.2f} (n={n})")
-    print(f"{'all kinds':22}" + "".join(f"{c:>28}" for c in cells))
     cells = [
         f"{f.harmless_changed / f.harmless_total:6.2%} ({f.harmless_changed}/{f.harmless_total})"
         for _, f in figs
     ]
     print(f"{'harmless changed':22}" + "".join(f"{c:>28}" for c in cells))
-    if verbose:
-        for name, f in figs:
-            for case, out in f.failures:
-                print(f"  [{name}] {case.kind}: {case.text!r} -> {out!r}")
 
 
 def main() -> None:
     verbose = "-v" in sys.argv
-    tune, hold = load_labelled(TUNE), load_labelled(HOLDOUT)
-    planted = load_planted(SCRUB)
-    harmless = [i.text for i in tune + hold if not i.person]
+    authors = load_authors()
+    items = [i for name in authors for i in authors[name]]
+    print(
+        f"Corpus: {len(items)} labelled messages by {len(authors)} authors ("
+        + ", ".join(f"{a} {len(v)}" for a, v in authors.items())
+        + ")"
+    )
+    print("\nLeave one author out (each author classified by a model that never saw them):")
+    loao = leave_one_author_out(items)
     with tempfile.TemporaryDirectory() as tmp:
-        subjects = [current()]
         prev = baseline(Path(tmp))
+        rules = current(learned=False)
+        learned = current(learned=True)
+        names = ["learned + rules (LOAO)", rules.name]
+        preds = [loao, [rules.classify(i.text) for i in items]]
         if prev is not None:
-            subjects.append(prev)
-        n_sv_en = sum(i.lang in ("sv", "en") for i in tune + hold)
+            names.append(prev.name)
+            preds.append([prev.classify(i.text) for i in items])
+
+        # signal_figures takes a classifier of text; feed it the precomputed predictions.
+        def figures_of(sel: Callable[[Labelled], bool]) -> list[SignalFigures]:
+            out = []
+            for p in preds:
+                chosen = [(i, g) for i, g in zip(items, p, strict=True) if sel(i)]
+                it = iter([g for _, g in chosen])
+                out.append(signal_figures([i for i, _ in chosen], lambda _t, it=it: next(it)))
+            return out
+
+        print_table("All authors", names, figures_of(lambda _i: True))
+        print_groups(
+            "Per language",
+            LANGS,
+            names,
+            {lang: figures_of(lambda i, lang=lang: i.lang == lang) for lang in LANGS},
+        )
+        print_groups(
+            "Per author",
+            list(authors),
+            names,
+            {a: figures_of(lambda i, a=a: i.author == a) for a in authors},
+        )
+        if verbose:
+            for i, g in zip(items, loao, strict=True):
+                if i.urgency == "U" and g[0] == "N":
+                    print(f"  [LOAO] no 112: {i.author} {i.lang} {i.text}")
+
+        subjects = [learned] + ([prev] if prev is not None else [])
+        planted = load_planted(SCRUB)
+        harmless = [i.text for i in items if not i.person and i.author == "project"]
+        print_scrub([(s.name, scrub_figures(planted, harmless, s.scrub)) for s in subjects])
+
+        texts = [i.text for i in items]
         print(
-            f"Corpus: {len(tune)} tuning + {len(hold)} held-back messages "
-            f"({n_sv_en} sv/en), {len(planted)} scrubber cases"
+            f"\n== Speed: clean + detect + scrub, median per message over {len(texts)} messages"
+            f" (best of {REPEATS} each)"
         )
-        print_signals(
-            "Signals, tuning part",
-            [(s.name, signal_figures(tune, s.classify)) for s in subjects],
-            verbose,
-        )
-        print_signals(
-            "Signals, held-back part (never tuned on)",
-            [(s.name, signal_figures(hold, s.classify)) for s in subjects],
-            verbose,
-        )
-        print_scrub(
-            [(s.name, scrub_figures(planted, harmless, s.scrub)) for s in subjects], verbose
-        )
-        texts = [i.text for i in tune + hold] + [p.text for p in planted]
-        print("\n== Speed: median per message, clean + detect + scrub (best of 5 per message)")
-        for s in subjects:
-            print(f"{s.name:22}{median_us(s.all_three, texts):10.1f} µs")
+        for s in [learned, rules, *([prev] if prev is not None else [])]:
+            print(f"{s.name:26}{median_us(s.all_three, texts) / 1000:8.3f} ms")
+    print("\n== Memory: growth of a fresh process's resident set when the detector is loaded")
+    print(f"{'learned + rules':26}{memory_mb(True):8.1f} MB")
+    print(f"{'rules only':26}{memory_mb(False):8.1f} MB")
     scrub_authors.report(verbose=verbose)  # the scrubber on the authors' corpora
 
 

@@ -3,7 +3,7 @@
 Run as ``.venv/bin/python bench/scrub_authors.py [DIR] [-v]``. ``DIR`` holds one folder per
 author with a ``corpus.jsonl`` (the format of the multi-author corpus: one JSON object per line
 with ``lang``, ``text`` and ``pii``, a list of ``{kind, value}`` where ``value`` is the exact
-planted substring); default ``tests/data/authors`` or ``$SCRUB_AUTHORS_DIR``.
+planted substring); default ``tests/data/safety_authors`` or ``$SCRUB_AUTHORS_DIR``.
 ``bench/safety_text.py`` calls :func:`report` with one line. Prints figures only; never
 passes or fails.
 
@@ -65,7 +65,7 @@ from bot.text import clean  # noqa: E402
 BASELINE = "3387fcadb0486914b743dacc1f3c1d7493af1f26"
 # Where the authors' corpora are looked for when no folder is given (the environment variable
 # SCRUB_AUTHORS_DIR overrides it).
-DEFAULT_DIR = Path(os.environ.get("SCRUB_AUTHORS_DIR", ROOT / "tests" / "data" / "authors"))
+DEFAULT_DIR = Path(os.environ.get("SCRUB_AUTHORS_DIR", ROOT / "tests" / "data" / "safety_authors"))
 NOT_COVERED = frozenset({"address"})
 PERSON_LABELS = frozenset({"namn", "regnr"})
 # The scrubber's kind for each kind of the corpus, where a planted item of that kind is

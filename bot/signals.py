@@ -17,9 +17,19 @@ Contract
   and time. Places ("Området heter Gröndal") do not count.
 * ``child_concern``: worry about a specific child; the bot points to socialtjänsten (112 if
   acute) and stores nothing.
-* ``matched``: the names of the lists and rules that fired (no duplicates, never user text).
+* ``matched``: the names of the lists and rules that fired (no duplicates, never user text),
+  and with the model ``model.<grade>`` and ``model.identifies.<true|false>``.
 
-How urgency is graded (word lists in ``config/content/signals.toml``, ``[urgent.*]``): an
+Rules and model: by default the rules' findings go, as features, to the learned model of
+``bot/safety_model.py`` (weights shipped in ``config/content/safety_model.npz``), and
+:func:`combine` turns its scores into the grade and the person signal, with thresholds chosen
+across authors; messages of fewer than :data:`MIN_WORDS` words are graded by the rules alone,
+and plates, personnummer and the scrubber's ``[namn]`` always identify. Idioms
+(``[urgent.idioms]``) are removed before either looks; cartoon characters and statues
+(``[not_people]``) before the person rules do. ``learned=False`` gives the rules alone, as
+described below.
+
+How the rules grade urgency (word lists in ``config/content/signals.toml``, ``[urgent.*]``): an
 *acute* phrase is clearly urgent by itself; a *danger* word is clearly urgent with a sign of
 *now* (explicit "nu"/"right now", or a present/progressive form) or a call for help, and
 possibly urgent without one. Past time and habit lower the grade by one step (an explicit
@@ -27,9 +37,9 @@ possibly urgent without one. Past time and habit lower the grade by one step (an
 hypothetical ("vad gör jag om…") caps it at possibly urgent, a negation right before a danger
 word cancels it, and figurative uses are removed before matching ("jag brinner för").
 
-The files are read once, in ``__init__``; ``detect`` is pure, never raises for a ``str`` and
-runs in time roughly linear in the length of the text. An invalid configuration raises
-``ValueError`` at start-up.
+The files (word lists, names, weights) are read once, in ``__init__``; ``detect`` is pure,
+never raises for a ``str`` and runs in time roughly linear in the length of the text. An
+invalid configuration or weights file raises ``ValueError`` at start-up.
 """
 
 from __future__ import annotations
@@ -45,10 +55,11 @@ from pathlib import Path
 from config.settings import CONTENT_DIR
 
 from .names import Names
+from .safety_model import SafetyModel, Scores, plain_letters
 from .scrub import LABELS, found_kinds
 from .text import fold_char
 
-__all__ = ["SignalDetector", "Signals", "default_path", "fold"]
+__all__ = ["SignalDetector", "Signals", "combine", "default_path", "fold", "word_count"]
 
 SIGNALS = ("identifies", "child_concern")
 _META_KEYS = frozenset(
@@ -68,11 +79,15 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
 _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
+_LABEL_RULE = "identifies.label"
 _URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing",
 )  # fmt: skip
 _NEGATION_WINDOW = 2
+# Messages shorter than this many words are graded by the rules alone (see combine()).
+MIN_WORDS = 3
+_EXPLICIT_PERSON = frozenset({"identifies.plate", "identifies.personnummer", "identifies.label"})
 _SCRUB_KINDS = frozenset({"regnr", "personnummer"})
 
 
@@ -85,6 +100,37 @@ class Signals:
     child_concern: bool
     matched: tuple[str, ...]
     possibly_urgent: bool = False
+
+
+def combine(
+    rule_grade: str,
+    rule_names: Sequence[str],
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    words: int,
+) -> tuple[str, bool]:
+    """The grade and person signal from the rules' findings and the model's scores (the
+    model already saw the rules' findings as features). Chosen for recall: the model's
+    ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
+    the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
+    :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
+    too little to go on. A plate, a personnummer or a name the scrubber already replaced always
+    identifies someone (explicit patterns are what rules do best)."""
+    explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
+    if words < MIN_WORDS:
+        return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
+    if scores.urgent >= thresholds["urgent"]:
+        grade = "urgent"
+    elif scores.alarm >= thresholds["alarm"] or rule_grade == "urgent":
+        grade = "possible"
+    else:
+        grade = "none"
+    return grade, explicit or scores.identifies >= thresholds["identifies"]
+
+
+def word_count(text: str) -> int:
+    """Words in a message, as :func:`combine` counts them."""
+    return len(_WORDS.findall(text))
 
 
 def default_path() -> Path:
@@ -147,7 +193,14 @@ def _compile(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives), flags)
 
 
-def _regexes(values: Iterable[str], where: str) -> re.Pattern[str] | None:
+def _table(data: Mapping[str, object], key: str, source: Path) -> Mapping[str, object]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{source}: [urgent.{key}] must be a table")
+    return table
+
+
+def _regexes(values: Iterable[str], where: str, flags: int = 0) -> re.Pattern[str] | None:
     parts = []
     for v in values:
         try:
@@ -155,7 +208,7 @@ def _regexes(values: Iterable[str], where: str) -> re.Pattern[str] | None:
         except re.error as exc:
             raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
         parts.append(f"(?:{v})")
-    return re.compile("|".join(parts)) if parts else None
+    return re.compile("|".join(parts), flags) if parts else None
 
 
 def _phrases_of(table: Mapping[str, object], where: str) -> list[str]:
@@ -226,6 +279,70 @@ def _load_rule(raw: object, index: int) -> _Rule:
     )
 
 
+_CAPITALISED = re.compile(r"\s+(?:[A-Z]\.\s?)?([^\W\d_][\w'\-]*)")
+
+
+@dataclass(frozen=True)
+class _NotPeople:
+    names: re.Pattern[str] | None
+    before: re.Pattern[str] | None
+
+    def mask(self, plain: str) -> str:
+        """``plain`` with non-people blanked out (same length): listed characters, and the
+        capitalised words after a statue/street word."""
+        spans: list[tuple[int, int]] = []
+        if self.names is not None:
+            spans.extend(m.span() for m in self.names.finditer(plain))
+        if self.before is not None:
+            for m in self.before.finditer(plain):
+                end = m.end()
+                for _ in range(4):
+                    after = _CAPITALISED.match(plain, end)
+                    if after is None or not after.group(1)[0].isupper():
+                        break
+                    end = after.end()
+                if end > m.end():
+                    spans.append((m.start(), end))
+        if not spans:
+            return plain
+        chars = list(plain)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+
+def _load_not_people(data: object, source: Path) -> _NotPeople:
+    if data is None:
+        return _NotPeople(None, None)
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [not_people] must be a table")
+    lists = {}
+    for key in ("names", "before"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{source}: not_people.{key} must be a list of strings")
+        lists[key] = _compile(value, re.IGNORECASE)
+    return _NotPeople(lists["names"], lists["before"])
+
+
+def _load_cues(
+    data: object, source: Path
+) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
+    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [person_cues] must be a table")
+    out = []
+    for name, table in sorted(data.items()):
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [person_cues.{name}] must be a table")
+        phrases = _phrases_of(table, f"person_cues.{name}")
+        bare = {plain_letters(fold(p)) for p in phrases}
+        out.append((name, _compile(phrases), _compile(p for p in bare if p.strip())))
+    return tuple(out)
+
+
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Indices of the first and last whitespace-separated token covered by [start, end)."""
     return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
@@ -234,8 +351,14 @@ def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class _Urgency:
     lists: Mapping[str, re.Pattern[str] | None]
+    # The same lists without diacritics, matched against the message without diacritics:
+    # only as features for the model ("rok" for "rök", "pozar" for "pożar").
+    plain_lists: Mapping[str, re.Pattern[str] | None]
     present_patterns: re.Pattern[str] | None
     figurative: re.Pattern[str] | None
+    # Idioms ("stabbed in the back", "the heat is killing me"): removed for the rules and for
+    # the model alike, matched without regard to case.
+    idioms: re.Pattern[str] | None
     negation: frozenset[str]
     help_alone: frozenset[str]
     help_fillers: frozenset[str]
@@ -252,11 +375,14 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
     if not isinstance(data, dict):
         raise ValueError(f"{source}: [urgent] is missing")
     lists: dict[str, re.Pattern[str] | None] = {}
+    plain_lists: dict[str, re.Pattern[str] | None] = {}
     for key in _URGENT_LISTS:
         table = data.get(key)
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [urgent.{key}] is missing")
-        lists[key] = _compile(_phrases_of(table, f"urgent.{key}"))
+        phrases = _phrases_of(table, f"urgent.{key}")
+        lists[key] = _compile(phrases)
+        plain_lists[key] = _compile(p for p in {plain_letters(p) for p in phrases} if p.strip())
     for key in ("acute", "danger", "now", "help"):
         if lists[key] is None:
             raise ValueError(f"{source}: [urgent.{key}] is empty")
@@ -273,8 +399,14 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
         raise ValueError(f"{source}: [urgent.help_alone] must be a table")
     return _Urgency(
         lists=lists,
+        plain_lists=plain_lists,
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
+        idioms=_regexes(
+            _phrases_of(_table(data, "idioms", source), "urgent.idioms"),
+            "urgent.idioms",
+            re.IGNORECASE,
+        ),
         negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
         help_alone=frozenset(fold(w) for w in _string_list(alone, "words", source)),
         help_fillers=frozenset(fold(w) for w in _string_list(alone, "fillers", source)),
@@ -284,8 +416,16 @@ def _load_urgency(data: object, source: Path) -> _Urgency:
 class SignalDetector:
     """Grades urgency and detects identifying and child-concern messages (see module doc)."""
 
-    def __init__(self, path: Path | None = None, names: Names | None = None) -> None:
-        """Load and compile the word list at ``path`` (default: :func:`default_path`)."""
+    def __init__(
+        self,
+        path: Path | None = None,
+        names: Names | None = None,
+        *,
+        model: SafetyModel | None = None,
+        learned: bool = True,
+    ) -> None:
+        """Load and compile the word list at ``path`` (default: :func:`default_path`) and the
+        learned model (``model``, default: the packaged one; ``learned=False``: rules only)."""
         source = path if path is not None else default_path()
         with source.open("rb") as fh:
             data = tomllib.load(fh)
@@ -298,7 +438,12 @@ class SignalDetector:
             raise ValueError(f"{source}: rule names must be unique")
         self._rules = rules
         self._urgency = _load_urgency(data.get("urgent"), source)
+        self._not_people = _load_not_people(data.get("not_people"), source)
+        self._person_cues = _load_cues(data.get("person_cues"), source)
         self._names = names if names is not None else Names.load()
+        if model is None and learned:
+            model = SafetyModel.load()
+        self._model = model if learned else None
 
     # ---- urgency ------------------------------------------------------------------------
 
@@ -381,29 +526,73 @@ class SignalDetector:
 
     # ---- the whole message ----------------------------------------------------------------
 
-    def detect(self, text: str) -> Signals:
-        """Classify one message. Pure; see the module docstring for what each field means."""
+    def rule_findings(self, text: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+        """What the rules alone say about a cleaned message: its folded form (case kept), the
+        rules' grade (``"urgent" | "possible" | "none"``), the names of the rules that fired,
+        and the model's rule features: those names plus the grade, the word lists found
+        anywhere (``list.danger``; ``plain.danger`` without diacritics), ``not_people`` and
+        ``identifies.label`` (``bench/train_safety_model.py`` uses this too)."""
         plain = _fold_chars(text)
+        idioms = self._urgency.idioms
+        if idioms is not None:
+            plain = idioms.sub(" ", plain)
         norm = plain.casefold()
-        starts = [m.start() for m in _TOKEN.finditer(norm)]
         grade, fired = self.grade(norm)
+        # People are looked for without cartoon characters, statues and streets.
+        person_plain = self._not_people.mask(plain)
+        person_norm = person_plain.casefold()
+        starts = [m.start() for m in _TOKEN.finditer(person_norm)]
         for rule in self._rules:
-            if self._fires(rule, plain, norm, starts):
+            if self._fires(rule, person_plain, person_norm, starts):
                 fired.append(rule.name)
-        if self._names.mentions(plain):
+        if self._names.mentions(person_plain):
             fired.append(_NAME_RULE)
         found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
             fired.append(_PERSONNUMMER_RULE)
+        extra = [f"grade.{grade}", *self._list_features(norm)]
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
+            extra.append(_LABEL_RULE)
+        if person_plain != plain:
+            extra.append("not_people")
         matched = tuple(dict.fromkeys(fired))
+        return plain, grade, matched, (*matched, *extra)
+
+    def _list_features(self, norm: str) -> list[str]:
+        """Which urgency word lists and person cues occur anywhere in the message, with and
+        without diacritics, whatever the rules concluded: features for the model only."""
+        out = []
+        bare = plain_letters(norm)
+        for name, pattern, plain_pattern in self._person_cues:
+            if (pattern is not None and pattern.search(norm)) or (
+                plain_pattern is not None and plain_pattern.search(bare)
+            ):
+                out.append(f"cue.{name}")
+        for key in _URGENT_LISTS:
+            pattern = self._urgency.lists[key]
+            if pattern is not None and pattern.search(norm):
+                out.append(f"list.{key}")
+            pattern = self._urgency.plain_lists[key]
+            if pattern is not None and pattern.search(bare):
+                out.append(f"plain.{key}")
+        return out
+
+    def detect(self, text: str) -> Signals:
+        """Classify one message. Pure; see the module docstring for what each field means."""
+        plain, grade, matched, rule_features = self.rule_findings(text)
+        identifies = any(n.startswith("identifies.") for n in matched)
+        if self._model is not None:
+            scores = self._model.scores(plain, rule_features)
+            words = word_count(plain)
+            grade, identifies = combine(grade, rule_features, scores, self._model.thresholds, words)
+            matched = (*matched, f"model.{grade}", f"model.identifies.{identifies}".lower())
         return Signals(
             urgent=grade == "urgent",
             possibly_urgent=grade == "possible",
-            identifies=any(n.startswith("identifies.") for n in matched),
+            identifies=identifies,
             child_concern=any(n.startswith("child_concern.") for n in matched),
             matched=matched,
         )

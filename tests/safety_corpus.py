@@ -7,10 +7,17 @@ release). Files:
   (urgency: clearly urgent / possibly urgent / not urgent; person or vehicle: 1/0). The
   holdout part is never used to tune the word lists.
 * ``scrub_corpus.txt``: ``<kind> || <message> || <expected>`` (``=`` means unchanged).
+* ``safety_authors/<author>/corpus.jsonl``: one JSON object a line, written by an independent
+  author from the brief beside it (``BRIEF.md``; format in ``safety_authors/SPEC.md``):
+  ``{"lang", "urgency": "urgent"|"possible"|"none", "identifies", "pii", "text"}``.
+
+The project's own two files together count as one more author, ``project``: the learned
+detector is judged leaving one author out at a time (``bench/safety_text.py``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,6 +28,9 @@ DATA = Path(__file__).resolve().parent / "data"
 TUNE = DATA / "safety_tune.txt"
 HOLDOUT = DATA / "safety_holdout.txt"
 SCRUB = DATA / "scrub_corpus.txt"
+AUTHORS_DIR = DATA / "safety_authors"
+OWN_AUTHOR = "project"
+_GRADES = {"urgent": "U", "possible": "P", "none": "N"}
 LANGS = ("sv", "en", "hr", "sq", "ar", "so", "ti", "fa", "uk", "fi", "pl")
 
 
@@ -30,6 +40,7 @@ class Labelled:
     urgency: str  # "U", "P" or "N"
     person: bool
     text: str
+    author: str = OWN_AUTHOR
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,35 @@ def load_labelled(path: Path) -> list[Labelled]:
             raise ValueError(f"{path.name}: bad line {line!r}")
         out.append(Labelled(lang, urgency, person == "1", text))
     return out
+
+
+def load_author(name: str) -> list[Labelled]:
+    """One author's messages: the project's own files for :data:`OWN_AUTHOR`, otherwise
+    ``safety_authors/<name>/corpus.jsonl``."""
+    if name == OWN_AUTHOR:
+        return load_labelled(TUNE) + load_labelled(HOLDOUT)
+    path = AUTHORS_DIR / name / "corpus.jsonl"
+    out = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        row = json.loads(raw)
+        lang, grade, person, text = row["lang"], row["urgency"], row["identifies"], row["text"]
+        if lang not in LANGS or grade not in _GRADES or not isinstance(person, bool):
+            raise ValueError(f"{path}:{n}: bad labels {raw[:80]!r}")
+        out.append(Labelled(lang, _GRADES[grade], person, text, name))
+    return out
+
+
+def author_names() -> list[str]:
+    """The independent authors in ``safety_authors/`` (sorted) and the project itself."""
+    found = sorted(p.parent.name for p in AUTHORS_DIR.glob("*/corpus.jsonl"))
+    return [*found, OWN_AUTHOR]
+
+
+def load_authors() -> dict[str, list[Labelled]]:
+    """Every author's messages, by author."""
+    return {name: load_author(name) for name in author_names()}
 
 
 def load_planted(path: Path = SCRUB) -> list[Planted]:
@@ -101,6 +141,14 @@ class SignalFigures:
     person: PR
     by_lang: dict[str, tuple[PR, PR, PR]]  # urgent, possible, person
     misses: list[Labelled]  # clearly urgent predicted not urgent
+    takeovers: tuple[int, int] = (0, 0)  # labelled not urgent, predicted clearly urgent / total
+    person_urgent: PR = PR(0, 0, 0)  # person/vehicle among clearly urgent messages
+    urgent_any_by_lang: dict[str, PR] | None = None
+
+    @property
+    def takeover_rate(self) -> float:
+        """False takeovers: messages labelled not urgent that get the 112 answer first."""
+        return self.takeovers[0] / self.takeovers[1] if self.takeovers[1] else 0.0
 
 
 def signal_figures(items: list[Labelled], classify: Classifier) -> SignalFigures:
@@ -125,6 +173,16 @@ def signal_figures(items: list[Labelled], classify: Classifier) -> SignalFigures
         person=person,
         by_lang={lang: three(per[lang]) for lang in LANGS if lang in per},
         misses=[i for i, g in rows if i.urgency == "U" and g[0] == "N"],
+        takeovers=(
+            sum(i.urgency == "N" and g[0] == "U" for i, g in rows),
+            sum(i.urgency == "N" for i, _ in rows),
+        ),
+        person_urgent=pr((i.person, g[1]) for i, g in rows if i.urgency == "U"),
+        urgent_any_by_lang={
+            lang: pr((i.urgency == "U", g[0] != "N") for i, g in per[lang])
+            for lang in LANGS
+            if lang in per
+        },
     )
 
 

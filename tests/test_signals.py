@@ -1,4 +1,6 @@
-"""Tests for bot.signals: which flags a resident's message raises."""
+"""Tests for the rules of bot.signals (the learned model switched off): which flags the rules
+raise for a resident's message. The rules and the model together are tested in
+tests/test_safety_model.py and, as a resident sees them, in tests/test_safety_text.py."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from bot.signals import SignalDetector, Signals, default_path
 
 @pytest.fixture(scope="module")
 def detector() -> SignalDetector:
-    return SignalDetector()
+    return SignalDetector(learned=False)
 
 
 def flags(s: Signals) -> tuple[str, bool, bool]:

@@ -1,0 +1,139 @@
+"""Issue 19 as the resident sees it: the messages quoted in the issue, through the real engine
+(rules and the shipped model together). Emergencies the old rules missed get 112 in the first
+answer; the look-alikes quoted as false takeovers do not get the 112 answer first; people
+described by a title, a door or a vehicle are redirected to 114 14 in a tip, cartoon characters
+and statues are not."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config.settings import LOCALES_DIR
+from tests.harness import RESIDENT, Harness
+
+REDIRECT = "inte om personer eller fordon"
+
+
+def _urgent_answer(lang: str) -> str:
+    """The start of the 112 answer in ``lang`` as a resident reads it (bold marks removed)."""
+    data = tomllib.loads(Path(LOCALES_DIR / lang / "core.toml").read_text(encoding="utf-8"))
+    text = _find(data, "urgent")
+    return text.split("**")[1] if text.startswith("**") else text
+
+
+def _find(data: dict[str, object], key: str) -> str:
+    for k, v in data.items():
+        if k == key and isinstance(v, str):
+            return v
+        if isinstance(v, dict):
+            found = _find(v, key)
+            if found:
+                return found
+    return ""
+
+
+def _line(lang: str) -> str:
+    path = LOCALES_DIR / lang / "safety.toml"
+    return str(tomllib.loads(path.read_text(encoding="utf-8"))["urgent"]["line"])
+
+
+URGENT = {lang: _urgent_answer(lang) for lang in ("sv", "en", "fi", "ti")}
+LINE = {lang: _line(lang) for lang in ("sv", "en", "fi", "ti")}
+
+
+@pytest.fixture
+async def rbot(bot: Harness) -> Harness:
+    await bot.meet(RESIDENT)
+    return bot
+
+
+def test_the_urgent_answers_were_found() -> None:
+    assert all("112" in text for text in URGENT.values()), URGENT
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        (
+            "a woman got shoved onto the tracks at the station and isn't getting up, "
+            "next train in 5 min",
+            "en",
+        ),
+        ("Tvattstugan pa Ringvagen 14 ar full av rok", "sv"),
+        ("grannens dörr är insparkad o jag hör nån skrika där inne", "sv"),
+        # written for this test (not by a native speaker): "Help! someone fell to the ground
+        # and is not breathing"; the previous release answered it with nothing about 112
+        ("ሓገዝ! ሓደ ሰብ ኣብ ባይታ ወዲቑ ኣየስተንፍስን ዘሎ", "ti"),
+    ],
+)
+async def test_quoted_emergencies_get_the_112_answer_first(
+    rbot: Harness, message: str, lang: str
+) -> None:
+    texts = await rbot.texts(message)
+    assert texts[0].startswith(URGENT[lang]), texts
+
+
+async def test_quoted_finnish_stabbing_gets_112_in_the_first_answer(rbot: Harness) -> None:
+    """The shipped model rates it below "clearly urgent" (0.38 against 0.46), so the resident
+    gets the normal answer with the 112 line in it, not the 112 answer first; the previous
+    release gave no 112 at all."""
+    texts = await rbot.texts("joku puukottaa ihmisiä ostoskeskuksen parkkihallissa")
+    assert texts[0].startswith(URGENT["fi"]) or texts[0].endswith(LINE["fi"]), texts
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The house on Storgatan that burnt down last winter is still an eyesore",
+        "Got stabbed in the back by my own colleague today, so annoying",
+        "Czy kastet jest legalny w Szwecji? Pytam z ciekawości",
+    ],
+)
+async def test_quoted_look_alikes_do_not_get_the_112_answer_first(
+    rbot: Harness, message: str
+) -> None:
+    texts = await rbot.texts(message)
+    assert texts, "the bot should still answer"
+    assert not any(texts[0].startswith(answer) for answer in URGENT.values()), texts
+
+
+async def _tip_text(bot: Harness, text: str) -> list[str]:
+    """Go through a tip in Swedish up to "Vad hände?" and answer it with ``text``."""
+    await bot.say("!tips")
+    for answer in ("6", "bredaryd", "1", "2", "4"):
+        await bot.say(answer)
+    return await bot.texts(text)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "vaktmästaren Ronny lämnar källardörren olåst varje kväll",
+        "Pan Zbigniew z parteru handluje czymś na klatce schodowej",
+        "en blå Transporter med polska skyltar står varje natt vid skolan",
+        "grannen Ali spelar hög musik varje natt",
+        "killen i 3B säljer nåt i trapphuset varje kväll",
+    ],
+)
+async def test_people_by_title_door_or_vehicle_are_redirected(rbot: Harness, message: str) -> None:
+    texts = await _tip_text(rbot, message)
+    # the redirect, in the language of the message (Polish for "Pan Zbigniew")
+    assert "114 14" in texts[0] and "polisen.se" in texts[0], texts
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Någon har klottrat Kalle Anka på väggen vid skolan",
+        "Someone sprayed paint all over the statue of Carl Linnaeus in the park",
+        "Det är alltid mörkt på Storgatan vid busshållplatsen på kvällen",
+    ],
+)
+async def test_cartoon_characters_statues_and_streets_are_not_people(
+    rbot: Harness, message: str
+) -> None:
+    texts = await _tip_text(rbot, message)
+    assert not any(REDIRECT in t or "114 14" in t for t in texts), texts

@@ -1,0 +1,145 @@
+"""The learned safety-text detector (bot/safety_model.py and its use in bot/signals.py).
+
+The figures that count are across authors: ``test_leave_one_author_out_*`` trains, for each of
+the six authors in turn, a model on the other five and classifies the one left out, at the
+thresholds shipped in the weights file (needs scikit-learn, the dev extra; about half a minute).
+The shipped weights themselves saw every author, so no test here reports their figures on the
+corpus as if they were held out. ``bench/safety_text.py`` does the full job (thresholds chosen
+without the author left out, per language and per author, beside the previous release)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import train_safety_model as training
+from bot.safety_model import OUTPUTS, SafetyModel, default_model_path
+from bot.signals import SignalDetector
+from bot.text import clean
+from tests.safety_corpus import LANGS, Labelled, SignalFigures, load_authors, signal_figures
+
+HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
+AUTHORS = load_authors()
+ITEMS: list[Labelled] = [i for items in AUTHORS.values() for i in items]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> SafetyModel:
+    return SafetyModel.load()
+
+
+def test_six_authors_with_at_least_120_messages_per_language() -> None:
+    assert len(AUTHORS) >= 6
+    for author, items in AUTHORS.items():
+        assert len(items) >= 500, author
+    for lang in LANGS:
+        mine = [i for i in ITEMS if i.lang == lang]
+        assert len(mine) >= 120, lang
+        assert {i.urgency for i in mine} == {"U", "P", "N"}, lang
+        assert any(i.person for i in mine) and not all(i.person for i in mine), lang
+
+
+def test_shipped_weights_were_trained_on_the_shipped_corpus(shipped: SafetyModel) -> None:
+    assert shipped.meta["trained_on"] == {a: len(v) for a, v in AUTHORS.items()}
+    assert shipped.meta["corpus_sha256_16"] == training.corpus_digest(ITEMS)
+    assert set(shipped.thresholds) == set(OUTPUTS)
+    assert 0 < shipped.thresholds["alarm"] < shipped.thresholds["urgent"] < 1
+
+
+def test_a_weights_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.frombuffer(json.dumps({"format": 99}).encode(), np.uint8))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("meta.npy", buf.getvalue())
+        zf.writestr("weights.npy", buf.getvalue())
+        zf.writestr("bias.npy", buf.getvalue())
+    with pytest.raises(ValueError, match="format"):
+        SafetyModel.load(path)
+
+
+def test_the_model_is_read_from_the_package() -> None:
+    assert default_model_path().name == "safety_model.npz"
+    assert default_model_path().stat().st_size < 2_000_000
+
+
+def test_short_answers_are_graded_by_the_rules_alone() -> None:
+    """ "7" at a menu or "nu" at "När hände det?" is no emergency and names nobody, whatever
+    the model would make of so few characters; "Hjälp!" stays clearly urgent (a rule)."""
+    det = SignalDetector()
+    for text in ("7", "1", "nu", "Just nu", "ok tack"):
+        s = det.detect(text)
+        assert not s.urgent and not s.identifies, text
+    assert det.detect("Hjälp!").urgent
+
+
+def test_explicit_patterns_always_identify() -> None:
+    det = SignalDetector()
+    assert det.detect("Bilen hade regnummer ABC 123 och stod där hela dagen").identifies
+    assert det.detect("Det var [namn] igen vid kiosken i kväll").identifies
+
+
+def _figures(items: list[Labelled], preds: list[tuple[str, bool]]) -> SignalFigures:
+    it = iter(preds)
+    return signal_figures(items, lambda _text: next(it))
+
+
+@pytest.fixture(scope="module")
+def out_of_author() -> tuple[list[training.Row], np.ndarray]:
+    rows = training.prepare(ITEMS)
+    return rows, training.out_of_author(rows)
+
+
+@pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
+def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
+    out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
+) -> None:
+    rows, probs = out_of_author
+    figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
+    assert figs.urgent_any.recall >= 0.95  # 112 in the first answer
+    assert figs.urgent_any_by_lang is not None
+    for lang, x in figs.urgent_any_by_lang.items():
+        assert x.recall >= 0.85, lang
+    assert figs.urgent.recall >= 0.85  # the 112 answer first
+    assert figs.takeover_rate <= 0.10  # labelled not urgent, yet the 112 answer first
+
+
+@pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
+def test_leave_one_author_out_person_figures_stay_at_least_at_0_7_below_the_goal(
+    out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
+) -> None:
+    """The goal is 0.90; across authors the detector reaches about 0.75 (the authors disagree
+    on, e.g., whether "my dad" identifies someone). This pins the level reached."""
+    rows, probs = out_of_author
+    figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
+    assert figs.person.recall >= 0.70 and figs.person.precision >= 0.70
+    assert figs.person_urgent.recall >= 0.70 and figs.person_urgent.precision >= 0.70
+
+
+@pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
+def test_training_reproduces_the_shipped_weights_file_byte_for_byte(
+    out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
+) -> None:
+    import sklearn
+
+    if sklearn.__version__ != shipped.meta["scikit_learn"]:
+        pytest.skip(f"trained with scikit-learn {shipped.meta['scikit_learn']}")
+    rows, probs = out_of_author
+    blob, _ = training.build(rows, probs)
+    assert blob == default_model_path().read_bytes()
+
+
+def test_detect_uses_the_model_and_says_so() -> None:
+    """A Tigrinya emergency the rules alone do not see ("Help! someone fell to the ground and
+    is not breathing"; written for this test, not by a native speaker)."""
+    text = clean("ሓገዝ! ሓደ ሰብ ኣብ ባይታ ወዲቑ ኣየስተንፍስን ዘሎ")
+    assert not SignalDetector(learned=False).detect(text).urgent
+    s = SignalDetector().detect(text)
+    assert s.urgent
+    assert "model.urgent" in s.matched
