@@ -26,6 +26,7 @@ from bot.faults import NO_FAULTS, FaultInjection
 from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
+from bot.stages import NO_STAGES, Stages
 from bot.suggest import closest
 from bot.text import clean
 from storage import conversations, inbox, kv, people, rooms
@@ -41,9 +42,12 @@ NOTICE_LANG_KEY = "notice_lang/"  # + pseudonym: the language the safety notice 
 
 
 class Engine:
-    def __init__(self, svc: Services, *, faults: FaultInjection = NO_FAULTS) -> None:
+    def __init__(
+        self, svc: Services, *, faults: FaultInjection = NO_FAULTS, stages: Stages = NO_STAGES
+    ) -> None:
         self.svc = svc
         self.faults = faults
+        self.stages = stages
         limits = svc.settings.limits
         self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
 
@@ -73,6 +77,7 @@ class Engine:
         """One unit of work: (whether the event was handled now, its context)."""
         ctx: Context | None = None
         async with self.svc.db.unit() as conn:
+            self.stages.mark("unit")
             if await inbox.is_handled(conn, msg.event_id):
                 log.info("event %s was handled before; skipped", msg.event_id)
                 await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
@@ -87,6 +92,8 @@ class Engine:
                 await self._handle_in_unit(ctx, outside_work=attempt < OUTSIDE_WORK_ROUNDS)
                 await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+            self.stages.mark("written")
+        self.stages.mark("committed")
         return True, ctx
 
     async def _handle_in_unit(self, ctx: Context, *, outside_work: bool = True) -> None:

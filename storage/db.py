@@ -22,10 +22,11 @@ import contextvars
 import itertools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -231,6 +232,18 @@ class Database:
             return
         async with self._lock:
             yield self._conn
+
+    def count_trips(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on every round trip to the database thread (each statement,
+        fetch or commit that waits for it): for the benchmarks' stage table only."""
+        conn: Any = self._conn
+        execute = conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            callback()
+            return await execute(fn, *args, **kwargs)
+
+        conn._execute = counted
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the database and truncate it, so deleted rows (an

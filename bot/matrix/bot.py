@@ -229,6 +229,7 @@ class MatrixBot:
                 return
             try:
                 resp = request.result()
+                self.t.stages.batch("synced")
             except NETWORK_ERRORS as exc:
                 resp = exc
             if not isinstance(resp, nio.SyncResponse):
@@ -351,6 +352,9 @@ class MatrixBot:
                 self._last_purge = now
                 if purged:
                     log.info("forgot %d handled event ids", purged)
+        for q in queued:
+            self.t.stages.queued(q.event_id)
+            self.t.stages.mark("inbox", q.event_id)
         if added:
             self._wake.set()
         for room_id in new_rooms:
@@ -604,8 +608,11 @@ class MatrixBot:
                 while queue and not self.t.stopping.is_set():
                     row = queue.pop(0)
                     try:
-                        async with slots.hold(key[1]):
-                            await self._handle(row)
+                        with self.t.stages.handling(row.event_id):
+                            self.t.stages.mark("worker")
+                            async with slots.hold(key[1]):
+                                self.t.stages.mark("worker_slot")
+                                await self._handle(row)
                     finally:
                         dispatched.discard(row.event_id)
             finally:
