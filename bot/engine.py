@@ -224,7 +224,15 @@ class Engine:
         ):
             async with self.svc.db.transaction() as conn:
                 await people.set_language(conn, person, lang, explicit=False, now=msg.timestamp)
-        return Context(msg=msg, person=person, lang=lang, role=role, room=room, svc=self.svc)
+        return Context(
+            msg=msg,
+            person=person,
+            lang=lang,
+            role=role,
+            room=room,
+            svc=self.svc,
+            notice_shown_at=stored.notice_shown_at if stored else None,
+        )
 
     async def _route(self, ctx: Context) -> None:
         msg = ctx.msg
@@ -279,9 +287,7 @@ class Engine:
         if self._chooses_language(ctx):
             return  # the language command shows it, in the language chosen
         now = ctx.msg.timestamp
-        async with self.svc.db.read() as conn:
-            stored = await people.get(conn, ctx.person)
-        shown = stored.notice_shown_at if stored else None
+        shown = ctx.notice_shown_at
         repeat = timedelta(days=self.svc.settings.safety.notice_repeat_days)
         if shown is not None and now - shown < repeat:
             return
