@@ -1,24 +1,30 @@
-"""Load: Tryggbot and a bare echo bot, each as its own process on one throwaway Synapse,
-under the same load in the same run.
+"""Load: Tryggbot and two echo bots, each as its own process on one throwaway Synapse, under
+the same load in the same run. The references: the raw-HTTP echo bot (``bench/raw_echo_bot.py``:
+aiohttp, no nio, the homeserver's floor, the headline) and the bare matrix-nio echo bot
+(``bench/echo_bot.py``).
 
+0. Idle: 15 residents, one message at a time, interleaved (each bot goes first in turn),
+   ``--idle`` (100) round trips per bot: latency and CPU per reply of each, Tryggbot's ratios
+   to both references (goals: median 1.15x, p99 1.3x the raw echo bot's), and where
+   Tryggbot's round trip goes: the stage table (``TRYGGBOT_STAGES``, bot/stages.py).
 1. 50 residents, each in a direct chat with each bot, send ``!hjälp`` at 20 messages per
    second in total to each bot for ``--seconds`` (default 60): reply latency p50/p95/p99 of
-   both, and the ratio.
+   all three, and Tryggbot's ratios to both references.
 2. The same again with one flooding resident in the mix (``--flood`` messages per second to
    Tryggbot): the others' p95 at Tryggbot, and how much it changed.
 3. A burst of 200 messages in 200 direct chats (20 people, ten chats each), and right after
-   it another resident's ``!hjälp``: how long that reply took, for each bot, and two floors
-   (what the homeserver allows during the burst): a bare bot in the burst's rooms that
-   answers only that question, and a bare bot in none of them asked at the same moment.
-4. Both processes' RSS after the run.
-
-0. Idle: 15 of them, one message at a time, interleaved, ``--idle`` (100) round trips per
-   bot: the ratio of medians and p99 (goals 1.15x and 1.3x).
+   it another resident's ``!hjälp``: how long that reply took, for the nio echo bot and
+   Tryggbot, and two floors (what the homeserver allows during the burst): a bare bot in the
+   burst's rooms that answers only that question, and a bare bot in none of them asked at
+   the same moment.
+4. The processes' RSS after the run.
 
 Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]
-[--phases idle,steady,burst]``; ``BENCH_SYNAPSE_LOG=FILE`` keeps Synapse's request log.
-Prints figures; it asserts nothing. Goals (issue 7): p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
-echo bot's; the flood changes the others' p95 by <= 10 %; the reply during the burst < 1 s.
+[--phases idle,steady,burst]``; ``BENCH_SYNAPSE_LOG=FILE`` keeps Synapse's request log,
+``BENCH_STAGES=FILE`` the stage stamps. Prints figures; it asserts nothing. Goals (issue 24):
+idle median <= 1.15x and p99 <= 1.3x, under load p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
+raw echo bot's; (issue 7) the flood changes the others' p95 by <= 10 %; the reply during the
+burst < 1 s.
 """
 
 from __future__ import annotations
