@@ -1,30 +1,37 @@
-"""Load: Tryggbot and a bare echo bot, each as its own process on one throwaway Synapse,
-under the same load in the same run.
+"""Load: Tryggbot and two echo bots, each as its own process on one throwaway Synapse, under
+the same load in the same run. The references: the raw-HTTP echo bot (``bench/raw_echo_bot.py``:
+aiohttp, no nio, the homeserver's floor, the headline) and the bare matrix-nio echo bot
+(``bench/echo_bot.py``).
 
+0. Idle: 15 residents, one message at a time, interleaved (each bot goes first in turn),
+   ``--idle`` (100) round trips per bot: latency and CPU per reply of each, Tryggbot's ratios
+   to both references (goals: median 1.15x, p99 1.3x the raw echo bot's), and where
+   Tryggbot's round trip goes: the stage table (``TRYGGBOT_STAGES``, bot/stages.py).
 1. 50 residents, each in a direct chat with each bot, send ``!hjälp`` at 20 messages per
    second in total to each bot for ``--seconds`` (default 60): reply latency p50/p95/p99 of
-   both, and the ratio.
+   all three, and Tryggbot's ratios to both references.
 2. The same again with one flooding resident in the mix (``--flood`` messages per second to
    Tryggbot): the others' p95 at Tryggbot, and how much it changed.
 3. A burst of 200 messages in 200 direct chats (20 people, ten chats each), and right after
-   it another resident's ``!hjälp``: how long that reply took, for each bot, and two floors
-   (what the homeserver allows during the burst): a bare bot in the burst's rooms that
-   answers only that question, and a bare bot in none of them asked at the same moment.
-4. Both processes' RSS after the run.
-
-0. Idle: 15 of them, one message at a time, interleaved, ``--idle`` (100) round trips per
-   bot: the ratio of medians and p99 (goals 1.15x and 1.3x).
+   it another resident's ``!hjälp``: how long that reply took, for the nio echo bot and
+   Tryggbot, and two floors (what the homeserver allows during the burst): a bare bot in the
+   burst's rooms that answers only that question, and a bare bot in none of them asked at
+   the same moment.
+4. The processes' RSS after the run.
 
 Run: ``.venv/bin/python bench/load.py [--seconds 60] [--residents 50] [--rate 20]
-[--phases idle,steady,burst]``; ``BENCH_SYNAPSE_LOG=FILE`` keeps Synapse's request log.
-Prints figures; it asserts nothing. Goals (issue 7): p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
-echo bot's; the flood changes the others' p95 by <= 10 %; the reply during the burst < 1 s.
+[--phases idle,steady,burst]``; ``BENCH_SYNAPSE_LOG=FILE`` keeps Synapse's request log,
+``BENCH_STAGES=FILE`` the stage stamps. Prints figures; it asserts nothing. Goals (issue 24):
+idle median <= 1.15x and p99 <= 1.3x, under load p50 <= 1.2x, p95 <= 1.5x, p99 <= 2x the
+raw echo bot's; (issue 7) the flood changes the others' p95 by <= 10 %; the reply during the
+burst < 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -36,7 +43,9 @@ from procs import (
     pct,
     ratio,
     register,
+    stage_table,
     start_echo,
+    start_raw_echo,
     start_tryggbot,
     tryggbot_config,
     with_synapse,
@@ -121,22 +130,37 @@ async def burst(
     return list(await asyncio.gather(*(p.ask(room, "!hjälp") for p, room in probes)))
 
 
+RAW, NIO, BOT = "raw echo", "nio echo", "Tryggbot"
+
+
+def ratios(samples: dict[str, list[float]], goals: tuple[float, float, float]) -> list[str]:
+    """Tryggbot against each reference: the raw-HTTP echo bot (the headline) and nio's."""
+    return [
+        ratio(f"Tryggbot / {ref}", samples[BOT], samples[ref], goals)
+        for ref in (RAW, NIO)
+        if samples.get(ref)
+    ]
+
+
 async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> None:
+    raw = await start_raw_echo(server, await register(server, "raw"))
     echo = await start_echo(server, await register(server, "echo"))
     bot_user = await register(server, "tryggbot")
     home = base / "tryggbot"
     config = tryggbot_config(
         home, server, bot_user, flood_messages=40, send_concurrency=args.send_concurrency
     )
-    bot = await start_tryggbot(home, config, bot_user)
+    stamps = Path(os.environ.get("BENCH_STAGES") or base / "stages.jsonl")
+    bot = await start_tryggbot(home, config, bot_user, stages=stamps)
     people: list[Resident] = []
     try:
         people = [await resident(server, "resident") for _ in range(args.residents)]
         rooms = {
-            "echo bot": [r[0] for r in await chats(people, echo)],
-            "Tryggbot": [r[0] for r in await chats(people, bot)],
+            RAW: [r[0] for r in await chats(people, raw)],
+            NIO: [r[0] for r in await chats(people, echo)],
+            BOT: [r[0] for r in await chats(people, bot)],
         }
-        for p, room in zip(people, rooms["Tryggbot"], strict=True):
+        for p, room in zip(people, rooms[BOT], strict=True):
             await p.ask(room, "!om")  # first contact: the safety notice comes first
         await asyncio.sleep(1)
         print(
@@ -144,19 +168,32 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
             f"Tryggbot matrix.send_concurrency={args.send_concurrency}"
         )
 
-        echo_idle: list[float] = []
-        bot_idle: list[float] = []
+        idle: dict[str, list[float]] = {name: [] for name in rooms}
         few = min(15, len(people))
         rounds = args.idle if "idle" in args.phases else 0
+        order = list(rooms)
+        before = [len(p.trips) for p in people]
+        procs = {RAW: raw, NIO: echo, BOT: bot}
+        cpu = {name: procs[name].cpu_seconds() for name in rooms}
         for k in range(rounds):  # one at a time, interleaved, 15 residents in turn
             i = k % few
-            echo_idle.append(await people[i].ask(rooms["echo bot"][i], "!hjälp"))
-            bot_idle.append(await people[i].ask(rooms["Tryggbot"][i], "!hjälp"))
-        if echo_idle:
+            for name in order[k % 3 :] + order[: k % 3]:  # each bot goes first in turn
+                idle[name].append(await people[i].ask(rooms[name][i], "!hjälp"))
+        if rounds:
             print(f"0. idle: {few} residents, one message at a time, interleaved")
-            print("   " + line("echo bot", echo_idle))
-            print("   " + line("Tryggbot", bot_idle))
-            print("   " + ratio("Tryggbot / echo", bot_idle, echo_idle, (1.15, 1.3, 1.3)))
+            for name, samples in idle.items():
+                used = (procs[name].cpu_seconds() - cpu[name]) / len(samples) * 1000
+                print("   " + line(name, samples) + f"  CPU {used:5.2f} ms/reply")
+            for text in ratios(idle, (1.15, 1.3, 1.3)):
+                print("   " + text)
+            trips = [t for p, n in zip(people, before, strict=True) for t in p.trips[n:]]
+            print("   where Tryggbot's idle round trip goes (bot/stages.py):")
+            for text in stage_table(
+                stamps,
+                [t for t in trips if t.room_id in rooms[BOT]],
+                [t for t in trips if t.room_id in rooms[RAW]],
+            ):
+                print("   " + text)
 
         if "steady" in args.phases:
             await steady_phases(server, bot, people, rooms, args)
@@ -164,13 +201,15 @@ async def run(server: LocalSynapse, base: Path, args: argparse.Namespace) -> Non
             await burst_phase(server, echo, bot, people)
         await asyncio.sleep(5)
         print(
-            f"4. RSS after the run: Tryggbot {bot.rss_mb():.0f} MB, echo bot {echo.rss_mb():.0f} MB"
+            f"4. RSS after the run: Tryggbot {bot.rss_mb():.0f} MB, nio echo bot"
+            f" {echo.rss_mb():.0f} MB, raw echo bot {raw.rss_mb():.0f} MB"
         )
     finally:
         for p in people:
             await p.close()
         await bot.stop()
         await echo.kill()
+        await raw.kill()
 
 
 async def steady_phases(
@@ -185,7 +224,8 @@ async def steady_phases(
     print("1. steady load")
     for name, samples in calm.items():
         print("   " + line(name, samples))
-    print("   " + ratio("Tryggbot / echo", calm["Tryggbot"], calm["echo bot"], (1.2, 1.5, 2)))
+    for text in ratios(calm, (1.2, 1.5, 2)):
+        print("   " + text)
 
     flooder = await resident(server, "flooder")
     flood_room = (await chats([flooder], bot))[0][0]
@@ -199,9 +239,9 @@ async def steady_phases(
         )
     finally:
         await flooder.close()
-    before, after = pct(calm["Tryggbot"], 0.95), pct(stormy["Tryggbot"], 0.95)
+    before, after = pct(calm[BOT], 0.95), pct(stormy[BOT], 0.95)
     print(f"2. the same with one resident flooding at {args.flood} msg/s")
-    print("   " + line("Tryggbot, the others", stormy["Tryggbot"]))
+    print("   " + line("Tryggbot, the others", stormy[BOT]))
     print(
         f"   others' p95 {before:.1f} -> {after:.1f} ms ({(after / before - 1) * 100:+.1f} %,"
         " goal within 10 %)"

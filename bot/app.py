@@ -28,6 +28,7 @@ from bot.roles import ConfigRoles, RoleResolver
 from bot.scheduler import Job
 from bot.sealing import Sealer
 from bot.signals import SignalDetector
+from bot.stages import NO_STAGES, Stages
 from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
 from handlers import broadcasts, core, est, moderation, polls, retention, tips
 from handlers.est.export import Request as EstRequest
@@ -149,10 +150,13 @@ async def build_app(
     db_path: Path | None = None,
     metrics: Metrics | None = None,
     faults: FaultInjection = NO_FAULTS,
+    stages: Stages = NO_STAGES,
 ) -> App:
     """Open the database, load catalogues and detectors, register the features."""
     path = db_path or resolve_path(settings.storage.path, base_dir)
     db = await Database.open(path)
+    if stages.enabled:
+        db.count_trips(stages.count_trip)
     try:
         await db.checkpoint()  # nothing deleted before a crash lingers in -wal frames
         registry = build_registry(FEATURES)
@@ -181,7 +185,9 @@ async def build_app(
     except BaseException:
         await db.close()
         raise
-    return App(svc=svc, engine=Engine(svc, faults=faults), jobs=[*JOBS, *est_jobs(settings)])
+    return App(
+        svc=svc, engine=Engine(svc, faults=faults, stages=stages), jobs=[*JOBS, *est_jobs(settings)]
+    )
 
 
 async def register_configured_rooms(svc: Services) -> None:

@@ -242,11 +242,13 @@ async def open_matrix(
     from bot.matrix.transport import MatrixMessenger, MatrixTransport
     from bot.metrics import Metrics
     from bot.roles import ConfigRoles
+    from bot.stages import from_environment as stages_from_environment
 
     metrics = metrics or Metrics()
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
     transport.metrics = metrics
     transport.on_backoff = on_backoff
+    transport.use_stages(stages_from_environment())
     try:
         await transport.login(creds, session_path(settings, base_dir))
         await enable_encryption(transport, settings, base_dir, creds.password)
@@ -260,6 +262,7 @@ async def open_matrix(
             db_path=db_path,
             metrics=metrics,
             faults=from_environment(),
+            stages=transport.stages,
         )
     except BaseException:
         await transport.close()

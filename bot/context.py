@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
@@ -63,6 +64,9 @@ class Context:
     deferred: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     kept: int = 0  # replies queued before the router ran; an error does not withdraw them
     possibly_urgent: bool = False  # add the 112 line to the answer (see engine.add_112_line)
+    notice_shown_at: datetime | None = None
+    """When the safety notice was last shown to this person, as read with their language at
+    the start of the unit of work (the engine reads the person's row once)."""
 
     def __post_init__(self) -> None:
         # ``person`` is the one key of the sender in every feature (conversations, tips,

@@ -28,6 +28,7 @@ from bot.flood import FloodGuard, FloodVerdict
 from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.pseudonym import is_pseudonym
+from bot.stages import NO_STAGES, Stages
 from bot.suggest import closest
 from bot.terms import kommun_terms, reading_hours
 from bot.text import clean
@@ -44,9 +45,12 @@ NOTICE_LANG_KEY = "notice_lang/"  # + pseudonym: the language the safety notice 
 
 
 class Engine:
-    def __init__(self, svc: Services, *, faults: FaultInjection = NO_FAULTS) -> None:
+    def __init__(
+        self, svc: Services, *, faults: FaultInjection = NO_FAULTS, stages: Stages = NO_STAGES
+    ) -> None:
         self.svc = svc
         self.faults = faults
+        self.stages = stages
         limits = svc.settings.limits
         self._flood = FloodGuard(limits.flood_messages, timedelta(seconds=limits.flood_seconds))
 
@@ -106,6 +110,7 @@ class Engine:
         """One unit of work: (whether the event was handled now, its context)."""
         ctx: Context | None = None
         async with self.svc.db.unit() as conn:
+            self.stages.mark("unit")
             if await inbox.is_handled(conn, msg.event_id):
                 log.info("event %s was handled before; skipped", msg.event_id)
                 await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
@@ -120,6 +125,8 @@ class Engine:
                 await self._handle_in_unit(ctx, outside_work=attempt < OUTSIDE_WORK_ROUNDS)
                 await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
+            self.stages.mark("written")
+        self.stages.mark("committed")
         return True, ctx
 
     async def _handle_in_unit(self, ctx: Context, *, outside_work: bool = True) -> None:
@@ -250,7 +257,15 @@ class Engine:
         ):
             async with self.svc.db.transaction() as conn:
                 await people.set_language(conn, person, lang, explicit=False, now=msg.timestamp)
-        return Context(msg=msg, person=person, lang=lang, role=role, room=room, svc=self.svc)
+        return Context(
+            msg=msg,
+            person=person,
+            lang=lang,
+            role=role,
+            room=room,
+            svc=self.svc,
+            notice_shown_at=stored.notice_shown_at if stored else None,
+        )
 
     async def _route(self, ctx: Context) -> None:
         msg = ctx.msg
@@ -306,9 +321,7 @@ class Engine:
         if self._chooses_language(ctx):
             return  # the language command shows it, in the language chosen
         now = ctx.msg.timestamp
-        async with self.svc.db.read() as conn:
-            stored = await people.get(conn, ctx.person)
-        shown = stored.notice_shown_at if stored else None
+        shown = ctx.notice_shown_at
         repeat = timedelta(days=self.svc.settings.safety.notice_repeat_days)
         if shown is not None and now - shown < repeat:
             return

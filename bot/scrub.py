@@ -752,7 +752,9 @@ def scrub(text: str) -> ScrubResult:
         again = _scrub(result.text, _PASSES)
         if not again.found:
             break
-        result = ScrubResult(text=again.text, found=tuple(dict.fromkeys(result.found + again.found)))
+        result = ScrubResult(
+            text=again.text, found=tuple(dict.fromkeys(result.found + again.found))
+        )
     return result
 
 

@@ -49,13 +49,14 @@ async def add(
 ) -> bool:
     """Queue an event; False if it is already queued or was handled before. ``person`` is
     the sender's pseudonym and ``role`` their role, resolved at ingest; ``payload`` should
-    be sealed by the caller."""
-    if await is_handled(conn, event_id):
-        return False
+    be sealed by the caller. One statement: the check against ``handled_event`` is part of
+    the insert."""
     cur = await conn.execute(
         "INSERT INTO inbox (event_id, room_id, kind, payload, received_at, person, role)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-        (event_id, room_id, kind, payload, now.isoformat(), person, role),
+        " SELECT ?, ?, ?, ?, ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM handled_event WHERE event_id = ?)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        (event_id, room_id, kind, payload, now.isoformat(), person, role, event_id),
     )
     return cur.rowcount == 1
 

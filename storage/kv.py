@@ -36,6 +36,19 @@ async def put(conn: aiosqlite.Connection, key: str, value: str, now: datetime) -
     )
 
 
+async def put_many(conn: aiosqlite.Connection, values: dict[str, str], now: datetime) -> None:
+    """`put` for several keys in one statement (one round trip)."""
+    if not values:
+        return
+    rows = ", ".join("(?, ?, ?)" for _ in values)
+    params = [p for key, value in values.items() for p in (key, value, now.isoformat())]
+    await conn.execute(
+        f"INSERT INTO kv (key, value, updated_at) VALUES {rows}"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params,
+    )
+
+
 async def delete(conn: aiosqlite.Connection, key: str) -> None:
     await conn.execute("DELETE FROM kv WHERE key = ?", (key,))
 

@@ -52,3 +52,44 @@ async def test_kv_put_get_replace(tmp_path: Path) -> None:
             assert await kv.get(conn, "k") is None
     finally:
         await db.close()
+
+
+async def test_kv_put_many_writes_and_replaces_every_key_at_once(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await kv.put(conn, "a", "old", NOW)
+            await kv.put_many(conn, {"a": "1", "b": "2"}, NOW + timedelta(seconds=1))
+            await kv.put_many(conn, {}, NOW)
+            a, b = await kv.get_entry(conn, "a"), await kv.get_entry(conn, "b")
+        assert a is not None and (a.value, a.updated_at) == ("1", NOW + timedelta(seconds=1))
+        assert b is not None and b.value == "2"
+    finally:
+        await db.close()
+
+
+def _wal_and_all_bytes(path: Path) -> tuple[int, bytes]:
+    wal = Path(f"{path}-wal")
+    return wal.stat().st_size, path.read_bytes() + wal.read_bytes()
+
+
+async def test_checkpoint_starts_the_new_log_without_a_deleted_event_in_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path)
+    try:
+        async with db.transaction() as conn:
+            await inbox.add(conn, "$a", "!r", "message", "PLANTED-TEXT-4711", NOW)
+        async with db.transaction() as conn:
+            await inbox.mark_handled(conn, "$a", NOW)
+        await db.checkpoint()
+        # The log was started anew by the one-row write (so the next commit need not wait
+        # for the disk), and it holds nothing of the deleted event.
+        wal, on_disk = _wal_and_all_bytes(path)
+        assert wal > 0
+        assert b"PLANTED-TEXT-4711" not in on_disk
+        async with db.transaction() as conn:
+            assert await inbox.add(conn, "$b", "!r", "message", "{}", NOW)
+    finally:
+        await db.close()

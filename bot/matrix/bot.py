@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,6 +85,9 @@ MAX_ATTEMPTS = 3
 INVITE_CONCURRENCY = 8
 WORKER_CONCURRENCY = 16
 CHECKPOINT_AFTER = 1.0  # seconds of an empty inbox before the WAL is checkpointed
+# A batch with nothing to queue saves its token only if the last save is this old (seconds):
+# well within `bot.matrix.status.STALE_AFTER`, since the token's save time is the last sync's.
+TOKEN_SAVE_EVERY = 20.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class MatrixBot:
         self._svc: Services | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._poll_gap = False
+        self._token_saved: float | None = None  # time.monotonic() of the last saved token
         self.synced = asyncio.Event()
         """Set after the first successful sync of this process (for tests and status)."""
 
@@ -231,6 +236,7 @@ class MatrixBot:
                 return
             try:
                 resp = request.result()
+                self.t.stages.batch("synced")
             except NETWORK_ERRORS as exc:
                 resp = exc
             if not isinstance(resp, nio.SyncResponse):
@@ -328,6 +334,13 @@ class MatrixBot:
             self._invites.pop(room_id, None)
         now = svc.clock.now()
         added = 0
+        if not (queued or new_rooms or brand_new or first_process_sync) and self._token_fresh():
+            # Nothing in this batch to keep (say, only the bot's own replies): its token is
+            # saved with the next batch that brings an event, or after TOKEN_SAVE_EVERY. A
+            # restart from the older token brings back only events that are not queued.
+            if self._invites:
+                self._invites_changed()
+            return
         async with svc.db.transaction() as conn:
             for n, q in enumerate(queued):
                 if await inbox.add(
@@ -345,14 +358,17 @@ class MatrixBot:
                     self._faults().reached("ingest")
             for room_id in new_rooms:
                 await rooms.upsert(conn, self._room_info(room_id), now)
-            await kv.put(conn, SYNC_TOKEN, resp.next_batch, now)
-            await kv.put(conn, LAST_SYNC, now.isoformat(), now)
-            await kv.put(conn, STATE, "connected", now)
+            state = {SYNC_TOKEN: resp.next_batch, LAST_SYNC: now.isoformat(), STATE: "connected"}
+            await kv.put_many(conn, state, now)
             if self._last_purge is None or now - self._last_purge > timedelta(hours=1):
                 purged = await inbox.purge_handled(conn, now - HANDLED_KEEP)
                 self._last_purge = now
                 if purged:
                     log.info("forgot %d handled event ids", purged)
+        self._token_saved = time.monotonic()
+        for q in queued:
+            self.t.stages.queued(q.event_id)
+            self.t.stages.mark("inbox", q.event_id)
         if added:
             self._wake.set()
         for room_id in new_rooms:
@@ -361,6 +377,11 @@ class MatrixBot:
                 log.info("room %s is encrypted; the bot cannot read it", room_id)
         if self._invites:
             self._invites_changed()
+
+    def _token_fresh(self) -> bool:
+        """The sync token and "connected" were saved less than TOKEN_SAVE_EVERY ago."""
+        saved = self._token_saved
+        return saved is not None and time.monotonic() - saved < TOKEN_SAVE_EVERY
 
     async def _queued(
         self, source: dict[str, Any], room_id: str, kind: InboxKind, is_direct: bool
@@ -606,8 +627,11 @@ class MatrixBot:
                 while queue and not self.t.stopping.is_set():
                     row = queue.pop(0)
                     try:
-                        async with slots.hold(key[1]):
-                            await self._handle(row)
+                        with self.t.stages.handling(row.event_id):
+                            self.t.stages.mark("worker")
+                            async with slots.hold(key[1]):
+                                self.t.stages.mark("worker_slot")
+                                await self._handle(row)
                     finally:
                         dispatched.discard(row.event_id)
             finally:
@@ -760,6 +784,7 @@ class MatrixBot:
 
     async def _set_state(self, state: str) -> None:
         svc = self._services()
+        self._token_saved = None  # the next batch is saved, and says "connected" again
         with contextlib.suppress(Exception):
             async with svc.db.transaction() as conn:
                 await kv.put(conn, STATE, state, svc.clock.now())

@@ -37,6 +37,7 @@ from bot.messenger import DeliveryPostponed, DeliveryRefused
 from bot.metrics import Metrics
 from bot.render import plain
 from bot.slots import FairSlots
+from bot.stages import NO_STAGES, Stages
 from config.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -105,8 +106,34 @@ class MatrixTransport:
         self._account_data_lock = asyncio.Lock()
         self._direct_waiting: list[asyncio.Future[None]] = []
         self._direct_writer: asyncio.Task[None] | None = None
+        self.stages = NO_STAGES
+        """Stage stamps for the benchmarks (`use_stages`); off by default."""
 
     # ------------------------------------------------------------------ lifecycle
+
+    def use_stages(self, stages: Stages) -> None:
+        """Stamp the stages of each round trip (bench only): when a sync's or a send's HTTP
+        response arrives, and when nio has parsed a sync response."""
+        self.stages = stages
+        if not stages.enabled:
+            return
+        client: Any = self.client
+        send, receive = client.send, client.receive_response
+
+        async def timed_send(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+            response = await send(method, path, *args, **kwargs)
+            if "/sync" in path:
+                stages.batch("sync_http")
+            elif "/send/" in path:
+                stages.mark("send_http")
+            return response
+
+        async def timed_receive(response: Any) -> None:
+            if isinstance(response, nio.SyncResponse):
+                stages.batch("parsed")
+            await receive(response)
+
+        client.send, client.receive_response = timed_send, timed_receive
 
     @classmethod
     def create_client(cls, settings: Settings) -> nio.AsyncClient:
@@ -244,7 +271,9 @@ class MatrixTransport:
         self, room_id: str, event_type: str, content: dict[str, Any], txn: str
     ) -> str:
         """Send one event with a fixed transaction id; return its event id."""
+        self.stages.mark("send")
         async with self._send_slots.hold(room_id):
+            self.stages.mark("send_slot")
             try:
                 if self.crypto is not None:  # encryption: who gets the room key
                     await self.crypto.prepare_room(room_id)
@@ -254,6 +283,7 @@ class MatrixTransport:
                     ),
                     what=f"send {txn}",
                 )
+                self.stages.mark("send_parsed")
                 if self.crypto is not None:
                     await self.crypto.after_send(room_id)
             except SendAborted:
