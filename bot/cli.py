@@ -163,10 +163,12 @@ class MatrixRuntime:
     Built by `open_matrix`; the CLI and the end-to-end tests use it the same way.
     """
 
-    def __init__(self, bot: Any, transport: Any, app: Any) -> None:
+    def __init__(self, bot: Any, transport: Any, app: Any, web: Any = None) -> None:
         self.bot = bot
         self.transport = transport
         self.app = app
+        self.web: Any = web
+        """The web chat (`bot.web.server.WebServer`) when ``[web] enabled``, else None."""
         self.health: Any = None
         """The health and metrics listener while `run()` runs (``[monitoring] port``)."""
 
@@ -204,8 +206,12 @@ class MatrixRuntime:
 
         startup = asyncio.create_task(startup_jobs())
         try:
+            if self.web is not None:
+                await self.web.start()
             await self.bot.run(self.app.engine, svc)
         finally:
+            if self.web is not None:
+                await self.web.stop()
             startup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await startup
@@ -242,6 +248,11 @@ async def open_matrix(
     from bot.roles import ConfigRoles
 
     metrics = metrics or Metrics()
+    web_messenger = None
+    if settings.web.enabled:
+        from bot.web.messenger import RoutingMessenger, WebMessenger
+
+        web_messenger = WebMessenger()
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
     transport.metrics = metrics
     transport.on_backoff = on_backoff
@@ -249,10 +260,13 @@ async def open_matrix(
         await transport.login(creds, session_path(settings, base_dir))
         await enable_encryption(transport, settings, base_dir, creds.password)
         bot = MatrixBot(transport, sync_timeout_ms=sync_timeout_ms)
+        messenger: Any = MatrixMessenger(transport)
+        if web_messenger is not None:  # one outbox, each reply routed by its room
+            messenger = RoutingMessenger(messenger, web_messenger)
         app = await build_app(
             settings,
             secrets,
-            MatrixMessenger(transport),
+            messenger,
             base_dir=base_dir,
             roles=ConfigRoles(settings.matrix.moderators, extra=bot.is_moderator_by_power),
             db_path=db_path,
@@ -262,7 +276,13 @@ async def open_matrix(
     except BaseException:
         await transport.close()
         raise
-    return MatrixRuntime(bot, transport, app)
+    web = None
+    if web_messenger is not None:
+        from bot.web.server import WebServer
+
+        web_messenger.bind(app.svc)
+        web = WebServer(app.svc, app.engine, web_messenger.hub)
+    return MatrixRuntime(bot, transport, app, web)
 
 
 async def _run_until_signal(runtime: MatrixRuntime) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -29,6 +29,7 @@ from bot.language import choose_language
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction
 from bot.suggest import closest
 from bot.text import clean
+from config.settings import ReadingHours
 from storage import conversations, inbox, kv, people, rooms
 from storage.rooms import RoomInfo
 
@@ -345,7 +346,11 @@ def add_112_line(ctx: Context) -> None:
 
 
 def format_hours(ctx: Context) -> str:
-    hours = ctx.svc.settings.reading_hours
+    return hours_text(ctx.svc.settings.reading_hours, ctx.t)
+
+
+def hours_text(hours: ReadingHours, t: Callable[..., str]) -> str:
+    """The reading hours in words ("Mon–Fri 08:00–16:00"), with ``t`` a catalogue lookup."""
     order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     idx = sorted(order.index(d) for d in set(hours.days))
     runs: list[list[int]] = []
@@ -356,9 +361,9 @@ def format_hours(ctx: Context) -> str:
             runs.append([i])
     parts = []
     for run in runs:
-        first, last = ctx.t(f"days.{order[run[0]]}"), ctx.t(f"days.{order[run[-1]]}")
+        first, last = t(f"days.{order[run[0]]}"), t(f"days.{order[run[-1]]}")
         parts.append(first if len(run) == 1 else f"{first}–{last}")
-    return ctx.t("safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
+    return t("safety.hours", days=", ".join(parts), start=hours.start, end=hours.end)
 
 
 async def show_safety_notice(ctx: Context, *, unless_seen_in_lang: bool = False) -> None:
