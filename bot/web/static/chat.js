@@ -160,30 +160,31 @@
 
   function restore() {
     log.setAttribute("aria-live", "off");  /* the old transcript is not read out again */
-    state.log.forEach(function (item, i) { render(item, i === state.log.length - 1); });
-    state.pending.forEach(function (p) {
-      render({ who: "me", text: p.shown, id: p.id, pending: true }, false);
-    });
+    var lastBot = -1;
+    state.log.forEach(function (item, i) { if (item.who === "bot") { lastBot = i; } });
+    state.log.forEach(function (item, i) { render(item, i === lastBot); });
     window.setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 0);
   }
 
   /* ------------------------------------------------------------- sending */
 
   function send(text, shown, quiet) {
-    var item = { id: random(16), text: text, shown: shown || text, quiet: !!quiet };
+    var item = { id: random(16), text: text, quiet: !!quiet };
     state.pending.push(item);
-    if (!quiet) { render({ who: "me", text: item.shown, id: item.id, pending: true }, false); }
+    if (!quiet) {
+      var mine = { who: "me", text: shown || text, id: item.id, pending: true };
+      remember(mine);
+      render(mine, false);
+    }
     save();
     flush();
   }
 
   function delivered(item) {
     state.pending = state.pending.filter(function (p) { return p.id !== item.id; });
-    if (!item.quiet) {
-      remember({ who: "me", text: item.shown, lang: null, dir: "auto" });
-      var el = log.querySelector('[data-id="' + item.id + '"]');
-      if (el) { el.className = "msg me"; }
-    }
+    state.log.forEach(function (m) { if (m.id === item.id) { delete m.pending; } });
+    var el = log.querySelector('[data-id="' + item.id + '"]');
+    if (el) { el.className = "msg me"; }
     save();
   }
 
@@ -207,6 +208,9 @@
       }
       say(errorText(err), true);  /* refused for good (too long, malformed): not sent again */
       state.pending.shift();
+      state.log = state.log.filter(function (m) { return m.id !== item.id; });
+      var gone = log.querySelector('[data-id="' + item.id + '"]');
+      if (gone) { gone.parentNode.removeChild(gone); }
       save();
       flush();
     });
