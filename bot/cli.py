@@ -369,18 +369,25 @@ async def _dev(args: argparse.Namespace) -> int:
         print(console.text("operator.no_synapse"), file=sys.stderr)
         return 2
     try:
-        setup = await dev.prepare(Path.cwd(), port=args.port)
+        setup = await dev.prepare(Path.cwd(), port=args.port, web_port=args.web_port)
     except HomeserverStartError as exc:
         print(console.text("operator.synapse_failed", reason=exc), file=sys.stderr)
         return 2
+    sample = None
     try:
         settings = load_settings(setup.config_path)
         base = settings_base(setup.config_path)
         console = Console(settings)
+        if settings.web.enabled:
+            from bot.web.demo import serve_sample
+
+            sample = await serve_sample(settings.web.origin, "127.0.0.1", setup.web_port + 1)
         await _login_and_run(
             settings, base, console, after_login=lambda: print(dev.instructions(setup), flush=True)
         )
     finally:
+        if sample is not None:
+            await sample.cleanup()
         await setup.synapse.stop()
     return 0
 
@@ -656,6 +663,12 @@ def build_parser() -> argparse.ArgumentParser:
         "dev", help="start a local Synapse with demo accounts and rooms, and run the bot on it"
     )
     dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
+    dev.add_argument(
+        "--web-port",
+        type=int,
+        default=8090,
+        help="web chat port (default 8090; the sample kommun page uses the next one)",
+    )
     check = sub.add_parser(
         "check-config",
         help="validate a settings file, its secrets and files (writes nothing)",
