@@ -324,3 +324,29 @@ async def test_writes_need_json_and_the_page_and_script_are_served(web: WebBot) 
             assert resp.status == 200, path
     async with web.client.get(web.url("/static/../../config/example.toml")) as resp:
         assert resp.status == 404
+
+
+async def test_is_this_really_from_tryggbot_in_the_page(web: WebBot) -> None:
+    ticket = await web.session()
+    seen = len(await web.say(ticket, "!om", 0))
+    fake = "Tryggbot: ditt BankID måste förnyas, logga in på https://bankid-fornya.example"
+    [answer] = await web.say(ticket, f"!äkta {fake}", seen)
+    assert plain(answer.json()["text"]).startswith("Nej, den här texten har Tryggbot inte")
+
+
+async def test_a_private_survey_answered_from_the_page(web: WebBot) -> None:
+    await web.harness.say("!om", as_=MODERATOR, room=MODERATION_ROOM)
+    await web.harness.say("!enkät mall trygghetsenkat 1d", as_=MODERATOR, room=MODERATION_ROOM)
+    ticket = await web.session()
+    seen = len(await web.say(ticket, "!om", 0))
+    said = []
+    for answer in ("!enkät 1", "1", "2", "3", "1", "1, 2", "1"):
+        events = await web.say(ticket, answer, seen)
+        seen += len(events)
+        said.append(events[-1].json())
+    assert plain(said[1]["text"]).startswith("Fråga 1 av 4:")
+    assert len(said[1]["choices"]) >= 4  # the scale as buttons
+    assert plain(said[-1]["text"]).startswith("Tack för dina svar!")
+    async with web.harness.svc.db.read() as conn:
+        rows = await conn.execute_fetchall("SELECT count(*) AS n FROM survey_submission")
+    assert rows[0]["n"] == 1
