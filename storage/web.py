@@ -40,13 +40,15 @@ async def store(
         row = await cur.fetchone()
     if row is not None:
         return int(row["seq"])
-    await conn.execute(
+    async with conn.execute(
         "INSERT INTO web_session (session, last_seq, updated_at) VALUES (?, 1, ?)"
         " ON CONFLICT (session) DO UPDATE SET last_seq = last_seq + 1,"
-        " updated_at = excluded.updated_at",
+        " updated_at = excluded.updated_at RETURNING last_seq",
         (session, now.isoformat()),
-    )
-    seq = await last_seq(conn, session)
+    ) as cur:
+        counted = await cur.fetchone()
+    assert counted is not None
+    seq = int(counted["last_seq"])
     await conn.execute(
         "INSERT INTO web_message (session, seq, txn_id, payload, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -63,8 +65,11 @@ async def last_seq(conn: aiosqlite.Connection, session: str) -> int:
     return int(row["last_seq"]) if row else 0
 
 
+PAGE = 200
+
+
 async def after(
-    conn: aiosqlite.Connection, session: str, seq: int, limit: int = 200
+    conn: aiosqlite.Connection, session: str, seq: int, limit: int = PAGE
 ) -> list[WebReply]:
     rows = await conn.execute_fetchall(
         "SELECT seq, payload FROM web_message WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",

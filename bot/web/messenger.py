@@ -60,27 +60,49 @@ def reply_json(out: Outgoing, lang: str) -> dict[str, Any]:
     }
 
 
+class Listener:
+    """One open stream: woken for each reply stored for its session, which it is handed
+    (sequence and JSON), so a stream that is up to date needs no database read."""
+
+    __slots__ = ("event", "items")
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.items: list[tuple[int, str]] = []
+
+    def take(self) -> list[tuple[int, str]]:
+        items, self.items = self.items, []
+        return items
+
+
 class WebHub:
     """Wakes the open streams of a session when a reply for it is stored."""
 
     def __init__(self) -> None:
-        self._waiting: dict[str, set[asyncio.Event]] = {}
+        self._waiting: dict[str, set[Listener]] = {}
 
-    def subscribe(self, session: str) -> asyncio.Event:
-        event = asyncio.Event()
-        self._waiting.setdefault(session, set()).add(event)
-        return event
+    def subscribe(self, session: str) -> Listener:
+        listener = Listener()
+        self._waiting.setdefault(session, set()).add(listener)
+        return listener
 
-    def unsubscribe(self, session: str, event: asyncio.Event) -> None:
+    def unsubscribe(self, session: str, listener: Listener) -> None:
         waiting = self._waiting.get(session)
         if waiting is not None:
-            waiting.discard(event)
+            waiting.discard(listener)
             if not waiting:
                 del self._waiting[session]
 
-    def notify(self, session: str) -> None:
-        for event in self._waiting.get(session, ()):
-            event.set()
+    def notify(self, session: str, seq: int | None = None, data: str | None = None) -> None:
+        for listener in self._waiting.get(session, ()):
+            if seq is not None and data is not None:
+                listener.items.append((seq, data))
+            listener.event.set()
+
+    def wake_all(self) -> None:
+        for listeners in self._waiting.values():
+            for listener in listeners:
+                listener.event.set()
 
     @property
     def streams(self) -> int:
@@ -107,12 +129,13 @@ class WebMessenger:
         if not out.txn_key:
             raise ValueError("a web reply needs a txn_key")
         lang = out.lang or await self._language(svc, session)
-        payload = svc.sealer.seal(json.dumps(reply_json(out, lang), ensure_ascii=False), PURPOSE)
+        data = json.dumps(reply_json(out, lang), ensure_ascii=False)
+        payload = svc.sealer.seal(data, PURPOSE)
         now = svc.clock.now()
         expires = now + timedelta(days=svc.settings.web.history_days)
         async with svc.db.transaction() as conn:
             seq = await rows.store(conn, session, out.txn_key, payload, now, expires)
-        self.hub.notify(session)
+        self.hub.notify(session, seq, data)
         return f"$web.{session}.{seq}"
 
     async def _language(self, svc: Services, session: str) -> str:

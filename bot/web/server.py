@@ -82,6 +82,8 @@ class WebServer:
         self.streams = Gauge(cfg.max_streams, cfg.max_streams_per_address)
         self.pages = PageMaker(svc)
         self._wake = asyncio.Event()
+        self._fresh: list[inbox.InboxEvent] = []  # stored by /api/send, for the worker
+        self._rescan = True  # read the inbox itself: at start, and after a failure
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -137,9 +139,7 @@ class WebServer:
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        for event in list(self.hub._waiting.values()):
-            for e in event:
-                e.set()
+        self.hub.wake_all()
         if self._runner is not None:
             await self._runner.cleanup()
         for task in list(self._tasks):
@@ -301,18 +301,16 @@ class WebServer:
              "ts": now.isoformat()},
             ensure_ascii=False,
         )  # fmt: skip
+        sealed, person = svc.sealer.seal(payload, INBOX_PURPOSE), svc.pseudonymize(sender)
         async with svc.db.transaction() as conn:
             added = await inbox.add(
-                conn,
-                event_id,
-                room_id,
-                "message",
-                svc.sealer.seal(payload, INBOX_PURPOSE),
-                now,
-                person=svc.pseudonymize(sender),
+                conn, event_id, room_id, "message", sealed, now, person=person,
                 role=int(Role.RESIDENT),
+            )  # fmt: skip
+        if added:  # committed: the worker takes it from here (or from the inbox after a crash)
+            self._fresh.append(
+                inbox.InboxEvent(0, event_id, room_id, "message", sealed, now, 0, person)
             )
-        if added:
             self._wake.set()
         return web.json_response({"accepted": True, "new": added}, status=202)
 
@@ -345,7 +343,7 @@ class WebServer:
         )
         self._headers(request, response)
         await response.prepare(request)
-        wake = self.hub.subscribe(session)
+        listener = self.hub.subscribe(session)
         deadline = time.monotonic() + cfg.stream_seconds
         try:
             await self._write(response, "retry: 3000\n\n")
@@ -354,24 +352,35 @@ class WebServer:
             if after > last:  # the session was forgotten or expired: start again from 0
                 await self._write(response, f"event: reset\ndata: {last}\n\n")
                 after = 0
+            from_db = True
             while not self._stopping.is_set() and time.monotonic() < deadline:
-                wake.clear()
-                async with self.svc.db.read() as conn:
-                    replies = await rows.after(conn, session, after)
-                for reply in replies:
-                    data = self.svc.sealer.open(reply.payload, REPLY_PURPOSE)
-                    await self._write(response, f"id: {reply.seq}\ndata: {data}\n\n")
-                    after = reply.seq
-                if replies:
+                listener.event.clear()
+                handed = [(s, d) for s, d in listener.take() if s > after]
+                if not from_db and handed and handed[0][0] == after + 1:
+                    for seq, data in handed:  # up to date: what was just stored, in order
+                        if seq != after + 1:
+                            from_db = True  # a gap: read the rest from the database
+                            break
+                        await self._write(response, f"id: {seq}\ndata: {data}\n\n")
+                        after = seq
+                    continue
+                if from_db or handed:
+                    async with self.svc.db.read() as conn:
+                        replies = await rows.after(conn, session, after)
+                    for reply in replies:
+                        data = self.svc.sealer.open(reply.payload, REPLY_PURPOSE)
+                        await self._write(response, f"id: {reply.seq}\ndata: {data}\n\n")
+                        after = reply.seq
+                    from_db = len(replies) == rows.PAGE
                     continue
                 try:
-                    await asyncio.wait_for(wake.wait(), cfg.heartbeat_seconds)
+                    await asyncio.wait_for(listener.event.wait(), cfg.heartbeat_seconds)
                 except TimeoutError:
                     await self._write(response, ": ping\n\n")
         except (ConnectionResetError, TimeoutError):
             pass  # the page went away or reads too slowly; it reconnects and resumes
         finally:
-            self.hub.unsubscribe(session, wake)
+            self.hub.unsubscribe(session, listener)
         return response
 
     async def _write(self, response: web.StreamResponse, text: str) -> None:
@@ -409,8 +418,16 @@ class WebServer:
             while not self._stopping.is_set():
                 await self._wake.wait()
                 self._wake.clear()
-                async with self.svc.db.read() as conn:
-                    batch = await inbox.pending(conn, 500, room_suffix=WEB_SUFFIX)
+                batch: list[inbox.InboxEvent] = []
+                if self._rescan:  # what a crash or a failure left in the inbox
+                    self._rescan = False
+                    async with self.svc.db.read() as conn:
+                        batch = await inbox.pending(conn, 500, room_suffix=WEB_SUFFIX)
+                    if len(batch) == 500:
+                        self._rescan = True  # more behind these
+                        self._wake.set()
+                batch += self._fresh
+                self._fresh = []
                 for row in batch:
                     if row.event_id in dispatched:
                         continue
@@ -442,6 +459,7 @@ class WebServer:
             log.exception("handling web event %s failed (attempt %d)", row.event_id, attempts)
             svc.metrics.incident()
             if attempts < MAX_ATTEMPTS:
+                self._rescan = True  # it is still in the inbox: taken again at the next wake
                 return
         async with svc.db.transaction() as conn:
             await inbox.mark_handled(conn, row.event_id, svc.clock.now())
