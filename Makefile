@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) bench/broadcast.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

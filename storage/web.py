@@ -78,17 +78,29 @@ async def after(
     return [WebReply(int(r["seq"]), str(r["payload"])) for r in rows]
 
 
-async def forget(conn: aiosqlite.Connection, session: str) -> int:
+async def forget(conn: aiosqlite.Connection, session: str, room_id: str) -> int:
+    """Delete a session's replies, its counter and its room row (the page's language)."""
     cur = await conn.execute("DELETE FROM web_message WHERE session = ?", (session,))
     await conn.execute("DELETE FROM web_session WHERE session = ?", (session,))
+    await conn.execute("DELETE FROM room WHERE room_id = ?", (room_id,))
     return cur.rowcount
 
 
-async def purge(conn: aiosqlite.Connection, now: datetime, idle_before: datetime) -> int:
+async def purge(
+    conn: aiosqlite.Connection, now: datetime, idle_before: datetime, room_suffix: str
+) -> int:
+    """Delete replies past their time, then sessions and web rooms (ids ending with
+    ``room_suffix``) idle since ``idle_before`` with nothing left; the number of replies."""
     cur = await conn.execute("DELETE FROM web_message WHERE expires_at <= ?", (now.isoformat(),))
+    idle = idle_before.isoformat()
     await conn.execute(
         "DELETE FROM web_session WHERE updated_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM web_message m WHERE m.session = web_session.session)",
-        (idle_before.isoformat(),),
+        (idle,),
+    )
+    await conn.execute(
+        "DELETE FROM room WHERE substr(room_id, -?) = ? AND updated_at < ? AND NOT EXISTS"
+        " (SELECT 1 FROM web_session s WHERE s.session = substr(room.room_id, 2, 32))",
+        (len(room_suffix), room_suffix, idle),
     )
     return cur.rowcount

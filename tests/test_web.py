@@ -295,14 +295,18 @@ async def test_nothing_at_rest_holds_the_secret_or_the_text_in_clear(
         assert reply_text[:40].encode() not in data  # replies are sealed at rest
 
 
-async def test_forget_deletes_the_stored_replies(web: WebBot) -> None:
+async def test_forget_deletes_the_stored_replies_and_the_session(web: WebBot) -> None:
     ticket = await web.session()
     await web.send(ticket, "!om")
     await web.replies(ticket, 2)
     status, _, _ = await web.post("/api/forget", {"ticket": ticket})
     assert status == 200
     async with web.harness.svc.db.read() as conn:
-        rows = await conn.execute_fetchall("SELECT count(*) AS n FROM web_message")
+        rows = await conn.execute_fetchall(
+            "SELECT (SELECT count(*) FROM web_message) + (SELECT count(*) FROM web_session)"
+            " + (SELECT count(*) FROM room WHERE room_id = ?) AS n",
+            (web_room_id(ticket.split(".")[0]),),
+        )
     assert rows[0]["n"] == 0
 
 
@@ -350,3 +354,34 @@ async def test_a_private_survey_answered_from_the_page(web: WebBot) -> None:
     async with web.harness.svc.db.read() as conn:
         rows = await conn.execute_fetchall("SELECT count(*) AS n FROM survey_submission")
     assert rows[0]["n"] == 1
+
+
+async def test_old_replies_sessions_and_web_rooms_are_purged(web: WebBot) -> None:
+    from datetime import timedelta
+
+    from bot.transports import WEB_SUFFIX
+    from storage import web as web_rows
+
+    ticket = await web.session()
+    await web.say(ticket, "!om", 0)
+    svc = web.harness.svc
+
+    async def counts() -> tuple[int, int, int]:
+        async with svc.db.read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT (SELECT count(*) FROM web_message) AS m,"
+                " (SELECT count(*) FROM web_session) AS s,"
+                " (SELECT count(*) FROM room WHERE room_id LIKE '%' || ?) AS r",
+                (WEB_SUFFIX,),
+            )
+        return rows[0]["m"], rows[0]["s"], rows[0]["r"]
+
+    assert await counts() == (2, 1, 1)
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:  # 29 days on: nothing is due yet
+        await web_rows.purge(conn, now + timedelta(days=29), now, WEB_SUFFIX)
+    assert await counts() == (2, 1, 1)
+    later = now + timedelta(days=31)
+    async with svc.db.transaction() as conn:
+        assert await web_rows.purge(conn, later, later - timedelta(days=30), WEB_SUFFIX) == 2
+    assert await counts() == (0, 0, 0)

@@ -318,7 +318,7 @@ class WebServer:
         data = await self._json(request)
         session = self._ticket(data.get("ticket"))
         async with self.svc.db.transaction() as conn:
-            removed = await rows.forget(conn, session)
+            removed = await rows.forget(conn, session, web_room_id(session))
         log.info("web session forgot %d stored replies", removed)
         return web.json_response({"forgotten": True})
 
@@ -471,7 +471,7 @@ class WebServer:
             try:
                 now = self.svc.clock.now()
                 async with self.svc.db.transaction() as conn:
-                    purged = await rows.purge(conn, now, now - days)
+                    purged = await rows.purge(conn, now, now - days, WEB_SUFFIX)
                 if purged:
                     log.info("web: deleted %d replies past their time", purged)
             except Exception:
