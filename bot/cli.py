@@ -29,6 +29,7 @@ from config.settings import (
     Settings,
     load_secrets,
     load_settings,
+    read_toml,
     resolve_path,
     settings_base,
 )
@@ -429,8 +430,14 @@ def _check_config(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem.render(file)}", file=sys.stderr)
     settings = report.settings
-    if args.login and settings is not None:
-        code = max(code, asyncio.run(_check_login(settings, base)))
+    if args.login:
+        try:
+            data = read_toml(file)
+        except ConfigError:
+            data = None  # not valid TOML: already reported
+        if data is not None:
+            found = asyncio.run(_check_login(data, base))
+            code = found if code == EXIT_OK else code
     if code != EXIT_OK or settings is None:
         return code
     print(
@@ -446,13 +453,25 @@ def _check_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _check_login(settings: Settings, base: Path) -> int:
+async def _check_login(data: dict[str, Any], base: Path) -> int:
+    """The login part of ``check-config --login``, on the ``[matrix]``, ``[storage]`` and
+    ``[encryption]`` sections alone, so it runs even when other sections have problems.
+    Returns the exit code for what it found (EXIT_OK if nothing)."""
+    from bot.matrix.cryptostore import paths_for
     from bot.matrix.logincheck import check_login
+    from config.settings import EncryptionSettings, MatrixSettings, StorageSettings, lenient
 
-    found = await check_login(settings, base)
+    matrix = lenient(MatrixSettings, data.get("matrix", {}))
+    if matrix is None:
+        return EXIT_CONFIG  # reported among the problems
+    storage = lenient(StorageSettings, data.get("storage", {})) or StorageSettings()
+    enc = lenient(EncryptionSettings, data.get("encryption", {})) or EncryptionSettings()
+    crypto = paths_for(storage, enc, base) if enc.enabled else None
+    found = await check_login(matrix, base, crypto)
     for line in found.ok:
         print(f"login: {line}")
-    for header, lines, code in (
+    code = EXIT_OK
+    for header, lines, exit_code in (
         ("The homeserver could not be reached:", found.unreachable, EXIT_UNREACHABLE),
         ("The homeserver refused the bot's login:", found.refused, EXIT_LOGIN_REFUSED),
         ("The encryption store cannot be used as it is:", found.crypto, EXIT_CRYPTO_STORE),
@@ -461,8 +480,8 @@ async def _check_login(settings: Settings, base: Path) -> int:
             print(header, file=sys.stderr)
             for line in lines:
                 print(f"  - {line}", file=sys.stderr)
-            return code
-    return EXIT_OK
+            code = code or exit_code
+    return code
 
 
 def _i18n(args: argparse.Namespace) -> int:
@@ -633,8 +652,24 @@ async def _est(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(sub: Any) -> None:
+    """Each subcommand's ``--help`` opens with its one-line help as a sentence."""
+    for action in sub._choices_actions:
+        parser = sub.choices[action.dest]
+        if parser.description is None and action.help:
+            parser.description = action.help[0].upper() + action.help[1:] + "."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tryggbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="tryggbot",
+        description="Tryggbot: the kommun's and the local police's Matrix chat bot for "
+        "citizen dialogue and safety tips. Relative paths in a settings file are resolved "
+        "against the folder of that file; without --config the built-in example is used.",
+        epilog="Exit codes: 0 ok, 1 unexpected error, 2 configuration, 3 not connected "
+        "(status), 4 login refused, 5 encryption store, 6 database, 7 homeserver unreachable "
+        "(check-config --login). See docs/deploy.md.",
+    )
     parser.add_argument("--version", action="version", version=f"tryggbot {version()}")
     parser.add_argument(
         "--log-level",
@@ -721,6 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", help="the backup file (BACKUP.identity is read beside it)")
     restore.add_argument("--config", required=True, help="settings TOML")
+    _describe(sub)
+    _describe(i18n_sub)
     return parser
 
 

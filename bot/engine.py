@@ -266,7 +266,8 @@ class Engine:
                 if await handler(ctx):
                     return
             if not (signals is not None and signals.urgent):
-                ctx.reply("help.hint")
+                greeting = self.svc.detector.is_greeting(msg.body)
+                ctx.reply("help.greeting" if greeting else "help.hint")
         else:
             for handler in self.svc.registry.room_default:
                 if await handler(ctx):

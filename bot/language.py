@@ -133,6 +133,8 @@ class Lexicon:
     messages: Mapping[str, frozenset[str]]
     words: Mapping[str, frozenset[str]]
     phrases: Mapping[str, frozenset[str]]
+    greetings: frozenset[str] = frozenset()
+    """Every language's greetings, normalised (a whole message that is only a hello)."""
 
 
 def default_lexicon_path() -> Path:
@@ -168,15 +170,17 @@ def load_lexicon(path: Path, enabled: Iterable[str]) -> Lexicon:
     messages: dict[str, set[str]] = {}
     words: dict[str, set[str]] = {}
     phrases: dict[str, set[str]] = {}
+    greetings: set[str] = set()
     for lang in enabled:
         section = data.get(lang, {})
+        greetings.update(normalise(str(entry)) for entry in section.get("greetings", []))
         for list_name in (*_LEXICON_LISTS, _LEXICON_WORDS):
             for entry in section.get(list_name, []):
                 norm = normalise(str(entry))
                 if list_name != _LEXICON_WORDS:
                     _add(messages, norm, lang)
                 _add(phrases if " " in norm else words, norm, lang)
-    return Lexicon(_freeze(messages), _freeze(words), _freeze(phrases))
+    return Lexicon(_freeze(messages), _freeze(words), _freeze(phrases), frozenset(greetings))
 
 
 def lexicon_votes(lexicon: Lexicon, norm: str) -> dict[str, int]:
@@ -295,6 +299,11 @@ class LanguageDetector:
     def enabled(self) -> tuple[str, ...]:
         """The enabled bot languages, in configuration order."""
         return self._enabled
+
+    def is_greeting(self, text: str) -> bool:
+        """The whole message is a hello (or goodbye) in one of the enabled languages."""
+        norm = normalise(sanitise(text if isinstance(text, str) else ""))
+        return bool(norm) and norm in self._lexicon.greetings
 
     def detect(self, text: str) -> Detection | None:
         """Detect the language of ``text``; ``None`` when it cannot be said with confidence.

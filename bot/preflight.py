@@ -18,12 +18,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from config.settings import (
     LOCALES_DIR,
     ConfigError,
+    KommunSettings,
     Settings,
+    StorageSettings,
     check_environment,
+    lenient,
     parse_settings,
     resolve_path,
 )
@@ -189,14 +193,19 @@ def _catalogue(settings: Settings) -> tuple[list[str], list[str]]:
     return [], warnings
 
 
-def _database(settings: Settings, base: Path) -> tuple[list[str], list[str]]:
+def _database(data: Mapping[str, Any], base: Path) -> tuple[list[str], list[str]]:
     """The schema version of an existing database against this Tryggbot's migrations, and
     the broadcast schedules moderators stored there (each must still build)."""
     from config.broadcasts import CronError, cron_trigger
     from storage.db import readonly_uri
     from storage.migrations import MIGRATIONS
 
-    path = resolve_path(settings.storage.path, base)
+    storage = lenient(StorageSettings, data.get("storage", {}))
+    kommun = lenient(KommunSettings, data.get("kommun", {}))
+    tz = kommun.tz if kommun is not None else ZoneInfo("Europe/Stockholm")
+    if storage is None:
+        return [], []
+    path = resolve_path(storage.path, base)
     if not path.is_file():
         return [], []
     latest = max(m.version for m in MIGRATIONS)
@@ -228,7 +237,7 @@ def _database(settings: Settings, base: Path) -> tuple[list[str], list[str]]:
             rows = []
         for schedule_id, cron in rows:
             try:
-                cron_trigger(str(cron), settings.kommun.tz)
+                cron_trigger(str(cron), tz)
             except CronError as exc:
                 problems.append(
                     f"storage.path: broadcast schedule {schedule_id} in the database "
@@ -273,9 +282,9 @@ def preflight(file: Path, base: Path, env: Mapping[str, str] | None = None) -> R
         found, warned = _catalogue(settings)
         problems += found
         warnings += warned
-        found, warned = _database(settings, base)
-        problems += found
-        warnings += warned
+    found, warned = _database(data, base)
+    problems += found
+    warnings += warned
     report.problems = _findings(problems, lines)
     report.warnings = _findings(warnings, lines)
     return report

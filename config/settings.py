@@ -174,7 +174,7 @@ class RetentionSettings(_Model):
 
 class LimitSettings(_Model):
     max_message_chars: int = Field(default=4000, ge=100, le=65536)
-    flood_messages: int = Field(default=12, ge=2, le=1000)
+    flood_messages: int = Field(default=30, ge=2, le=1000)
     flood_seconds: int = Field(default=60, ge=1, le=3600)
     tips_per_hour: int = Field(default=3, ge=1, le=100)
 
@@ -969,7 +969,7 @@ def check_storage(storage: StorageSettings, base: Path) -> Check:
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _lenient(model: type[_M], raw: object) -> _M | None:
+def lenient(model: type[_M], raw: object) -> _M | None:
     """``model`` from ``raw`` without the keys that are themselves invalid (they are reported
     as settings problems), so one bad key never hides a missing file next to it; None when a
     required key is missing or wrong."""
@@ -995,13 +995,13 @@ def check_environment(
     problems = settings_problems(data)
     warnings: list[str] = []
     parts: list[Check] = []
-    secret_settings = _lenient(SecretSettings, data.get("secrets", {}))
+    secret_settings = lenient(SecretSettings, data.get("secrets", {}))
     if secret_settings is not None:
         parts.append(check_secrets(secret_settings, base, env))
-    matrix = _lenient(MatrixSettings, data.get("matrix", {}))
+    matrix = lenient(MatrixSettings, data.get("matrix", {}))
     if matrix is not None:
         parts.append(check_login(matrix, base, env))
-    storage = _lenient(StorageSettings, data.get("storage", {}))
+    storage = lenient(StorageSettings, data.get("storage", {}))
     if storage is not None:
         parts.append(check_storage(storage, base))
     for part in parts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import LimitSettings
 from tests.harness import GRONDAL_ROOM, RESIDENT, Harness, make_settings
 
 
@@ -104,7 +105,7 @@ async def test_one_flooding_sender_does_not_silence_others(tmp_path) -> None:  #
 
 
 async def test_a_brisk_person_answering_a_tip_is_not_cut_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The default limit (12 a minute), and someone answering every two seconds, with some
+    """A strict limit (12 a minute), and someone answering every two seconds, with some
     answers that do not fit and are asked again: every answer gets a reply."""
     h = await Harness(tmp_path, make_settings(**{"limits.flood_messages": 12})).start()
     try:
@@ -118,3 +119,55 @@ async def test_a_brisk_person_answering_a_tip_is_not_cut_off(tmp_path) -> None: 
         assert len(answers) + 2 > 12
     finally:
         await h.stop()
+
+
+async def test_the_default_limit_lets_a_greeting_a_tip_and_three_commands_through_in_a_minute(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    default = LimitSettings().flood_messages
+    h = await Harness(tmp_path, make_settings(**{"limits.flood_messages": default})).start()
+    try:
+        said = ["hej", "!hjälp", "!tips", "2", "1", "Gröndal", "4", "3", "4"]
+        said += ["Någon har sprejat klotter på väggen vid busshållplatsen", "1"]
+        said += ["!mina", "!hjälp status", "!om"]
+        flood = h.svc.catalog.t("sv", "error.flood", seconds=60)
+        for text in said:
+            h.clock.advance(seconds=2)
+            replies = await h.texts(text)
+            assert replies != [] and flood not in replies, f"{text!r} got {replies}"
+            if text == "!mina":
+                assert any("VMO-" in r for r in replies)  # the tip was completed
+        assert len(said) * 2 < 60  # all within one minute
+    finally:
+        await h.stop()
+
+
+@pytest.mark.parametrize(
+    ("hello", "lang"),
+    [("hej", "sv"), ("Hello!", "en"), ("hei", "fi"), ("Cześć", "pl"), ("Привіт", "uk")],
+)
+async def test_a_greeting_is_greeted_not_misunderstood(tmp_path, hello: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    h = await Harness(tmp_path).start()
+    try:
+        replies = await h.texts(hello)
+        greeting = h.svc.catalog.t(lang, "help.greeting")
+        assert greeting in replies, replies
+        assert h.svc.catalog.t(lang, "help.hint") not in replies
+        assert "112" in greeting
+    finally:
+        await h.stop()
+
+
+def test_day_counts_in_moderator_texts_agree_with_the_number() -> None:
+    from bot.i18n import Catalog
+    from config.settings import LOCALES_DIR
+
+    catalog = Catalog.load(LOCALES_DIR)
+    one = catalog.t("sv", "est.title", scope="Värnamo", period="7 dec", days=1)
+    many = catalog.t("sv", "est.title", scope="Värnamo", period="1–7 dec", days=7)
+    assert one.endswith("(1 dag)**") and many.endswith("(7 dagar)**")
+    assert catalog.t("en", "est.title", scope="V", period="p", days=1).endswith("(1 day)**")
+    item = catalog.t(
+        "sv", "moderation_polls.template_item", key="k", title="t", kind="enkät", days=1
+    )
+    assert item.endswith("(enkät, 1 dag)")

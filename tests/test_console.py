@@ -69,3 +69,24 @@ def test_a_second_console_session_on_the_same_database_is_answered(tmp_path: Pat
     second = chat(tmp_path, ["!om"])  # the same database: its events must not look replayed
     assert "tryggbot:" in first
     assert "tryggbot:" in second and "114 14" in second
+
+
+TIP = ["!tips", "2", "bredaryd", "1", "3", "4", "Nytt klotter på lekstugan i parken", "1"]
+
+
+def test_a_tip_in_each_of_two_console_sessions_gets_its_moderation_card(tmp_path: Path) -> None:
+    """A second run on the same database used to reuse the first run's message ids, so its
+    tip's moderation card collided with the first card (UNIQUE tip_card.event_id)."""
+    first = chat(tmp_path, TIP)
+    # "!om" stands in for the first-contact notice the second run does not send, so both
+    # runs send the same number of messages before their cards (as a person's would)
+    second = chat(tmp_path, ["!om", *TIP])
+    for out in (first, second):
+        assert "Din kod är VMO-" in out
+        assert "[moderation] tryggbot: Nytt tips VMO-" in out
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        cards = conn.execute("SELECT count(*) FROM tip_card").fetchone()[0]
+        tips = conn.execute("SELECT count(*) FROM tip").fetchone()[0]
+    assert (tips, cards) == (2, 2)

@@ -113,7 +113,7 @@ async def test_unknown_place_and_missing_database_are_explained(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await est(db, tmp_path / "x.csv", "csv", "--place", "Atlantis") == 2
-    assert await est(tmp_path / "none.sqlite3", tmp_path / "x.csv", "csv") == 2
+    assert await est(tmp_path / "none.sqlite3", tmp_path / "x.csv", "csv") == 6  # EXIT_DATABASE
     err = capsys.readouterr().err
     assert "unknown locality 'Atlantis'" in err and "no database at" in err
 

@@ -128,8 +128,7 @@ def test_five_planted_problems_of_different_kinds_give_five_lines(
         "unable to parse string as an integer (got 'many')",
         f"  - {at(path, 'max_tips =')}: limits.max_tips: is not a known setting (check the "
         "spelling and the section)",
-        f"  - {at(path, ATLANTIS)}: rooms[0].locality: 'atlantis' is not a "
-        "configured locality",
+        f"  - {at(path, ATLANTIS)}: rooms[0].locality: 'atlantis' is not a configured locality",
     ]
 
 

@@ -59,6 +59,8 @@ class ConsoleMessenger:
         self._out = out
         self._current_room = current_room
         self._ids = itertools.count(1)
+        # unique across runs on one database (moderation cards are keyed by event id)
+        self._session = secrets.token_hex(4)
         self.sent: list[Outgoing] = []
         self.on_direct_room: Callable[[str], str] | None = None
         self.image_dir = image_dir
@@ -77,7 +79,7 @@ class ConsoleMessenger:
             text = f"[image {out.image.width}×{out.image.height}: {path}] {text}"
         self._out.write(f"{label}tryggbot: {text}\n")
         self._out.flush()
-        return f"$bot-{next(self._ids)}"
+        return f"$bot-{self._session}-{next(self._ids)}"
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         self._out.write(f"[{room_label(room_id)}] tryggbot reacted {key} to {event_id}\n")
@@ -131,6 +133,10 @@ class ConsoleChat:
         # Event ids are unique across runs: the engine handles each event id once, and a
         # second console session on the same database must not look like a replay.
         self._session = secrets.token_hex(4)
+        default = app.svc.settings.language.default
+        self.operator_lang = default if default in ("sv", "en") else "sv"
+        """The banner's language: the bot's default (what its first answer is in), so the
+        console does not mix an English banner with Swedish answers."""
 
     async def ensure_room(self) -> None:
         st = self.state
@@ -218,10 +224,7 @@ class ConsoleChat:
     async def run(self, inp: TextIO) -> None:
         interactive = inp.isatty()
         if interactive:
-            self._say(
-                "Tryggbot console. You are a resident in a direct chat. "
-                "Type !hjälp, or /help for console commands; /quit to leave."
-            )
+            self._say(self.app.svc.catalog.t(self.operator_lang, "operator.console_banner"))
         loop = asyncio.get_running_loop()
         while True:
             if interactive:

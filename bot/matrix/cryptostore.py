@@ -17,7 +17,7 @@ from typing import Any
 from nio.store import SqliteStore
 
 from bot.errors import CryptoStoreError
-from config.settings import Settings, resolve_path
+from config.settings import EncryptionSettings, Settings, StorageSettings, resolve_path
 
 STORE_NAME = "crypto.db"
 STORE_CLASS = SqliteStore
@@ -59,8 +59,13 @@ def read_identity(paths: CryptoPaths) -> Identity | None:
 
 def crypto_paths(settings: Settings, base: Path) -> CryptoPaths:
     """Where the crypto store and the cross-signing key file are (next to the database)."""
-    enc = settings.encryption
-    db = resolve_path(settings.storage.path, base)
+    return paths_for(settings.storage, settings.encryption, base)
+
+
+def paths_for(storage: StorageSettings, enc: EncryptionSettings, base: Path) -> CryptoPaths:
+    """`crypto_paths` from the two sections alone (``check-config`` on settings that have
+    problems elsewhere)."""
+    db = resolve_path(storage.path, base)
     store_dir = resolve_path(enc.store_dir, base) if enc.store_dir else db.parent / "crypto"
     key_file = (
         resolve_path(enc.cross_signing_key_file, base)

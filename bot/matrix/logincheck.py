@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 
 from bot.errors import CryptoStoreError
-from bot.matrix.cryptostore import check_store, crypto_paths
-from bot.matrix.session import load_credentials, read_session, session_path
-from config.settings import ConfigError, Settings
+from bot.matrix.cryptostore import CryptoPaths, check_store
+from bot.matrix.session import credentials_for, read_session
+from config.settings import ConfigError, MatrixSettings, resolve_path
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 
@@ -66,17 +66,20 @@ def _why(status: int, data: Mapping[str, Any]) -> str:
 
 
 async def check_login(
-    settings: Settings, base: Path, env: Mapping[str, str] | None = None
+    m: MatrixSettings,
+    base: Path,
+    crypto: CryptoPaths | None,
+    env: Mapping[str, str] | None = None,
 ) -> LoginCheck:
+    """``crypto``: where the crypto store is, when encryption is on."""
     out = LoginCheck()
-    m = settings.matrix
     api = m.homeserver.rstrip("/") + "/_matrix/client/v3"
     try:
-        creds = load_credentials(settings, base, env)
+        creds = credentials_for(m, base, env)
     except ConfigError as exc:
         out.refused.extend(exc.problems)
         return out
-    saved = read_session(session_path(settings, base))
+    saved = read_session(resolve_path(m.session_file, base))
     if saved is not None and (saved.homeserver != m.homeserver or saved.user_id != m.user_id):
         saved = None
     device: str | None = None
@@ -131,7 +134,7 @@ async def check_login(
                     f"matrix: no way to log in; set ${m.password_env} or matrix.password_file, "
                     f"or ${m.access_token_env}"
                 )
-            if settings.encryption.enabled and device is not None and token is not None:
+            if crypto is not None and device is not None and token is not None:
                 status, data = await _call(
                     http,
                     "POST",
@@ -141,9 +144,7 @@ async def check_login(
                 )
                 known = device in ((data.get("device_keys") or {}).get(m.user_id) or {})
                 try:
-                    check_store(
-                        crypto_paths(settings, base), m.user_id, device, server_knows_device=known
-                    )
+                    check_store(crypto, m.user_id, device, server_knows_device=known)
                 except CryptoStoreError as exc:
                     out.crypto.extend(exc.problems)
                 else:

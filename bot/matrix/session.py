@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.files import private_dir, write_private
-from config.settings import ConfigError, Settings, resolve_path
+from config.settings import ConfigError, MatrixSettings, Settings, resolve_path
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,14 @@ def load_credentials(
     settings: Settings, base: Path, env: Mapping[str, str] | None = None
 ) -> Credentials:
     """Password from ``password_env`` or ``password_file``; token from ``access_token_env``."""
+    return credentials_for(settings.matrix, base, env)
+
+
+def credentials_for(
+    m: MatrixSettings, base: Path, env: Mapping[str, str] | None = None
+) -> Credentials:
+    """`load_credentials` from the ``[matrix]`` section alone."""
     environ = os.environ if env is None else env
-    m = settings.matrix
     password = environ.get(m.password_env, "").strip() or None
     if password is None and m.password_file:
         file = resolve_path(m.password_file, base)

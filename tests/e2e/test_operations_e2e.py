@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import stat
@@ -39,7 +41,7 @@ def _settings(etc: Path, homeserver: str, user_id: str, port: int) -> Path:
         ('path = ".local/tryggbot.sqlite3"', 'path = "data/tryggbot.sqlite3"'),
         ('session_file = ".local/matrix-session.json"', 'session_file = "data/session.json"'),
         ("# port = 9464", f"port = {port}"),
-        ("flood_messages = 12", "flood_messages = 200"),  # the test writes fast
+        ("flood_messages = 30", "flood_messages = 200"),  # the test writes fast
     ):
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -235,3 +237,165 @@ async def test_operator_view_of_a_running_bot(
     code_, out = await _cli("status", "--config", "../etc/tryggbot.toml", cwd=elsewhere)
     assert code_ == 3 and "(state: stopped)" in out, out
     assert _snapshot(tmp_path) == before_files
+
+
+async def test_restore_onto_a_rebuilt_server_keeps_the_bot_identity_and_its_tips(
+    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+) -> None:
+    """Backup while running, the data folder wiped (a rebuilt server: only the backups and
+    the pseudonym key, kept apart, survive), restore, start: the same device, the same master
+    key in /keys/query, the tip still there, and no message answered twice."""
+    from tests.e2e.cryptokit import keys_query, only_key
+
+    bot_user = await new_user("bot")
+    other = await new_user("other")
+    resident = await peer(matrix_client, await new_user("invanare"))
+    port = free_port()
+    etc = tmp_path / "etc"
+    config = _settings(etc, synapse.base_url, bot_user.user_id, port)
+    data = etc / "data"
+    health = f"http://127.0.0.1:{port}/healthz"
+
+    async def start() -> asyncio.subprocess.Process:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+            cwd=etc, env=_env(bot_user.password),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await _until_healthy(health, proc)
+        return proc
+
+    async def stop(proc: asyncio.subprocess.Process) -> None:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 60) == 0
+
+    async def master_key() -> str:
+        answer = await keys_query(synapse, other, bot_user.user_id)
+        return only_key(answer["master_keys"][bot_user.user_id])
+
+    bot_id = bot_user.user_id
+    proc = await start()
+    try:
+        dm = await direct_chat(resident, bot_id)
+
+        async def step(answer: str, expect: str) -> str:
+            seen = len(resident.notices(dm, bot_id))
+            await resident.say(dm, answer)
+
+            def said() -> list[str]:
+                return [n["content"]["body"] for n in resident.notices(dm, bot_id)[seen:]]
+
+            await resident.wait_for(lambda _: any(expect in b for b in said()), within=60)
+            return next(b for b in said() if expect in b)
+
+        await step("!tips", "Vad handlar det om?")
+        await step("2", "Var hände det?")
+        await step("Bredaryd", "Vilken sorts plats?")
+        await step("4", "När hände det?")
+        await step("igår", "Ungefär vilken tid?")
+        await step("kväll", "Vad hände?")
+        await step("Nytt klotter på väggen vid skolan", "Exakt detta sparas")
+        found = CODE_RE.search(await step("1", "Din kod är"))
+        assert found
+        code = found.group(0)
+        before_key = await master_key()
+        before_device = json.loads((data / "session.json").read_text())["device_id"]
+        code_, out = await _cli(
+            "backup", str(tmp_path / "backups") + "/", "--config", str(config), cwd=etc
+        )
+        assert code_ == 0 and "identity written" in out, out
+    finally:
+        await stop(proc)
+    answered = len(resident.notices(dm, bot_id))
+
+    key = (data / "key").read_bytes()  # kept apart by the operator
+    await asyncio.to_thread(shutil.rmtree, data)
+    data.mkdir(mode=0o700)
+    (data / "key").write_bytes(key)
+    os.chmod(data / "key", 0o600)
+    backup = next((tmp_path / "backups").glob("tryggbot-*.sqlite3"))
+    code_, out = await _cli("restore", str(backup), "--config", str(config), cwd=etc)
+    assert code_ == 0 and "same device" in out, out
+
+    proc = await start()
+    try:
+        assert json.loads((data / "session.json").read_text())["device_id"] == before_device
+        assert await master_key() == before_key
+        await resident.say(dm, f"!status {code}")
+        await resident.wait_for(
+            lambda _: any(
+                code in n["content"]["body"] for n in resident.notices(dm, bot_id)[answered:]
+            ),
+            within=60,
+        )
+        await asyncio.sleep(2)  # anything answered twice would have arrived by now
+        assert len(resident.notices(dm, bot_id)) == answered + 1
+    finally:
+        await stop(proc)
+        await resident.close()
+
+
+async def test_one_check_config_login_run_reports_every_planted_fault_and_the_wrong_password(
+    synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
+) -> None:
+    """The goal's six faults at once: an hour 25, a missing secret file, a wrong password
+    (tried against Synapse with --login), a database from a newer Tryggbot, an unknown key
+    and a bad locality. One run names each; a right password is then accepted."""
+    bot_user = await new_user("bot")
+    etc = tmp_path / "etc"
+    config = _settings(etc, synapse.base_url, bot_user.user_id, free_port())
+    text = config.read_text("utf-8")
+    for old, new in (
+        ('cron = "0 10 * * tue"', 'cron = "0 25 * * tue"'),
+        ('pseudonym_key_file = "data/key"', 'pseudonym_key_file = "data/missing-key"'),
+        ("generate_missing_key = true", "generate_missing_key = false"),
+        ("max_message_chars = 4000", "max_message_chars = 4000\nmax_mesage_chars = 1"),
+        ("# Neighbourhood rooms", '[[rooms]]\nid = "!r:x"\nlocality = "atlantis"\n\n#'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    config.write_text(text, "utf-8")
+    (etc / "data").mkdir(mode=0o700)
+    with sqlite3.connect(etc / "data" / "tryggbot.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+
+    async def check(password: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "check-config", "--login", "--config", str(config),
+            cwd=etc, env=_env(password),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        return int(proc.returncode or 0), out.decode()
+
+    code, out = await check("not-the-password")
+    assert code == 2, out  # the configuration's problems decide the code
+    assert "broadcasts.schedules[0].cron:" in out and "(23)" in out
+    assert "secrets.pseudonym_key_file:" in out and "missing-key does not exist" in out
+    assert "limits.max_mesage_chars: is not a known setting" in out
+    assert "rooms[0].locality: 'atlantis' is not a configured locality" in out
+    assert "has schema version 999" in out
+    assert "The homeserver refused the bot's login:" in out and "M_FORBIDDEN" in out
+    assert "Traceback" not in out
+
+    code, out = await check(bot_user.password)
+    assert f"login: the password logs in as {bot_user.user_id}" in out, out
+    assert "refused" not in out
+    # the temporary device was logged out again: the account has no device left
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{synapse.base_url}/_matrix/client/v3/login",
+            json={
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": bot_user.user_id},
+                "password": bot_user.password,
+            },
+        ) as resp:
+            token = (await resp.json())["access_token"]
+        async with http.get(
+            f"{synapse.base_url}/_matrix/client/v3/devices",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp:
+            devices = (await resp.json())["devices"]
+    names = [d.get("display_name") or "" for d in devices]
+    assert not any("check-config" in n for n in names), names
