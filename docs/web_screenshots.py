@@ -59,7 +59,7 @@ async def main() -> None:
                 if choice:
                     await page.locator(".msg.bot").last.get_by_role("button", name=choice).click()
                     await page.wait_for_function(
-                        "document.querySelectorAll('.msg.bot .choices button:not([disabled])')"
+                        "() => document.querySelectorAll('.msg.bot .choices button:enabled')"
                         ".length > 0 && document.querySelectorAll('.msg.bot').length >= 4"
                     )
                 await page.locator("#tb-text").focus()

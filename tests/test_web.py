@@ -385,3 +385,34 @@ async def test_old_replies_sessions_and_web_rooms_are_purged(web: WebBot) -> Non
     async with svc.db.transaction() as conn:
         assert await web_rows.purge(conn, later, later - timedelta(days=30), WEB_SUFFIX) == 2
     assert await counts() == (0, 0, 0)
+
+
+async def test_an_urgent_message_from_the_page_gets_112_first(web: WebBot) -> None:
+    ticket = await web.session()
+    replies = await web.say(ticket, "Det brinner i trapphuset nu!", 0)
+    first = plain(replies[0].json()["text"])
+    assert first.startswith("Är det fara nu, eller pågår ett brott? Ring 112 direkt.")
+    assert len(replies) >= 2  # the notice and the rest follow the 112 answer
+
+
+async def test_a_client_that_sends_its_body_too_slowly_is_cut_off(tmp_path: Path) -> None:
+    bot = await start_web(tmp_path, web_settings(**{"web.request_timeout_seconds": 1}))
+    try:
+        host, port = bot.http.host, bot.http.port
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(
+            (
+                "POST /api/session HTTP/1.1\r\n"
+                f"Host: {host}:{port}\r\n"
+                f"Origin: {ORIGIN}\r\n"
+                "Content-Type: application/json\r\n"
+                "Content-Length: 200\r\n\r\n"
+                '{"secret": "'
+            ).encode()
+        )
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 30)  # no more bytes are sent
+        assert status.startswith(b"HTTP/1.1 408"), status
+        writer.close()
+    finally:
+        await bot.close()

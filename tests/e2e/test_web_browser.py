@@ -244,3 +244,36 @@ async def test_a_whole_tip_by_keyboard_alone(deployment: Deployment, chrome: Bro
         " return getComputedStyle(b).outlineStyle; }"
     )
     assert outline == "solid"  # focus is visible
+
+
+async def test_without_javascript_the_page_still_says_112_and_114_14(
+    deployment: Deployment, chrome: Browser
+) -> None:
+    ctx = await chrome.new_context(java_script_enabled=False)
+    page = await ctx.new_page()
+    await page.goto(deployment.base + "/?lang=sv")
+    visible = await page.locator("body").inner_text()
+    assert "Ring 112" in visible and "114 14" in visible
+    assert "https://www.varnamo.se" in visible  # the kommun's other ways
+    assert "Chatten behöver JavaScript" in visible
+    assert not await page.locator("#tb-chat").is_visible()
+
+
+async def test_forget_me_clears_the_chat_and_starts_a_new_session(
+    deployment: Deployment, chrome: Browser
+) -> None:
+    page = await open_page(chrome, deployment.base + "/?lang=sv")
+    before = await bot_count(page)
+    await type_and_send(page, "!om")
+    await wait_bot(page, before, "Jag är")
+    old = await page.evaluate("JSON.parse(localStorage.getItem('tryggbot.chat.v1')).secret")
+    await page.get_by_role("button", name="Glöm mig", exact=True).click()
+    await page.get_by_role("button", name="Ja, glöm mig").click()
+    await page.wait_for_function(
+        "() => document.getElementById('tb-status').textContent.startsWith('Klart.')"
+    )
+    assert await bot_count(page) == 0  # the transcript is gone from the page
+    new = await page.evaluate("JSON.parse(localStorage.getItem('tryggbot.chat.v1')).secret")
+    assert new != old
+    await type_and_send(page, "!om")  # a new session: the notice again, as for a newcomer
+    await wait_bot(page, 0, "112")

@@ -139,7 +139,7 @@ async def test_a_kill_on_the_web_path_neither_loses_nor_repeats(
 async def open_chat(page: Page, url: str) -> None:
     await page.goto(url)
     await page.locator("#tb-chat").wait_for(state="visible")
-    await page.wait_for_function("localStorage.getItem('tryggbot.chat.v1') !== null")
+    await page.wait_for_function("() => localStorage.getItem('tryggbot.chat.v1') !== null")
 
 
 async def after_all(bot: BotProcess, page: Page, count: int) -> None:
