@@ -145,6 +145,7 @@ async def test_a_write_from_another_origin_is_refused(web: WebBot) -> None:
     for origin in ("https://evil.example", None, "null"):
         status, data, _ = await web.post("/api/send", body, origin=origin)
         assert (status, data) == (403, {"error": "origin"})
+    assert web.harness.svc.metrics.value("tryggbot_web_refused_total", reason="origin") == 3
     async with web.harness.svc.db.read() as conn:
         rows = await conn.execute_fetchall("SELECT count(*) AS n FROM handled_event")
     assert rows[0]["n"] == 0
@@ -240,6 +241,7 @@ async def test_a_thousand_idle_streams_are_held_and_the_next_refused(tmp_path: P
         opened = await asyncio.gather(*(bot.open_stream(tickets[n % 10]) for n in range(1000)))
         assert all(r.status == 200 for r in opened)
         assert bot.server.streams.total == 1000
+        assert bot.harness.svc.metrics.value("tryggbot_web_streams") == 1000
         extra = await bot.open_stream(tickets[0])
         assert extra.status == 503
         await bot.send(tickets[3], "!om")  # a reply still reaches the page among them

@@ -81,6 +81,7 @@ class WebServer:
         self.new_session_rate = RateLimit(cfg.sessions_per_address_minute)
         self.streams = Gauge(cfg.max_streams, cfg.max_streams_per_address)
         self.pages = PageMaker(svc)
+        svc.metrics.watch_web_streams(lambda: self.streams.total)
         self._wake = asyncio.Event()
         self._fresh: list[inbox.InboxEvent] = []  # stored by /api/send, for the worker
         self._rescan = True  # read the inbox itself: at start, and after a failure
@@ -161,8 +162,10 @@ class WebServer:
                 self._check_write(request)
             response = await handler(request)
         except ApiError as exc:
+            self.svc.metrics.web_refused(exc.code)
             response = _error(exc.status, exc.code, retry_after=exc.retry_after)
         except web.HTTPRequestEntityTooLarge:
+            self.svc.metrics.web_refused("too_large")
             response = _error(413, "too_large")
         except web.HTTPException as exc:
             if exc.status == 405:
@@ -308,6 +311,7 @@ class WebServer:
                 role=int(Role.RESIDENT),
             )  # fmt: skip
         if added:  # committed: the worker takes it from here (or from the inbox after a crash)
+            svc.metrics.web_message()
             self._fresh.append(
                 inbox.InboxEvent(0, event_id, room_id, "message", sealed, now, 0, person)
             )
