@@ -26,7 +26,7 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -89,8 +89,6 @@ class WebServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
-        self.extra_routes: list[web.RouteDef] = []
-        """Routes added before `start()` (the demo's sample kommun page)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -107,7 +105,6 @@ class WebServer:
                 web.post("/api/send", self.send),
                 web.get("/api/stream", self.stream),
                 web.post("/api/forget", self.forget),
-                *self.extra_routes,
             ]
         )
         return app
@@ -131,11 +128,6 @@ class WebServer:
         when they serve `app()` themselves)."""
         self._spawn(self._worker())
         self._spawn(self._purge_loop())
-
-    @property
-    def url(self) -> str:
-        """Where this process serves the page (the public address may differ)."""
-        return f"http://{self.settings.host}:{self.port}/"
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -452,7 +444,7 @@ class WebServer:
                 room_id=str(data["room_id"]),
                 sender=str(data["sender"]),
                 body=str(data["body"]),
-                timestamp=svc.clock.now(),
+                timestamp=datetime.fromisoformat(str(data["ts"])),  # when the page sent it
                 is_direct=True,
             )
             await self.engine.handle(msg, person=row.person, role=Role.RESIDENT)
