@@ -20,7 +20,6 @@
   var source = null;
   var flushing = false;
   var retryDelay = 1000;
-  var memory = null;
   var afterReply = [];
 
   function random(bytes) {
@@ -48,7 +47,7 @@
   }
 
   function save() {
-    try { window.localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { memory = state; }
+    try { window.localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* this tab only */ }
   }
 
   var state = load();
@@ -223,7 +222,7 @@
     source = new EventSource("api/stream?t=" + encodeURIComponent(ticket) + "&after=" + state.lastSeq);
     source.onopen = function () {
       retryDelay = 1000;
-      if (statusEl.textContent === S.offline) { say(""); }
+      if (statusEl.textContent === S.offline) { say(S.reconnected); }
     };
     source.onmessage = function (e) {
       var seq = parseInt(e.lastEventId, 10);
@@ -308,7 +307,7 @@
     afterReply.push(function () {  /* the bot has forgotten; now the page and its replies */
       api("api/forget", { ticket: oldTicket }).catch(function () {}).then(function () {
         if (source) { source.close(); source = null; }
-        try { window.localStorage.removeItem(KEY); } catch (e) { memory = null; }
+        try { window.localStorage.removeItem(KEY); } catch (e) { /* nothing was kept */ }
         state = fresh();
         state.lang = pageLang;
         save();
