@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 install-check:
 	PYTHON=$(PYTHON) .ci/install-check
 
-## chromium: headless Chromium for the HTML report test (apt-get when root; else skipped)
+## chromium: headless Chromium for the HTML report and web chat tests (apt-get when root; else skipped)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) bench/broadcast.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
@@ -66,4 +67,4 @@ e2e: $(STAMP)
 
 ## soak: the kill-point trials 20 times per point, and the outage tests (takes a while)
 soak: $(STAMP)
-	TRYGGBOT_SOAK=1 $(PY) -m pytest -q tests/e2e/test_kill_points.py tests/e2e/test_outages.py
+	TRYGGBOT_SOAK=1 $(PY) -m pytest -q tests/e2e/test_kill_points.py tests/e2e/test_web_kill_points.py tests/e2e/test_outages.py

@@ -165,10 +165,12 @@ class MatrixRuntime:
     Built by `open_matrix`; the CLI and the end-to-end tests use it the same way.
     """
 
-    def __init__(self, bot: Any, transport: Any, app: Any) -> None:
+    def __init__(self, bot: Any, transport: Any, app: Any, web: Any = None) -> None:
         self.bot = bot
         self.transport = transport
         self.app = app
+        self.web: Any = web
+        """The web chat (`bot.web.server.WebServer`) when ``[web] enabled``, else None."""
         self.health: Any = None
         """The health and metrics listener while `run()` runs (``[monitoring] port``)."""
 
@@ -206,8 +208,12 @@ class MatrixRuntime:
 
         startup = asyncio.create_task(startup_jobs())
         try:
+            if self.web is not None:
+                await self.web.start()
             await self.bot.run(self.app.engine, svc)
         finally:
+            if self.web is not None:
+                await self.web.stop()
             startup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await startup
@@ -245,6 +251,11 @@ async def open_matrix(
     from bot.stages import from_environment as stages_from_environment
 
     metrics = metrics or Metrics()
+    web_messenger = None
+    if settings.web.enabled:
+        from bot.web.messenger import RoutingMessenger, WebMessenger
+
+        web_messenger = WebMessenger()
     transport = MatrixTransport(settings, MatrixTransport.create_client(settings))
     transport.metrics = metrics
     transport.on_backoff = on_backoff
@@ -253,10 +264,13 @@ async def open_matrix(
         await transport.login(creds, session_path(settings, base_dir))
         await enable_encryption(transport, settings, base_dir, creds.password)
         bot = MatrixBot(transport, sync_timeout_ms=sync_timeout_ms)
+        messenger: Any = MatrixMessenger(transport)
+        if web_messenger is not None:  # one outbox, each reply routed by its room
+            messenger = RoutingMessenger(messenger, web_messenger)
         app = await build_app(
             settings,
             secrets,
-            MatrixMessenger(transport),
+            messenger,
             base_dir=base_dir,
             roles=ConfigRoles(settings.matrix.moderators, extra=bot.is_moderator_by_power),
             db_path=db_path,
@@ -267,7 +281,13 @@ async def open_matrix(
     except BaseException:
         await transport.close()
         raise
-    return MatrixRuntime(bot, transport, app)
+    web = None
+    if web_messenger is not None:
+        from bot.web.server import WebServer
+
+        web_messenger.bind(app.svc)
+        web = WebServer(app.svc, app.engine, web_messenger.hub)
+    return MatrixRuntime(bot, transport, app, web)
 
 
 async def _run_until_signal(runtime: MatrixRuntime) -> None:
@@ -354,18 +374,25 @@ async def _dev(args: argparse.Namespace) -> int:
         print(console.text("operator.no_synapse"), file=sys.stderr)
         return 2
     try:
-        setup = await dev.prepare(Path.cwd(), port=args.port)
+        setup = await dev.prepare(Path.cwd(), port=args.port, web_port=args.web_port)
     except HomeserverStartError as exc:
         print(console.text("operator.synapse_failed", reason=exc), file=sys.stderr)
         return 2
+    sample = None
     try:
         settings = load_settings(setup.config_path)
         base = settings_base(setup.config_path)
         console = Console(settings)
+        if settings.web.enabled:
+            from bot.web.demo import serve_sample
+
+            sample = await serve_sample(settings.web.origin, "127.0.0.1", setup.web_port + 1)
         await _login_and_run(
             settings, base, console, after_login=lambda: print(dev.instructions(setup), flush=True)
         )
     finally:
+        if sample is not None:
+            await sample.cleanup()
         await setup.synapse.stop()
     return 0
 
@@ -772,6 +799,12 @@ def build_parser() -> argparse.ArgumentParser:
         "dev", help="start a local Synapse with demo accounts and rooms, and run the bot on it"
     )
     dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
+    dev.add_argument(
+        "--web-port",
+        type=int,
+        default=8090,
+        help="web chat port (default 8090; the sample kommun page uses the next one)",
+    )
     check = sub.add_parser(
         "check-config",
         help="validate a settings file, its secrets and files (writes nothing)",

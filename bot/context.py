@@ -103,6 +103,7 @@ class Context:
                 text=text,
                 reply_to=None if self.is_direct else self.msg.event_id,
                 thread_root=self.msg.thread_root,
+                lang=self.lang,
             )
         )
 

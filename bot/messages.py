@@ -91,3 +91,6 @@ class Outgoing:
     image: Image | None = None
     poll: PollStart | None = None
     poll_end: str | None = None
+    lang: str | None = None
+    """The language ``text`` is written in, when known (the web page marks each message
+    with it; Matrix ignores it)."""

@@ -9,6 +9,7 @@ never carry a Matrix id, a room id or text: only fixed words.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -109,6 +110,19 @@ class Metrics:
             "Broadcast schedules that are active (read at scrape)",
             registry=r,
         )
+        self._web_messages = Counter(
+            "tryggbot_web_messages", "Messages accepted from web chat pages", registry=r
+        )
+        self._web_refused = Counter(
+            "tryggbot_web_refused",
+            "Web chat requests refused (reason: origin, too_large, slow_down, session, busy, "
+            "bad, timeout ...)",
+            ["reason"],
+            registry=r,
+        )
+        self._web_streams = Gauge(
+            "tryggbot_web_streams", "Web chat reply streams open now (read at scrape)", registry=r
+        )
         self._failing: dict[str, str] = {}
         self.phase = "no sync yet"
         """Before the first sync: what the bot is doing (for ``/healthz``)."""
@@ -133,6 +147,16 @@ class Metrics:
 
     def send_failed(self) -> None:
         self._send_failed.inc()
+
+    def web_message(self) -> None:
+        self._web_messages.inc()
+
+    def web_refused(self, reason: str) -> None:
+        self._web_refused.labels(reason=reason).inc()
+
+    def watch_web_streams(self, count: Callable[[], float]) -> None:
+        """Read the number of open web streams from ``count`` at every scrape."""
+        self._web_streams.set_function(count)
 
     def tip_created(self) -> None:
         self._tips.inc()

@@ -60,6 +60,8 @@ def encode(out: Outgoing) -> str:
         "txn_key": out.txn_key,
         "poll_end": out.poll_end,
     }
+    if out.lang is not None:
+        data["lang"] = out.lang
     if out.image is not None:
         img = out.image
         data["image"] = {
@@ -109,6 +111,7 @@ def decode(text: str) -> Outgoing:
         if poll
         else None,
         poll_end=data.get("poll_end"),
+        lang=data.get("lang"),
     )
 
 

@@ -390,6 +390,7 @@ async def relay_question(ctx: Context, tip: Tip, question: str) -> None:
             Outgoing(
                 room_id=relay.room_id,
                 text=svc.catalog.t(lang, "tips.question", code=tip.code, question=question),
+                lang=lang,
             )
         )
         await _acknowledged(

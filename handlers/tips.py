@@ -494,8 +494,8 @@ async def _begin(ctx: Context, data: Mapping[str, Any] | None = None) -> None:
         raise OutsideWork(lambda: messenger.direct_room(sender))
     dm_key = ctx.svc.pseudonymize(dm, purpose="room")
     prompt = await ctx.svc.conversations.start(ctx, TIP_FLOW, values, room_key=dm_key)
-    ctx.send(Outgoing(room_id=dm, text=ctx.t("tips.intro")))
-    ctx.send(Outgoing(room_id=dm, text=prompt))
+    ctx.send(Outgoing(room_id=dm, text=ctx.t("tips.intro"), lang=ctx.lang))
+    ctx.send(Outgoing(room_id=dm, text=prompt, lang=ctx.lang))
     ctx.reply("tips.moved_to_direct")
 
 

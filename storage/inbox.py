@@ -74,12 +74,25 @@ async def is_known(conn: aiosqlite.Connection, event_id: str) -> bool:
         return await cur.fetchone() is not None
 
 
-async def pending(conn: aiosqlite.Connection, limit: int = 100) -> list[InboxEvent]:
-    """Waiting events, oldest first."""
+async def pending(
+    conn: aiosqlite.Connection,
+    limit: int = 100,
+    *,
+    room_suffix: str | None = None,
+    other_than_suffix: str | None = None,
+) -> list[InboxEvent]:
+    """Waiting events, oldest first; only rooms whose id ends with ``room_suffix``, or
+    only the others (``other_than_suffix``): each transport drains its own events."""
+    where, params = "", []
+    if room_suffix is not None:
+        where, params = " WHERE substr(room_id, -?) = ?", [len(room_suffix), room_suffix]
+    elif other_than_suffix is not None:
+        where = " WHERE substr(room_id, -?) != ?"
+        params = [len(other_than_suffix), other_than_suffix]
     rows = await conn.execute_fetchall(
         "SELECT id, event_id, room_id, kind, payload, received_at, attempts, person, role"
-        " FROM inbox ORDER BY id LIMIT ?",
-        (limit,),
+        f" FROM inbox{where} ORDER BY id LIMIT ?",
+        (*params, limit),
     )
     return [
         InboxEvent(

@@ -51,6 +51,7 @@ from bot.matrix.crypto import Decision, explain_undecryptable
 from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, SendFailed
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.slots import ON_BEHALF, FairSlots
+from bot.transports import WEB_SUFFIX
 from config.settings import RoomSettings
 from storage import inbox, kv, people, polls, rooms
 from storage.datamap import HANDLED_KEEP_DAYS
@@ -648,7 +649,7 @@ class MatrixBot:
                 crypto = self.t.crypto
                 waiting = crypto.waiting_count if crypto is not None else 0
                 async with svc.db.read() as conn:
-                    batch = await inbox.pending(conn, 500 + waiting)
+                    batch = await inbox.pending(conn, 500 + waiting, other_than_suffix=WEB_SUFFIX)
                 truncated = len(batch) == 500 + waiting
                 if crypto is not None:  # encryption: events waiting for their key stay put
                     batch = crypto.ready(batch, svc.clock.now())

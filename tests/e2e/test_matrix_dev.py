@@ -8,11 +8,13 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import nio
 
 from bot.matrix.crosssign import fingerprint
@@ -22,7 +24,7 @@ from tests.e2e.botkit import Peer, reply_target
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def _start(cwd: Path, port: int) -> asyncio.subprocess.Process:
+async def _start(cwd: Path, port: int, web_port: int) -> asyncio.subprocess.Process:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for name in ("TRYGGBOT_PASSWORD", "TRYGGBOT_ACCESS_TOKEN", "TRYGGBOT_PSEUDONYM_KEY"):
         env.pop(name, None)
@@ -35,6 +37,8 @@ async def _start(cwd: Path, port: int) -> asyncio.subprocess.Process:
         "dev",
         "--port",
         str(port),
+        "--web-port",
+        str(web_port),
         cwd=cwd,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -115,12 +119,37 @@ async def _status(cwd: Path) -> tuple[int, str]:
     return int(proc.returncode or 0), out.decode()
 
 
+async def _web_chat(demo: dict[str, Any]) -> None:
+    """The printed web chat answers a page, and the sample kommun page embeds it."""
+    chat = demo["web"]["chat"].rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(demo["web"]["sample_page"]) as resp:
+            assert f'<script src="{chat}/embed.js"' in await resp.text()
+        async with http.get(f"{chat}/?lang=sv") as resp:
+            assert resp.status == 200
+            assert "frame-ancestors http://127.0.0.1:" in resp.headers["Content-Security-Policy"]
+        headers = {"Origin": chat, "Content-Type": "application/json"}
+        body = {"secret": secrets.token_urlsafe(32), "lang": "sv"}
+        async with http.post(f"{chat}/api/session", json=body, headers=headers) as resp:
+            ticket = (await resp.json())["ticket"]
+        message = {"ticket": ticket, "id": secrets.token_urlsafe(12), "text": "!hjälp"}
+        async with http.post(f"{chat}/api/send", json=message, headers=headers) as resp:
+            assert resp.status == 202
+        async with http.get(f"{chat}/api/stream?t={ticket}") as resp:
+            received = ""
+            while "Det här kan du göra" not in received:
+                line = await asyncio.wait_for(resp.content.readline(), 60)
+                assert line, "the stream ended"
+                received += line.decode()
+
+
 async def test_dev_run_from_a_fresh_directory(tmp_path: Path) -> None:
-    port = free_port()
-    proc = await _start(tmp_path, port)
+    port, web_port = free_port(), free_port()
+    proc = await _start(tmp_path, port, web_port)
     try:
         demo = json.loads((tmp_path / ".local" / "demo.json").read_text())
         assert demo["homeserver"] == f"http://127.0.0.1:{port}"
+        await _web_chat(demo)
         assert (
             oct((tmp_path / ".local" / "dev" / "matrix-session.json").stat().st_mode)[-3:] == "600"
         )
@@ -171,7 +200,7 @@ async def test_dev_run_from_a_fresh_directory(tmp_path: Path) -> None:
     assert code == 3 and "connected:     no" in out and "stopped" in out, out
 
     # Again: everything is reused (same rooms, same accounts), and Ctrl-C stops it.
-    proc = await _start(tmp_path, port)
+    proc = await _start(tmp_path, port, web_port)
     try:
         again = json.loads((tmp_path / ".local" / "demo.json").read_text())
         assert again["rooms"] == demo["rooms"] and again["accounts"] == demo["accounts"]

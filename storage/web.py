@@ -1,0 +1,106 @@
+"""Replies waiting for web pages, numbered per session.
+
+Contract:
+
+- `store` adds one reply for a session inside the caller's transaction and returns its
+  sequence number. The same ``txn_id`` twice (an outbox resend after a crash) returns the
+  sequence given the first time and stores nothing: a page never sees a reply twice.
+- `after` returns a session's replies with a sequence above ``seq``, oldest first: what a
+  reconnecting page missed.
+- `last_seq` is the sequence of the session's latest reply (0 if none).
+- `forget` removes a session and its replies; `purge` removes replies past ``expires_at``
+  and sessions with nothing left that have been idle since before ``idle_before``.
+
+``payload`` is opaque text (the caller seals it); no address or secret of the page is held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class WebReply:
+    seq: int
+    payload: str
+
+
+async def store(
+    conn: aiosqlite.Connection,
+    session: str,
+    txn_id: str,
+    payload: str,
+    now: datetime,
+    expires_at: datetime,
+) -> int:
+    async with conn.execute("SELECT seq FROM web_message WHERE txn_id = ?", (txn_id,)) as cur:
+        row = await cur.fetchone()
+    if row is not None:
+        return int(row["seq"])
+    async with conn.execute(
+        "INSERT INTO web_session (session, last_seq, updated_at) VALUES (?, 1, ?)"
+        " ON CONFLICT (session) DO UPDATE SET last_seq = last_seq + 1,"
+        " updated_at = excluded.updated_at RETURNING last_seq",
+        (session, now.isoformat()),
+    ) as cur:
+        counted = await cur.fetchone()
+    assert counted is not None
+    seq = int(counted["last_seq"])
+    await conn.execute(
+        "INSERT INTO web_message (session, seq, txn_id, payload, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (session, seq, txn_id, payload, now.isoformat(), expires_at.isoformat()),
+    )
+    return seq
+
+
+async def last_seq(conn: aiosqlite.Connection, session: str) -> int:
+    async with conn.execute(
+        "SELECT last_seq FROM web_session WHERE session = ?", (session,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row["last_seq"]) if row else 0
+
+
+PAGE = 200
+
+
+async def after(
+    conn: aiosqlite.Connection, session: str, seq: int, limit: int = PAGE
+) -> list[WebReply]:
+    rows = await conn.execute_fetchall(
+        "SELECT seq, payload FROM web_message WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (session, seq, limit),
+    )
+    return [WebReply(int(r["seq"]), str(r["payload"])) for r in rows]
+
+
+async def forget(conn: aiosqlite.Connection, session: str, room_id: str) -> int:
+    """Delete a session's replies, its counter and its room row (the page's language)."""
+    cur = await conn.execute("DELETE FROM web_message WHERE session = ?", (session,))
+    await conn.execute("DELETE FROM web_session WHERE session = ?", (session,))
+    await conn.execute("DELETE FROM room WHERE room_id = ?", (room_id,))
+    return cur.rowcount
+
+
+async def purge(
+    conn: aiosqlite.Connection, now: datetime, idle_before: datetime, room_suffix: str
+) -> int:
+    """Delete replies past their time, then sessions and web rooms (ids ending with
+    ``room_suffix``) idle since ``idle_before`` with nothing left; the number of replies."""
+    cur = await conn.execute("DELETE FROM web_message WHERE expires_at <= ?", (now.isoformat(),))
+    idle = idle_before.isoformat()
+    await conn.execute(
+        "DELETE FROM web_session WHERE updated_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM web_message m WHERE m.session = web_session.session)",
+        (idle,),
+    )
+    await conn.execute(
+        "DELETE FROM room WHERE substr(room_id, -?) = ? AND updated_at < ? AND NOT EXISTS"
+        " (SELECT 1 FROM web_session s WHERE s.session = substr(room.room_id, 2, 32))",
+        (len(room_suffix), room_suffix, idle),
+    )
+    return cur.rowcount
