@@ -783,6 +783,43 @@ TABLES: tuple[Table, ...] = (
         columns={"room_id": Column(Category.ROOM_ID, "modererings- eller EST-rummet")},
         plain=("id", "slot", "period_start", "period_end", "state", "claimed_at", "sent_at"),
     ),
+    Table(
+        "web_session",
+        "En webbchatts session: nyckelhash av sidans egen slumpade hemlighet och numret på "
+        "det senaste svaret till sidan. Ingen adress, inget namn.",
+        Kind.TRANSIT,
+        record=False,
+        rule=Rule(
+            "Raderas när sessionen varit oanvänd i {web_days} dagar och inga svar väntar.",
+            ("web.history_days",),
+            "julianday(updated_at) + {web_days}",
+            "julianday(updated_at)",
+            "storage.web.purge",
+        ),
+        forget="raderas (”Glöm mig” på sidan)",
+        columns={"session": Column(Category.PSEUDONYM, "nyckelhash av sidans hemlighet")},
+        plain=("last_seq", "updated_at"),
+    ),
+    Table(
+        "web_message",
+        "Botens svar till en webbchatt, förseglade, tills sidan hämtat dem eller tiden gått "
+        "ut (så att en sida som kommer tillbaka får det den missat).",
+        Kind.TRANSIT,
+        record=False,
+        rule=Rule(
+            "Raderas {web_days} dagar efter att svaret skrevs (expires_at).",
+            ("web.history_days",),
+            "julianday(expires_at)",
+            "julianday(created_at)",
+            "storage.web.purge",
+        ),
+        forget="raderas (”Glöm mig” på sidan)",
+        columns={
+            "session": Column(Category.PSEUDONYM, "nyckelhash av sidans hemlighet"),
+            "payload": Column(Category.SEALED, "svaret, förseglat"),
+        },
+        plain=("id", "seq", "txn_id", "created_at", "expires_at"),
+    ),
 )
 """Every table of the schema (SQLite's own ``sqlite_*`` tables excepted)."""
 
@@ -810,6 +847,7 @@ def rule_values(settings: Settings) -> dict[str, int]:
         "handled_days": HANDLED_KEEP_DAYS,
         "delivery_days": DELIVERY_KEEP_DAYS,
         "stuck_days": STUCK_DAYS,
+        "web_days": settings.web.history_days,
     }
 
 
