@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## run: a local Synapse (data in .local/) with demo accounts and rooms, and the bot on it
 run: $(STAMP)
-	$(PY) -m bot.cli --log-level INFO dev
+	$(PY) -m devtools.run --log-level INFO
 
 ## chat: talk to the bot in this terminal, no homeserver needed
 chat: $(STAMP)

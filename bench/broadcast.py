@@ -19,7 +19,7 @@ Goal: Tryggbot <= 0.5x the loop's time with limits lifted; 200/200 exactly once 
 strict limit.
 
 Synapse keeps its data in SQLite by default; ``--postgres`` runs it on a throwaway
-PostgreSQL cluster instead (`bot.matrix.postgres.LocalPostgres`: the server binaries of the
+PostgreSQL cluster instead (`devtools.postgres.LocalPostgres`: the server binaries of the
 machine, default settings; needs ``psycopg2``, which the dev extra brings).
 
 Run: ``.venv/bin/python bench/broadcast.py [--rooms 200] [--strict-rate 10] [--postgres]``.
@@ -49,11 +49,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.cli import open_matrix  # noqa: E402
 from bot.matrix.convert import message_content  # noqa: E402
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
-from bot.matrix.postgres import LocalPostgres  # noqa: E402
 from bot.matrix.session import Credentials  # noqa: E402
 from bot.messages import Outgoing  # noqa: E402
 from config.settings import EXAMPLE_PATH, Secrets, parse_settings  # noqa: E402
+from devtools.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
+from devtools.postgres import LocalPostgres  # noqa: E402
 from handlers.broadcasts import fanout, plan, runtime_of  # noqa: E402
 from storage import broadcasts as store  # noqa: E402
 

@@ -27,7 +27,7 @@ import nio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.matrix.homeserver import LocalSynapse, free_port  # noqa: E402
+from devtools.homeserver import LocalSynapse, free_port  # noqa: E402
 from tests.e2e.botkit import Peer, RunningBot, bot_settings, start_bot  # noqa: E402
 from tests.e2e.cryptokit import crypto_peer, encrypted_direct_chat  # noqa: E402
 

@@ -51,7 +51,7 @@ from procs import (
     with_synapse,
 )
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 
 
 async def resident(server: LocalSynapse, prefix: str) -> Resident:

@@ -41,10 +41,10 @@ from procs import (
 )
 
 from bot.cli import open_matrix
-from bot.matrix.homeserver import LocalSynapse
 from bot.matrix.session import Credentials
 from bot.messages import Outgoing
 from config.settings import EXAMPLE_PATH, Secrets, parse_settings
+from devtools.homeserver import LocalSynapse
 
 RAW, NIO, BOT = "raw echo", "nio echo", "Tryggbot"
 

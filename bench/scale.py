@@ -34,7 +34,7 @@ from procs import (
     with_synapse,
 )
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 
 
 async def round_trips(

@@ -206,7 +206,7 @@ async def profiled(work: Any, path: str | None) -> None:
 
 
 async def measure(kind: str, pages: int, profile: str | None = None) -> dict[str, float]:
-    from bot.matrix.homeserver import free_port
+    from devtools.homeserver import free_port
 
     port = free_port()
     extra = ["--profile", profile] if profile and kind == "tryggbot" else []

@@ -1,6 +1,7 @@
-"""``tryggbot`` command line: chat (console), run (Matrix), dev (local homeserver and demo
-accounts), status, check-config, backup, est (EST report and export), i18n, privacy (data map
-and retention report), records-request (what the kommun holds, for the registrar).
+"""``tryggbot`` command line: chat (console), run (Matrix), status, check-config, backup, est
+(EST report and export), i18n, privacy (data map and retention report), records-request (what
+the kommun holds, for the registrar). The local homeserver with demo accounts is development
+tooling outside the installed package (``make run``, `devtools.run`).
 
 Relative paths in a settings file are resolved against the folder of that file; without
 ``--config`` the built-in example is used, with paths relative to the current directory.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import logging
 import os
 import signal
@@ -301,7 +301,7 @@ async def _run_until_signal(runtime: MatrixRuntime) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def _login_and_run(
+async def login_and_run(
     settings: Settings, base: Path, console: Console, *, after_login: Callable[[], None]
 ) -> None:
     """Log in (saying on the console while the homeserver cannot be reached), then run
@@ -361,39 +361,7 @@ async def _run(args: argparse.Namespace) -> int:
     def running() -> None:
         console.say("operator.running", user=m.user_id, homeserver=m.homeserver)
 
-    await _login_and_run(settings, base, console, after_login=running)
-    return 0
-
-
-async def _dev(args: argparse.Namespace) -> int:
-    from bot.matrix import dev
-    from bot.matrix.homeserver import HomeserverStartError
-
-    console = Console()
-    if importlib.util.find_spec("synapse") is None:
-        print(console.text("operator.no_synapse"), file=sys.stderr)
-        return 2
-    try:
-        setup = await dev.prepare(Path.cwd(), port=args.port, web_port=args.web_port)
-    except HomeserverStartError as exc:
-        print(console.text("operator.synapse_failed", reason=exc), file=sys.stderr)
-        return 2
-    sample = None
-    try:
-        settings = load_settings(setup.config_path)
-        base = settings_base(setup.config_path)
-        console = Console(settings)
-        if settings.web.enabled:
-            from bot.web.demo import serve_sample
-
-            sample = await serve_sample(settings.web.origin, "127.0.0.1", setup.web_port + 1)
-        await _login_and_run(
-            settings, base, console, after_login=lambda: print(dev.instructions(setup), flush=True)
-        )
-    finally:
-        if sample is not None:
-            await sample.cleanup()
-        await setup.synapse.stop()
+    await login_and_run(settings, base, console, after_login=running)
     return 0
 
 
@@ -795,16 +763,6 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="is the bot connected; last sync; inbox backlog (reads, never writes)"
     )
     status.add_argument("--config", required=True, help="settings TOML")
-    dev = sub.add_parser(
-        "dev", help="start a local Synapse with demo accounts and rooms, and run the bot on it"
-    )
-    dev.add_argument("--port", type=int, default=8008, help="homeserver port (default 8008)")
-    dev.add_argument(
-        "--web-port",
-        type=int,
-        default=8090,
-        help="web chat port (default 8090; the sample kommun page uses the next one)",
-    )
     check = sub.add_parser(
         "check-config",
         help="validate a settings file, its secrets and files (writes nothing)",
@@ -908,17 +866,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bot.faults import check_environment
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (after the global options), if any."""
+    values = iter(argv)
+    for word in values:
+        if word in ("--log-level", "--log-format"):
+            next(values, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _command(argv) == "dev":  # the development run left the package; say where it went
+        print(Console().text("operator.dev_from_source"), file=sys.stderr)
+        return EXIT_CONFIG
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level, args.log_format)
+    return guarded(lambda: _dispatch(args))
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run a command the way every ``tryggbot`` command runs (also `devtools.run`): refused in
+    an unsafe environment, and a configuration, login, encryption-store or database problem
+    said as a header and its problems, with its exit code, instead of a traceback."""
+    from bot.faults import check_environment
+
     refusal = check_environment()
     if refusal is not None:
         print(refusal, file=sys.stderr)
         return 2
     try:
-        return _dispatch(args)
+        return command()
     except BrokenPipeError:
         # `tryggbot status | head`: the reader left; say nothing more
         with contextlib.suppress(OSError):
@@ -942,8 +922,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check_config(args)
     if args.command == "run":
         return asyncio.run(_run(args))
-    if args.command == "dev":
-        return asyncio.run(_dev(args))
     if args.command == "status":
         return asyncio.run(_status(args))
     if args.command == "i18n":

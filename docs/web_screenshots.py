@@ -16,11 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.app import build_app  # noqa: E402
-from bot.matrix.homeserver import free_port  # noqa: E402
-from bot.web.demo import serve_sample  # noqa: E402
 from bot.web.messenger import RoutingMessenger, WebMessenger  # noqa: E402
 from bot.web.server import WebServer  # noqa: E402
 from config.settings import Secrets  # noqa: E402
+from devtools.homeserver import free_port  # noqa: E402
+from devtools.sample_page import serve_sample  # noqa: E402
 from tests.e2e.webpage import browser, type_and_send  # noqa: E402
 from tests.harness import FakeMessenger, make_settings  # noqa: E402
 

@@ -1,9 +1,11 @@
-"""One-way arrows: ``bot/`` never imports ``handlers/`` (only the composition root does), and
-the handling path's modules import each other without a cycle at run time."""
+"""One-way arrows: ``bot/`` never imports ``handlers/`` (only the composition root does), the
+handling path's modules import each other without a cycle at run time, and the installed
+packages never import the development tooling in ``devtools/``."""
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +62,17 @@ def test_the_handling_path_has_no_import_cycle() -> None:
     for n in names:
         walk(n)
     assert "context" in graph["conversation"] and "commands" in graph["context"]
+
+
+def test_the_installed_packages_import_no_dev_tooling() -> None:
+    installed = ["bot", "handlers", "storage", "config"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == installed
+    offenders = [
+        str(p.relative_to(ROOT))
+        for package in installed
+        for p in (ROOT / package).rglob("*.py")
+        if any(m.split(".")[0] == "devtools" for m in runtime_imports(p))
+    ]
+    assert offenders == []
+    assert (ROOT / "devtools" / "homeserver.py").is_file()  # the tooling is where tests look

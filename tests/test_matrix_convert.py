@@ -20,11 +20,11 @@ from bot.matrix.convert import (
     strip_reply_fallback,
     transaction_id,
 )
-from bot.matrix.dev import toml_dumps
 from bot.matrix.session import Session, read_session, write_session
 from bot.matrix.status import Status
 from bot.messages import IncomingMessage, IncomingReaction, Outgoing
 from config.settings import EXAMPLE_PATH, load_settings, parse_settings
+from devtools.demo import toml_dumps
 
 BOT = "@tryggbot:example.org"
 

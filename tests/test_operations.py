@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -21,10 +22,10 @@ from bot.cli import main
 from bot.health import HealthServer
 from bot.logs import setup_logging
 from bot.matrix.bot import LAST_SYNC, STATE
-from bot.matrix.homeserver import free_port
 from bot.matrix.session import Session, write_session
 from bot.metrics import Metrics
 from config.settings import EXAMPLE_PATH, ConfigError, load_secrets, load_settings
+from devtools.homeserver import free_port
 from storage import kv
 from storage.backup import backup_database
 from storage.db import Database, StorageError
@@ -201,10 +202,12 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("tryggbot 0.")
 
 
-def test_dev_without_synapse_says_how_to_install_it(
+def test_make_run_without_synapse_says_how_to_install_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import importlib.util
+
+    from devtools.run import main as make_run
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
@@ -212,11 +215,35 @@ def test_dev_without_synapse_says_how_to_install_it(
     )
     monkeypatch.setenv("LANG", "sv_SE.UTF-8")
     monkeypatch.chdir(tmp_path)
-    assert main(["dev"]) == 2
+    assert make_run([]) == 2
     err = capsys.readouterr().err
-    assert "tryggbot dev behöver hemservern Synapse" in err
-    assert "pip install 'tryggbot[homeserver]'" in err
+    assert "make run behöver hemservern Synapse" in err
+    assert "pip install -e '.[dev]'" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["dev"], ["--log-level", "INFO", "dev", "--port", "1"]])
+def test_tryggbot_dev_points_to_make_run_and_starts_nothing(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "tryggbot dev is gone from the installed program" in err
+    assert "make run" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tryggbot_help_does_not_offer_dev(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    choices = [group.split(",") for group in re.findall(r"\{([^}]*)\}", capsys.readouterr().out)]
+    commands = next(group for group in choices if "run" in group)
+    assert "chat" in commands and "dev" not in commands
 
 
 # ---------------------------------------------------------------------------- status

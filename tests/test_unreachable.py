@@ -9,8 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.matrix.homeserver import free_port
 from config.settings import EXAMPLE_PATH
+from devtools.homeserver import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 

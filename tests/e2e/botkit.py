@@ -15,9 +15,9 @@ from typing import Any
 import nio
 
 from bot.cli import MatrixRuntime, open_matrix
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
 from bot.matrix.session import Credentials
 from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from devtools.homeserver import LocalSynapse, RegisteredUser
 from tests.harness import with_overrides
 
 Source = dict[str, Any]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.faults import KILL_ENV, TEST_ENV
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
 from config.settings import EXAMPLE_PATH
+from devtools.homeserver import LocalSynapse, RegisteredUser
 
 REPO = Path(__file__).resolve().parents[2]
 

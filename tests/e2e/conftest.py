@@ -30,7 +30,7 @@ import nio
 import pytest
 import pytest_asyncio
 
-from bot.matrix.homeserver import HomeserverStartError, LocalSynapse, RegisteredUser, free_port
+from devtools.homeserver import HomeserverStartError, LocalSynapse, RegisteredUser, free_port
 
 _E2E_DIR = Path(__file__).resolve().parent
 

@@ -20,7 +20,7 @@ from nacl.signing import VerifyKey
 
 from bot.matrix.crosssign import CrossSigningKeys
 from bot.matrix.crosssign import bootstrap as cross_sign
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from devtools.homeserver import LocalSynapse, RegisteredUser
 from tests.e2e.botkit import Peer, Source
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.matrix.homeserver import RegisteredUser
+from devtools.homeserver import RegisteredUser
 from tests.broadcastkit import to_toml
 from tests.e2e.botkit import Peer, Source, direct_chat, group_room, peer
 from tests.harness import example_data

@@ -15,8 +15,8 @@ import nio
 import pytest
 
 from bot.matrix.crosssign import CrossSigningKeys, new_recovery_key
-from bot.matrix.homeserver import LocalSynapse
 from config.settings import ConfigError
+from devtools.homeserver import LocalSynapse
 from storage import inbox
 from tests.e2e.botkit import Source, bot_settings, start_bot
 from tests.e2e.cryptokit import (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import nio
 from PIL import Image as PILImage
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Source, bot_settings, peer, start_bot
 from tests.estdata import CODE_PREFIX, SECRET_TEXT, add_tips
 

@@ -12,7 +12,7 @@ import nio
 import pytest
 import pytest_asyncio
 
-from bot.matrix.homeserver import (
+from devtools.homeserver import (
     HomeserverError,
     HomeserverStartError,
     LocalSynapse,

@@ -21,7 +21,7 @@ from pathlib import Path
 import nio
 import pytest
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, direct_chat, peer
 from tests.e2e.botproc import BotProcess, write_config
 from tests.e2e.conftest import MatrixClientFactory, NewUser

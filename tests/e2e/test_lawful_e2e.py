@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import nio
 
 from bot.cli import main
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Source, bot_settings, direct_chat, peer, start_bot
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nio
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from storage import rooms
 from tests.e2e.botkit import Peer, bot_settings, peer, start_bot
 from tests.e2e.conftest import MatrixClientFactory, NewUser

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import nio
 
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
+from devtools.homeserver import LocalSynapse, RegisteredUser
 from handlers.polls.lifecycle import voter_hash
 from handlers.polls.tally import latest_votes
 from storage.polls import Response

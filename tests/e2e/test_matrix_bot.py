@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import nio
 import pytest
 
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser
 from config.settings import Settings
+from devtools.homeserver import LocalSynapse, RegisteredUser
 from tests.e2e.botkit import (
     Peer,
     RunningBot,

@@ -1,4 +1,4 @@
-"""`make run` / `tryggbot dev` as a real process in a fresh directory: it starts its own
+"""`make run` (`python -m devtools.run`) as a real process in a fresh directory: it starts its own
 Synapse, writes .local/demo.json, answers a client that uses it, reports its status, stops
 cleanly on SIGTERM and Ctrl-C (taking the homeserver down too), and reuses everything."""
 
@@ -18,7 +18,7 @@ import aiohttp
 import nio
 
 from bot.matrix.crosssign import fingerprint
-from bot.matrix.homeserver import _port_is_listening, free_port
+from devtools.homeserver import _port_is_listening, free_port
 from tests.e2e.botkit import Peer, reply_target
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +31,9 @@ async def _start(cwd: Path, port: int, web_port: int) -> asyncio.subprocess.Proc
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "devtools.run",
         "--log-level",
         "INFO",
-        "dev",
         "--port",
         str(port),
         "--web-port",

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from bot.matrix.homeserver import LocalSynapse, free_port
 from config.settings import EXAMPLE_PATH
+from devtools.homeserver import LocalSynapse, free_port
 from tests.e2e.botkit import direct_chat, peer, tip_over_matrix
 
 if TYPE_CHECKING:

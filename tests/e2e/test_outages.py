@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import direct_chat, peer
 from tests.e2e.botproc import BotProcess, write_config
 from tests.e2e.conftest import MatrixClientFactory, NewUser

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import nio
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, Source, bot_settings, direct_chat, peer, start_bot
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Synapse on a throwaway PostgreSQL cluster (`bot.matrix.postgres.LocalPostgres`), as the
+"""Synapse on a throwaway PostgreSQL cluster (`devtools.postgres.LocalPostgres`), as the
 broadcast benchmark runs it with ``--postgres``. Skipped where the machine has no PostgreSQL
 server binaries or no psycopg2."""
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.matrix.homeserver import LocalSynapse, free_port
-from bot.matrix.postgres import LocalPostgres, postgres_bin_dir
+from devtools.homeserver import LocalSynapse, free_port
+from devtools.postgres import LocalPostgres, postgres_bin_dir
 
 pytestmark = [
     pytest.mark.skipif(postgres_bin_dir() is None, reason="no PostgreSQL server binaries"),

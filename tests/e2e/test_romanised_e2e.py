@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.i18n import Catalog
-from bot.matrix.homeserver import LocalSynapse
 from config.settings import LOCALES_DIR
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, bot_settings, direct_chat, peer, start_bot
 
 if TYPE_CHECKING:

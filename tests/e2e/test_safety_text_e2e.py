@@ -9,8 +9,8 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.matrix.homeserver import LocalSynapse
 from config.settings import LOCALES_DIR
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, Source, bot_settings, direct_chat, peer, start_bot
 
 if TYPE_CHECKING:

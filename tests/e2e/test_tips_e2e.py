@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import nio
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import (
     Source,
     bot_settings,

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from bot.matrix.homeserver import LocalSynapse
+from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, RunningBot, Source, peer, start_bot
 from tests.e2e.conftest import MatrixClientFactory, NewUser
 from tests.e2e.webpage import (

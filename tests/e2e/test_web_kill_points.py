@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page
 
-from bot.matrix.homeserver import LocalSynapse, free_port
+from devtools.homeserver import LocalSynapse, free_port
 from tests.e2e.botproc import BotProcess, write_config
 from tests.e2e.conftest import NewUser
 from tests.e2e.test_kill_points import PHONE, SCRIPT, normalise

@@ -11,8 +11,8 @@ from typing import Any
 
 from playwright.async_api import Browser, Page, async_playwright
 
-from bot.matrix.homeserver import LocalSynapse, RegisteredUser, free_port
 from config.settings import Settings
+from devtools.homeserver import LocalSynapse, RegisteredUser, free_port
 from tests.e2e.botkit import bot_settings
 
 CHROMIUM_FLAGS = [
