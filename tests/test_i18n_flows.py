@@ -163,7 +163,7 @@ async def test_privacy_counts_days_in_the_plural_of_each_language(bot: Harness) 
     assert "are kept for 45 days" in text or "sparas i 45 dagar" in text
     await bot.say("!språk uk")
     text = await bot.last("!privacy")
-    assert "зберігаються 45 днів" in text and "Після 30 днів" in text
+    assert "зберігаються 45 днів" in text and "Через 30 днів" in text
     await bot.say("!språk ar")
     assert "بعد 30 يومًا" in (await bot.last("!privacy")).replace(FSI, "").replace(PDI, "")
 
