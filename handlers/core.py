@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.commands import Args, Command, Registry, Role
+from bot.commands import COMMAND_PREFIX, Args, Command, Registry, Role
 from bot.context import Context
-from bot.engine import COMMAND_PREFIX, safety_notice, show_safety_notice
 from bot.errors import UsageError
+from bot.safety_notice import safety_notice, show_safety_notice
 from bot.terms import kommun_terms
 from storage import people
 

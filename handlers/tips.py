@@ -28,9 +28,9 @@ from bot.answers import (
 from bot.commands import Args, Command, Registry
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
-from bot.engine import format_hours
 from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
+from bot.safety_notice import format_hours
 from bot.scrub import LABELS, scrub
 from bot.terms import kommun_terms, locality_term
 from config.settings import Names, Settings
