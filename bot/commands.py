@@ -43,8 +43,10 @@ StartHook = Callable[["Services"], Awaitable[None]]
 """Awaited once the transport is ready (after the first sync): catch up, resume."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Command:
+    """A command, declared with keywords only: ``Command(key=..., sv=..., en=..., ...)``."""
+
     key: str
     sv: str
     en: str

@@ -468,12 +468,12 @@ def register(reg: Registry) -> None:
     ):
         reg.command(
             Command(
-                key,
-                sv,
-                en,
-                f"moderation.{key}_summary",
-                f"moderation.{key}_usage",
-                handler,
+                key=key,
+                sv=sv,
+                en=en,
+                summary=f"moderation.{key}_summary",
+                usage=f"moderation.{key}_usage",
+                handler=handler,
                 role=mod,
                 aliases=aliases,
                 rooms=MOD_ROOMS,
