@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from bot.answers import fold  # one folding for command names and answers
 from bot.roles import Role
 
-__all__ = ["Args", "Command", "Registry", "Role", "fold"]
+__all__ = ["COMMAND_PREFIX", "Args", "Command", "Registry", "Role", "fold"]
+
+COMMAND_PREFIX = "!"
 
 if TYPE_CHECKING:
     from bot.context import Context, Services
@@ -41,8 +43,10 @@ StartHook = Callable[["Services"], Awaitable[None]]
 """Awaited once the transport is ready (after the first sync): catch up, resume."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Command:
+    """A command, declared with keywords only: ``Command(key=..., sv=..., en=..., ...)``."""
+
     key: str
     sv: str
     en: str

@@ -63,7 +63,7 @@ class Context:
     outbox: list[Outgoing] = field(default_factory=list)
     deferred: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     kept: int = 0  # replies queued before the router ran; an error does not withdraw them
-    possibly_urgent: bool = False  # add the 112 line to the answer (see engine.add_112_line)
+    possibly_urgent: bool = False  # add the 112 line to the answer (see safety_notice.add_112_line)
     notice_shown_at: datetime | None = None
     """When the safety notice was last shown to this person, as read with their language at
     the start of the unit of work (the engine reads the person's row once)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.commands import Args, Command, Registry, Role
+from bot.commands import COMMAND_PREFIX, Args, Command, Registry, Role
 from bot.context import Context
-from bot.engine import COMMAND_PREFIX, safety_notice, show_safety_notice
 from bot.errors import UsageError
+from bot.safety_notice import safety_notice, show_safety_notice
 from bot.terms import kommun_terms
 from storage import people
 
@@ -146,60 +146,66 @@ async def back_command(ctx: Context, args: Args) -> None:
 def register(reg: Registry) -> None:
     reg.command(
         Command(
-            "help",
-            "hjälp",
-            "help",
-            "help.summary",
-            "help.usage",
-            help_command,
+            key="help",
+            sv="hjälp",
+            en="help",
+            summary="help.summary",
+            usage="help.usage",
+            handler=help_command,
             aliases=("h", "?", "hjalp", "commands", "kommandon"),
         )
     )
     reg.command(
         Command(
-            "about", "om", "about", "about.summary", "about.usage", about_command, aliases=("info",)
+            key="about",
+            sv="om",
+            en="about",
+            summary="about.summary",
+            usage="about.usage",
+            handler=about_command,
+            aliases=("info",),
         )
     )
     reg.command(
         Command(
-            "privacy",
-            "integritet",
-            "privacy",
-            "privacy.summary",
-            "privacy.usage",
-            privacy_command,
+            key="privacy",
+            sv="integritet",
+            en="privacy",
+            summary="privacy.summary",
+            usage="privacy.usage",
+            handler=privacy_command,
             aliases=("gdpr",),
         )
     )
     reg.command(
         Command(
-            "language",
-            "språk",
-            "lang",
-            "language.summary",
-            "language.usage",
-            language_command,
+            key="language",
+            sv="språk",
+            en="lang",
+            summary="language.summary",
+            usage="language.usage",
+            handler=language_command,
             aliases=("language", "sprak"),
         )
     )
     reg.command(
         Command(
-            "cancel",
-            "avbryt",
-            "cancel",
-            "conversation.cancel_summary",
-            "conversation.cancel_usage",
-            cancel_command,
+            key="cancel",
+            sv="avbryt",
+            en="cancel",
+            summary="conversation.cancel_summary",
+            usage="conversation.cancel_usage",
+            handler=cancel_command,
             aliases=("stopp", "stop"),
         )
     )
     reg.command(
         Command(
-            "back",
-            "tillbaka",
-            "back",
-            "conversation.back_summary",
-            "conversation.back_usage",
-            back_command,
+            key="back",
+            sv="tillbaka",
+            en="back",
+            summary="conversation.back_summary",
+            usage="conversation.back_usage",
+            handler=back_command,
         )
     )

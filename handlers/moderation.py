@@ -50,14 +50,6 @@ def _t(svc: Services, key: str, /, **params: object) -> str:
     return svc.catalog.t(svc.settings.moderation.language, key, **params)
 
 
-async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | None:
-    found = await rooms.by_kind(conn, "moderation")
-    if found:
-        return found[0].room_id
-    configured = svc.settings.matrix.moderation_room
-    return configured if configured and configured.startswith("!") else None
-
-
 def card_text(svc: Services, tip: Tip, related: list[str]) -> str:
     s = svc.settings
     lang = s.moderation.language
@@ -113,7 +105,7 @@ async def post_missing_cards(svc: Services) -> int:
     """Post a card for every tip that has none yet (new tips, and any whose card was lost
     to a crash between commit and send). Returns the number posted."""
     async with svc.db.read() as conn:
-        room = await moderation_room(svc, conn)
+        room = await rooms.moderation_room(conn, svc.settings)
         if room is None:
             return 0
         pending = [(t, await _related(svc, conn, t)) for t in await tips.without_card(conn)]
@@ -134,7 +126,7 @@ async def _thread_post(
     svc: Services, ctx: Context | None, conn: aiosqlite.Connection, tip: Tip, text: str
 ) -> Outgoing | None:
     card = await tips.card_of(conn, tip.id)
-    room = card[0] if card else await moderation_room(svc, conn)
+    room = card[0] if card else await rooms.moderation_room(conn, svc.settings)
     if room is None:
         return None
     out = Outgoing(room_id=room, text=text, thread_root=card[1] if card else None)
@@ -476,12 +468,12 @@ def register(reg: Registry) -> None:
     ):
         reg.command(
             Command(
-                key,
-                sv,
-                en,
-                f"moderation.{key}_summary",
-                f"moderation.{key}_usage",
-                handler,
+                key=key,
+                sv=sv,
+                en=en,
+                summary=f"moderation.{key}_summary",
+                usage=f"moderation.{key}_usage",
+                handler=handler,
                 role=mod,
                 aliases=aliases,
                 rooms=MOD_ROOMS,

@@ -28,9 +28,9 @@ from bot.answers import (
 from bot.commands import Args, Command, Registry
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
-from bot.engine import format_hours
 from bot.errors import OutsideWork, UsageError, UserError
 from bot.messages import Outgoing
+from bot.safety_notice import format_hours
 from bot.scrub import LABELS, scrub
 from bot.terms import kommun_terms, locality_term
 from config.settings import Names, Settings
@@ -582,58 +582,58 @@ def register(reg: Registry) -> None:
     reg.flow(ANSWER)
     reg.command(
         Command(
-            "tip",
-            "tips",
-            "tip",
-            "tips.summary",
-            "tips.usage",
-            tip_command,
+            key="tip",
+            sv="tips",
+            en="tip",
+            summary="tips.summary",
+            usage="tips.usage",
+            handler=tip_command,
             aliases=("tipsa", "rapportera", "report"),
             rooms=resident_rooms,
         )
     )
     reg.command(
         Command(
-            "mine",
-            "mina",
-            "mine",
-            "tips.mine_summary",
-            "tips.mine_usage",
-            mine_command,
+            key="mine",
+            sv="mina",
+            en="mine",
+            summary="tips.mine_summary",
+            usage="tips.mine_usage",
+            handler=mine_command,
             rooms=resident_rooms,
         )
     )
     reg.command(
         Command(
-            "status",
-            "status",
-            "status",
-            "tips.status_summary",
-            "tips.status_usage",
-            status_command,
+            key="status",
+            sv="status",
+            en="status",
+            summary="tips.status_summary",
+            usage="tips.status_usage",
+            handler=status_command,
             rooms=resident_rooms,
         )
     )
     reg.command(
         Command(
-            "answer",
-            "svar",
-            "answer",
-            "tips.answer_summary",
-            "tips.answer_usage",
-            answer_command,
+            key="answer",
+            sv="svar",
+            en="answer",
+            summary="tips.answer_summary",
+            usage="tips.answer_usage",
+            handler=answer_command,
             aliases=("svara", "reply"),
             rooms=frozenset({"direct"}),
         )
     )
     reg.command(
         Command(
-            "forget",
-            "glöm",
-            "forget",
-            "tips.forget_summary",
-            "tips.forget_usage",
-            forget_command,
+            key="forget",
+            sv="glöm",
+            en="forget",
+            summary="tips.forget_summary",
+            usage="tips.forget_usage",
+            handler=forget_command,
             aliases=("glom", "radera", "delete"),
             rooms=resident_rooms,
         )

@@ -8,6 +8,8 @@ from typing import Literal
 
 import aiosqlite
 
+from config.settings import Settings
+
 RoomKind = Literal["direct", "moderation", "neighbourhood", "other"]
 
 
@@ -79,3 +81,13 @@ async def ids_of_kind(conn: aiosqlite.Connection, kind: RoomKind) -> list[str]:
         "SELECT room_id FROM room WHERE kind = ? ORDER BY id", (kind,)
     )
     return [str(r["room_id"]) for r in rows]
+
+
+async def moderation_room(conn: aiosqlite.Connection, settings: Settings) -> str | None:
+    """The moderation room's id: the one registered in the room table, else
+    ``matrix.moderation_room`` if it is a room id (not an alias)."""
+    found = await by_kind(conn, "moderation")
+    if found:
+        return found[0].room_id
+    configured = settings.matrix.moderation_room
+    return configured if configured and configured.startswith("!") else None

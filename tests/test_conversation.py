@@ -65,7 +65,16 @@ async def _start(ctx: Context, args: Args) -> None:
 
 def register(reg: Registry) -> None:
     reg.flow(FLOW)
-    reg.command(Command("order", "beställ", "order", "help.summary", "help.usage", _start))
+    reg.command(
+        Command(
+            key="order",
+            sv="beställ",
+            en="order",
+            summary="help.summary",
+            usage="help.usage",
+            handler=_start,
+        )
+    )
 
 
 @pytest.fixture

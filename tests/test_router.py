@@ -30,18 +30,36 @@ async def _needs_one(ctx: Context, args: Args) -> None:
 def register_test_commands(reg: Registry) -> None:
     reg.command(
         Command(
-            "secret",
-            "hemlig",
-            "secret",
-            "help.summary",
-            "help.usage",
-            _secret,
+            key="secret",
+            sv="hemlig",
+            en="secret",
+            summary="help.summary",
+            usage="help.usage",
+            handler=_secret,
             role=Role.MODERATOR,
             rooms=frozenset({"moderation"}),
         )
     )
-    reg.command(Command("boom", "krasch", "boom", "help.summary", "help.usage", _boom))
-    reg.command(Command("one", "ett", "one", "help.summary", "about.usage", _needs_one))
+    reg.command(
+        Command(
+            key="boom",
+            sv="krasch",
+            en="boom",
+            summary="help.summary",
+            usage="help.usage",
+            handler=_boom,
+        )
+    )
+    reg.command(
+        Command(
+            key="one",
+            sv="ett",
+            en="one",
+            summary="help.summary",
+            usage="about.usage",
+            handler=_needs_one,
+        )
+    )
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
 """Storage: pragmas, migrations fresh and re-run, a failing migration rolls back, a newer
-database is refused."""
+database is refused; the moderation room's lookup."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from storage import rooms
 from storage.db import Database, Migration, StorageError
 from storage.migrations import MIGRATIONS
+from storage.rooms import RoomInfo
+from tests.harness import make_settings
 
 ONE = Migration(1, "one", ("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT) STRICT",))
 TWO = Migration(2, "two", ("CREATE TABLE b (id INTEGER PRIMARY KEY) STRICT",))
@@ -158,3 +162,21 @@ async def test_cancelled_while_beginning_leaves_the_connection_usable(tmp_path: 
         async with conn.execute("SELECT count(*) FROM a WHERE v = 'next'") as cur:
             assert (await cur.fetchone())[0] == 20
     await db.close()
+
+
+async def test_moderation_room_is_the_registered_one_else_a_configured_room_id(
+    tmp_path: Path,
+) -> None:
+    by_id = make_settings(**{"matrix.moderation_room": "!mod:test.local"})
+    by_alias = make_settings(**{"matrix.moderation_room": "#mod:test.local"})
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            assert await rooms.moderation_room(conn, by_id) == "!mod:test.local"
+            assert await rooms.moderation_room(conn, by_alias) is None  # an alias is no room id
+            registered = RoomInfo(room_id="!registered:test.local", kind="moderation")
+            await rooms.upsert(conn, registered, datetime(2026, 11, 25, tzinfo=UTC))
+            assert await rooms.moderation_room(conn, by_alias) == "!registered:test.local"
+            assert await rooms.moderation_room(conn, by_id) == "!registered:test.local"
+    finally:
+        await db.close()

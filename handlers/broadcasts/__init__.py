@@ -27,46 +27,46 @@ def register(reg: Registry) -> None:
     direct = frozenset({"direct"})
     reg.command(
         Command(
-            "subscribe",
-            "prenumerera",
-            "subscribe",
-            "broadcasts.subscribe_summary",
-            "broadcasts.subscribe_usage",
-            subscriptions.subscribe_command,
+            key="subscribe",
+            sv="prenumerera",
+            en="subscribe",
+            summary="broadcasts.subscribe_summary",
+            usage="broadcasts.subscribe_usage",
+            handler=subscriptions.subscribe_command,
             rooms=direct,
         )
     )
     reg.command(
         Command(
-            "unsubscribe",
-            "avsluta",
-            "unsubscribe",
-            "broadcasts.unsubscribe_summary",
-            "broadcasts.unsubscribe_usage",
-            subscriptions.unsubscribe_command,
+            key="unsubscribe",
+            sv="avsluta",
+            en="unsubscribe",
+            summary="broadcasts.unsubscribe_summary",
+            usage="broadcasts.unsubscribe_usage",
+            handler=subscriptions.unsubscribe_command,
             aliases=("avprenumerera",),
             rooms=direct,
         )
     )
     reg.command(
         Command(
-            "verify",
-            "äkta",
-            "verify",
-            "broadcasts.verify_summary",
-            "broadcasts.verify_usage",
-            verify.verify_command,
+            key="verify",
+            sv="äkta",
+            en="verify",
+            summary="broadcasts.verify_summary",
+            usage="broadcasts.verify_usage",
+            handler=verify.verify_command,
             aliases=("akta", "kolla", "check"),
         )
     )
     reg.command(
         Command(
-            "broadcast",
-            "utskick",
-            "broadcast",
-            "moderation_broadcasts.summary",
-            "moderation_broadcasts.usage",
-            BroadcastCommands(rt),
+            key="broadcast",
+            sv="utskick",
+            en="broadcast",
+            summary="moderation_broadcasts.summary",
+            usage="moderation_broadcasts.usage",
+            handler=BroadcastCommands(rt),
             role=Role.MODERATOR,
             rooms=frozenset({"moderation"}),
         )

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import aiosqlite
-
 from bot.context import Services
 from bot.messages import Outgoing
 from handlers.broadcasts.render import footer
@@ -30,14 +28,6 @@ RETRY_DELAYS = (1.0, 4.0, 15.0)
 
 def txn_key(delivery: Delivery) -> str:
     return f"broadcast/{delivery.run_id}/{delivery.id}"
-
-
-async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | None:
-    found = await rooms.by_kind(conn, "moderation")
-    if found:
-        return found[0].room_id
-    configured = svc.settings.matrix.moderation_room
-    return configured if configured and configured.startswith("!") else None
 
 
 def _fingerprint_texts(svc: Services, d: Delivery) -> list[str]:
@@ -140,7 +130,7 @@ async def fan_out(svc: Services, run_id: int) -> Counts:
         await store.finish_run(conn, run_id, svc.clock.now())
         counts = await store.counts(conn, run_id)
         run = await store.run(conn, run_id)
-        room = await moderation_room(svc, conn)
+        room = await rooms.moderation_room(conn, svc.settings)
     if run is not None and not run.reported:
         if room is not None:
             await svc.messenger.send(

@@ -63,12 +63,12 @@ async def picture_command(ctx: Context, args: Args) -> None:
 def register(reg: Registry) -> None:
     reg.command(
         Command(
-            "est",
-            "lägesbild",
-            "sitrep",
-            "est.summary",
-            "est.usage",
-            picture_command,
+            key="est",
+            sv="lägesbild",
+            en="sitrep",
+            summary="est.summary",
+            usage="est.usage",
+            handler=picture_command,
             role=Role.MODERATOR,
             rooms=frozenset({"moderation"}),
         )

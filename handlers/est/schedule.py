@@ -51,15 +51,6 @@ def latest_slot(schedule: EstSchedule, tz: Any, now: datetime) -> datetime | Non
     return found
 
 
-async def _moderation_room(svc: Services) -> str | None:
-    async with svc.db.read() as conn:
-        found = await rooms.by_kind(conn, "moderation")
-    if found:
-        return found[0].room_id
-    configured = svc.settings.matrix.moderation_room
-    return configured if configured and configured.startswith("!") else None
-
-
 async def post_scheduled(svc: Services) -> str | None:
     """Post the picture for the current slot if nobody has; return the slot posted."""
     schedule = svc.settings.est.schedule
@@ -70,7 +61,8 @@ async def post_scheduled(svc: Services) -> str | None:
     fired = latest_slot(schedule, tz, now)
     if fired is None:
         return None
-    room = await _moderation_room(svc)
+    async with svc.db.read() as conn:
+        room = await rooms.moderation_room(conn, svc.settings)
     if room is None:
         log.warning("EST picture due but there is no moderation room")
         return None

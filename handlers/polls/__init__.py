@@ -19,12 +19,12 @@ def register(reg: Registry) -> None:
     reg.poll_handlers.append(lifecycle.on_poll_events)
     reg.command(
         Command(
-            "poll_admin",
-            "enkät",
-            "poll",
-            "moderation_polls.summary",
-            "moderation_polls.usage",
-            commands.poll_admin,
+            key="poll_admin",
+            sv="enkät",
+            en="poll",
+            summary="moderation_polls.summary",
+            usage="moderation_polls.usage",
+            handler=commands.poll_admin,
             role=Role.MODERATOR,
             aliases=("omröstning",),
             rooms=frozenset({"moderation"}),
@@ -32,24 +32,24 @@ def register(reg: Registry) -> None:
     )
     reg.command(
         Command(
-            "survey",
-            "enkät",
-            "survey",
-            "polls.survey_summary",
-            "polls.survey_usage",
-            commands.survey,
+            key="survey",
+            sv="enkät",
+            en="survey",
+            summary="polls.survey_summary",
+            usage="polls.survey_usage",
+            handler=commands.survey,
             aliases=("enkäter", "surveys", "polls"),
             rooms=frozenset({"direct", "neighbourhood", "other"}),
         )
     )
     reg.command(
         Command(
-            "vote",
-            "rösta",
-            "vote",
-            "polls.vote_summary",
-            "polls.vote_usage",
-            commands.vote,
+            key="vote",
+            sv="rösta",
+            en="vote",
+            summary="polls.vote_summary",
+            usage="polls.vote_usage",
+            handler=commands.vote,
             rooms=frozenset({"neighbourhood", "other"}),
         )
     )

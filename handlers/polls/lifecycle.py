@@ -220,17 +220,9 @@ async def _post_end(svc: Services, res: Results, target: Target) -> None:
         await polls.mark_end_sent(conn, target.id)
 
 
-async def moderation_room(svc: Services, conn: aiosqlite.Connection) -> str | None:
-    found = await rooms.by_kind(conn, "moderation")
-    if found:
-        return found[0].room_id
-    configured = svc.settings.matrix.moderation_room
-    return configured if configured and configured.startswith("!") else None
-
-
 async def _post_moderators(svc: Services, res: Results) -> None:
     async with svc.db.read() as conn:
-        room = await moderation_room(svc, conn)
+        room = await rooms.moderation_room(conn, svc.settings)
     if room is not None:
         lang = svc.settings.moderation.language
         text = summary_text(svc, res, lang)
