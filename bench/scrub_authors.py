@@ -32,7 +32,7 @@ What is counted
 
 With ``phonenumbers`` installed (a development dependency) the phone rule is also measured
 with libphonenumber deciding which digit chains are numbers (``bot/scrub_phones.py``
-``phonenumbers_rules``), beside the pattern rule that ships.
+``bench/phone_rules.py``), beside the pattern rule that ships.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import phone_rules  # noqa: E402
 from bot.scrub import LABELS, ScrubResult, scrub, scrubber_with_phone_rules  # noqa: E402
 from bot.text import clean  # noqa: E402
 
@@ -280,7 +281,7 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         title = f"Scrubber before issue 19 ({BASELINE[:8]})"
         print_figures(title, messages, measure(messages, before), False)
     try:
-        variant = scrubber_with_phone_rules(*_phonenumbers_rules())
+        variant = scrubber_with_phone_rules(*phone_rules.phonenumbers_rules())
     except ImportError:
         print("\n(phonenumbers not installed: the libphonenumber variant is not measured)")
     else:
@@ -323,12 +324,6 @@ def compare_on_random_chains(variant: Callable[[str], ScrubResult], n: int = 300
         taken = sum(fn(c).text != c for c in chains)
         per = _median_us(lambda t, f=fn: f(f"ring {t} nu"), chains[:300])
         print(f"{name:22}{taken / n:6.1%} taken, {per:7.1f} µs median per message")
-
-
-def _phonenumbers_rules() -> tuple[Callable[[list[str], list[str]], bool], ...]:
-    from bot.scrub_phones import phonenumbers_rules
-
-    return phonenumbers_rules()
 
 
 if __name__ == "__main__":

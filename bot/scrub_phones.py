@@ -22,7 +22,7 @@ Numbers without a trunk prefix (:func:`no_trunk_ok`): Polish numbers (``601 234 
 written ``212-555-0100`` or ``(212) 555-0100``. Never a group ``000`` (``500 000 000``) and never
 before a currency or unit (the caller checks what follows).
 
-:func:`phonenumbers_rules` gives the same two decisions made by Google's libphonenumber (the
+``bench/phone_rules.py`` makes the same two decisions with Google's libphonenumber (the
 ``phonenumbers`` package, a development dependency) with the regions of the bot's languages,
 for the comparison in ``bench/scrub_authors.py``; the shape checks above (dates, times, groups)
 stay in force there too.
@@ -37,7 +37,7 @@ __all__ = [
     "PhoneRule",
     "national_ok",
     "no_trunk_ok",
-    "phonenumbers_rules",
+    "shape_ok",
     "valid_swedish_national",
 ]
 
@@ -62,7 +62,7 @@ def _hhmm(group: str) -> bool:
     return len(group) == 4 and int(group[:2]) <= 24 and int(group[2:]) <= 59
 
 
-def _shape_ok(groups: list[str], seps: list[str], digits: str) -> bool:
+def shape_ok(groups: list[str], seps: list[str], digits: str) -> bool:
     """The checks every rule shares: no date, no time, no lone digit after the first group."""
     if len(groups) == 1:
         return True
@@ -112,7 +112,7 @@ def national_ok(groups: list[str], seps: list[str]) -> bool:
         return len(digits) >= 9
     if groups[0].startswith("08") or len(groups[0]) > 5:
         return False  # Stockholm's 08 keeps the Swedish rule: "0830-1000" is a time range
-    return _shape_ok(groups, seps, digits)
+    return shape_ok(groups, seps, digits)
 
 
 def no_trunk_ok(groups: list[str], seps: list[str]) -> bool:
@@ -131,38 +131,3 @@ def no_trunk_ok(groups: list[str], seps: list[str]) -> bool:
         nanp = digits[0] in "23456789" and digits[3] in "23456789"
         return nanp and ("-" in seps[1] or "." in seps[1]) and " " not in seps[1]
     return False
-
-
-def phonenumbers_rules() -> tuple[PhoneRule, PhoneRule]:
-    """:func:`national_ok` and :func:`no_trunk_ok` decided by libphonenumber: the digits must
-    form a valid number in one of :data:`REGIONS` (trunk ``0``) or in Poland / North America
-    (no trunk), after the same shape checks. Needs the ``phonenumbers`` package."""
-    import phonenumbers
-
-    def valid_in(digits: str, regions: tuple[str, ...]) -> bool:
-        for region in regions:
-            try:
-                number = phonenumbers.parse(digits, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                return True
-        return False
-
-    def national(groups: list[str], seps: list[str]) -> bool:
-        digits = "".join(groups)
-        if not 8 <= len(digits) <= 11 or digits[0] != "0" or digits[1] == "0":
-            return False
-        if not _shape_ok(groups, seps, digits):
-            return False
-        return valid_in(digits, tuple(REGIONS))
-
-    def no_trunk(groups: list[str], seps: list[str]) -> bool:
-        digits = "".join(groups)
-        if digits[0] == "0" or "000" in groups or len(digits) not in (9, 10):
-            return False
-        if not _shape_ok(groups, seps, digits):
-            return False
-        return valid_in(digits, ("PL",) if len(digits) == 9 else ("US", "CA"))
-
-    return national, no_trunk

@@ -98,7 +98,7 @@ def test_the_phone_rules_decide_groups_and_separators() -> None:
 
 def test_the_libphonenumber_variant_keeps_the_shape_checks() -> None:
     pytest.importorskip("phonenumbers")
-    from bot.scrub_phones import phonenumbers_rules
+    from bench.phone_rules import phonenumbers_rules
 
     variant = scrubber_with_phone_rules(*phonenumbers_rules())
     assert variant("zadzwoń 601 234 567").text == f"zadzwoń {TEL}"
