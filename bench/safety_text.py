@@ -22,7 +22,6 @@ when the detector is loaded. Prints figures only; it never passes or fails.
 from __future__ import annotations
 
 import importlib
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -174,18 +173,6 @@ def leave_one_author_out(items: Sequence[Labelled]) -> list[Prediction]:
             flush=True,
         )
     return [p for p in preds if p is not None]
-
-
-def median_us(fn: Callable[[str], object], texts: list[str]) -> float:
-    per: list[float] = []
-    for text in texts:
-        best = float("inf")
-        for _ in range(REPEATS):
-            t0 = time.perf_counter_ns()
-            fn(text)
-            best = min(best, time.perf_counter_ns() - t0)
-        per.append(best / 1000)
-    return statistics.median(per)
 
 
 _RSS = """
@@ -342,7 +329,9 @@ def main() -> None:
             f" (best of {REPEATS} each)"
         )
         for s in [learned, rules, *([prev] if prev is not None else [])]:
-            print(f"{s.name:26}{median_us(s.all_three, texts) / 1000:8.3f} ms")
+            print(
+                f"{s.name:26}{scrub_authors.median_us(s.all_three, texts, REPEATS) / 1000:8.3f} ms"
+            )
     print("\n== Memory: growth of a fresh process's resident set when the detector is loaded")
     print(f"{'learned + rules':26}{memory_mb(True):8.1f} MB")
     print(f"{'rules only':26}{memory_mb(False):8.1f} MB")

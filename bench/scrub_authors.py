@@ -182,11 +182,12 @@ def measure(messages: list[Message], scrubber: Callable[[str], ScrubResult]) -> 
     return figs
 
 
-def _median_us(fn: Callable[[str], object], texts: list[str]) -> float:
+def median_us(fn: Callable[[str], object], texts: list[str], repeats: int = REPEATS) -> float:
+    """Median over ``texts`` of the best of ``repeats`` runs of ``fn``, in µs."""
     per: list[float] = []
     for text in texts:
         best = float("inf")
-        for _ in range(REPEATS):
+        for _ in range(repeats):
             t0 = time.perf_counter_ns()
             fn(text)
             best = min(best, time.perf_counter_ns() - t0)
@@ -290,9 +291,9 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         compare_on_random_chains(variant)
     texts = [clean(m.text) for m in messages]
     print("\n== Speed, median per message (best of 5 per message)")
-    print(f"{'scrub':22}{_median_us(scrub, texts):10.1f} µs")
+    print(f"{'scrub':22}{median_us(scrub, texts):10.1f} µs")
     if before is not None:
-        print(f"{'scrub before issue 19':22}{_median_us(before, texts):10.1f} µs")
+        print(f"{'scrub before issue 19':22}{median_us(before, texts):10.1f} µs")
     tmp.cleanup()
     from bot.signals import SignalDetector
 
@@ -302,7 +303,7 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         body = clean(text)
         return det.detect(body), scrub(body)
 
-    print(f"{'clean + detect + scrub':22}{_median_us(three, [m.text for m in messages]):10.1f} µs")
+    print(f"{'clean + detect + scrub':22}{median_us(three, [m.text for m in messages]):10.1f} µs")
 
 
 def compare_on_random_chains(variant: Callable[[str], ScrubResult], n: int = 3000) -> None:
@@ -322,7 +323,7 @@ def compare_on_random_chains(variant: Callable[[str], ScrubResult], n: int = 300
     print(f"\n== Phone rules on {n} random digit chains starting with 0 (taken as a phone number)")
     for name, fn in (("patterns", scrub), ("libphonenumber", variant)):
         taken = sum(fn(c).text != c for c in chains)
-        per = _median_us(lambda t, f=fn: f(f"ring {t} nu"), chains[:300])
+        per = median_us(lambda t, f=fn: f(f"ring {t} nu"), chains[:300])
         print(f"{name:22}{taken / n:6.1%} taken, {per:7.1f} µs median per message")
 
 
