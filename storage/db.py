@@ -24,13 +24,13 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from config.files import make_private, open_to_others, private_dir
+from storage.migration import Migration as Migration  # its home; kept importable here
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +45,6 @@ class StorageError(Exception):
 class NewerDatabase(StorageError):
     """The database was written by a newer Tryggbot (its schema version is higher than the
     last migration this one knows). Nothing was changed."""
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step. ``statements`` run in order inside one transaction with the
-    ``PRAGMA user_version`` bump, so a failing step leaves the database as it was."""
-
-    version: int
-    name: str
-    statements: tuple[str, ...]
 
 
 class Database:

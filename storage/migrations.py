@@ -3,7 +3,7 @@ add a new one. Each runs in one transaction with its ``user_version`` bump."""
 
 from __future__ import annotations
 
-from storage.db import Migration
+from storage.migration import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
