@@ -53,7 +53,7 @@ def one_of(*choices: str) -> Callable[[Context, str], Awaitable[str]]:
 
 TEXT = Param(name="text", convert=text, rest=True)
 """The rest of the line (required)."""
-OPTIONAL_TEXT = Param(name="text", convert=text, rest=True, optional=True)
+OPTIONAL_TEXT: Param[str | None] = Param(name="text", convert=text, rest=True, optional=True)
 NUMBER = Param(name="number", convert=integer)
-LANGUAGE = Param(name="language", convert=language, optional=True)
+LANGUAGE: Param[str | None] = Param(name="language", convert=language, optional=True)
 MATRIX_USER = Param(name="user", convert=matrix_user)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Generic, TypeVar, cast
 
 from bot.answers import fold  # one folding for command names and answers
@@ -43,8 +44,9 @@ form: its hint and the usage) or `UserError` (well formed, but e.g. no such tip)
 @dataclass(frozen=True, kw_only=True)
 class Param(Generic[T]):
     """A typed argument: ``name`` is its key in `Args`; ``rest`` takes the rest of the line
-    verbatim; a missing ``optional`` one is ``None``; a missing required one is refused with
-    ``missing`` (a catalogue key, if any) and the usage."""
+    verbatim; a missing ``optional`` one is ``None`` (declare it as ``Param[X | None]``); a
+    missing required one is refused with ``missing`` (a catalogue key, if any) and the
+    usage. Optional ones come last."""
 
     name: str
     convert: Converter[T]
@@ -105,6 +107,13 @@ class Command:
     params: tuple[Param[Any], ...] | None = None
     subcommands: tuple[Command, ...] = ()
     unknown_sub: str | None = None
+
+    def __post_init__(self) -> None:
+        params = self.params or ()
+        if any(a.optional and not b.optional for a, b in pairwise(params)):
+            raise ValueError(f"{self.key}: an optional argument before a required one")
+        if any(p.rest for p in params[:-1]):
+            raise ValueError(f"{self.key}: only the last argument may take the rest of the line")
 
     def name_for(self, lang: str) -> str:
         return self.sv if lang == "sv" else self.en

@@ -73,8 +73,8 @@ async def _public_poll(ctx: Context, word: str) -> Poll:
 POLL = Param(name="poll", convert=_poll)
 """A poll or survey by its number (moderators: also one not yet open)."""
 PUBLIC_POLL = Param(name="poll", convert=_public_poll)
-MAYBE_PUBLIC_POLL = Param(name="poll", convert=_public_poll, optional=True)
-FORMAT = Param(name="format", convert=one_of("csv", "json"), optional=True)
+MAYBE_PUBLIC_POLL: Param[Poll | None] = Param(name="poll", convert=_public_poll, optional=True)
+FORMAT: Param[str | None] = Param(name="format", convert=one_of("csv", "json"), optional=True)
 
 
 def title(poll: Poll, lang: str) -> str:
