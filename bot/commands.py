@@ -89,7 +89,8 @@ class Command:
     """A command, declared with keywords only: ``Command(key=..., sv=..., en=..., ...)``.
 
     ``params``: ``None`` hands the handler the words as they are; a tuple of `Param` makes
-    the router convert them and refuse missing or surplus words. ``subcommands``: the first
+    the router convert them and refuse missing or surplus words (``extra_words`` ignores
+    surplus ones where they were always allowed to run on). ``subcommands``: the first
     words name one of them, else ``handler`` runs (with ``params``) if given, else the
     router refuses the word with ``unknown_sub`` (a catalogue key) and the usage. A
     subcommand's ``summary`` may be empty; its ``rooms`` are its group's."""
@@ -107,6 +108,7 @@ class Command:
     params: tuple[Param[Any], ...] | None = None
     subcommands: tuple[Command, ...] = ()
     unknown_sub: str | None = None
+    extra_words: bool = False  # words after the last argument: ignored, not refused
 
     def __post_init__(self) -> None:
         params = self.params or ()
@@ -150,7 +152,8 @@ class Command:
         if len(words) < need:
             missing = self.params[len(words)] if len(words) < len(self.params) else None
             raise UsageError(missing.missing if missing else None)
-        if not any(p.rest for p in self.params) and len(words) > len(self.params):
+        surplus = len(words) > len(self.params) and not any(p.rest for p in self.params)
+        if surplus and not self.extra_words:
             raise UsageError()
         values: dict[str, Any] = {}
         for n, param in enumerate(self.params):

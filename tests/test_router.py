@@ -228,3 +228,12 @@ async def test_help_for_a_group_lists_its_subcommands(rbot: Harness) -> None:
         "Så här: !enkät · !enkät NUMMER (i en direktchatt med mig) · !enkät resultat NUMMER"
     )
     assert resident[2] == "• !enkät resultat NUMMER"
+
+
+async def test_words_may_run_on_where_they_always_could(rbot: Harness) -> None:
+    # a resident's "!enkät 9 tack" reads the number, as before; a moderator's "!prio" does not
+    assert await rbot.texts("!enkät 9 tack") == await rbot.texts("!enkät 9")
+    mod = {"as_": MODERATOR, "room": MODERATION_ROOM}
+    assert (await rbot.texts("!prio VMO-2345 hög nu", **mod))[-1] == (
+        "Så här används kommandot: !prio KOD hög|normal|låg"
+    )

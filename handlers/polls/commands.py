@@ -396,6 +396,7 @@ def _sub(
         handler=handler,
         params=params,
         role=Role.MODERATOR,
+        extra_words=True,
     )
 
 
@@ -429,6 +430,7 @@ SURVEY = Command(
     usage="polls.survey_usage",
     handler=survey,
     params=(MAYBE_PUBLIC_POLL,),
+    extra_words=True,
     aliases=("enkäter", "surveys", "polls"),
     rooms=frozenset({"direct", "neighbourhood", "other"}),
     subcommands=(
@@ -441,6 +443,7 @@ SURVEY = Command(
             usage="polls.survey_results_usage",
             handler=_public_results,
             params=(PUBLIC_POLL,),
+            extra_words=True,
         ),
     ),
 )
