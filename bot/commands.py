@@ -111,6 +111,8 @@ class Command:
     extra_words: bool = False  # words after the last argument: ignored, not refused
 
     def __post_init__(self) -> None:
+        if self.handler is _no_handler and not self.subcommands:
+            raise ValueError(f"{self.key}: a command needs a handler or subcommands")
         params = self.params or ()
         if any(a.optional and not b.optional for a, b in pairwise(params)):
             raise ValueError(f"{self.key}: an optional argument before a required one")
