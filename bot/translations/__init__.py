@@ -15,8 +15,7 @@ the Swedish text, plural categories the language uses. Rows marked reviewed are 
 
 from __future__ import annotations
 
-from .sheet import COLUMNS, ParsedSheet, SheetError, export_sheet, parse_sheet, read_sheet
-from .status import (
+from .completeness import (
     LanguageStatus,
     config_name_gaps,
     is_complete_value,
@@ -25,6 +24,7 @@ from .status import (
     reviewed_by_kind,
     status,
 )
+from .sheet import COLUMNS, ParsedSheet, SheetError, export_sheet, parse_sheet, read_sheet
 from .writing import ImportResult, import_sheet, render_toml, write_poll_texts, write_warnings
 
 __all__ = [

@@ -12,7 +12,7 @@ from bot.i18n import PLURAL_CATEGORIES, Catalog, Value, fingerprint, placeholder
 from bot.reviewtexts import ReviewText, review_texts
 from config.settings import Settings
 
-from .status import needed_keys
+from .completeness import needed_keys
 
 COLUMNS = (
     "lang",

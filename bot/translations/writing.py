@@ -23,8 +23,8 @@ from bot.i18n import (
 from bot.reviewtexts import review_texts
 from config.settings import Settings
 
+from .completeness import reviewed_by_kind
 from .sheet import SheetError, parse_sheet, settings_or_example
-from .status import reviewed_by_kind
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
