@@ -1,4 +1,5 @@
-"""The nio client, wrapped once: login, requests with retries, and the Matrix `Messenger`.
+"""The nio client, wrapped once: login, requests with retries, direct chats. The Matrix
+`Messenger` over it is `bot.matrix.messenger`; the errors it raises are `bot.matrix.failures`.
 
 nio returns errors instead of raising; this module turns them into three outcomes: a value,
 a retry (rate limit, 5xx, connection trouble: wait and try again with the same transaction id),
