@@ -159,3 +159,31 @@ def test_no_handler_imports_the_engine() -> None:
         if any(m == "bot.engine" or m.startswith("bot.engine.") for m in all_imports(p))
     )
     assert offenders == []
+
+
+MATRIX = ROOT / "bot" / "matrix"
+
+
+def test_the_matrix_bot_is_thin_and_its_package_has_no_import_circle() -> None:
+    """``bot/matrix/bot.py`` only puts the parts together (at most 200 lines); no module of
+    ``bot/matrix`` is over 450 lines; and its modules import each other without a circle,
+    counting imports for type checking and inside functions too."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in MATRIX.glob("*.py")}
+    assert sizes["bot.py"] <= 200
+    assert {name: n for name, n in sizes.items() if n > 450} == {}
+    names = {p.stem for p in MATRIX.glob("*.py")} - {"__init__"}
+    graph = {
+        n: {m for m in names if f"bot.matrix.{m}" in all_imports(MATRIX / f"{n}.py")} for n in names
+    }
+    done: set[str] = set()
+
+    def walk(n: str, path: list[str]) -> None:
+        assert n not in path, f"import circle: {[*path, n]}"
+        if n in done:
+            return
+        for m in sorted(graph[n]):
+            walk(m, [*path, n])
+        done.add(n)
+
+    for n in sorted(names):
+        walk(n, [])
