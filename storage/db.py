@@ -30,7 +30,8 @@ from typing import Any
 import aiosqlite
 
 from config.files import make_private, open_to_others, private_dir
-from storage.migration import Migration as Migration  # its home; kept importable here
+from storage.migrations import MIGRATIONS
+from storage.migrations import Migration as Migration  # the name callers know from here
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ class Database:
         cls, path: Path | str, migrations: Sequence[Migration] | None = None
     ) -> Database:
         """Open (creating if needed) and migrate the database at ``path``."""
-        from storage.migrations import MIGRATIONS
-
         # aiosqlite logs every statement *with its parameters* at DEBUG: that would put
         # residents' text into the logs. Keep it quiet whatever the root level is.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -10,13 +10,14 @@ Modules: `model` (what is asked), `templates` (config/content/polls.toml), `flow
 from __future__ import annotations
 
 from bot.commands import Command, Registry
-from handlers.polls import commands, flows, lifecycle, survey
+from handlers.polls import commands, flows, lifecycle, recovery, survey
 
 
 def register(reg: Registry) -> None:
     reg.flow(flows.NEW)
     reg.flow(survey.SURVEY)
     reg.poll_handlers.append(lifecycle.on_poll_events)
+    reg.features["polls"] = recovery.NativePolls()  # open polls, for poll recovery
     reg.command(commands.POLL_ADMIN)
     reg.command(commands.SURVEY)
     reg.command(

@@ -1,5 +1,5 @@
-"""What one schema step is. A module of its own so that the schema (`storage.migrations`)
-and the database that applies it (`storage.db`) both import it, and not each other."""
+"""One schema step (:class:`Migration`); the steps themselves are in this package's modules,
+one per area, and :data:`storage.migrations.MIGRATIONS` lists them in order."""
 
 from __future__ import annotations
 
