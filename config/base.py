@@ -2,22 +2,33 @@
 words of problem lines, cross-field rules as model validators, and the package data paths.
 
 A section's rule that involves more than one of its settings is a method decorated with
-:func:`rules`: it runs after the section's own fields are valid and yields
-:class:`RuleProblem` s, each with the key path inside the section it is about
-(``default: 'de' is not in language.enabled`` on ``[language]``). ``config.settings`` turns
-them into problem lines with the full key path, after the field problems.
+:func:`rules`; it yields :class:`RuleProblem` s, each with the key path inside the section it
+is about (``default: 'de' is not in language.enabled`` on ``[language]``).
+``config.settings`` turns them into problem lines with the full key path, after the field
+problems.
 This module imports nothing from the rest of Tryggbot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 
 def package_data(name: str) -> Path:
@@ -85,9 +96,10 @@ class Model(BaseModel):
 
 @dataclass(frozen=True)
 class RuleProblem:
-    """A broken rule between settings: the key path it is about (inside the model whose rule
-    found it), what is wrong, and the other key paths (from the root) it was read from, so a
-    problem is not reported again when one of those is itself invalid."""
+    """A broken rule between settings: the key path it is about and the other key paths it
+    read, both from the model whose rule found it (``end``, reading ``start``), and what is
+    wrong. A rule that read a setting which is itself invalid is not reported: it would only
+    repeat that setting's problem."""
 
     path: str
     message: str
@@ -108,21 +120,79 @@ FIELDS_ONLY = "fields_only"
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def rules(check: Callable[[_M], Iterable[RuleProblem]]) -> Any:
-    """Make ``check`` a model validator that runs once the model's fields are valid and
-    raises :class:`RuleProblems` if it yields any."""
+def key_path(loc: Sequence[object]) -> str:
+    """``("rooms", 2, "locality")`` -> ``rooms[2].locality``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
 
-    def validate(self: _M, info: ValidationInfo) -> _M:
+
+def _overlaps(a: str, b: str) -> bool:
+    """One key path is the other or lies inside it."""
+    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
+
+
+def broken_rules(err: ErrorDetails) -> tuple[RuleProblem, ...]:
+    """The rule problems a validation error carries (none for a field problem)."""
+    found = (err.get("ctx") or {}).get("error")
+    return found.problems if isinstance(found, RuleProblems) else ()
+
+
+def raise_with(exc: ValidationError, data: object, found: Iterable[RuleProblem]) -> NoReturn:
+    """Raise ``exc`` (the field problems of ``data``) again, with the rule problems ``found``
+    on the valid part of ``data`` that read no invalid setting."""
+    errors = exc.errors()
+    invalid = [key_path(e["loc"]) for e in errors if not broken_rules(e)]
+    kept = [
+        p
+        for p in found
+        if not any(_overlaps(need, bad) for need in (p.path, *p.needs) for bad in invalid)
+    ]
+    if not kept:
+        raise exc
+    again: list[InitErrorDetails] = []
+    for err in errors:
+        item: InitErrorDetails = {"type": err["type"], "loc": err["loc"], "input": err["input"]}
+        if "ctx" in err:
+            item["ctx"] = err["ctx"]
+        again.append(item)
+    again.append(
+        {"type": "value_error", "loc": (), "input": data, "ctx": {"error": RuleProblems(kept)}}
+    )
+    raise ValidationError.from_exception_data(exc.title, again) from None
+
+
+def rules(check: Callable[[Any], Iterable[RuleProblem]]) -> Any:
+    """Make ``check`` (a method yielding the model's broken rules) a model validator: it raises
+    :class:`RuleProblems` if ``check`` yields any. When some of the model's own settings are
+    invalid, ``check`` still runs on the others (the invalid ones at their defaults), so one
+    typo never hides a broken rule; a rule that read an invalid setting is left out."""
+
+    def validate(
+        cls: type[BaseModel], data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
         if isinstance(info.context, Mapping) and info.context.get(FIELDS_ONLY):
-            return self
-        found = list(check(self))
+            return handler(data)
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            partial = lenient(cls, data) if isinstance(data, Mapping) else None
+            if partial is None:
+                raise
+            raise_with(exc, data, check(partial))
+        found = list(check(model))
         if found:
             raise RuleProblems(found)
-        return self
+        return model
 
     validate.__name__ = check.__name__
     validate.__doc__ = check.__doc__
-    return model_validator(mode="after")(validate)
+    wrap: Any = classmethod(validate)
+    return model_validator(mode="wrap")(wrap)
 
 
 def table(value: object) -> Mapping[str, Any]:
@@ -143,3 +213,23 @@ def lenient(model: type[_M], raw: object) -> _M | None:
                 return None
             for key in bad:
                 data.pop(key)
+
+
+@cache
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    annotated: Any = Annotated[info.annotation, info]
+    return TypeAdapter(annotated)
+
+
+def setting(model: type[BaseModel], name: str, raw: object) -> Any:
+    """The setting ``name`` of ``model`` in the raw table ``raw``, validated on its own: its
+    default if ``raw`` does not give it, None if it is invalid or required and not given."""
+    values = table(raw)
+    if name not in values:
+        info = model.model_fields[name]
+        return None if info.is_required() else info.get_default(call_default_factory=True)
+    try:
+        return _adapter(model, name).validate_python(values[name])
+    except ValidationError:
+        return None

@@ -107,7 +107,8 @@ class ReadingHours(Model):
     @rules
     def _ends_after_start(self) -> Iterator[RuleProblem]:
         if self.start >= self.end:
-            yield RuleProblem("end", f"{self.end!r} must be later than start ({self.start!r})")
+            later = f"{self.end!r} must be later than start ({self.start!r})"
+            yield RuleProblem("end", later, ("start",))
 
 
 class SafetySettings(Model):

@@ -23,7 +23,8 @@ class LanguageSettings(Model):
     @rules
     def _enabled(self) -> Iterator[RuleProblem]:
         if self.default not in self.enabled:
-            yield RuleProblem("default", f"{self.default!r} is not in language.enabled")
+            off = f"{self.default!r} is not in language.enabled"
+            yield RuleProblem("default", off, ("enabled",))
         for needed in ("sv", "en"):
             if needed not in self.enabled:
                 yield RuleProblem(

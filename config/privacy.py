@@ -35,6 +35,7 @@ class RetentionSettings(Model):
             yield RuleProblem(
                 "relay_days",
                 f"{self.relay_days} cannot be longer than text_days ({self.text_days})",
+                ("text_days",),
             )
 
 

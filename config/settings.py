@@ -23,20 +23,18 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, cast
 
 from pydantic import (
-    BaseModel,
     Field,
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     model_validator,
 )
-from pydantic_core import ErrorDetails, InitErrorDetails
 
 from config.base import (
     CONTENT_DIR,
@@ -48,7 +46,10 @@ from config.base import (
     Model,
     RuleProblem,
     RuleProblems,
-    lenient,
+    broken_rules,
+    key_path,
+    raise_with,
+    setting,
     table,
 )
 from config.broadcasts import BroadcastSettings
@@ -89,8 +90,8 @@ __all__ = [
 
 class Settings(Model):
     kommun: KommunSettings
-    language: LanguageSettings = LanguageSettings()
     reading_hours: ReadingHours = ReadingHours()
+    language: LanguageSettings = LanguageSettings()
     safety: SafetySettings = SafetySettings()
     retention: RetentionSettings = RetentionSettings()
     limits: LimitSettings = LimitSettings()
@@ -114,34 +115,15 @@ class Settings(Model):
     def _between_sections(
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Settings:
-        """The rules between sections. When some setting is invalid they still run, on every
-        section and list item that is valid on its own, so a typo elsewhere never hides them;
-        a rule that reads an invalid setting is left out (it would only repeat the problem)."""
-        fields_only = isinstance(info.context, Mapping) and info.context.get(FIELDS_ONLY)
+        """The rules between sections. When some setting is invalid they still run on every
+        setting that is valid on its own, so a typo elsewhere never hides them."""
+        if isinstance(info.context, Mapping) and info.context.get(FIELDS_ONLY):
+            return cast(Settings, handler(data))
         try:
-            settings: Settings = handler(data)
+            settings = cast(Settings, handler(data))
         except ValidationError as exc:
-            if fields_only:
-                raise
-            errors = exc.errors()
-            invalid = [key_path(e["loc"]) for e in errors if not _broken_rules(e)]
-            found = [
-                p
-                for p in _rules_between_sections(_Sections.lenient(data))
-                if not any(_overlaps(need, bad) for need in (p.path, *p.needs) for bad in invalid)
-            ]
-            if not found:
-                raise
-            broken: InitErrorDetails = {
-                "type": "value_error",
-                "loc": (),
-                "input": data,
-                "ctx": {"error": RuleProblems(found)},
-            }
-            raise ValidationError.from_exception_data(
-                exc.title, [*map(_again, errors), broken]
-            ) from None
-        found = [] if fields_only else list(_rules_between_sections(_Sections.of(settings)))
+            raise_with(exc, data, _rules_between_sections(_Sections.from_raw(data)))
+        found = list(_rules_between_sections(_Sections.of(settings)))
         if found:
             raise RuleProblems(found)
         return settings
@@ -158,77 +140,114 @@ class Settings(Model):
 
 # ------------------------------------------------------------------ rules between sections
 
-_M = TypeVar("_M", bound=BaseModel)
+
+@dataclass(frozen=True)
+class _Room:
+    id: str | None
+    locality: str | None
+    language: str | None
 
 
-def _items(model: type[_M], raw: object) -> list[tuple[int, _M]]:
-    """The items of a list of tables that are valid on their own, with their index."""
-    items = raw if isinstance(raw, list | tuple) else []
-    valid = ((i, lenient(model, item)) for i, item in enumerate(items))
-    return [(i, item) for i, item in valid if item is not None]
+@dataclass(frozen=True)
+class _Place:
+    locality: str | None
+    area: str | None
 
 
 @dataclass(frozen=True)
 class _Sections:
-    """What the rules between sections read, each list item with its index."""
+    """What the rules between sections read; a setting that is invalid is None."""
 
-    enabled: tuple[str, ...]
+    enabled: tuple[str, ...] | None
     moderation_room: str | None
-    keyed: dict[str, list[tuple[int, Locality | PlaceType | Category]]]
-    rooms: list[tuple[int, RoomSettings]]
-    est_places: list[tuple[int, EstPlace]]
+    keys: dict[str, list[tuple[int, str]]]  # section -> (index, key) of its items
+    areas: dict[str, tuple[str, ...]]  # locality key -> its areas
+    rooms: list[tuple[int, _Room]]
+    est_places: list[tuple[int, _Place]]
 
     @classmethod
     def of(cls, s: Settings) -> _Sections:
         return cls(
             enabled=s.language.enabled,
             moderation_room=s.matrix.moderation_room,
-            keyed={
-                "localities": list(enumerate(s.localities)),
-                "place_types": list(enumerate(s.place_types)),
-                "categories": list(enumerate(s.categories)),
+            keys={
+                "localities": [(i, item.key) for i, item in enumerate(s.localities)],
+                "place_types": [(i, item.key) for i, item in enumerate(s.place_types)],
+                "categories": [(i, item.key) for i, item in enumerate(s.categories)],
             },
-            rooms=list(enumerate(s.rooms)),
-            est_places=list(enumerate(s.est.places)),
+            areas={loc.key: loc.areas for loc in s.localities},
+            rooms=[(i, _Room(r.id, r.locality, r.language)) for i, r in enumerate(s.rooms)],
+            est_places=[(i, _Place(p.locality, p.area)) for i, p in enumerate(s.est.places)],
         )
 
     @classmethod
-    def lenient(cls, data: object) -> _Sections:
-        """The parts of raw (partly invalid) settings that are valid on their own."""
+    def from_raw(cls, data: object) -> _Sections:
+        """The settings of raw (partly invalid) data, each validated on its own."""
         raw = table(data)
-        language = lenient(LanguageSettings, raw.get("language")) or LanguageSettings()
-        matrix = lenient(MatrixSettings, raw.get("matrix")) or MatrixSettings()
-        keyed: dict[str, list[tuple[int, Locality | PlaceType | Category]]] = {
-            "localities": [*_items(Locality, raw.get("localities"))],
-            "place_types": [*_items(PlaceType, raw.get("place_types"))],
-            "categories": [*_items(Category, raw.get("categories"))],
+        keyed: dict[str, type[Model]] = {
+            "localities": Locality,
+            "place_types": PlaceType,
+            "categories": Category,
         }
+        keys = {
+            section: [
+                (i, key)
+                for i, item in enumerate(_seq(raw.get(section)))
+                if (key := setting(model, "key", item)) is not None
+            ]
+            for section, model in keyed.items()
+        }
+        areas = {
+            key: setting(Locality, "areas", item) or ()
+            for item in _seq(raw.get("localities"))
+            if (key := setting(Locality, "key", item)) is not None
+        }
+        rooms = [
+            (
+                i,
+                _Room(
+                    *(setting(RoomSettings, name, room) for name in ("id", "locality", "language"))
+                ),
+            )
+            for i, room in enumerate(_seq(raw.get("rooms")))
+        ]
+        places = [
+            (i, _Place(setting(EstPlace, "locality", place), setting(EstPlace, "area", place)))
+            for i, place in enumerate(_seq(table(raw.get("est")).get("places")))
+        ]
         return cls(
-            enabled=language.enabled,
-            moderation_room=matrix.moderation_room,
-            keyed=keyed,
-            rooms=_items(RoomSettings, raw.get("rooms")),
-            est_places=_items(EstPlace, table(raw.get("est")).get("places")),
+            enabled=setting(LanguageSettings, "enabled", raw.get("language")),
+            moderation_room=setting(MatrixSettings, "moderation_room", raw.get("matrix")),
+            keys=keys,
+            areas=areas,
+            rooms=rooms,
+            est_places=places,
         )
 
 
+def _seq(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def _rules_between_sections(s: _Sections) -> Iterator[RuleProblem]:
-    for section, items in s.keyed.items():
+    for section, keys in s.keys.items():
         first: dict[str, int] = {}
-        for i, item in items:
-            if item.key in first:
-                used = f"{item.key!r} is already used by {section}[{first[item.key]}]"
+        for i, key in keys:
+            if key in first:
+                used = f"{key!r} is already used by {section}[{first[key]}]"
                 yield RuleProblem(f"{section}[{i}].key", used, (section,))
-            first.setdefault(item.key, i)
-    localities = {loc.key: loc for _, loc in s.keyed["localities"] if isinstance(loc, Locality)}
+            first.setdefault(key, i)
+    localities = s.areas
     seen_rooms: dict[str, int] = {}
     for i, room in s.rooms:
-        if localities and room.locality not in localities:
+        if localities and room.locality is not None and room.locality not in localities:
             unknown = f"{room.locality!r} is not a configured locality"
             yield RuleProblem(f"rooms[{i}].locality", unknown, ("localities",))
-        if room.language not in s.enabled:
+        if room.language is not None and s.enabled is not None and room.language not in s.enabled:
             off = f"{room.language!r} is not in language.enabled"
             yield RuleProblem(f"rooms[{i}].language", off, ("language.enabled",))
+        if room.id is None:
+            continue
         if room.id in seen_rooms:
             yield RuleProblem(
                 f"rooms[{i}].id", f"{room.id!r} is already rooms[{seen_rooms[room.id]}]"
@@ -238,31 +257,14 @@ def _rules_between_sections(s: _Sections) -> Iterator[RuleProblem]:
             both = "the moderation room cannot also be a neighbourhood room"
             yield RuleProblem(f"rooms[{i}].id", both, ("matrix.moderation_room",))
     for i, place in s.est_places:
-        locality = localities.get(place.locality)
-        if localities and locality is None:
+        if place.locality is None:
+            continue
+        if localities and place.locality not in localities:
             unknown = f"{place.locality!r} is not a configured locality"
             yield RuleProblem(f"est.places[{i}].locality", unknown, ("localities",))
-        elif place.area is not None and (locality is None or place.area not in locality.areas):
+        elif place.area is not None and place.area not in localities.get(place.locality, ()):
             not_area = f"{place.area!r} is not an area of {place.locality}"
             yield RuleProblem(f"est.places[{i}].area", not_area, ("localities",))
-
-
-def _overlaps(a: str, b: str) -> bool:
-    """One key path is the other or lies inside it."""
-    return a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))
-
-
-def _broken_rules(err: ErrorDetails) -> tuple[RuleProblem, ...]:
-    found = (err.get("ctx") or {}).get("error")
-    return found.problems if isinstance(found, RuleProblems) else ()
-
-
-def _again(err: ErrorDetails) -> InitErrorDetails:
-    """A reported error as it can be raised again."""
-    again: InitErrorDetails = {"type": err["type"], "loc": err["loc"], "input": err["input"]}
-    if "ctx" in err:
-        again["ctx"] = err["ctx"]
-    return again
 
 
 @dataclass(frozen=True)
@@ -279,17 +281,6 @@ class Secrets:
 
 Problem = tuple[str, str]
 """A key path (``rooms[2].locality``) and what is wrong there."""
-
-
-def key_path(loc: Sequence[object]) -> str:
-    """``("rooms", 2, "locality")`` -> ``rooms[2].locality``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _show(value: object) -> str:
@@ -327,21 +318,26 @@ def _inside(prefix: str, path: str) -> str:
     return prefix + path if path.startswith("[") else f"{prefix}.{path}"
 
 
+def _rule_rank(loc: tuple[int | str, ...]) -> int:
+    """Where a model's broken rules are listed: ``[language]``'s first (which languages the bot
+    speaks bears on much else), then the other sections' in the file's order, then the rules
+    between sections."""
+    return 0 if loc[:1] == ("language",) else 1 if loc else 2
+
+
 def settings_problems(data: Mapping[str, Any]) -> list[str]:
     """Every problem in already-parsed TOML data, one line each: ``path: what is wrong``;
     the field problems first, then the broken rules."""
     try:
         Settings.model_validate(dict(data))
     except ValidationError as exc:
-        field: list[Problem] = []
-        rules: list[Problem] = []
-        for err in exc.errors():
-            broken = _broken_rules(err)
-            if broken:
-                prefix = key_path(err["loc"])
-                rules.extend((_inside(prefix, p.path), p.message) for p in broken)
-            else:
-                field.append(_field_problem(err))
+        errors = exc.errors()
+        field = [_field_problem(err) for err in errors if not broken_rules(err)]
+        rules = [
+            (_inside(key_path(err["loc"]), p.path), p.message)
+            for err in sorted(errors, key=lambda err: _rule_rank(err["loc"]))
+            for p in broken_rules(err)
+        ]
         return [f"{path}: {msg}" if path else msg for path, msg in field + rules]
     return []
 
