@@ -89,6 +89,8 @@ __all__ = [
 
 
 class Settings(Model):
+    """The whole settings file: one field per section, in the example file's order."""
+
     kommun: KommunSettings
     reading_hours: ReadingHours = ReadingHours()
     language: LanguageSettings = LanguageSettings()
@@ -147,11 +149,19 @@ class _Room:
     locality: str | None
     language: str | None
 
+    @classmethod
+    def from_raw(cls, raw: object) -> _Room:
+        return cls(*(setting(RoomSettings, name, raw) for name in ("id", "locality", "language")))
+
 
 @dataclass(frozen=True)
 class _Place:
     locality: str | None
     area: str | None
+
+    @classmethod
+    def from_raw(cls, raw: object) -> _Place:
+        return cls(setting(EstPlace, "locality", raw), setting(EstPlace, "area", raw))
 
 
 @dataclass(frozen=True)
@@ -202,19 +212,9 @@ class _Sections:
             for item in _seq(raw.get("localities"))
             if (key := setting(Locality, "key", item)) is not None
         }
-        rooms = [
-            (
-                i,
-                _Room(
-                    *(setting(RoomSettings, name, room) for name in ("id", "locality", "language"))
-                ),
-            )
-            for i, room in enumerate(_seq(raw.get("rooms")))
-        ]
-        places = [
-            (i, _Place(setting(EstPlace, "locality", place), setting(EstPlace, "area", place)))
-            for i, place in enumerate(_seq(table(raw.get("est")).get("places")))
-        ]
+        rooms = [(i, _Room.from_raw(room)) for i, room in enumerate(_seq(raw.get("rooms")))]
+        est_places = table(raw.get("est")).get("places")
+        places = [(i, _Place.from_raw(place)) for i, place in enumerate(_seq(est_places))]
         return cls(
             enabled=setting(LanguageSettings, "enabled", raw.get("language")),
             moderation_room=setting(MatrixSettings, "moderation_room", raw.get("matrix")),
