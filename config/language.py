@@ -31,5 +31,6 @@ class LanguageSettings(Model):
                     "enabled", f"{needed!r} must be enabled (it is a fallback language)"
                 )
         # A poll template a resident would read in English refuses the start, one line per text.
+        # (``base.CONTENT_DIR`` is looked up here, so a test can point it elsewhere.)
         for gap in template_gaps(base.CONTENT_DIR / "polls.toml", self.enabled):
             yield RuleProblem("enabled", f"a poll template lacks a language: {gap}")

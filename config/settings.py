@@ -93,7 +93,8 @@ class Settings(Model):
 
     kommun: KommunSettings
     reading_hours: ReadingHours = ReadingHours()
-    language: LanguageSettings = LanguageSettings()
+    # A factory, not an instance: the languages' rules read the poll templates.
+    language: LanguageSettings = Field(default_factory=lambda: LanguageSettings())
     safety: SafetySettings = SafetySettings()
     retention: RetentionSettings = RetentionSettings()
     limits: LimitSettings = LimitSettings()
