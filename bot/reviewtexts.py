@@ -23,9 +23,8 @@ from typing import Any
 
 from bot.i18n import PLURAL_CATEGORIES, Catalog, Term, form_uses, plural_categories, plural_category
 from bot.terms import kommun_terms, reading_hours
-from config.kommun import Names
 from config.polltexts import template_texts
-from config.settings import CONTENT_DIR, Settings
+from config.settings import CONTENT_DIR, Names, Settings
 
 KINDS: tuple[str, ...] = ("catalogue", "warnings", "polls", "names")
 
