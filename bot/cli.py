@@ -431,9 +431,7 @@ async def _check_login(data: dict[str, Any], base: Path) -> int:
     Returns the exit code for what it found (EXIT_OK if nothing)."""
     from bot.matrix.cryptostore import paths_for
     from bot.matrix.logincheck import check_login
-    from config.base import lenient
-    from config.matrix import EncryptionSettings, MatrixSettings
-    from config.operations import StorageSettings
+    from config.settings import EncryptionSettings, MatrixSettings, StorageSettings, lenient
 
     matrix = lenient(MatrixSettings, data.get("matrix", {}))
     if matrix is None:

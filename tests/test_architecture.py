@@ -152,15 +152,6 @@ def test_storage_and_config_import_neither_bot_nor_handlers() -> None:
     assert offenders == []
 
 
-def test_no_handler_imports_the_engine() -> None:
-    offenders = sorted(
-        str(p.relative_to(ROOT))
-        for p in HANDLERS.rglob("*.py")
-        if any(m == "bot.engine" or m.startswith("bot.engine.") for m in all_imports(p))
-    )
-    assert offenders == []
-
-
 def test_config_modules_are_small_and_import_only_config() -> None:
     """Settings live beside their subjects, one module each (issue #25): none past 450 lines,
     and ``config/`` imports nothing from the rest of Tryggbot, at run time or for types."""
@@ -177,3 +168,12 @@ def test_config_modules_are_small_and_import_only_config() -> None:
         if m.split(".")[0] in project - {"config"}
     )
     assert too_long == [] and upward == [], "\n".join(too_long + upward)
+
+
+def test_no_handler_imports_the_engine() -> None:
+    offenders = sorted(
+        str(p.relative_to(ROOT))
+        for p in HANDLERS.rglob("*.py")
+        if any(m == "bot.engine" or m.startswith("bot.engine.") for m in all_imports(p))
+    )
+    assert offenders == []

@@ -52,7 +52,7 @@ from bot.matrix.transport import NETWORK_ERRORS, MatrixTransport, SendAborted, S
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.slots import ON_BEHALF, FairSlots
 from bot.transports import WEB_SUFFIX
-from config.matrix import RoomSettings
+from config.settings import RoomSettings
 from storage import inbox, kv, people, polls, rooms
 from storage.datamap import HANDLED_KEEP_DAYS
 from storage.inbox import InboxEvent
