@@ -33,7 +33,8 @@ from bot.messages import Outgoing
 from bot.safety_notice import format_hours
 from bot.scrub import LABELS, scrub
 from bot.terms import kommun_terms, locality_term
-from config.settings import Names, Settings
+from config.kommun import Names
+from config.settings import Settings
 from handlers import moderation
 from handlers.tipinfo import (
     ANSWER_FLOW,

@@ -152,6 +152,24 @@ def test_storage_and_config_import_neither_bot_nor_handlers() -> None:
     assert offenders == []
 
 
+def test_config_modules_are_small_and_import_only_config() -> None:
+    """Settings live beside their subjects, one module each (issue #25): none past 450 lines,
+    and ``config/`` imports nothing from the rest of Tryggbot, at run time or for types."""
+    project = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()} | {"devtools"}
+    too_long = sorted(
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for p in (ROOT / "config").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    )
+    upward = sorted(
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in (ROOT / "config").rglob("*.py")
+        for m in all_imports(p)
+        if m.split(".")[0] in project - {"config"}
+    )
+    assert too_long == [] and upward == [], "\n".join(too_long + upward)
+
+
 def test_no_handler_imports_the_engine() -> None:
     offenders = sorted(
         str(p.relative_to(ROOT))

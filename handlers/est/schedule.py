@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.context import Services
-from config.settings import EstSchedule
+from config.est import EstSchedule
 from handlers.est.posts import build_posts, moderator_lang, period_ending
 from storage import est, rooms
 
