@@ -4,7 +4,7 @@ a spoof check. See docs/broadcasts.md."""
 
 from __future__ import annotations
 
-from bot.commands import Command, Registry, Role
+from bot.commands import Command, Registry
 from bot.context import Services
 from handlers.broadcasts import subscriptions, verify
 from handlers.broadcasts.commands import BroadcastCommands
@@ -59,17 +59,6 @@ def register(reg: Registry) -> None:
             aliases=("akta", "kolla", "check"),
         )
     )
-    reg.command(
-        Command(
-            key="broadcast",
-            sv="utskick",
-            en="broadcast",
-            summary="moderation_broadcasts.summary",
-            usage="moderation_broadcasts.usage",
-            handler=BroadcastCommands(rt),
-            role=Role.MODERATOR,
-            rooms=frozenset({"moderation"}),
-        )
-    )
+    reg.command(BroadcastCommands(rt).group())
     # A pasted or forwarded broadcast in a direct chat is confirmed before the tip offer.
     reg.direct_default.insert(0, verify.forwarded)

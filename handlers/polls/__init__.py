@@ -9,7 +9,7 @@ Modules: `model` (what is asked), `templates` (config/content/polls.toml), `flow
 
 from __future__ import annotations
 
-from bot.commands import Command, Registry, Role
+from bot.commands import Command, Registry
 from handlers.polls import commands, flows, lifecycle, recovery, survey
 
 
@@ -18,31 +18,8 @@ def register(reg: Registry) -> None:
     reg.flow(survey.SURVEY)
     reg.poll_handlers.append(lifecycle.on_poll_events)
     reg.features["polls"] = recovery.NativePolls()  # open polls, for poll recovery
-    reg.command(
-        Command(
-            key="poll_admin",
-            sv="enkät",
-            en="poll",
-            summary="moderation_polls.summary",
-            usage="moderation_polls.usage",
-            handler=commands.poll_admin,
-            role=Role.MODERATOR,
-            aliases=("omröstning",),
-            rooms=frozenset({"moderation"}),
-        )
-    )
-    reg.command(
-        Command(
-            key="survey",
-            sv="enkät",
-            en="survey",
-            summary="polls.survey_summary",
-            usage="polls.survey_usage",
-            handler=commands.survey,
-            aliases=("enkäter", "surveys", "polls"),
-            rooms=frozenset({"direct", "neighbourhood", "other"}),
-        )
-    )
+    reg.command(commands.POLL_ADMIN)
+    reg.command(commands.SURVEY)
     reg.command(
         Command(
             key="vote",
@@ -52,5 +29,6 @@ def register(reg: Registry) -> None:
             usage="polls.vote_usage",
             handler=commands.vote,
             rooms=frozenset({"neighbourhood", "other"}),
+            params=commands.VOTE_PARAMS,
         )
     )
