@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,9 +251,82 @@ TIP_STEPS = (
 )
 
 
-async def tip_over_matrix(resident: Peer, room: str, bot_id: str, text: str) -> str:
-    """A whole Swedish tip in ``room``; returns the receipt's text."""
+async def tip_summary(resident: Peer, room: str, bot_id: str, text: str) -> Source:
+    """A Swedish tip in ``room`` up to its summary (``text`` is what happened); returns the
+    summary notice, before the resident sends it."""
     for said, expect in TIP_STEPS:
         await answer(resident, room, bot_id, said, expect)
-    await answer(resident, room, bot_id, text, "Exakt detta sparas")
+    return await answer(resident, room, bot_id, text, "Exakt detta sparas")
+
+
+async def tip_over_matrix(resident: Peer, room: str, bot_id: str, text: str) -> str:
+    """A whole Swedish tip in ``room``; returns the receipt's text."""
+    await tip_summary(resident, room, bot_id, text)
     return str((await answer(resident, room, bot_id, "1", "Din kod är"))["content"]["body"])
+
+
+def tip_code(receipt: str) -> str:
+    """The tip's code (``VMO-XXXX``) in a receipt; fails the test if there is none."""
+    found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt)
+    assert found
+    return found.group(0)
+
+
+@dataclass
+class ModeratedBot:
+    """A running bot with a moderation room, a moderator in it and a resident in a direct
+    chat with the bot (`moderated_bot`)."""
+
+    bot: RunningBot
+    settings: Settings
+    moderator: Peer
+    mod_room: str
+    resident: Peer
+    dm: str
+
+    @property
+    def bot_id(self) -> str:
+        return self.bot.user.user_id
+
+    async def tell(self, text: str, expect: str) -> Source:
+        """The resident says ``text`` in the direct chat; the bot's notice holding ``expect``."""
+        return await answer(self.resident, self.dm, self.bot_id, text, expect)
+
+
+@contextlib.asynccontextmanager
+async def moderated_bot(
+    synapse: LocalSynapse,
+    new_user: Callable[[str], Awaitable[RegisteredUser]],
+    matrix_client: Callable[[RegisteredUser], Any],
+    home: Path,
+    *,
+    moderator: str,
+    resident: str,
+    room_name: str,
+) -> AsyncIterator[ModeratedBot]:
+    """The example settings with ``moderator`` (a new user) as the one moderator of a new
+    private room ``room_name``; the bot runs under ``home`` until the block ends, and the
+    resident (a new user) has opened a direct chat with it."""
+    bot_user = await new_user("bot")
+    mod = await peer(matrix_client, await new_user(moderator))
+    person = await peer(matrix_client, await new_user(resident))
+    bot_id = bot_user.user_id
+    created = await mod.client.room_create(
+        preset=nio.RoomPreset.private_chat, invite=[bot_id], name=room_name
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    mod_room = str(created.room_id)
+    settings = bot_settings(
+        synapse,
+        bot_user,
+        **{"matrix.moderators": [mod.user_id], "matrix.moderation_room": mod_room},
+    )
+    bot = await start_bot(settings, bot_user, home)
+    try:
+        await mod.wait_membership(mod_room, bot_id, "join")
+        dm = await direct_chat(person, bot_id)
+        yield ModeratedBot(bot, settings, mod, mod_room, person, dm)
+    finally:
+        await bot.stop()
+        await mod.close()
+        await person.close()
