@@ -109,6 +109,17 @@ class FakeMessenger:
         return dm_room(user_id) if user_id in self.opened_direct else None
 
 
+def raw_bytes(db_path: Path) -> bytes:
+    """Every byte of the SQLite database at ``db_path`` and of its -wal, -shm and -journal
+    files (those that exist)."""
+    data = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        f = Path(str(db_path) + suffix)
+        if f.exists():
+            data += f.read_bytes()
+    return data
+
+
 def dm_room(user_id: str) -> str:
     """The direct chat with ``user_id``: an opaque id, as real Matrix room ids are."""
     return "!dm" + hashlib.sha256(user_id.encode()).hexdigest()[:12] + ":test.local"

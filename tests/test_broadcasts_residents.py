@@ -14,7 +14,7 @@ from config.broadcasts import links_in, load_catalogue
 from config.settings import ConfigError, load_settings
 from handlers.broadcasts.render import render
 from tests.broadcastkit import EN_ROOM, SV_ROOM, Homeserver, at, mod, rt, start, to_toml
-from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, dm_room, example_data
+from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, Harness, dm_room, example_data
 from tests.harness import make_settings as harness_settings
 
 SUBS = [{"key": "subs", "cron": "0 10 * * *", "target": "subscribers"}]
@@ -106,9 +106,9 @@ async def test_the_weekly_digest_holds_the_weeks_warnings(tmp_path: Path) -> Non
     await bot.stop()
 
 
-async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
-    tmp_path: Path,
-) -> None:
+async def sent_to_the_rooms(tmp_path: Path) -> tuple[Homeserver, Harness, str]:
+    """A bot whose 10:00 schedule posted a warning to the rooms (what the Swedish room got is
+    returned); the resident has met it."""
     hs = Homeserver()
     bot = await start(
         tmp_path, homeserver=hs, **{"broadcasts.schedules": [{**SUBS[0], "target": "rooms"}]}
@@ -119,6 +119,13 @@ async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
     await rt(bot).sweep(bot.svc)
     [sent] = hs.to(SV_ROOM)
     await bot.meet()
+    return hs, bot, sent
+
+
+async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
+    tmp_path: Path,
+) -> None:
+    hs, bot, sent = await sent_to_the_rooms(tmp_path)
     squashed = "  ".join(sent.split())  # line breaks gone, double spaces
     assert "Ja, den här texten skickades av Tryggbot (2026-11-25)" in await bot.last(
         "!äkta " + squashed
@@ -138,16 +145,7 @@ async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
 async def test_verify_says_no_for_an_edited_warning_and_explains_what_to_do(
     tmp_path: Path,
 ) -> None:
-    hs = Homeserver()
-    bot = await start(
-        tmp_path, homeserver=hs, **{"broadcasts.schedules": [{**SUBS[0], "target": "rooms"}]}
-    )
-    at(bot, "2026-11-25T09:00:00+01:00")
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:02+01:00")
-    await rt(bot).sweep(bot.svc)
-    [sent] = hs.to(SV_ROOM)
-    await bot.meet()
+    _, bot, sent = await sent_to_the_rooms(tmp_path)
     edited = sent.replace("Lägg på.", "Ring 070-123 45 67 och logga in med BankID.")
     answer = await bot.last("!äkta " + edited)
     assert answer.startswith("Nej")
