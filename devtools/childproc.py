@@ -1,5 +1,6 @@
 """A server run as a child process (development tooling): start it, wait until it answers,
-stop it. Shared by `devtools.homeserver` (Synapse) and `devtools.postgres` (PostgreSQL).
+stop it. Shared by `devtools.homeserver` (Synapse) and `devtools.postgres` (PostgreSQL):
+both are a `ChildServer` and use the three coroutines below.
 
 The child runs in its own session, so a Ctrl-C aimed at the parent reaches only the parent,
 which is expected to call `stop_child()`. All three coroutines must run on the event loop that
@@ -14,11 +15,42 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Self
 
-__all__ = ["launch", "stop_child", "wait_until_ready"]
+__all__ = ["ChildServer", "launch", "stop_child", "wait_until_ready"]
 
 Process = asyncio.subprocess.Process
+
+
+class ChildServer:
+    """A server whose process `start()` starts (a no-op while running) and `stop()` ends
+    (idempotent); ``async with`` runs it for the block. Subclasses keep the child in
+    ``_process``."""
+
+    _process: Process | None = None
+
+    def is_running(self) -> bool:
+        """True while the child process started by `start()` is alive."""
+        return self._process is not None and self._process.returncode is None
+
+    async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
+        raise NotImplementedError
+
+    async def stop(self, grace: float = 15) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
 
 
 async def launch(argv: Sequence[str], *, output: IO[bytes], **options: Any) -> Process:

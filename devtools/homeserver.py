@@ -32,13 +32,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Final
 from urllib.parse import quote
 
 import aiohttp
 
-from devtools.childproc import launch, stop_child, wait_until_ready
+from devtools.childproc import ChildServer, launch, stop_child, wait_until_ready
 
 __all__ = [
     "HomeserverError",
@@ -140,7 +139,7 @@ class HomeserverStartError(HomeserverError):
     """Synapse could not be started; the message ends with the tail of its logs."""
 
 
-class LocalSynapse:
+class LocalSynapse(ChildServer):
     """A Synapse homeserver running as a child process on 127.0.0.1:`port`.
 
     Contract:
@@ -330,10 +329,6 @@ class LocalSynapse:
 
     # ---------------------------------------------------------------------- start / stop
 
-    def is_running(self) -> bool:
-        """True while the child process started by `start()` is alive."""
-        return self._process is not None and self._process.returncode is None
-
     # The timeout is part of the contract: on expiry the child is stopped and the log attached.
     async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
         """Prepare the data dir, launch Synapse and wait until ``/_matrix/client/versions`` answers.
@@ -445,18 +440,6 @@ class LocalSynapse:
         out_file, self._out_file = self._out_file, None
         if out_file is not None:
             out_file.close()
-
-    async def __aenter__(self) -> LocalSynapse:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def log_tail(self, lines: int = 40) -> str:
         """The last `lines` lines of the process output and of Synapse's log, for diagnostics."""

@@ -34,10 +34,9 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
-from devtools.childproc import launch, stop_child, wait_until_ready
+from devtools.childproc import ChildServer, launch, stop_child, wait_until_ready
 
 __all__ = ["LocalPostgres", "PostgresError", "postgres_bin_dir"]
 
@@ -66,7 +65,7 @@ def postgres_bin_dir() -> Path | None:
     return None
 
 
-class LocalPostgres:
+class LocalPostgres(ChildServer):
     """One throwaway cluster with one database, on 127.0.0.1:`port`.
 
     Contract: `start()` creates everything (a no-op while running) and raises
@@ -127,9 +126,6 @@ class LocalPostgres:
         return f"{self.server_version} on 127.0.0.1:{self.port}, as {self.run_as}"
 
     # -------------------------------------------------------------------- start / stop
-
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.returncode is None
 
     async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
         if self.is_running():
@@ -299,18 +295,6 @@ class LocalPostgres:
         folder, self.folder = self.folder, None
         if folder is not None:
             await asyncio.to_thread(shutil.rmtree, folder, True)
-
-    async def __aenter__(self) -> LocalPostgres:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def log_tail(self, lines: int = 30) -> str:
         try:
