@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli import main
-from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import moderated_bot, tip_code, tip_over_matrix
+from tests.e2e.botkit import tip_code, tip_over_matrix
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import MatrixClientFactory, NewUser
+    from tests.e2e.conftest import Moderated
 
 
 def page_text(path: Path) -> str:
@@ -31,18 +30,9 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 async def test_privacy_forget_and_a_records_request_over_matrix(
-    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+    moderated: Moderated, tmp_path: Path
 ) -> None:
-    home = tmp_path / "bot"
-    async with moderated_bot(
-        synapse,
-        new_user,
-        matrix_client,
-        home,
-        moderator="registrator",
-        resident="boende",
-        room_name="Moderering",
-    ) as scene:
+    async with moderated(moderator="registrator", resident="boende", room="Moderering") as scene:
         assert not scene.settings.retention.decided
         moderator, resident = scene.moderator, scene.resident
         mod_room, dm, bot_id = scene.mod_room, scene.dm, scene.bot_id
@@ -66,7 +56,7 @@ async def test_privacy_forget_and_a_records_request_over_matrix(
         assert "Texten i dina tips finns kvar" in forget
         await scene.tell("!glöm ja", "tagit bort kopplingen")
 
-    db = home / "bot.sqlite3"
+    db = scene.home / "bot.sqlite3"
     assert rows(db, "SELECT count(*) FROM tip_text") == [(1,)]  # a public record: kept
     assert rows(db, "SELECT count(*) FROM relay") == [(0,)]
     out = tmp_path / "utdrag"

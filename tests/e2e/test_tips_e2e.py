@@ -17,7 +17,6 @@ from tests.e2e.botkit import (
     Source,
     bot_settings,
     group_room,
-    moderated_bot,
     start_bot,
     tip_code,
     tip_summary,
@@ -25,7 +24,7 @@ from tests.e2e.botkit import (
 from tests.e2e.cryptokit import crypto_peer
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import MatrixClientFactory, NewUser
+    from tests.e2e.conftest import MatrixClientFactory, Moderated, NewUser
 
 PHONE = "070-987 65 43"
 EMAIL = "kalle.anka@example.se"
@@ -37,19 +36,8 @@ def _thread_root(src: Source) -> str | None:
     return str(rel["event_id"]) if rel.get("rel_type") == "m.thread" else None
 
 
-async def test_tip_question_answer_and_status_over_matrix(
-    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
-) -> None:
-    home = tmp_path / "bot"
-    async with moderated_bot(
-        synapse,
-        new_user,
-        matrix_client,
-        home,
-        moderator="polis",
-        resident="invanare",
-        room_name="Trygg moderering",
-    ) as scene:
+async def test_tip_question_answer_and_status_over_matrix(moderated: Moderated) -> None:
+    async with moderated(moderator="polis", resident="invanare", room="Trygg moderering") as scene:
         moderator, resident = scene.moderator, scene.resident
         mod_room, dm, bot_id = scene.mod_room, scene.dm, scene.bot_id
         summary = await tip_summary(
@@ -104,7 +92,7 @@ async def test_tip_question_answer_and_status_over_matrix(
         )
 
     raw = b""
-    for f in home.glob("bot.sqlite3*"):
+    for f in scene.home.glob("bot.sqlite3*"):
         raw += f.read_bytes()
     assert raw, "the bot's database file is where the test expects it"
     for needle in (
