@@ -82,7 +82,9 @@ def _passwords(path: Path) -> dict[str, str]:
     return {k: str(v) for k, v in known.items()}
 
 
-async def _client(server: LocalSynapse, user: RegisteredUser) -> nio.AsyncClient:
+async def client_for(server: LocalSynapse, user: RegisteredUser) -> nio.AsyncClient:
+    """A ``nio.AsyncClient`` logged in as ``user``'s device (no login round trip, no
+    encryption, no stored sync tokens); the caller closes it."""
     client = nio.AsyncClient(
         server.base_url,
         user.user_id,
@@ -212,8 +214,8 @@ async def prepare(base: Path, *, port: int = 8008, web_port: int = WEB_PORT) -> 
 
 async def _rooms(synapse: LocalSynapse, users: dict[str, RegisteredUser]) -> dict[str, Any]:
     bot = users[BOT].user_id
-    moderator = await _client(synapse, users[MODERATOR])
-    residents = {name: await _client(synapse, users[name]) for name in RESIDENTS}
+    moderator = await client_for(synapse, users[MODERATOR])
+    residents = {name: await client_for(synapse, users[name]) for name in RESIDENTS}
     try:
         moderation = await _room(
             moderator,

@@ -32,11 +32,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Final
 from urllib.parse import quote
 
 import aiohttp
+
+from devtools.childproc import ChildServer, launch, stop_child, wait_until_ready
 
 __all__ = [
     "HomeserverError",
@@ -138,7 +139,7 @@ class HomeserverStartError(HomeserverError):
     """Synapse could not be started; the message ends with the tail of its logs."""
 
 
-class LocalSynapse:
+class LocalSynapse(ChildServer):
     """A Synapse homeserver running as a child process on 127.0.0.1:`port`.
 
     Contract:
@@ -328,10 +329,6 @@ class LocalSynapse:
 
     # ---------------------------------------------------------------------- start / stop
 
-    def is_running(self) -> bool:
-        """True while the child process started by `start()` is alive."""
-        return self._process is not None and self._process.returncode is None
-
     # The timeout is part of the contract: on expiry the child is stopped and the log attached.
     async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
         """Prepare the data dir, launch Synapse and wait until ``/_matrix/client/versions`` answers.
@@ -353,19 +350,12 @@ class LocalSynapse:
             )
         self._out_file = await asyncio.to_thread(self.process_log_path.open, "ab")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "synapse.app.homeserver",
-            "-c",
-            str(self.config_path),
+        # Own session: a Ctrl-C aimed at `make run` reaches us, and we stop Synapse cleanly.
+        self._process = await launch(
+            [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
+            output=self._out_file,
             cwd=self.data_dir,
             env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=self._out_file,
-            stderr=asyncio.subprocess.STDOUT,
-            # Own session: a Ctrl-C aimed at `make run` reaches us, and we stop Synapse cleanly.
-            start_new_session=True,
         )
         await asyncio.to_thread(_write_private, self._pid_path, f"{self._process.pid}\n")
         try:
@@ -412,65 +402,44 @@ class LocalSynapse:
         self._pid_path.unlink(missing_ok=True)
 
     async def _wait_until_ready(self, *, within: float) -> None:
-        deadline = time.monotonic() + within
+        process = self._process
+        assert process is not None
         url = self.base_url + "/_matrix/client/versions"
         probe_timeout = aiohttp.ClientTimeout(total=2)
         async with aiohttp.ClientSession(timeout=probe_timeout) as session:
-            while True:
-                process = self._process
-                assert process is not None
-                if process.returncode is not None:
-                    raise HomeserverStartError(
-                        f"Synapse exited with code {process.returncode} during start-up\n"
-                        + await self.log_tail()
-                    )
+
+            async def answers() -> bool:
                 with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                     async with session.get(url) as response:
-                        if response.status == 200:
-                            return
-                if time.monotonic() > deadline:
-                    raise HomeserverStartError(
-                        f"Synapse did not answer on {url} within {within:g} s\n"
-                        + await self.log_tail()
-                    )
-                await asyncio.sleep(0.05)
+                        return response.status == 200
+                return False
+
+            await wait_until_ready(
+                process,
+                answers,
+                name="Synapse",
+                deadline=time.monotonic() + within,
+                late=f"did not answer on {url} within {within:g} s",
+                error=HomeserverStartError,
+                log_tail=self.log_tail,
+            )
 
     async def stop(self, grace: float = 15) -> None:
         """Stop Synapse: SIGTERM, wait up to `grace` s, then SIGKILL. Idempotent."""
         process, self._process = self._process, None
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), grace)
-            except TimeoutError:
-                log.warning("Synapse ignored SIGTERM for %g s; killing it", grace)
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-            except BaseException:  # cancelled: do not leave an orphan behind
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                raise
-        elif process is not None:
-            await process.wait()
         if process is not None:
+            await stop_child(
+                process,
+                signum=signal.SIGTERM,
+                grace=grace,
+                before_kill=lambda: log.warning(
+                    "Synapse ignored SIGTERM for %g s; killing it", grace
+                ),
+            )
             self._pid_path.unlink(missing_ok=True)
         out_file, self._out_file = self._out_file, None
         if out_file is not None:
             out_file.close()
-
-    async def __aenter__(self) -> LocalSynapse:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def log_tail(self, lines: int = 40) -> str:
         """The last `lines` lines of the process output and of Synapse's log, for diagnostics."""

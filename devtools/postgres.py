@@ -34,8 +34,9 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
+
+from devtools.childproc import ChildServer, launch, stop_child, wait_until_ready
 
 __all__ = ["LocalPostgres", "PostgresError", "postgres_bin_dir"]
 
@@ -64,7 +65,7 @@ def postgres_bin_dir() -> Path | None:
     return None
 
 
-class LocalPostgres:
+class LocalPostgres(ChildServer):
     """One throwaway cluster with one database, on 127.0.0.1:`port`.
 
     Contract: `start()` creates everything (a no-op while running) and raises
@@ -126,9 +127,6 @@ class LocalPostgres:
 
     # -------------------------------------------------------------------- start / stop
 
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.returncode is None
-
     async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
         if self.is_running():
             return
@@ -187,40 +185,44 @@ class LocalPostgres:
     async def _launch(self) -> None:
         assert self.folder is not None and self._bin is not None
         self._log_file = self.log_path.open("ab")
-        self._process = await asyncio.create_subprocess_exec(
-            str(self._bin / "postgres"),
-            "-D",
-            str(self.folder / "data"),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            f"port={self.port}",
-            "-c",
-            f"unix_socket_directories={self.socket_dir}",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,  # a Ctrl-C reaches only the parent, which calls stop()
+        self._process = await launch(  # a Ctrl-C reaches only the parent, which calls stop()
+            [
+                str(self._bin / "postgres"),
+                "-D",
+                str(self.folder / "data"),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"port={self.port}",
+                "-c",
+                f"unix_socket_directories={self.socket_dir}",
+            ],
+            output=self._log_file,
             **self._as_account(),
         )
 
     async def _wait_ready(self, *, deadline: float) -> None:
-        while True:
-            process = self._process
-            assert process is not None
-            if process.returncode is not None:
-                raise PostgresError(
-                    f"postgres exited with code {process.returncode} during start-up\n"
-                    + self.log_tail()
-                )
+        process = self._process
+        assert process is not None
+
+        async def answers() -> bool:
             ready = await self._run(
                 "pg_isready", "-q", "-h", str(self.socket_dir), "-p", str(self.port), check=False
             )
-            if ready == 0:
-                return
-            if time.monotonic() > deadline:
-                raise PostgresError("postgres did not get ready in time\n" + self.log_tail())
-            await asyncio.sleep(0.05)
+            return ready == 0
+
+        async def log_tail() -> str:
+            return self.log_tail()
+
+        await wait_until_ready(
+            process,
+            answers,
+            name="postgres",
+            deadline=deadline,
+            late="did not get ready in time",
+            error=PostgresError,
+            log_tail=log_tail,
+        )
 
     async def _psql(self, sql: str) -> None:
         await self._run(
@@ -285,37 +287,14 @@ class LocalPostgres:
     async def stop(self, grace: float = 15) -> None:
         """Fast shutdown (SIGINT), SIGKILL after `grace` s; then delete the folder."""
         process, self._process = self._process, None
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), grace)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                await process.wait()
-            except BaseException:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                raise
+        if process is not None:
+            await stop_child(process, signum=signal.SIGINT, grace=grace, whole_group=True)
         log_file, self._log_file = self._log_file, None
         if log_file is not None:
             log_file.close()
         folder, self.folder = self.folder, None
         if folder is not None:
             await asyncio.to_thread(shutil.rmtree, folder, True)
-
-    async def __aenter__(self) -> LocalPostgres:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from bot.app import App, build_app
 from bot.commands import Registry
 from bot.matrix.convert import keeps_sender
@@ -22,6 +24,8 @@ from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.roles import ConfigRoles
 from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from storage import conversations
+from storage.conversations import ConversationRow
 from storage.rooms import RoomInfo
 
 RESIDENT = "@resident:test.local"
@@ -107,6 +111,17 @@ class FakeMessenger:
 
     def known_direct_room(self, user_id: str) -> str | None:
         return dm_room(user_id) if user_id in self.opened_direct else None
+
+
+def raw_bytes(db_path: Path) -> bytes:
+    """Every byte of the SQLite database at ``db_path`` and of its -wal, -shm and -journal
+    files (those that exist)."""
+    data = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        f = Path(str(db_path) + suffix)
+        if f.exists():
+            data += f.read_bytes()
+    return data
 
 
 def dm_room(user_id: str) -> str:
@@ -210,3 +225,14 @@ class Harness:
     async def meet(self, as_: str = RESIDENT) -> None:
         """First contact: let the safety notice pass so tests see only what follows."""
         await self.say("!om", as_=as_)
+
+
+async def dm_conversation(
+    bot: Harness, conn: aiosqlite.Connection, user: str = RESIDENT
+) -> ConversationRow | None:
+    """The conversation ``user`` has going in their direct chat with ``bot``, as stored."""
+    return await conversations.get(
+        conn,
+        bot.svc.pseudonymize(dm_room(user), purpose="room"),
+        bot.svc.pseudonymize(user),
+    )

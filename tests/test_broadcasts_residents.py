@@ -14,27 +14,39 @@ from config.broadcasts import links_in, load_catalogue
 from config.settings import ConfigError, load_settings
 from handlers.broadcasts.render import render
 from tests.broadcastkit import EN_ROOM, SV_ROOM, Homeserver, at, mod, rt, start, to_toml
-from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, dm_room, example_data
+from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, Harness, dm_room, example_data
 from tests.harness import make_settings as harness_settings
 
 SUBS = [{"key": "subs", "cron": "0 10 * * *", "target": "subscribers"}]
 ENABLED = ("sv", "en", "ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")
 
 
-async def test_subscribe_in_a_direct_chat_and_get_warnings_in_your_language(
-    tmp_path: Path,
-) -> None:
+async def subscribers_bot(tmp_path: Path) -> tuple[Homeserver, Harness]:
+    """A bot whose one schedule sends to subscribers at 10:00; 09:00 now, the resident has
+    met it."""
     hs = Homeserver()
     bot = await start(tmp_path, homeserver=hs, **{"broadcasts.schedules": SUBS})
     at(bot, "2026-11-25T09:00:00+01:00")
     await bot.meet(RESIDENT)
+    return hs, bot
+
+
+async def ten_oclock(bot: Harness) -> None:
+    """Start the broadcasts now, then sweep just after 10:00 on 2026-11-25."""
+    await rt(bot).start(bot.svc)
+    at(bot, "2026-11-25T10:00:02+01:00")
+    await rt(bot).sweep(bot.svc)
+
+
+async def test_subscribe_in_a_direct_chat_and_get_warnings_in_your_language(
+    tmp_path: Path,
+) -> None:
+    hs, bot = await subscribers_bot(tmp_path)
     assert "varje bedrägerivarning" in await bot.last("!prenumerera")
     await bot.meet(RESIDENT2)
     await bot.say("!språk uk", as_=RESIDENT2)
     assert "кожне попередження" in await bot.last("!subscribe", as_=RESIDENT2)
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:02+01:00")
-    await rt(bot).sweep(bot.svc)
+    await ten_oclock(bot)
     [sv] = hs.to(dm_room(RESIDENT))
     [uk] = hs.to(dm_room(RESIDENT2))
     assert sv.startswith("⚠️ Bedrägeri på telefon") and "ring 112" in sv
@@ -54,19 +66,14 @@ async def test_subscribe_in_a_direct_chat_and_get_warnings_in_your_language(
 async def test_unsubscribe_and_forget_stop_the_warnings_and_remove_the_subscription(
     tmp_path: Path,
 ) -> None:
-    hs = Homeserver()
-    bot = await start(tmp_path, homeserver=hs, **{"broadcasts.schedules": SUBS})
-    at(bot, "2026-11-25T09:00:00+01:00")
-    await bot.meet(RESIDENT)
+    hs, bot = await subscribers_bot(tmp_path)
     await bot.meet(RESIDENT2)
     await bot.say("!prenumerera")
     await bot.say("!prenumerera vecka", as_=RESIDENT2)
     assert "inte längre" in await bot.last("!avsluta")
     assert "prenumererar inte" in await bot.last("!avsluta")
     await bot.say("!glöm ja", as_=RESIDENT2)
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:02+01:00")
-    await rt(bot).sweep(bot.svc)
+    await ten_oclock(bot)
     assert hs.to(dm_room(RESIDENT)) == [] and hs.to(dm_room(RESIDENT2)) == []
     conn = sqlite3.connect(bot.db_path)
     assert conn.execute("SELECT count(*) FROM broadcast_subscriber").fetchone() == (0,)
@@ -106,19 +113,24 @@ async def test_the_weekly_digest_holds_the_weeks_warnings(tmp_path: Path) -> Non
     await bot.stop()
 
 
-async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
-    tmp_path: Path,
-) -> None:
+async def sent_to_the_rooms(tmp_path: Path) -> tuple[Homeserver, Harness, str]:
+    """A bot whose 10:00 schedule posted a warning to the rooms (what the Swedish room got is
+    returned); the resident has met it."""
     hs = Homeserver()
     bot = await start(
         tmp_path, homeserver=hs, **{"broadcasts.schedules": [{**SUBS[0], "target": "rooms"}]}
     )
     at(bot, "2026-11-25T09:00:00+01:00")
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:02+01:00")
-    await rt(bot).sweep(bot.svc)
+    await ten_oclock(bot)
     [sent] = hs.to(SV_ROOM)
     await bot.meet()
+    return hs, bot, sent
+
+
+async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
+    tmp_path: Path,
+) -> None:
+    hs, bot, sent = await sent_to_the_rooms(tmp_path)
     squashed = "  ".join(sent.split())  # line breaks gone, double spaces
     assert "Ja, den här texten skickades av Tryggbot (2026-11-25)" in await bot.last(
         "!äkta " + squashed
@@ -138,16 +150,7 @@ async def test_verify_says_yes_for_a_sent_warning_with_changed_whitespace(
 async def test_verify_says_no_for_an_edited_warning_and_explains_what_to_do(
     tmp_path: Path,
 ) -> None:
-    hs = Homeserver()
-    bot = await start(
-        tmp_path, homeserver=hs, **{"broadcasts.schedules": [{**SUBS[0], "target": "rooms"}]}
-    )
-    at(bot, "2026-11-25T09:00:00+01:00")
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:02+01:00")
-    await rt(bot).sweep(bot.svc)
-    [sent] = hs.to(SV_ROOM)
-    await bot.meet()
+    _, bot, sent = await sent_to_the_rooms(tmp_path)
     edited = sent.replace("Lägg på.", "Ring 070-123 45 67 och logga in med BankID.")
     answer = await bot.last("!äkta " + edited)
     assert answer.startswith("Nej")

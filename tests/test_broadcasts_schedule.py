@@ -28,7 +28,7 @@ from tests.broadcastkit import (
     start,
     warning_ids,
 )
-from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, dm_room
+from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, Harness, dm_room
 
 DAILY_10 = [{"key": "daily", "cron": "0 10 * * *", "target": "rooms"}]
 
@@ -268,6 +268,24 @@ async def test_pause_and_resume(tmp_path: Path) -> None:
     await bot.stop()
 
 
+async def add_encrypted_room(bot: Harness, room_id: str) -> None:
+    """An encrypted neighbourhood room in Bor that the bot knows of."""
+    async with bot.svc.db.transaction() as conn:
+        await rooms.upsert(
+            conn,
+            RoomInfo(room_id, "neighbourhood", "bor", None, "sv", encrypted=True),
+            bot.clock.now(),
+        )
+
+
+async def ten_oclock(bot: Harness) -> None:
+    """Start the broadcasts at 09:00 on 2026-11-25, then sweep just after the 10:00 slot."""
+    at(bot, "2026-11-25T09:00:00+01:00")
+    await rt(bot).start(bot.svc)
+    at(bot, "2026-11-25T10:00:01+01:00")
+    await rt(bot).sweep(bot.svc)
+
+
 async def test_unreadable_rooms_are_skipped_failures_retried_and_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -279,16 +297,8 @@ async def test_unreadable_rooms_are_skipped_failures_retried_and_reported(
         extra_rooms=2,
         **{"broadcasts.schedules": DAILY_10, "encryption.enabled": False},
     )
-    async with bot.svc.db.transaction() as conn:
-        await rooms.upsert(
-            conn,
-            RoomInfo("!extra1:test.local", "neighbourhood", "bor", None, "sv", encrypted=True),
-            bot.clock.now(),
-        )
-    at(bot, "2026-11-25T09:00:00+01:00")
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:01+01:00")
-    await rt(bot).sweep(bot.svc)
+    await add_encrypted_room(bot, "!extra1:test.local")
+    await ten_oclock(bot)
     assert len(hs.to(SV_ROOM)) == 1 and len(hs.to(EN_ROOM)) == 1
     assert hs.to("!extra0:test.local") == [] and hs.to("!extra1:test.local") == []
     [report] = hs.to(MODERATION_ROOM)
@@ -302,16 +312,8 @@ async def test_an_encrypted_room_gets_the_warning_when_the_bot_encrypts(tmp_path
     hs = Homeserver()
     bot = await start(tmp_path, homeserver=hs, **{"broadcasts.schedules": DAILY_10})
     assert bot.svc.settings.encryption.enabled
-    async with bot.svc.db.transaction() as conn:
-        await rooms.upsert(
-            conn,
-            RoomInfo("!secret:test.local", "neighbourhood", "bor", None, "sv", encrypted=True),
-            bot.clock.now(),
-        )
-    at(bot, "2026-11-25T09:00:00+01:00")
-    await rt(bot).start(bot.svc)
-    at(bot, "2026-11-25T10:00:01+01:00")
-    await rt(bot).sweep(bot.svc)
+    await add_encrypted_room(bot, "!secret:test.local")
+    await ten_oclock(bot)
     assert len(hs.to("!secret:test.local")) == 1
     [report] = hs.to(MODERATION_ROOM)
     assert "hoppade över (oläsbara rum) 0" in report

@@ -13,7 +13,7 @@ import pytest
 from bot.commands import Args, Command, Registry
 from bot.context import Context
 from bot.conversation import ConversationEngine, Flow, Reask, Step, StepResult
-from tests.harness import RESIDENT, Harness, dm_room
+from tests.harness import Harness, dm_conversation
 
 
 async def _parse_colour(
@@ -156,11 +156,7 @@ async def test_completion_is_idempotent(cbot: Harness) -> None:
     await cbot.say("red")
     await cbot.say("2")
     async with cbot.svc.db.read() as conn:
-        row = await conversations.get(
-            conn,
-            cbot.svc.pseudonymize(dm_room(RESIDENT), purpose="room"),
-            cbot.svc.pseudonymize(RESIDENT),
-        )
+        row = await dm_conversation(cbot, conn)
     assert row is not None
     await cbot.say("ja")
     async with cbot.svc.db.transaction() as conn:

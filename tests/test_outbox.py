@@ -19,7 +19,7 @@ from bot.render import plain
 from bot.sealing import Sealer
 from storage import conversations, inbox
 from storage.conversations import ConversationRow
-from tests.harness import RESIDENT, TEST_KEY, FakeMessenger, Harness, dm_room
+from tests.harness import RESIDENT, TEST_KEY, FakeMessenger, Harness, dm_conversation, dm_room
 
 
 @dataclass
@@ -141,11 +141,7 @@ async def test_a_conversation_whose_step_no_longer_exists_is_ended_politely(
     await bot.meet()
     await bot.say("!tips")
     async with bot.svc.db.transaction() as conn:
-        row = await conversations.get(
-            conn,
-            bot.svc.pseudonymize(dm_room(RESIDENT), purpose="room"),
-            bot.svc.pseudonymize(RESIDENT),
-        )
+        row = await dm_conversation(bot, conn)
         assert row is not None
         await conversations.save(conn, replace(row, step="removed_in_v2"), bot.clock.now())
     texts = await bot.texts("2")

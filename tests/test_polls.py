@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 from bot.messages import IncomingPollEvent, Outgoing
 from bot.render import plain
@@ -21,6 +20,7 @@ from tests.harness import (
     RESIDENT2,
     Harness,
     dm_room,
+    raw_bytes,
 )
 
 MOD = {"as_": MODERATOR, "room": MODERATION_ROOM}
@@ -30,15 +30,6 @@ ROOM = {"room": GRONDAL_ROOM}
 def rows(bot: Harness, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(bot.db_path) as conn:
         return list(conn.execute(sql))
-
-
-def raw_bytes(db_path: Path) -> bytes:
-    data = b""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        f = Path(str(db_path) + suffix)
-        if f.exists():
-            data += f.read_bytes()
-    return data
 
 
 def starts(bot: Harness) -> list[Outgoing]:

@@ -5,12 +5,11 @@ data; logs carry no message text or resident ids."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
 from handlers.retention import run_retention
-from tests.harness import MODERATION_ROOM, MODERATOR, RESIDENT, Harness
+from tests.harness import MODERATION_ROOM, MODERATOR, RESIDENT, Harness, raw_bytes
 from tests.tipflow import report_tip
 
 PLANTED = {
@@ -20,15 +19,6 @@ PLANTED = {
     "matrix": "@granne:example.org",
     "url": "https://bit.ly/abc123",
 }
-
-
-def raw_bytes(db_path: Path) -> bytes:
-    data = b""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        f = Path(str(db_path) + suffix)
-        if f.exists():
-            data += f.read_bytes()
-    return data
 
 
 def forms(value: str) -> list[bytes]:

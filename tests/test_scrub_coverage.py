@@ -6,7 +6,6 @@ that must stay as they are."""
 
 from __future__ import annotations
 
-import random
 import sqlite3
 
 import pytest
@@ -17,6 +16,7 @@ from bot.scrub_phones import national_ok, no_trunk_ok
 from bot.scrub_words import spelled_digits
 from bot.text import clean
 from tests.harness import RESIDENT, Harness
+from tests.test_scrub import idempotent_on_mixtures
 from tests.tipflow import report_tip
 
 PNR = LABELS["personnummer"]
@@ -360,11 +360,7 @@ def test_idempotent_on_random_mixtures_of_the_new_kinds() -> None:
         "44051401359", "131052-308T", "x_bandit_x", "shadow.vmo99", "\u200c", "۰۹۱۲", "kr",
         "2024", "05", "12", "\n", "Passat", "WGM", "5561A", "konto", "bankgiro",
     ]  # fmt: skip
-    rng = random.Random(19)
-    for _ in range(2000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
-        once = scrub(text).text
-        assert scrub(once).text == once, text
+    idempotent_on_mixtures(pieces, seed=19, most=14)
 
 
 @pytest.mark.parametrize(

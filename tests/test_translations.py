@@ -35,6 +35,12 @@ def sheet_of(rows: list[dict[str, str]]) -> str:
     return buf.getvalue()
 
 
+def edit(rows: list[dict[str, str]], cells: dict[str, dict[str, str]]) -> None:
+    """Fill in the rows whose key ``cells`` names with the cells given for it."""
+    for row in rows:
+        row.update(cells.get(row["key"], {}))
+
+
 def test_status_shows_every_language_complete_and_the_review_state(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -79,12 +85,16 @@ def test_import_writes_translations_and_marks_reviewed_rows(
     sheet = tmp_path / "so.csv"
     assert main(["i18n", "--locales", str(locales), "export", "so", "-o", str(sheet)]) == 0
     rows = rows_of(sheet.read_text(encoding="utf-8"))
-    for row in rows:
-        if row["key"] == "tips.offer_declined":
-            row["translation"] = "Hagaag, waxba ma kaydinayo. Qor !help haddii aad rabto."
-            row["reviewed"] = "yes"
-        if row["key"] == "tips.intro":
-            row["reviewed"] = "x"
+    edit(
+        rows,
+        {
+            "tips.offer_declined": {
+                "translation": "Hagaag, waxba ma kaydinayo. Qor !help haddii aad rabto.",
+                "reviewed": "yes",
+            },
+            "tips.intro": {"reviewed": "x"},
+        },
+    )
     sheet.write_text(sheet_of(rows), encoding="utf-8")
     args = ["i18n", "--locales", str(locales), "import", str(sheet)]
     assert main([*args, "--reviewer", "A. Granskare", "--date", "2026-12-07"]) == 0
@@ -104,9 +114,7 @@ def test_import_writes_translations_and_marks_reviewed_rows(
 def test_an_edited_text_is_no_longer_reviewed(locales: Path) -> None:
     catalog = Catalog.load(locales)
     rows = rows_of(export_sheet(catalog, "fi"))
-    for row in rows:
-        if row["key"] == "tips.mine_none":
-            row["reviewed"] = "yes"
+    edit(rows, {"tips.mine_none": {"reviewed": "yes"}})
     import_sheet(catalog, locales, sheet_of(rows), reviewer="A. Granskare")
     assert Catalog.load(locales).reviewed_keys("fi") == {"tips.mine_none"}
     file = locales / "fi" / "tips.toml"
@@ -132,11 +140,13 @@ def test_import_validates_everything_and_writes_nothing_on_error(
     before = {p.name: p.read_bytes() for p in (locales / "uk").iterdir()}
     catalog = Catalog.load(locales)
     rows = rows_of(export_sheet(catalog, "uk"))
-    for row in rows:
-        if row["key"] == "tips.receipt":
-            row["translation"] = "Дякуємо! Ваш код: {kod}."  # placeholder renamed
-        if row["key"] == "tips.offer":
-            row["reviewed"] = "yes"
+    edit(
+        rows,
+        {
+            "tips.receipt": {"translation": "Дякуємо! Ваш код: {kod}."},  # placeholder renamed
+            "tips.offer": {"reviewed": "yes"},
+        },
+    )
     rows.append({**rows[0], "key": "tips.no_such_key", "translation": "x"})
     rows.append({**rows[0], "key": "tips.forgotten", "form": "two", "translation": "{count}"})
     sheet = tmp_path / "uk.csv"
@@ -214,11 +224,7 @@ def test_import_records_reviewer_and_date_and_a_language_is_reviewed_only_when_e
 def test_a_review_without_a_reviewer_and_a_changed_name_are_refused(locales: Path) -> None:
     catalog = Catalog.load(locales)
     rows = rows_of(export_sheet(catalog, "hr"))
-    for row in rows:
-        if row["key"] == "tips.intro":
-            row["reviewed"] = "yes"
-        if row["key"] == "kommun.name":
-            row["translation"] = "Grad Värnamo"
+    edit(rows, {"tips.intro": {"reviewed": "yes"}, "kommun.name": {"translation": "Grad Värnamo"}})
     with pytest.raises(SheetError) as caught:
         import_sheet(catalog, locales, sheet_of(rows))
     problems = "\n".join(caught.value.problems)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 from config.settings import EXAMPLE_PATH
 from devtools.homeserver import free_port
+from tests.clikit import PIPE, start_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,18 +27,7 @@ async def _run_unreachable(tmp_path: Path, lang: str) -> tuple[list[str], int, s
     env = dict(os.environ, PYTHONPATH=str(REPO), LANG=lang, TRYGGBOT_PASSWORD="pw")
     env.pop("LC_ALL", None)
     env.pop("LC_MESSAGES", None)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "--config",
-        str(config),
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_cli("run", "--config", str(config), cwd=tmp_path, env=env, stderr=PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     lines: list[str] = []
     try:

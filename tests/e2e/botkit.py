@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,11 @@ async def answer(
     return found()[0]
 
 
+async def ask(p: Peer, room: str, bot_id: str, text: str, expect: str, within: float = 60) -> str:
+    """`answer`, returning the text of the bot's notice."""
+    return str((await answer(p, room, bot_id, text, expect, within))["content"]["body"])
+
+
 TIP_STEPS = (
     ("!tips", "Vad handlar det om?"),
     ("2", "Var hände det?"),
@@ -250,9 +256,90 @@ TIP_STEPS = (
 )
 
 
+async def tip_summary(
+    resident: Peer, room: str, bot_id: str, text: str, within: float = 60
+) -> Source:
+    """A Swedish tip in ``room`` up to its summary (``text`` is what happened); returns the
+    summary notice, before the resident sends it. ``within``: seconds for each reply."""
+    for said, expect in TIP_STEPS:
+        await answer(resident, room, bot_id, said, expect, within)
+    return await answer(resident, room, bot_id, text, "Exakt detta sparas", within)
+
+
 async def tip_over_matrix(resident: Peer, room: str, bot_id: str, text: str) -> str:
     """A whole Swedish tip in ``room``; returns the receipt's text."""
-    for said, expect in TIP_STEPS:
-        await answer(resident, room, bot_id, said, expect)
-    await answer(resident, room, bot_id, text, "Exakt detta sparas")
+    await tip_summary(resident, room, bot_id, text)
     return str((await answer(resident, room, bot_id, "1", "Din kod är"))["content"]["body"])
+
+
+def tip_code(receipt: str) -> str:
+    """The tip's code (``VMO-XXXX``) in a receipt; fails the test if there is none."""
+    found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt)
+    assert found, receipt
+    return found.group(0)
+
+
+@dataclass
+class ModeratedBot:
+    """A running bot with a moderation room, a moderator in it and a resident in a direct
+    chat with the bot (`moderated_bot`)."""
+
+    bot: RunningBot
+    settings: Settings
+    home: Path
+    moderator: Peer
+    mod_room: str
+    resident: Peer
+    dm: str
+
+    @property
+    def bot_id(self) -> str:
+        return self.bot.user.user_id
+
+    async def tell(self, text: str, expect: str) -> Source:
+        """The resident says ``text`` in the direct chat; the bot's notice holding ``expect``."""
+        return await answer(self.resident, self.dm, self.bot_id, text, expect)
+
+
+async def moderation_room(moderator: Peer, bot_id: str, name: str) -> tuple[str, dict[str, Any]]:
+    """A new private room ``name`` made by ``moderator``, the bot invited; returns its id and
+    the settings overrides that make it the moderation room with ``moderator`` its one
+    moderator."""
+    created = await moderator.client.room_create(
+        preset=nio.RoomPreset.private_chat, invite=[bot_id], name=name
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    room = str(created.room_id)
+    return room, {"matrix.moderators": [moderator.user_id], "matrix.moderation_room": room}
+
+
+@contextlib.asynccontextmanager
+async def moderated_bot(
+    synapse: LocalSynapse,
+    new_user: Callable[[str], Awaitable[RegisteredUser]],
+    matrix_client: Callable[[RegisteredUser], Any],
+    home: Path,
+    *,
+    moderator: str,
+    resident: str,
+    room: str,
+) -> AsyncIterator[ModeratedBot]:
+    """The example settings with ``moderator`` (a new user) as the one moderator of a new
+    private room named ``room``; the bot runs under ``home`` until the block ends, and the
+    resident (a new user) has opened a direct chat with it. The ``moderated`` fixture
+    (conftest) binds the first four arguments."""
+    bot_user = await new_user("bot")
+    mod = await peer(matrix_client, await new_user(moderator))
+    person = await peer(matrix_client, await new_user(resident))
+    bot_id = bot_user.user_id
+    mod_room, overrides = await moderation_room(mod, bot_id, room)
+    settings = bot_settings(synapse, bot_user, **overrides)
+    bot = await start_bot(settings, bot_user, home)
+    try:
+        await mod.wait_membership(mod_room, bot_id, "join")
+        dm = await direct_chat(person, bot_id)
+        yield ModeratedBot(bot, settings, home, mod, mod_room, person, dm)
+    finally:
+        await bot.stop()
+        await mod.close()
+        await person.close()

@@ -17,25 +17,33 @@ Fixtures:
   (``alice-<hex>``), so tests never collide on names and do not depend on order.
 - ``matrix_client``: ``await matrix_client(user)`` returns a logged-in ``nio.AsyncClient`` for a
   `RegisteredUser` (no login round trip; encryption off); all are closed after the test.
+- ``moderated``: ``async with moderated(moderator="polis", resident="boende", room="Moderering")
+  as scene`` runs the bot in ``tmp_path / "bot"`` with a moderation room, its moderator and a
+  resident in a direct chat (`tests.e2e.botkit.moderated_bot`).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import nio
 import pytest
 import pytest_asyncio
 
+from devtools.demo import client_for
 from devtools.homeserver import HomeserverStartError, LocalSynapse, RegisteredUser, free_port
+from tests.e2e.botkit import ModeratedBot, moderated_bot
 
 _E2E_DIR = Path(__file__).resolve().parent
 
 NewUser = Callable[..., Awaitable[RegisteredUser]]
 MatrixClientFactory = Callable[[RegisteredUser], Awaitable[nio.AsyncClient]]
+Moderated = Callable[..., AbstractAsyncContextManager[ModeratedBot]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -93,13 +101,7 @@ async def matrix_client(synapse: LocalSynapse) -> AsyncIterator[MatrixClientFact
     clients: list[nio.AsyncClient] = []
 
     async def make(user: RegisteredUser) -> nio.AsyncClient:
-        client = nio.AsyncClient(
-            synapse.base_url,
-            user.user_id,
-            device_id=user.device_id,
-            config=nio.AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False),
-        )
-        client.restore_login(user.user_id, user.device_id, user.access_token)
+        client = await client_for(synapse, user)
         clients.append(client)
         return client
 
@@ -108,3 +110,15 @@ async def matrix_client(synapse: LocalSynapse) -> AsyncIterator[MatrixClientFact
     finally:
         for client in clients:
             await client.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def moderated(
+    synapse: LocalSynapse,
+    new_user: NewUser,
+    matrix_client: MatrixClientFactory,
+    tmp_path: Path,
+) -> Moderated:
+    """Factory: `tests.e2e.botkit.moderated_bot` on this session's Synapse, with the bot's
+    home in ``tmp_path / "bot"``."""
+    return functools.partial(moderated_bot, synapse, new_user, matrix_client, tmp_path / "bot")

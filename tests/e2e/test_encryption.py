@@ -4,21 +4,31 @@ encrypting nio client whose device the tests cross-sign."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import re
 import shutil
 import stat
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nio
 import pytest
 
 from bot.matrix.crosssign import CrossSigningKeys, new_recovery_key
-from config.settings import ConfigError
+from config.settings import ConfigError, Settings
 from devtools.homeserver import LocalSynapse
 from storage import inbox
-from tests.e2e.botkit import Source, bot_settings, start_bot
+from tests.e2e import botkit
+from tests.e2e.botkit import (
+    RunningBot,
+    Source,
+    bot_settings,
+    start_bot,
+    tip_code,
+    tip_over_matrix,
+)
 from tests.e2e.cryptokit import (
     CryptoPeer,
     crypto_peer,
@@ -174,30 +184,8 @@ async def test_tip_follow_up_reaction_and_status_in_encrypted_rooms(
         dm = await encrypted_direct_chat(resident, bot_id)
         assert resident.client.rooms[dm].encrypted and moderator.client.rooms[mod_room].encrypted
 
-        async def step(answer: str, expect: str) -> Source:
-            before = len(resident.notices(dm, bot_id))
-            await resident.say(dm, answer)
-
-            def arrived(_: object) -> bool:
-                new = resident.notices(dm, bot_id)[before:]
-                return any(expect in n["content"]["body"] for n in new)
-
-            await resident.wait_for(arrived, within=60)
-            return next(
-                n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
-            )
-
-        await step("!tips", "Vad handlar det om?")
-        await step("2", "Var hände det?")
-        await step("Bredaryd", "Vilken sorts plats?")
-        await step("4", "När hände det?")
-        await step("igår", "Ungefär vilken tid?")
-        await step("kväll", "Vad hände?")
-        await step("Klotter över hela väntsalen", "Exakt detta sparas")
-        receipt = await step("1", "Din kod är")
-        found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt["content"]["body"])
-        assert found
-        code = found.group(0)
+        receipt = await tip_over_matrix(resident, dm, bot_id, "Klotter över hela väntsalen")
+        code = tip_code(receipt)
 
         card = await moderator.wait_notice(mod_room, bot_id, f"Nytt tips {code}", within=60)
         card_id = str(card["event_id"])
@@ -221,7 +209,7 @@ async def test_tip_follow_up_reaction_and_status_in_encrypted_rooms(
 
         await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
         await moderator.wait_notice(mod_room, bot_id, "satte status", 60)
-        status = await step(f"!status {code}", f"Tips {code}")
+        status = await botkit.answer(resident, dm, bot_id, f"!status {code}", f"Tips {code}")
         assert "vidarebefordrad" in status["content"]["body"]
         # what the people saw came encrypted
         assert {t for r, who, t in resident.wire if r == dm and who == bot_id} == {
@@ -234,51 +222,80 @@ async def test_tip_follow_up_reaction_and_status_in_encrypted_rooms(
         await resident.close()
 
 
+@dataclass
+class EncryptedChat:
+    """A running bot and a resident with an encrypted direct chat to it (`encrypted_chat`)."""
+
+    bot: RunningBot
+    settings: Settings
+    home: Path
+    resident: CryptoPeer
+    dm: str = ""
+
+    @property
+    def bot_id(self) -> str:
+        return self.bot.user.user_id
+
+
+@contextlib.asynccontextmanager
+async def encrypted_chat(
+    synapse: LocalSynapse,
+    new_user: NewUser,
+    tmp_path: Path,
+    *,
+    cross_signed: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[EncryptedChat]:
+    """The example settings (with ``overrides``) for a bot in ``tmp_path / "bot"``, and a
+    resident (their device ``cross_signed`` or not) who has opened an encrypted direct chat
+    with it; both stop after the block (``chat.bot`` as it is then: a test may restart it)."""
+    bot_user = await new_user("bot")
+    resident = await crypto_peer(
+        synapse, await new_user("invanare"), tmp_path / "res", cross_signed=cross_signed
+    )
+    settings = bot_settings(synapse, bot_user, **overrides)
+    home = tmp_path / "bot"
+    chat = EncryptedChat(await start_bot(settings, bot_user, home), settings, home, resident)
+    try:
+        chat.dm = await encrypted_direct_chat(resident, bot_user.user_id)
+        yield chat
+    finally:
+        await chat.bot.stop()
+        await resident.close()
+
+
 async def test_restart_between_two_encrypted_messages_loses_and_repeats_nothing(
     synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
 ) -> None:
-    bot_user = await new_user("bot")
-    bot_id = bot_user.user_id
-    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
-    settings = bot_settings(synapse, bot_user)
-    home = tmp_path / "bot"
-    bot = await start_bot(settings, bot_user, home)
-    try:
-        dm = await encrypted_direct_chat(resident, bot_id)
+    async with encrypted_chat(synapse, new_user, tmp_path) as chat:
+        resident, dm, bot_id = chat.resident, chat.dm, chat.bot_id
 
         def answers() -> int:
             return sum(SV_HELP in n["content"]["body"] for n in resident.notices(dm, bot_id))
 
         await resident.say(dm, "!hjälp")
         await resident.wait_for(lambda _: answers() == 1, within=60)
-        await bot.stop()
+        await chat.bot.stop()
         # written while the bot is down: it must be decrypted and answered after the restart
         await resident.say(dm, "!hjälp")
-        bot = await start_bot(settings, bot_user, home)
+        chat.bot = await start_bot(chat.settings, chat.bot.user, chat.home)
         await resident.wait_for(lambda _: answers() == 2, within=60)
         await resident.say(dm, "!hjälp")
         await resident.wait_for(lambda _: answers() == 3, within=60)
         assert answers() == 3
         _nothing_undecryptable_from(bot_id, resident)
-    finally:
-        await bot.stop()
-        await resident.close()
 
 
 async def test_a_message_whose_key_comes_late_waits_in_the_inbox_and_is_answered(
     synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
 ) -> None:
-    bot_user = await new_user("bot")
-    bot_id = bot_user.user_id
-    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
-    bot = await start_bot(bot_settings(synapse, bot_user), bot_user, tmp_path / "bot")
-    try:
-        dm = await encrypted_direct_chat(resident, bot_id)
+    async with encrypted_chat(synapse, new_user, tmp_path) as chat:
+        resident, dm, bot_id = chat.resident, chat.dm, chat.bot_id
         _, deliver_key = await resident.say_with_key_held_back(dm, "!hjälp")
         # the bot cannot decrypt it yet: it asks the sender's device for the key ...
         await resident.wait_for(lambda _: "m.room_key_request" in resident.to_device, 60)
         # ... and keeps the event in its inbox instead of dropping or explaining it
-        async with bot.runtime.app.svc.db.read() as conn:
+        async with chat.bot.runtime.app.svc.db.read() as conn:
             assert (await inbox.backlog(conn)).count == 1
         assert not resident.notices(dm, bot_id)
         await deliver_key()
@@ -286,21 +303,14 @@ async def test_a_message_whose_key_comes_late_waits_in_the_inbox_and_is_answered
         assert answer["content"]["msgtype"] == "m.notice"
         assert not [n for n in resident.notices(dm, bot_id) if EXPLAIN_SV in n["content"]["body"]]
         _nothing_undecryptable_from(bot_id, resident)
-    finally:
-        await bot.stop()
-        await resident.close()
 
 
 async def test_a_message_that_stays_unreadable_is_explained_once_per_room(
     synapse: LocalSynapse, new_user: NewUser, tmp_path: Path
 ) -> None:
-    bot_user = await new_user("bot")
-    bot_id = bot_user.user_id
-    resident = await crypto_peer(synapse, await new_user("invanare"), tmp_path / "res")
-    settings = bot_settings(synapse, bot_user, **{"encryption.explain_after_minutes": 0})
-    bot = await start_bot(settings, bot_user, tmp_path / "bot")
-    try:
-        dm = await encrypted_direct_chat(resident, bot_id)
+    overrides: dict[str, Any] = {"encryption.explain_after_minutes": 0}
+    async with encrypted_chat(synapse, new_user, tmp_path, **overrides) as chat:
+        resident, dm, bot_id = chat.resident, chat.dm, chat.bot_id
         await resident.say_with_key_held_back(dm, "!hjälp")  # the key never comes
         explained = await resident.wait_notice(dm, bot_id, EXPLAIN_SV, within=60)
         assert "112" in explained["content"]["body"]
@@ -313,9 +323,6 @@ async def test_a_message_that_stays_unreadable_is_explained_once_per_room(
         ]
         assert len(explanations) == 1
         _nothing_undecryptable_from(bot_id, resident)
-    finally:
-        await bot.stop()
-        await resident.close()
 
 
 async def test_recovery_key_replaces_the_identity_once_and_restores_it_on_a_rebuilt_bot(
@@ -356,15 +363,9 @@ async def test_recovery_key_replaces_the_identity_once_and_restores_it_on_a_rebu
 async def test_a_device_its_owner_has_not_cross_signed_gets_keys_only_if_configured(
     synapse: LocalSynapse, new_user: NewUser, tmp_path: Path, share_with: str
 ) -> None:
-    bot_user = await new_user("bot")
-    bot_id = bot_user.user_id
-    resident = await crypto_peer(
-        synapse, await new_user("invanare"), tmp_path / "res", cross_signed=False
-    )
-    settings = bot_settings(synapse, bot_user, **{"encryption.share_keys_with": share_with})
-    bot = await start_bot(settings, bot_user, tmp_path / "bot")
-    try:
-        dm = await encrypted_direct_chat(resident, bot_id)
+    overrides: dict[str, Any] = {"encryption.share_keys_with": share_with}
+    async with encrypted_chat(synapse, new_user, tmp_path, cross_signed=False, **overrides) as chat:
+        resident, dm, bot_id = chat.resident, chat.dm, chat.bot_id
         await resident.say(dm, "!hjälp")
 
         def bot_spoke(_: object) -> bool:
@@ -378,9 +379,6 @@ async def test_a_device_its_owner_has_not_cross_signed_gets_keys_only_if_configu
             await resident.wait_for(lambda _: "m.room_key.withheld" in resident.to_device, 60)
             assert not resident.notices(dm, bot_id)
             assert [s for _, s in resident.undecryptable if s.get("sender") == bot_id]
-    finally:
-        await bot.stop()
-        await resident.close()
 
 
 async def test_a_device_removed_on_the_server_comes_back_with_the_same_keys_and_signature(

@@ -13,7 +13,7 @@ import nio
 from PIL import Image as PILImage
 
 from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import Source, bot_settings, peer, start_bot
+from tests.e2e.botkit import Source, bot_settings, moderation_room, peer, start_bot
 from tests.estdata import CODE_PREFIX, SECRET_TEXT, add_tips
 
 if TYPE_CHECKING:
@@ -36,16 +36,8 @@ async def test_moderator_gets_the_picture_with_its_charts(
     bot_user = await new_user("bot")
     moderator = await peer(matrix_client, await new_user("samordnare"))
     bot_id = bot_user.user_id
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[bot_id], name="EST"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    mod_room = str(created.room_id)
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
-    )
+    mod_room, overrides = await moderation_room(moderator, bot_id, "EST")
+    settings = bot_settings(synapse, bot_user, **overrides)
     bot = await start_bot(settings, bot_user, tmp_path / "bot")
     try:
         await moderator.wait_membership(mod_room, bot_id, "join")

@@ -13,7 +13,7 @@ from bot.i18n import Catalog
 from bot.render import FSI, PDI
 from config.settings import LOCALES_DIR
 from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import Peer, Source, bot_settings, direct_chat, peer, start_bot
+from tests.e2e.botkit import Peer, Source, answer, bot_settings, direct_chat, peer, start_bot
 from tests.test_i18n_console import DESCRIPTIONS, english_fragments, english_options, typed
 
 if TYPE_CHECKING:
@@ -32,19 +32,8 @@ def _opening(lang: str, key: str) -> str:
 async def _tip(resident: Peer, dm: str, bot_id: str, lang: str) -> list[Source]:
     """Go through the whole tip in ``lang``; return every notice the bot sent in the chat."""
 
-    async def step(answer: str, key: str) -> Source:
-        expect = _opening(lang, key)
-        before = len(resident.notices(dm, bot_id))
-        await resident.say(dm, answer)
-
-        def arrived(_: object) -> bool:
-            new = resident.notices(dm, bot_id)[before:]
-            return any(expect in n["content"]["body"] for n in new)
-
-        await resident.wait_for(arrived, within=60)
-        return next(
-            n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
-        )
+    async def step(said: str, key: str) -> Source:
+        return await answer(resident, dm, bot_id, said, _opening(lang, key))
 
     await step(f"!språk {lang}", "language.set")
     await step("!tip", "tips.ask_category")

@@ -13,14 +13,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nio
-
 from bot.cli import main
-from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import Source, bot_settings, direct_chat, peer, start_bot
+from tests.e2e.botkit import tip_code, tip_over_matrix
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import MatrixClientFactory, NewUser
+    from tests.e2e.conftest import Moderated
 
 
 def page_text(path: Path) -> str:
@@ -33,57 +30,16 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 async def test_privacy_forget_and_a_records_request_over_matrix(
-    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
+    moderated: Moderated, tmp_path: Path
 ) -> None:
-    bot_user = await new_user("bot")
-    moderator = await peer(matrix_client, await new_user("registrator"))
-    resident = await peer(matrix_client, await new_user("boende"))
-    bot_id = bot_user.user_id
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[bot_id], name="Moderering"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    mod_room = str(created.room_id)
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
-    )
-    assert not settings.retention.decided
-    home = tmp_path / "bot"
-    bot = await start_bot(settings, bot_user, home)
-    try:
-        await moderator.wait_membership(mod_room, bot_id, "join")
-        dm = await direct_chat(resident, bot_id)
-
-        async def step(answer: str, expect: str) -> Source:
-            before = len(resident.notices(dm, bot_id))
-            await resident.say(dm, answer)
-
-            def arrived(_: object) -> bool:
-                return any(
-                    expect in n["content"]["body"] for n in resident.notices(dm, bot_id)[before:]
-                )
-
-            await resident.wait_for(arrived)
-            return next(
-                n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
-            )
-
-        for answer, expect in (
-            ("!tips", "Vad handlar det om?"),
-            ("2", "Var hände det?"),
-            ("Bredaryd", "Vilken sorts plats?"),
-            ("4", "När hände det?"),
-            ("igår", "Ungefär vilken tid?"),
-            ("kväll", "Vad hände?"),
-            ("Klotter över hela väntsalen vid stationen", "Exakt detta sparas"),
-        ):
-            await step(answer, expect)
-        receipt = await step("1", "Din kod är")
-        found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt["content"]["body"])
-        assert found
-        code = found.group(0)
+    async with moderated(moderator="registrator", resident="boende", room="Moderering") as scene:
+        assert not scene.settings.retention.decided
+        moderator, resident = scene.moderator, scene.resident
+        mod_room, dm, bot_id = scene.mod_room, scene.dm, scene.bot_id
+        receipt = await tip_over_matrix(
+            resident, dm, bot_id, "Klotter över hela väntsalen vid stationen"
+        )
+        code = tip_code(receipt)
         await moderator.wait_notice(mod_room, bot_id, f"Nytt tips {code}")
         await moderator.say(mod_room, f"!fråga {code} Är klottret kvar i dag?")
         await resident.wait_notice(dm, bot_id, "Är klottret kvar i dag?")
@@ -93,19 +49,14 @@ async def test_privacy_forget_and_a_records_request_over_matrix(
         visa = (await moderator.wait_notice(mod_room, bot_id, "Ändringar i loggen"))["content"]
         assert "Klotter över hela väntsalen vid stationen" in visa["body"]
 
-        privacy = (await step("!integritet", "Vem som ansvarar"))["content"]["body"]
+        privacy = (await scene.tell("!integritet", "Vem som ansvarar"))["content"]["body"]
         assert "har ännu inte beslutat hur länge" in privacy  # no decision in the example
         assert "imy.se" in privacy and "Dataskyddsombud:" in privacy
-        assert (
-            "Texten i dina tips finns kvar" in (await step("!glöm", "!glöm ja"))["content"]["body"]
-        )
-        await step("!glöm ja", "tagit bort kopplingen")
-    finally:
-        await bot.stop()
-        await moderator.close()
-        await resident.close()
+        forget = (await scene.tell("!glöm", "!glöm ja"))["content"]["body"]
+        assert "Texten i dina tips finns kvar" in forget
+        await scene.tell("!glöm ja", "tagit bort kopplingen")
 
-    db = home / "bot.sqlite3"
+    db = scene.home / "bot.sqlite3"
     assert rows(db, "SELECT count(*) FROM tip_text") == [(1,)]  # a public record: kept
     assert rows(db, "SELECT count(*) FROM relay") == [(0,)]
     out = tmp_path / "utdrag"

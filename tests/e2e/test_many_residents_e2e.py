@@ -16,10 +16,10 @@ resident checked for their own outcome.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import re
 import sqlite3
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +29,19 @@ from devtools.homeserver import LocalSynapse, RegisteredUser
 from handlers.polls.lifecycle import voter_hash
 from handlers.polls.tally import latest_votes
 from storage.polls import Response
-from tests.e2e.botkit import Peer, RunningBot, Source, bot_settings, direct_chat, peer, start_bot
+from tests.e2e import botkit
+from tests.e2e.botkit import (
+    Peer,
+    RunningBot,
+    Source,
+    bot_settings,
+    direct_chat,
+    moderation_room,
+    peer,
+    start_bot,
+    tip_code,
+    tip_summary,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -37,23 +49,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 RESPONSE = "org.matrix.msc3381.poll.response"
 START = "org.matrix.msc3381.poll.start"
-CODE = re.compile(r"VMO-[2-9A-HJ-NP-Z]{4}")
 
 
-async def ask(p: Peer, room: str, bot_id: str, text: str, expect: str, within: float = 90) -> str:
-    """Say ``text`` in ``room`` and wait for the bot's notice there containing ``expect``."""
-    before = len(p.notices(room, bot_id))
-    await p.say(room, text)
-
-    def arrived(_: object) -> bool:
-        return any(expect in n["content"]["body"] for n in p.notices(room, bot_id)[before:])
-
-    await p.wait_for(arrived, within=within)
-    return str(
-        next(n for n in p.notices(room, bot_id)[before:] if expect in n["content"]["body"])[
-            "content"
-        ]["body"]
-    )
+async def ask(p: Peer, room: str, bot_id: str, text: str, expect: str) -> str:
+    """Say ``text`` in ``room`` and wait for the bot's notice there containing ``expect``
+    (90 s: five residents at once)."""
+    return await botkit.ask(p, room, bot_id, text, expect, within=90)
 
 
 def raw_bytes(db: Path) -> bytes:
@@ -75,6 +76,7 @@ class Scene:
         self.bot_id = bot_user.user_id
         self.mod_room = ""
         self.rooms: list[str] = []
+        self.dms: list[str] = []
         self.bot: RunningBot | None = None
         self.home = Path()
 
@@ -97,6 +99,7 @@ class Scene:
             await p.close()
 
 
+@contextlib.asynccontextmanager
 async def scene(
     synapse: LocalSynapse,
     new_user: NewUser,
@@ -104,17 +107,34 @@ async def scene(
     home: Path,
     n: int,
     rooms: int = 1,
+    *,
+    direct_chats: bool = False,
+) -> AsyncIterator[Scene]:
+    """The scene for the block, closed after it; with ``direct_chats`` every resident has
+    opened a direct chat with the bot (`Scene.dms`, in the order of the residents)."""
+    s = await _open_scene(synapse, new_user, matrix_client, home, n, rooms)
+    try:
+        if direct_chats:
+            s.dms = await together(*(direct_chat(r, s.bot_id) for r in s.residents))
+        yield s
+    finally:
+        await s.close()
+
+
+async def _open_scene(
+    synapse: LocalSynapse,
+    new_user: NewUser,
+    matrix_client: MatrixClientFactory,
+    home: Path,
+    n: int,
+    rooms: int,
 ) -> Scene:
     bot_user = await new_user("bot")
     moderator = await peer(matrix_client, await new_user("kommun"))
     users = [await new_user(f"granne{i}") for i in range(n)]
     residents = await together(*(peer(matrix_client, u) for u in users))
     s = Scene(bot_user, moderator, residents)
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[s.bot_id], name="Moderering"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    s.mod_room = str(created.room_id)
+    s.mod_room, moderation = await moderation_room(moderator, s.bot_id, "Moderering")
     for name in ("Gröndal", "Bor")[:rooms]:
         public = await moderator.client.room_create(
             preset=nio.RoomPreset.public_chat, invite=[s.bot_id], name=name
@@ -129,8 +149,7 @@ async def scene(
         synapse,
         bot_user,
         **{
-            "matrix.moderators": [moderator.user_id],
-            "matrix.moderation_room": s.mod_room,
+            **moderation,
             "limits.flood_messages": 200,
             "rooms": [{"id": r, **places[i]} for i, r in enumerate(s.rooms)],
         },
@@ -145,8 +164,7 @@ async def scene(
 async def test_five_residents_answer_the_same_private_survey_in_their_direct_chats(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    s = await scene(synapse, new_user, matrix_client, tmp_path / "bot", 5)
-    try:
+    async with scene(synapse, new_user, matrix_client, tmp_path / "bot", 5) as s:
         mod, bot_id = s.moderator, s.bot_id
         await ask(mod, s.mod_room, bot_id, "!enkät mall bedrageri 1d", "Enkät #1 är skapad")
         dms = await together(*(direct_chat(r, bot_id) for r in s.residents))
@@ -184,8 +202,6 @@ async def test_five_residents_answer_the_same_private_survey_in_their_direct_cha
         assert "• Ja, via sms, e-post eller nätet: 1 (20 %)" in body
         assert "• Nej: 2 (40 %)" in body
         assert "• Det hände inte: 5 (100 %)" in body
-    finally:
-        await s.close()
     data = await asyncio.to_thread(raw_bytes, s.db)
     for r in s.residents:
         assert r.user_id.encode() not in data
@@ -194,8 +210,7 @@ async def test_five_residents_answer_the_same_private_survey_in_their_direct_cha
 async def test_six_residents_vote_in_the_same_poll_across_two_rooms(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    s = await scene(synapse, new_user, matrix_client, tmp_path / "bot", 6, rooms=2)
-    try:
+    async with scene(synapse, new_user, matrix_client, tmp_path / "bot", 6, rooms=2) as s:
         mod, bot_id = s.moderator, s.bot_id
         grondal, bor = s.rooms
         homes = [grondal, grondal, grondal, bor, bor, bor]
@@ -275,17 +290,13 @@ async def test_six_residents_vote_in_the_same_poll_across_two_rooms(
         assert "Antal svar: 6" in body
         assert "• Mycket trygg: 2 (" in body and "• Mycket otrygg: 2 (" in body
         assert "• Ganska trygg: 1 (" in body and "• Ganska otrygg: 1 (" in body
-    finally:
-        await s.close()
 
 
 async def test_five_subscribers_each_get_the_warning_once_in_their_own_chat_and_language(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    s = await scene(synapse, new_user, matrix_client, tmp_path / "bot", 5)
-    try:
-        mod, bot_id = s.moderator, s.bot_id
-        dms = await together(*(direct_chat(r, bot_id) for r in s.residents))
+    async with scene(synapse, new_user, matrix_client, tmp_path / "bot", 5, direct_chats=True) as s:
+        mod, bot_id, dms = s.moderator, s.bot_id, s.dms
         words = ["!prenumerera", "!subscribe", "!prenumerera", "!subscribe", "!prenumerera"]
         expect = ["Klart!", "Done!", "Klart!", "Done!", "Klart!"]
 
@@ -315,33 +326,19 @@ async def test_five_subscribers_each_get_the_warning_once_in_their_own_chat_and_
                 assert body.startswith("⚠️ Current warning from Värnamo Municipality")
             else:
                 assert body.startswith("⚠️ Aktuell varning från Värnamo kommun")
-    finally:
-        await s.close()
 
 
 async def test_five_reporters_each_answer_their_own_follow_up_question(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    s = await scene(synapse, new_user, matrix_client, tmp_path / "bot", 5)
-    try:
-        mod, bot_id = s.moderator, s.bot_id
-        dms = await together(*(direct_chat(r, bot_id) for r in s.residents))
+    async with scene(synapse, new_user, matrix_client, tmp_path / "bot", 5, direct_chats=True) as s:
+        mod, bot_id, dms = s.moderator, s.bot_id, s.dms
 
         async def report(i: int) -> str:
             r, dm = s.residents[i], dms[i]
-            await ask(r, dm, bot_id, "!tips", "Vad handlar det om?")
-            await ask(r, dm, bot_id, "2", "Var hände det?")
-            await ask(r, dm, bot_id, "Bredaryd", "Vilken sorts plats?")
-            await ask(r, dm, bot_id, "4", "När hände det?")
-            await ask(r, dm, bot_id, "igår", "Ungefär vilken tid?")
-            await ask(r, dm, bot_id, "kväll", "Vad hände?")
-            await ask(
-                r, dm, bot_id, f"Klotter på perrong {i + 1}, stora svarta bokstäver", "sparas"
-            )
-            receipt = await ask(r, dm, bot_id, "1", "Din kod är")
-            found = CODE.search(receipt)
-            assert found, receipt
-            return found.group(0)
+            what = f"Klotter på perrong {i + 1}, stora svarta bokstäver"
+            await tip_summary(r, dm, bot_id, what, within=90)
+            return tip_code(await ask(r, dm, bot_id, "1", "Din kod är"))
 
         codes = await together(*(report(i) for i in range(5)))
         assert len(set(codes)) == 5
@@ -382,5 +379,3 @@ async def test_five_reporters_each_answer_their_own_follow_up_question(
         )
         reporters = {p for (p,) in s.sql("SELECT reporter FROM tip")}
         assert reporters == {s.person(r) for r in s.residents}
-    finally:
-        await s.close()

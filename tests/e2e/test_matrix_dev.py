@@ -19,6 +19,7 @@ import nio
 
 from bot.matrix.crosssign import fingerprint
 from devtools.homeserver import _port_is_listening, free_port
+from tests.clikit import start_cli
 from tests.e2e.botkit import Peer, reply_target
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,17 +106,12 @@ async def _encryption(client: nio.AsyncClient, room_id: str) -> str | None:
 
 
 async def _status(cwd: Path) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
+    proc = await start_cli(
         "status",
         "--config",
         ".local/tryggbot.toml",
         cwd=cwd,
         env=dict(os.environ, PYTHONPATH=str(REPO)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()
     return int(proc.returncode or 0), out.decode()

@@ -15,7 +15,6 @@ import shutil
 import signal
 import sqlite3
 import stat
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ import aiohttp
 
 from config.settings import EXAMPLE_PATH
 from devtools.homeserver import LocalSynapse, free_port
+from tests.clikit import start_cli
 from tests.e2e.botkit import direct_chat, peer, tip_over_matrix
 
 if TYPE_CHECKING:
@@ -65,16 +65,7 @@ def _umask_022() -> None:
 
 
 async def _cli(*args: str, cwd: Path) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=cwd,
-        env=_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    proc = await start_cli(*args, cwd=cwd, env=_env())
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     return int(proc.returncode or 0), out.decode()
 
@@ -128,17 +119,12 @@ async def test_operator_view_of_a_running_bot(
     elsewhere.mkdir()
     health = f"http://127.0.0.1:{port}"
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
+    proc = await start_cli(
         "run",
         "--config",
         str(config),
         cwd=elsewhere,
         env=_env(bot_user.password),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
         preexec_fn=_umask_022,
     )
     output: list[str] = []
@@ -237,8 +223,8 @@ async def test_restore_onto_a_rebuilt_server_keeps_the_bot_identity_and_its_tips
     health = f"http://127.0.0.1:{port}/healthz"
 
     async def start() -> asyncio.subprocess.Process:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+        proc = await start_cli(
+            "run", "--config", str(config),
             cwd=etc, env=_env(bot_user.password),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
@@ -324,11 +310,9 @@ async def test_one_check_config_login_run_reports_every_planted_fault_and_the_wr
         conn.execute("PRAGMA user_version = 999")
 
     async def check(password: str) -> tuple[int, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "check-config", "--login", "--config", str(config),
-            cwd=etc, env=_env(password),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+        proc = await start_cli(
+            "check-config", "--login", "--config", str(config), cwd=etc, env=_env(password)
+        )
         out, _ = await asyncio.wait_for(proc.communicate(), 60)
         return int(proc.returncode or 0), out.decode()
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import direct_chat, peer
+from tests.e2e.botkit import Peer, direct_chat, peer
 from tests.e2e.botproc import BotProcess, write_config
 from tests.e2e.conftest import MatrixClientFactory, NewUser
 
@@ -33,83 +36,85 @@ def sync_failures(bot: BotProcess) -> int:
     )
 
 
-async def test_a_frozen_homeserver_delays_but_loses_and_repeats_nothing(
-    synapse: LocalSynapse,
-    deployment: BotProcess,
-    new_user: NewUser,
-    matrix_client: MatrixClientFactory,
-) -> None:
+@dataclass
+class Talk:
+    """The bot running, and a resident who has had its answer to !om in a direct chat."""
+
+    bot: BotProcess
+    resident: Peer
+    room: str
+
+    @property
+    def bot_id(self) -> str:
+        return self.bot.bot.user_id
+
+    def notices(self) -> int:
+        return len(self.resident.notices(self.room, self.bot_id))
+
+    async def each_answered_once(self, before: int) -> None:
+        """The three messages sent during the outage are answered (within 120 s); then one
+        more !om is, and the four notices since ``before`` are all answers to !om (in order
+        per room: a duplicate would come before the fourth)."""
+        await self.resident.wait_for(lambda _: self.notices() >= before + 3, within=120)
+        await self.resident.say(self.room, "!om")
+        await self.resident.wait_for(lambda _: self.notices() >= before + 4, within=60)
+        new = self.resident.notices(self.room, self.bot_id)[before:]
+        assert len(new) == 4 and all(ABOUT in n["content"]["body"] for n in new)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def talk(
+    deployment: BotProcess, new_user: NewUser, matrix_client: MatrixClientFactory
+) -> AsyncIterator[Talk]:
+    """Start the bot; a resident opens a direct chat and has had the answer to !om (a second
+    ago). The bot and the resident stop after the test."""
     bot = deployment
-    bot_id = bot.bot.user_id
     await bot.start()
     resident = await peer(matrix_client, await new_user("resident"))
     try:
-        room = await direct_chat(resident, bot_id)
-        await resident.say(room, "!om")
-        await resident.wait_for(lambda _: len(resident.notices(room, bot_id)) >= 1, within=60)
+        talk = Talk(bot, resident, await direct_chat(resident, bot.bot.user_id))
+        await resident.say(talk.room, "!om")
+        await resident.wait_for(lambda _: talk.notices() >= 1, within=60)
         await asyncio.sleep(1)
-        before = len(resident.notices(room, bot_id))
-        pid = synapse._process.pid  # type: ignore[union-attr]
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            sends = [asyncio.create_task(resident.say(room, f"!om {i}")) for i in range(3)]
-            await asyncio.sleep(15)  # the scenario itself: the homeserver is frozen for 15 s
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        await asyncio.gather(*sends)
-        await resident.wait_for(
-            lambda _: len(resident.notices(room, bot_id)) >= before + 3, within=120
-        )
-        await resident.say(room, "!om")  # in order per room: a duplicate would come first
-        await resident.wait_for(
-            lambda _: len(resident.notices(room, bot_id)) >= before + 4, within=60
-        )
-        new = resident.notices(room, bot_id)[before:]
-        assert len(new) == 4 and all(ABOUT in n["content"]["body"] for n in new)
-        assert bot.running
+        yield talk
     finally:
         await bot.stop()
         await resident.close()
+
+
+async def test_a_frozen_homeserver_delays_but_loses_and_repeats_nothing(
+    synapse: LocalSynapse, talk: Talk
+) -> None:
+    bot, resident, room = talk.bot, talk.resident, talk.room
+    before = talk.notices()
+    pid = synapse._process.pid  # type: ignore[union-attr]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        sends = [asyncio.create_task(resident.say(room, f"!om {i}")) for i in range(3)]
+        await asyncio.sleep(15)  # the scenario itself: the homeserver is frozen for 15 s
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    await asyncio.gather(*sends)
+    await talk.each_answered_once(before)
+    assert bot.running
 
 
 async def test_a_homeserver_killed_and_restarted_is_survived(
-    synapse: LocalSynapse,
-    deployment: BotProcess,
-    new_user: NewUser,
-    matrix_client: MatrixClientFactory,
+    synapse: LocalSynapse, talk: Talk
 ) -> None:
-    bot = deployment
-    bot_id = bot.bot.user_id
-    await bot.start()
-    resident = await peer(matrix_client, await new_user("resident"))
+    bot, resident, room = talk.bot, talk.resident, talk.room
+    before = talk.notices()
+    for i in range(3):
+        await resident.say(room, f"!om {i}")  # in flight when the homeserver dies
+    failures_before = sync_failures(bot)
+    synapse._process.kill()  # type: ignore[union-attr]
+    await synapse.stop()
     try:
-        room = await direct_chat(resident, bot_id)
-        await resident.say(room, "!om")
-        await resident.wait_for(lambda _: len(resident.notices(room, bot_id)) >= 1, within=60)
-        await asyncio.sleep(1)
-        before = len(resident.notices(room, bot_id))
-        for i in range(3):
-            await resident.say(room, f"!om {i}")  # in flight when the homeserver dies
-        failures_before = sync_failures(bot)
-        synapse._process.kill()  # type: ignore[union-attr]
-        await synapse.stop()
-        try:
-            await asyncio.sleep(15)  # the scenario itself: the homeserver is away for 15 s
-        finally:
-            await synapse.start()
-        await resident.wait_for(
-            lambda _: len(resident.notices(room, bot_id)) >= before + 3, within=120
-        )
-        await resident.say(room, "!om")
-        await resident.wait_for(
-            lambda _: len(resident.notices(room, bot_id)) >= before + 4, within=60
-        )
-        new = resident.notices(room, bot_id)[before:]
-        assert len(new) == 4 and all(ABOUT in n["content"]["body"] for n in new)
-        # Backoff 0.5 s doubling with jitter (half to full step): at most 7 sync attempts
-        # fail in a 15 s outage (plus the start-up time of the homeserver).
-        assert sync_failures(bot) - failures_before <= 9
-        assert bot.running
+        await asyncio.sleep(15)  # the scenario itself: the homeserver is away for 15 s
     finally:
-        await bot.stop()
-        await resident.close()
+        await synapse.start()
+    await talk.each_answered_once(before)
+    # Backoff 0.5 s doubling with jitter (half to full step): at most 7 sync attempts
+    # fail in a 15 s outage (plus the start-up time of the homeserver).
+    assert sync_failures(bot) - failures_before <= 9
+    assert bot.running

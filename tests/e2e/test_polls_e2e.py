@@ -14,8 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import nio
 
+from config.settings import Settings
 from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import Peer, Source, bot_settings, direct_chat, peer, start_bot
+from tests.e2e.botkit import (
+    Peer,
+    Source,
+    ask,
+    bot_settings,
+    direct_chat,
+    moderation_room,
+    peer,
+    start_bot,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import MatrixClientFactory, NewUser
@@ -45,31 +55,20 @@ async def vote(p: Peer, room: str, start: str, answer: str, *, stable: bool = Fa
     return str(resp.event_id)
 
 
-async def ask(p: Peer, room: str, bot_id: str, text: str, expect: str) -> str:
-    before = len(p.notices(room, bot_id))
-    await p.say(room, text)
-
-    def arrived(_: object) -> bool:
-        return any(expect in n["content"]["body"] for n in p.notices(room, bot_id)[before:])
-
-    await p.wait_for(arrived, within=60)
-    return str(
-        next(n for n in p.notices(room, bot_id)[before:] if expect in n["content"]["body"])[
-            "content"
-        ]["body"]
-    )
-
-
 async def setup(
-    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, n: int
-) -> tuple[Any, Peer, list[Peer], str, str]:
+    synapse: LocalSynapse,
+    new_user: NewUser,
+    matrix_client: MatrixClientFactory,
+    n: int,
+    place: dict[str, str],
+    **overrides: Any,
+) -> tuple[Any, Peer, list[Peer], str, str, Settings]:
+    """A moderator with a moderation room, ``n`` residents in a neighbourhood room at
+    ``place``, and the settings for a bot serving both (with ``overrides``)."""
     bot_user = await new_user("bot")
     moderator = await peer(matrix_client, await new_user("kommun"))
     residents = [await peer(matrix_client, await new_user(f"granne{i}")) for i in range(n)]
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[bot_user.user_id], name="Moderering"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
+    mod_room, moderation = await moderation_room(moderator, bot_user.user_id, "Moderering")
     public = await moderator.client.room_create(
         preset=nio.RoomPreset.public_chat, invite=[bot_user.user_id], name="Gröndal"
     )
@@ -77,27 +76,22 @@ async def setup(
     for r in residents:
         joined = await r.client.join(str(public.room_id))
         assert isinstance(joined, nio.JoinResponse), joined
-    return bot_user, moderator, residents, str(created.room_id), str(public.room_id)
+    room = str(public.room_id)
+    settings = bot_settings(
+        synapse, bot_user, **{**moderation, **overrides, "rooms": [{"id": room, **place}]}
+    )
+    return bot_user, moderator, residents, mod_room, room, settings
 
 
 async def test_native_poll_with_restart_closes_on_time_with_the_right_tally(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    bot_user, moderator, residents, mod_room, room = await setup(
-        synapse, new_user, matrix_client, 5
+    place = {"locality": "varnamo", "area": "Gröndal", "language": "sv"}
+    bot_user, moderator, residents, mod_room, room, settings = await setup(
+        synapse, new_user, matrix_client, 5, place, **{"limits.flood_messages": 200}
     )
     anna, bo, cem, dana, eli = residents
     bot_id = bot_user.user_id
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{
-            "matrix.moderators": [moderator.user_id],
-            "matrix.moderation_room": mod_room,
-            "limits.flood_messages": 200,
-            "rooms": [{"id": room, "locality": "varnamo", "area": "Gröndal", "language": "sv"}],
-        },
-    )
     home = tmp_path / "bot"
     bot = await start_bot(settings, bot_user, home)
     try:
@@ -161,20 +155,11 @@ def raw_bytes(db: Path) -> bytes:
 async def test_private_survey_leaves_no_matrix_id_or_voter_hash_after_closing(
     synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
 ) -> None:
-    bot_user, moderator, residents, mod_room, room = await setup(
-        synapse, new_user, matrix_client, 1
+    bot_user, moderator, residents, mod_room, room, settings = await setup(
+        synapse, new_user, matrix_client, 1, {"locality": "bor", "language": "sv"}
     )
     [resident] = residents
     bot_id = bot_user.user_id
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{
-            "matrix.moderators": [moderator.user_id],
-            "matrix.moderation_room": mod_room,
-            "rooms": [{"id": room, "locality": "bor", "language": "sv"}],
-        },
-    )
     home = tmp_path / "bot"
     bot = await start_bot(settings, bot_user, home)
     try:

@@ -6,7 +6,6 @@ none of the planted personal data."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,15 +16,15 @@ from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import (
     Source,
     bot_settings,
-    direct_chat,
     group_room,
-    peer,
     start_bot,
+    tip_code,
+    tip_summary,
 )
 from tests.e2e.cryptokit import crypto_peer
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import MatrixClientFactory, NewUser
+    from tests.e2e.conftest import MatrixClientFactory, Moderated, NewUser
 
 PHONE = "070-987 65 43"
 EMAIL = "kalle.anka@example.se"
@@ -37,59 +36,19 @@ def _thread_root(src: Source) -> str | None:
     return str(rel["event_id"]) if rel.get("rel_type") == "m.thread" else None
 
 
-async def test_tip_question_answer_and_status_over_matrix(
-    synapse: LocalSynapse, new_user: NewUser, matrix_client: MatrixClientFactory, tmp_path: Path
-) -> None:
-    bot_user = await new_user("bot")
-    moderator = await peer(matrix_client, await new_user("polis"))
-    resident = await peer(matrix_client, await new_user("invanare"))
-    bot_id = bot_user.user_id
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[bot_id], name="Trygg moderering"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    mod_room = str(created.room_id)
-    settings = bot_settings(
-        synapse,
-        bot_user,
-        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
-    )
-    home = tmp_path / "bot"
-    bot = await start_bot(settings, bot_user, home)
-    try:
-        await moderator.wait_membership(mod_room, bot_id, "join")
-        dm = await direct_chat(resident, bot_id)
-
-        async def step(answer: str, expect: str) -> Source:
-            before = len(resident.notices(dm, bot_id))
-            await resident.say(dm, answer)
-
-            def arrived(_: object) -> bool:
-                new = resident.notices(dm, bot_id)[before:]
-                return any(expect in n["content"]["body"] for n in new)
-
-            await resident.wait_for(arrived)
-            return next(
-                n for n in resident.notices(dm, bot_id)[before:] if expect in n["content"]["body"]
-            )
-
-        await step("!tips", "Vad handlar det om?")
-        await step("2", "Var hände det?")
-        await step("Bredaryd", "Vilken sorts plats?")
-        await step("4", "När hände det?")
-        await step("igår", "Ungefär vilken tid?")
-        await step("kväll", "Vad hände?")
-        summary = await step(
-            f"Klotter över hela väntsalen, ring {PHONE} eller mejla {EMAIL}", "Exakt detta sparas"
+async def test_tip_question_answer_and_status_over_matrix(moderated: Moderated) -> None:
+    async with moderated(moderator="polis", resident="invanare", room="Trygg moderering") as scene:
+        moderator, resident = scene.moderator, scene.resident
+        mod_room, dm, bot_id = scene.mod_room, scene.dm, scene.bot_id
+        summary = await tip_summary(
+            resident, dm, bot_id, f"Klotter över hela väntsalen, ring {PHONE} eller mejla {EMAIL}"
         )
         assert (
             "«Klotter över hela väntsalen, ring [telefonnummer] eller mejla [e-post]»"
             in (summary["content"]["body"])
         )
-        receipt = await step("1", "Din kod är")
-        found = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt["content"]["body"])
-        assert found
-        code = found.group(0)
+        receipt = await scene.tell("1", "Din kod är")
+        code = tip_code(receipt["content"]["body"])
 
         card = await moderator.wait_notice(mod_room, bot_id, f"Nytt tips {code}")
         body = card["content"]["body"]
@@ -126,18 +85,14 @@ async def test_tip_question_answer_and_status_over_matrix(
         await moderator.say(mod_room, f"!status {code} vidarebefordrad Skickat till Trafikverket")
         state = await moderator.wait_notice(mod_room, bot_id, f"{code}: vidarebefordrad")
         assert _thread_root(state) == card_id
-        status = await step(f"!status {code}", f"Tips {code}")
+        status = await scene.tell(f"!status {code}", f"Tips {code}")
         assert status["content"]["body"] == (
             f"Tips {code}: vidarebefordrad.\n"
             "Meddelande från moderatorerna: Skickat till Trafikverket"
         )
-    finally:
-        await bot.stop()
-        await moderator.close()
-        await resident.close()
 
     raw = b""
-    for f in home.glob("bot.sqlite3*"):
+    for f in scene.home.glob("bot.sqlite3*"):
         raw += f.read_bytes()
     assert raw, "the bot's database file is where the test expects it"
     for needle in (

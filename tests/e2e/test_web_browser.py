@@ -11,13 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import nio
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
 from devtools.homeserver import LocalSynapse
-from tests.e2e.botkit import Peer, RunningBot, Source, peer, start_bot
+from tests.e2e.botkit import Peer, RunningBot, Source, moderation_room, peer, start_bot, tip_code
 from tests.e2e.conftest import MatrixClientFactory, NewUser
 from tests.e2e.webpage import (
     axe_violations,
@@ -61,16 +60,8 @@ async def deployment(
 ) -> AsyncIterator[Deployment]:
     bot_user = await new_user("bot")
     moderator = await peer(matrix_client, await new_user("polis"))
-    created = await moderator.client.room_create(
-        preset=nio.RoomPreset.private_chat, invite=[bot_user.user_id], name="Trygg moderering"
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    mod_room = str(created.room_id)
-    settings = web_bot_settings(
-        synapse,
-        bot_user,
-        **{"matrix.moderators": [moderator.user_id], "matrix.moderation_room": mod_room},
-    )
+    mod_room, overrides = await moderation_room(moderator, bot_user.user_id, "Trygg moderering")
+    settings = web_bot_settings(synapse, bot_user, **overrides)
     bot = await start_bot(settings, bot_user, tmp_path / "bot")
     try:
         await moderator.wait_membership(mod_room, bot_user.user_id, "join")
@@ -122,13 +113,12 @@ async def test_a_whole_tip_from_the_page_and_a_moderator_question_answered_there
     summary = await step(page, "Exakt detta sparas", text=f"Klotter i väntsalen, ring {PHONE}")
     assert "[telefonnummer]" in summary and PHONE not in summary
     receipt = await step(page, "Din kod är", click="Skicka")
-    code = re.search(r"VMO-[2-9A-HJ-NP-Z]{4}", receipt)
-    assert code, receipt
+    code = tip_code(receipt)
 
-    card = await d.moderator.wait_notice(d.mod_room, d.bot_id, f"Nytt tips {code.group(0)}")
+    card = await d.moderator.wait_notice(d.mod_room, d.bot_id, f"Nytt tips {code}")
     assert "Plats: Bredaryd · Resecentrum/station" in card["content"]["body"]
     before = await bot_count(page)
-    await d.moderator.say(d.mod_room, f"!fråga {code.group(0)} Är klottret kvar i dag?")
+    await d.moderator.say(d.mod_room, f"!fråga {code} Är klottret kvar i dag?")
     question = await wait_bot(page, before, "Är klottret kvar i dag?")
     assert "Följdfråga från moderatorerna" in question
     await type_and_send(page, "Ja, det är kvar")
@@ -141,9 +131,7 @@ async def test_a_reload_mid_tip_resumes_at_the_same_step(
     deployment: Deployment, chrome: Browser
 ) -> None:
     page = await open_page(chrome, deployment.base + "/?lang=sv")
-    before = await bot_count(page)
-    await type_and_send(page, "!tips")
-    await wait_bot(page, before, "Vad handlar det om?")
+    await step(page, "Vad handlar det om?", text="!tips")
     await step(page, "Var hände det?", click="Klotter")
     await page.reload()
     await page.locator("#tb-chat").wait_for(state="visible")
@@ -263,9 +251,7 @@ async def test_forget_me_clears_the_chat_and_starts_a_new_session(
     deployment: Deployment, chrome: Browser
 ) -> None:
     page = await open_page(chrome, deployment.base + "/?lang=sv")
-    before = await bot_count(page)
-    await type_and_send(page, "!om")
-    await wait_bot(page, before, "Jag är")
+    await step(page, "Jag är", text="!om")
     old = await page.evaluate("JSON.parse(localStorage.getItem('tryggbot.chat.v1')).secret")
     await page.get_by_role("button", name="Glöm mig", exact=True).click()
     await page.get_by_role("button", name="Ja, glöm mig").click()

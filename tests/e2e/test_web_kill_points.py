@@ -24,7 +24,7 @@ from playwright.async_api import Page
 from devtools.homeserver import LocalSynapse, free_port
 from tests.e2e.botproc import BotProcess, write_config
 from tests.e2e.conftest import NewUser
-from tests.e2e.test_kill_points import PHONE, SCRIPT, normalise
+from tests.e2e.test_kill_points import PHONE, SCRIPT, files_hold, normalise
 from tests.e2e.webpage import bot_count, browser, chromium
 
 pytestmark = pytest.mark.skipif(
@@ -57,14 +57,6 @@ async def transcript(page: Page) -> list[str]:
 async def secret_of(page: Page) -> str:
     raw = await page.evaluate("localStorage.getItem('tryggbot.chat.v1')")
     return str(json.loads(raw)["secret"])
-
-
-def files_hold(home: Path, needles: list[str]) -> list[str]:
-    found = []
-    for path in (home / ".local").glob("tryggbot.sqlite3*"):
-        data = path.read_bytes()
-        found += [f"{needle} in {path.name}" for needle in needles if needle.encode() in data]
-    return found
 
 
 async def converse(
