@@ -7,7 +7,7 @@ enforces role and place; ``!help`` is generated from these declarations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,15 @@ __all__ = ["COMMAND_PREFIX", "Args", "Command", "Registry", "Role", "fold"]
 COMMAND_PREFIX = "!"
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    import aiosqlite
+
     from bot.context import Context, Services
     from bot.conversation import Flow
     from bot.messages import IncomingPollEvent, IncomingReaction
     from bot.report import SectionProvider
+    from config.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,19 @@ DefaultHandler = Callable[["Context"], Awaitable[bool]]
 ReactionHandler = Callable[["Services", "IncomingReaction"], Awaitable[None]]
 PollHandler = Callable[["Services", Sequence["IncomingPollEvent"]], Awaitable[None]]
 SchedulerHook = Callable[["Services", Any], None]
-"""Called with the app's APScheduler scheduler when it is created: add the feature's jobs."""
+"""Called with the app's APScheduler scheduler when it is created, for a feature whose alarms
+live in its own tables (one per broadcast schedule) and are rebuilt from them. Periodic jobs are
+not added here: a feature declares them as `bot.scheduler.Job` values (`bot.features.Feature`)."""
 StartHook = Callable[["Services"], Awaitable[None]]
 """Awaited once the transport is ready (after the first sync): catch up, resume."""
+ForgetHook = Callable[["aiosqlite.Connection", str, "datetime", "Settings"], Awaitable[int]]
+"""``forget(conn, person, now, settings)``: what ``!glöm`` does to a feature's tables for the
+pseudonymous ``person``, inside the command's transaction; the number of the person's items
+the feature held (tips: the tips whose link to the person went)."""
+PurgeHook = Callable[["aiosqlite.Connection", "datetime", "Settings"], Awaitable[Mapping[str, int]]]
+"""``purge(conn, now, settings)``: delete what has outlived its rule (`storage.datamap`) in a
+feature's tables, inside the retention run's transaction; counts by name (the fields of
+`handlers.retention.RetentionReport`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +97,10 @@ class Registry:
     start_hooks: list[StartHook] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     """Per-app state of a feature (e.g. the broadcasts runtime), by feature name."""
+    forget_hooks: dict[str, ForgetHook] = field(default_factory=dict)
+    """Every feature's ``forget``, by feature name, in the order of the features."""
+    purge_hooks: dict[str, PurgeHook] = field(default_factory=dict)
+    """Every feature's ``purge``, by feature name, in the order of the features."""
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

@@ -12,12 +12,15 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import aiosqlite
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import outbox
-from bot.commands import Args, Command, Registry, Role
+from bot.commands import Args, Command, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
+from bot.features import Feature
 from bot.messages import IncomingReaction, Outgoing
+from bot.scheduler import Job
 from handlers.tipinfo import (
     ANSWER_FLOW,
     band_name,
@@ -455,7 +458,8 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
         svc.outbox.wake()
 
 
-def register(reg: Registry) -> None:
+def _commands() -> list[Command]:
+    out: list[Command] = []
     mod = Role.MODERATOR
     for key, sv, en, aliases, handler in (
         ("queue", "kö", "queue", ("ko", "lista"), queue_command),
@@ -466,7 +470,7 @@ def register(reg: Registry) -> None:
         ("assign", "tilldela", "assign", (), assign_command),
         ("ask", "fråga", "ask", ("fraga",), ask_command),
     ):
-        reg.command(
+        out.append(
             Command(
                 key=key,
                 sv=sv,
@@ -479,5 +483,30 @@ def register(reg: Registry) -> None:
                 rooms=MOD_ROOMS,
             )
         )
-    reg.room_default.append(thread_reply)
-    reg.reaction_handlers.append(on_reaction)
+    return out
+
+
+async def _post_cards(svc: Services) -> None:
+    posted = await post_missing_cards(svc)
+    if posted:
+        log.info("posted %d missing moderation cards", posted)
+
+
+FEATURE = Feature(
+    name="moderation",
+    commands=_commands(),
+    room_default=(thread_reply,),
+    reaction_handlers=(on_reaction,),
+    jobs=(
+        # Posts moderation cards that a crash between commit and send left unposted.
+        Job(
+            "cards",
+            _post_cards,
+            lambda tz: IntervalTrigger(minutes=5, timezone=tz),
+            misfire_grace_time=300,
+            at_start=True,
+        ),
+    ),
+    settings="moderation",
+)
+"""Moderation holds no table of its own: it works on the tips' (see `handlers.tips`)."""

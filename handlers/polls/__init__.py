@@ -9,15 +9,25 @@ Modules: `model` (what is asked), `templates` (config/content/polls.toml), `flow
 
 from __future__ import annotations
 
-from bot.commands import Command, Registry, Role
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import aiosqlite
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.commands import Command, Role
+from bot.features import Feature
+from bot.scheduler import Job
+from config.settings import Settings
 from handlers.polls import commands, flows, lifecycle, survey
+from storage import polls as store
+
+POLL_TICK_SECONDS = 10
 
 
-def register(reg: Registry) -> None:
-    reg.flow(flows.NEW)
-    reg.flow(survey.SURVEY)
-    reg.poll_handlers.append(lifecycle.on_poll_events)
-    reg.command(
+def _commands() -> list[Command]:
+    out: list[Command] = []
+    out.append(
         Command(
             key="poll_admin",
             sv="enkät",
@@ -30,7 +40,7 @@ def register(reg: Registry) -> None:
             rooms=frozenset({"moderation"}),
         )
     )
-    reg.command(
+    out.append(
         Command(
             key="survey",
             sv="enkät",
@@ -42,7 +52,7 @@ def register(reg: Registry) -> None:
             rooms=frozenset({"direct", "neighbourhood", "other"}),
         )
     )
-    reg.command(
+    out.append(
         Command(
             key="vote",
             sv="rösta",
@@ -53,3 +63,51 @@ def register(reg: Registry) -> None:
             rooms=frozenset({"neighbourhood", "other"}),
         )
     )
+    return out
+
+
+async def forget(conn: aiosqlite.Connection, person: str, now: datetime, settings: Settings) -> int:
+    """Nothing: a vote is kept under the person's key only while its poll is open (so that a
+    changed vote replaces the earlier one) and goes when the poll closes; results are counts.
+    ``!glöm`` does not reopen or change a vote."""
+    return 0
+
+
+async def purge(conn: aiosqlite.Connection, now: datetime, settings: Settings) -> Mapping[str, int]:
+    """Survey follow-up links by the person rule always; polls and their results (public
+    records) past ``retention.record_days`` only under a retention decision."""
+    r = settings.retention
+    followups = await store.purge_followups(conn, now - timedelta(days=r.person_days))
+    old = await store.purge(conn, now - timedelta(days=r.record_days)) if r.decided else 0
+    return {"followups": followups, "polls": old}
+
+
+FEATURE = Feature(
+    name="polls",
+    commands=_commands(),
+    flows=(flows.NEW, survey.SURVEY),
+    poll_handlers=(lifecycle.on_poll_events,),
+    jobs=(
+        # Opens and closes the polls that are due by the ``poll`` table and sends what a crash
+        # left unsent; a close missed while the bot was down happens at start.
+        Job(
+            "polls",
+            lifecycle.run_due,
+            lambda tz: IntervalTrigger(seconds=POLL_TICK_SECONDS, timezone=tz),
+            misfire_grace_time=POLL_TICK_SECONDS * 6,
+            at_start=True,
+        ),
+    ),
+    tables=(
+        "poll",
+        "poll_target",
+        "poll_response",
+        "poll_count",
+        "survey_voter",
+        "survey_submission",
+        "survey_answer",
+        "survey_followup",
+    ),
+    forget=forget,
+    purge=purge,
+)
