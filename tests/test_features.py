@@ -242,3 +242,27 @@ async def test_every_purge_counts_by_the_names_of_the_retention_report(tmp_path:
             assert set(await purge_all(bot.svc.registry, conn, bot.clock.now(), bot.svc.settings))
     finally:
         await bot.stop()
+
+
+# ---------------------------------------------------------------------------- no reaching in
+
+FEATURE_STORAGE = {"tips", "broadcasts", "polls", "est", "web"}
+"""The storage modules that belong to one feature (the rest are the engine's)."""
+# Moderation works on the tips' tables (tip cards, states, notes); the records request
+# (`tryggbot records`) reads them.
+ALLOWED_STORAGE = {("moderation", "tips"), ("records", "tips")}
+
+
+def test_no_feature_reaches_into_another_features_storage() -> None:
+    """``!glöm`` and retention go through the features' hooks, never another's storage."""
+    from tests.test_architecture import HANDLERS, _unit, all_imports
+
+    found: set[tuple[str, str]] = set()
+    for path in HANDLERS.rglob("*.py"):
+        own = _unit(path)
+        for module in all_imports(path):
+            parts = module.split(".")
+            if parts[0] == "storage" and len(parts) > 1 and parts[1] in FEATURE_STORAGE:
+                if parts[1] != own:
+                    found.add((own, parts[1]))
+    assert found == ALLOWED_STORAGE
