@@ -5,10 +5,12 @@ the bot never talks about something it did not store, and never says it twice.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.commands import Registry
@@ -24,10 +26,41 @@ from storage.db import Database
 from storage.rooms import RoomInfo
 
 if TYPE_CHECKING:
-    from bot.conversation import ConversationEngine
     from bot.language import LanguageDetector
     from bot.outbox import OutboxSender
     from bot.signals import SignalDetector
+
+
+class Conversations(Protocol):
+    """What handlers may ask of the conversation engine (`bot.conversation.ConversationEngine`,
+    which imports this module, so it is described here rather than named)."""
+
+    async def start(
+        self,
+        ctx: Context,
+        flow_name: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        room_key: str | None = None,
+    ) -> str: ...
+
+    async def start_in(
+        self,
+        ctx: Context,
+        conn: aiosqlite.Connection,
+        flow_name: str,
+        data: Mapping[str, Any] | None,
+        *,
+        room_key: str,
+        person: str,
+        lang: str | None = None,
+    ) -> str: ...
+
+    async def feed(self, ctx: Context, text: str) -> bool: ...
+
+    async def back(self, ctx: Context) -> bool: ...
+
+    async def cancel(self, ctx: Context) -> bool: ...
 
 
 @dataclass
@@ -44,7 +77,7 @@ class Services:
     clock: Clock
     roles: RoleResolver
     sealer: Sealer
-    conversations: ConversationEngine
+    conversations: Conversations
     """Starts, advances and cancels the registered flows (built once, over ``registry``)."""
     outbox: OutboxSender
     """Delivers outbox rows; call ``wake()`` after enqueuing from a job (see bot/outbox.py)."""

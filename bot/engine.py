@@ -20,7 +20,7 @@ from datetime import timedelta
 import aiosqlite
 
 from bot import outbox
-from bot.commands import COMMAND_PREFIX, Args, Role
+from bot.commands import COMMAND_PREFIX, Role, after
 from bot.context import Context, Services
 from bot.errors import Forbidden, OutsideWork, UnknownSender, UsageError, UserError
 from bot.faults import NO_FAULTS, FaultInjection
@@ -336,10 +336,8 @@ class Engine:
     async def _command(self, ctx: Context) -> None:
         head, _, rest = ctx.msg.body[len(COMMAND_PREFIX) :].partition(" ")
         name = head.strip()
-        words = tuple(rest.split())
-        registry = self.svc.registry
         kind = ctx.room_kind
-        cmd = registry.lookup(name, kind) if name else None
+        cmd = self.svc.registry.lookup(name, kind) if name else None
         if cmd is None:
             self._unknown(ctx, name)
             return
@@ -347,13 +345,18 @@ class Engine:
             raise Forbidden("error.moderators_only")
         if cmd.rooms is not None and kind not in cmd.rooms:
             raise UserError(f"error.where.{sorted(cmd.rooms)[0]}", command=cmd.name_for(ctx.lang))
+        target = cmd
         try:
-            await cmd.handler(ctx, Args(words=words, rest=rest.strip()))
+            target, used = cmd.route(rest.split())
+            if target.role > ctx.role:
+                raise Forbidden("error.moderators_only")
+            args = await target.parse(ctx, after(rest, used))
+            await target.handler(ctx, args)
         except UsageError as exc:
             del ctx.outbox[ctx.kept :]
             if exc.hint_key:
                 ctx.reply(exc.hint_key, **exc.params)
-            ctx.reply("error.usage", usage=ctx.t(cmd.usage))
+            ctx.reply("error.usage", usage=ctx.t(target.usage))
 
     def _unknown(self, ctx: Context, name: str) -> None:
         names: list[str] = []

@@ -60,6 +60,9 @@ class Feature:
     name: str
     """Unique; also the key of its per-app state (``Registry.features``) and its hooks."""
     commands: Sequence[Command] = ()
+    app_commands: Callable[[Any], Sequence[Command]] | None = None
+    """Commands whose handlers need the feature's per-app state (``runtime``): called with
+    it when the registry is built; listed after ``commands``."""
     flows: Sequence[Flow] = ()
     direct_default: Sequence[DefaultHandler] = ()
     """Tried in a direct chat when no command or conversation took the message, after the
@@ -104,8 +107,14 @@ def build_registry(features: Iterable[Feature]) -> Registry:
         seen.add(feature.name)
         for flow in feature.flows:
             reg.flow(flow)
+        state = feature.runtime() if feature.runtime is not None else None
+        if state is not None:
+            reg.features[feature.name] = state
         for cmd in feature.commands:
             reg.command(cmd)
+        if feature.app_commands is not None:
+            for cmd in feature.app_commands(state):
+                reg.command(cmd)
         reg.direct_default.extend(feature.direct_default)
         reg.room_default.extend(feature.room_default)
         reg.reaction_handlers.extend(feature.reaction_handlers)
@@ -114,8 +123,6 @@ def build_registry(features: Iterable[Feature]) -> Registry:
         reg.start_hooks.extend(feature.start)
         if feature.alarm_clock is not None:
             reg.scheduler_hooks.append(feature.alarm_clock)
-        if feature.runtime is not None:
-            reg.features[feature.name] = feature.runtime()
         if feature.forget is not None:
             reg.forget_hooks[feature.name] = feature.forget
         if feature.purge is not None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.i18n import Catalog, Term, form_uses
-from config.settings import Locality, Names, Settings
+from config.kommun import Locality, Names
+from config.settings import Settings
 
 #: Placeholders that stand for configured names, and where the settings keep them.
 TERM_SETTINGS: dict[str, str] = {

@@ -1,4 +1,5 @@
-"""Fraud-warning broadcasts: the cron syntax of schedules and the warnings catalogue.
+"""Fraud-warning broadcasts: their settings, the cron syntax of schedules and the warnings
+catalogue.
 
 Both are checked when the settings load, so a bad schedule or a bad catalogue stops the bot
 at start with the place and the reason (``warnings.toml:42: ...``). This module imports
@@ -21,10 +22,15 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, model_validator
+
+from config import base
+from config.base import Key, Model
 
 _WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_WORDS = {
@@ -245,3 +251,77 @@ def catalogue_languages(catalogue: WarningCatalogue) -> dict[str, int]:
         for lang in w.texts:
             counts[lang] = counts.get(lang, 0) + 1
     return counts
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+class BroadcastSchedule(Model):
+    """A fraud-warning schedule from the config (kept in the database by its ``key``)."""
+
+    key: Key
+    cron: str = Field(min_length=9, description="5 fields, or 6 with seconds first")
+    target: Literal["rooms", "subscribers", "all", "digest"] = "rooms"
+    topic: Key | None = None
+
+
+class BroadcastSettings(Model):
+    """Scheduled fraud warnings (handlers/broadcasts)."""
+
+    # The warnings catalogue: a file name under config/content/, or a path.
+    catalogue: str = "warnings.toml"
+    # Links in warnings may point only to these domains (and their subdomains). Checked when
+    # the catalogue loads: a link elsewhere stops the bot at start.
+    allowed_domains: tuple[str, ...] = (
+        "polisen.se",
+        "bra.se",
+        "fi.se",
+        "hallakonsument.se",
+        "bankid.com",
+    )
+    # A slot missed while the bot was down is sent if the bot is back within this many
+    # minutes; otherwise it is skipped and logged.
+    grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Sends at once during a fan-out (the transport may limit further).
+    concurrency: int = Field(default=8, ge=1, le=64)
+    # Attempts per delivery before it counts as failed (rate limits are waited out and do
+    # not count).
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    # An ad hoc warning (!utskick nu) must be confirmed within this many minutes.
+    confirm_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The weekly digest holds at most this many warnings.
+    digest_max: int = Field(default=5, ge=1, le=20)
+    schedules: tuple[BroadcastSchedule, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> BroadcastSettings:
+        problems = []
+        for i, sched in enumerate(self.schedules):
+            try:  # the real trigger, so "0 25 * * tue" (hour 25) is refused here
+                cron_trigger(sched.cron, UTC)
+            except CronError as exc:
+                problems.append(f"schedules.{i}.cron: {exc}")
+        if len({s.key for s in self.schedules}) != len(self.schedules):
+            problems.append("schedules: duplicate key")
+        for d in self.allowed_domains:
+            if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", d):
+                problems.append(f"allowed_domains: {d!r} is not a domain name")
+        if not problems:
+            try:
+                catalogue = load_catalogue(self.catalogue_path, self.allowed_domains)
+            except ValueError as exc:
+                problems.append(f"catalogue: {exc}")
+            else:
+                for i, sched in enumerate(self.schedules):
+                    if sched.topic is not None and sched.topic not in catalogue.topics:
+                        problems.append(
+                            f"schedules.{i}.topic: no warning has the topic {sched.topic!r}"
+                        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def catalogue_path(self) -> Path:
+        path = Path(self.catalogue).expanduser()
+        return path if path.is_absolute() else base.CONTENT_DIR / path

@@ -4,7 +4,7 @@ retention run."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -36,6 +36,31 @@ def _usable_here(ctx: Context, cmd: Command) -> bool:
     return cmd.rooms is None or ctx.room_kind in cmd.rooms
 
 
+def _command_help(ctx: Context, cmd: Command, words: Sequence[str]) -> list[str]:
+    """One command: its summary, usage and other names; a group's subcommands (those this
+    person may use), or the one named by ``words`` (``!hjälp enkät ta bort``)."""
+    if words and cmd.subcommands:
+        try:
+            sub, _ = cmd.route(words)
+        except UsageError:
+            sub = cmd
+        if sub is not cmd and sub.role <= ctx.role:
+            summary = f" – {ctx.t(sub.summary)}" if sub.summary else ""
+            return [f"{ctx.t('help.usage_label')}: {ctx.t(sub.usage)}{summary}"]
+    subs = [s for s in cmd.subcommands if s.role <= ctx.role and not s.hidden]
+    # A group that does nothing on its own (or only lists) is said by its subcommands.
+    usage = "" if subs and not cmd.params else f" {ctx.t(cmd.usage)}"
+    lines = [_line(ctx, cmd), f"{ctx.t('help.usage_label')}:{usage}"]
+    for sub in subs:
+        summary = f" – {ctx.t(sub.summary)}" if sub.summary else ""
+        lines.append(f"• {ctx.t(sub.usage)}{summary}")
+    shown = cmd.name_for(ctx.lang)
+    others = [COMMAND_PREFIX + n for n in dict.fromkeys(cmd.all_names()) if n != shown]
+    if others:
+        lines.append(f"{ctx.t('help.names_label')}: {', '.join(others)}")
+    return lines
+
+
 async def help_command(ctx: Context, args: Args) -> None:
     """Generated from the declarations: only what this person may run, and for residents'
     commands only those that work in this room; moderators always see their own section."""
@@ -44,12 +69,7 @@ async def help_command(ctx: Context, args: Args) -> None:
         cmd = registry.lookup(args.words[0].lstrip(COMMAND_PREFIX), ctx.room_kind)
         if cmd is None or cmd.role > ctx.role:
             raise UsageError("help.no_such_command", command=args.words[0][:40])
-        lines = [_line(ctx, cmd), f"{ctx.t('help.usage_label')}: {ctx.t(cmd.usage)}"]
-        shown = cmd.name_for(ctx.lang)
-        others = [COMMAND_PREFIX + n for n in dict.fromkeys(cmd.all_names()) if n != shown]
-        if others:
-            lines.append(f"{ctx.t('help.names_label')}: {', '.join(others)}")
-        ctx.reply_text("\n".join(lines))
+        ctx.reply_text("\n".join(_command_help(ctx, cmd, args.words[1:])))
         return
     resident = [
         c for c in registry.visible(ctx.role) if c.role is Role.RESIDENT and _usable_here(ctx, c)

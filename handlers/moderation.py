@@ -7,7 +7,6 @@ never sees a moderator's."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -15,7 +14,8 @@ import aiosqlite
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import outbox
-from bot.commands import Args, Command, Role
+from bot.arguments import MATRIX_USER, OPTIONAL_TEXT, TEXT
+from bot.commands import Args, Command, Param, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
 from bot.features import Feature
@@ -23,11 +23,11 @@ from bot.messages import IncomingReaction, Outgoing
 from bot.scheduler import Job
 from handlers.tipinfo import (
     ANSWER_FLOW,
+    TIP,
     band_name,
     band_name_for,
     category_name,
     locality_name,
-    parse_code,
     place_type_name,
 )
 from storage import conversations, people, rooms, tips
@@ -53,44 +53,31 @@ def _t(svc: Services, key: str, /, **params: object) -> str:
     return svc.catalog.t(svc.settings.moderation.language, key, **params)
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 def card_text(svc: Services, tip: Tip, related: list[str]) -> str:
     s = svc.settings
     lang = s.moderation.language
     place = locality_name(s, tip.locality) + (f", {tip.area}" if tip.area else "")
+    category = category_name(s, tip.category, lang)
+    place_type = place_type_name(s, tip.place_type, lang)
+    weekday = _t(svc, "days." + DAYS[tip.weekday - 1])
+    band = band_name_for(svc, tip.time_band, lang)
+    priority = _t(svc, "moderation.priority." + tip.priority)
+    text = tip.text if tip.text is not None else _t(svc, "moderation.text_deleted")
     lines = [
-        _t(
-            svc,
-            "moderation.card_title",
-            code=tip.code,
-            category=category_name(s, tip.category, lang),
-        ),
-        _t(
-            svc,
-            "moderation.card_place",
-            place=place,
-            place_type=place_type_name(s, tip.place_type, lang),
-        ),
-        _t(
-            svc,
-            "moderation.card_when",
-            date=tip.occurred_date,
-            weekday=_t(
-                svc, "days." + ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tip.weekday - 1]
-            ),
-            band=band_name_for(svc, tip.time_band, lang),
-        ),
+        _t(svc, "moderation.card_title", code=tip.code, category=category),
+        _t(svc, "moderation.card_place", place=place, place_type=place_type),
+        _t(svc, "moderation.card_when", date=tip.occurred_date, weekday=weekday, band=band),
         _t(
             svc,
             "moderation.card_meta",
             language=tip.language,
-            priority=_t(svc, "moderation.priority." + tip.priority),
+            priority=priority,
             state=_t(svc, "tips.state." + tip.state),
         ),
-        _t(
-            svc,
-            "moderation.card_text",
-            text=tip.text if tip.text is not None else _t(svc, "moderation.text_deleted"),
-        ),
+        _t(svc, "moderation.card_text", text=text),
     ]
     if related:
         lines.append(_t(svc, "moderation.card_related", codes=", ".join(related)))
@@ -160,14 +147,20 @@ async def record_answer(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text
 # ---- commands ---------------------------------------------------------------------------
 
 
-async def _tip_arg(ctx: Context, conn: aiosqlite.Connection, text: str) -> Tip:
-    code = parse_code(text, ctx.svc.settings.kommun.code_prefix)
-    if code is None:
-        raise UsageError("tips.bad_code", code=text[:20])
-    tip = await tips.by_code(conn, code)
-    if tip is None:
-        raise UserError("moderation.no_such_tip", code=code)
-    return tip
+async def _state(ctx: Context, word: str) -> str:
+    if (state := STATE_WORDS.get(word.casefold())) is None:
+        raise UsageError("moderation.bad_state", word=word[:30])
+    return state
+
+
+async def _priority(ctx: Context, word: str) -> str:
+    if (prio := PRIORITY_WORDS.get(word.casefold())) is None or prio not in PRIORITIES:
+        raise UsageError("moderation.bad_priority", word=word[:30])
+    return prio
+
+
+STATE = Param(name="state", convert=_state)
+PRIORITY = Param(name="priority", convert=_priority)
 
 
 def _queue_line(ctx: Context, tip: Tip) -> str:
@@ -213,10 +206,8 @@ async def queue_command(ctx: Context, args: Args) -> None:
 
 
 async def show_command(ctx: Context, args: Args) -> None:
-    if len(args.words) != 1:
-        raise UsageError()
+    tip = args[TIP]
     async with ctx.svc.db.read() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
         related = await _related(ctx.svc, conn, tip)
         history = await tips.messages(conn, tip.id)
         log_rows = await tips.audit_log(conn, tip.id)
@@ -266,14 +257,7 @@ async def _acknowledged(ctx: Context, conn: aiosqlite.Connection, tip: Tip, text
 
 
 async def mod_status_command(ctx: Context, args: Args) -> None:
-    if len(args.words) < 2:
-        raise UsageError()
-    state = STATE_WORDS.get(args.words[1].casefold())
-    if state is None:
-        raise UsageError("moderation.bad_state", word=args.words[1][:30])
-    note = args.rest.split(None, 2)[2].strip() if len(args.words) > 2 else None
-    async with ctx.svc.db.read() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
+    tip, state, note = args[TIP], args[STATE], args[OPTIONAL_TEXT]
     if note is not None and len(note) > 500:
         raise UserError("moderation.note_too_long", max=500)
     values: dict[str, str | None] = {"state": state}
@@ -292,13 +276,7 @@ async def mod_status_command(ctx: Context, args: Args) -> None:
 
 
 async def prio_command(ctx: Context, args: Args) -> None:
-    if len(args.words) != 2:
-        raise UsageError()
-    prio = PRIORITY_WORDS.get(args.words[1].casefold())
-    if prio is None or prio not in PRIORITIES:
-        raise UsageError("moderation.bad_priority", word=args.words[1][:30])
-    async with ctx.svc.db.read() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
+    tip, prio = args[TIP], args[PRIORITY]
     text = _t(
         ctx.svc,
         "moderation.thread_priority",
@@ -310,14 +288,11 @@ async def prio_command(ctx: Context, args: Args) -> None:
 
 
 async def note_command(ctx: Context, args: Args) -> None:
-    if len(args.words) < 2:
-        raise UsageError()
-    body = args.rest[len(args.words[0]) :].strip()
+    tip, body = args[TIP], args[TEXT]
     if len(body) > 2000:
         raise UserError("moderation.note_too_long", max=2000)
     now = ctx.svc.clock.now()
     async with ctx.svc.db.transaction() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
         await tips.add_message(
             conn,
             tip.id,
@@ -335,13 +310,9 @@ async def note_command(ctx: Context, args: Args) -> None:
 
 
 async def assign_command(ctx: Context, args: Args) -> None:
-    if len(args.words) != 2 or not re.fullmatch(r"@[^:\s]+:\S+", args.words[1]):
-        raise UsageError()
-    user = args.words[1]
+    tip, user = args[TIP], args[MATRIX_USER]
     if await ctx.svc.roles.role_of(user) < Role.MODERATOR:
         raise UserError("moderation.not_a_moderator", user=user)
-    async with ctx.svc.db.read() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
     text = _t(ctx.svc, "moderation.thread_assigned", code=tip.code, user=user, by=ctx.msg.sender)
     await _change(ctx, tip, "assign", user, text, assignee=user)
 
@@ -398,12 +369,7 @@ async def relay_question(ctx: Context, tip: Tip, question: str) -> None:
 
 
 async def ask_command(ctx: Context, args: Args) -> None:
-    if len(args.words) < 2:
-        raise UsageError()
-    question = args.rest[len(args.words[0]) :].strip()
-    async with ctx.svc.db.read() as conn:
-        tip = await _tip_arg(ctx, conn, args.words[0])
-    await relay_question(ctx, tip, question)
+    await relay_question(ctx, args[TIP], args[TEXT])
 
 
 async def thread_reply(ctx: Context) -> bool:
@@ -461,14 +427,14 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
 def _commands() -> list[Command]:
     out: list[Command] = []
     mod = Role.MODERATOR
-    for key, sv, en, aliases, handler in (
-        ("queue", "kö", "queue", ("ko", "lista"), queue_command),
-        ("show", "visa", "show", (), show_command),
-        ("mod_status", "status", "status", (), mod_status_command),
-        ("prio", "prio", "priority", ("prioritet",), prio_command),
-        ("note", "notering", "note", ("anteckning",), note_command),
-        ("assign", "tilldela", "assign", (), assign_command),
-        ("ask", "fråga", "ask", ("fraga",), ask_command),
+    for key, sv, en, aliases, handler, params in (
+        ("queue", "kö", "queue", ("ko", "lista"), queue_command, None),
+        ("show", "visa", "show", (), show_command, (TIP,)),
+        ("mod_status", "status", "status", (), mod_status_command, (TIP, STATE, OPTIONAL_TEXT)),
+        ("prio", "prio", "priority", ("prioritet",), prio_command, (TIP, PRIORITY)),
+        ("note", "notering", "note", ("anteckning",), note_command, (TIP, TEXT)),
+        ("assign", "tilldela", "assign", (), assign_command, (TIP, MATRIX_USER)),
+        ("ask", "fråga", "ask", ("fraga",), ask_command, (TIP, TEXT)),
     ):
         out.append(
             Command(
@@ -481,6 +447,7 @@ def _commands() -> list[Command]:
                 role=mod,
                 aliases=aliases,
                 rooms=MOD_ROOMS,
+                params=params,
             )
         )
     return out

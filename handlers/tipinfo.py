@@ -8,8 +8,12 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from bot.commands import Param
 from bot.context import Context, Services
+from bot.errors import UsageError, UserError
 from config.settings import Settings
+from storage import tips
+from storage.tips import Tip
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
 ANSWER_FLOW = "tip_answer"  # the one-step conversation that takes a reporter's answer
@@ -27,6 +31,21 @@ def parse_code(text: str, prefix: str) -> str | None:
     if len(raw) != 4 or any(ch not in CODE_ALPHABET for ch in raw):
         return None
     return f"{prefix}-{raw}"
+
+
+async def tip_arg(ctx: Context, text: str) -> Tip:
+    """A tip named by its code (as `parse_code` reads it), for a moderator's command."""
+    code = parse_code(text, ctx.svc.settings.kommun.code_prefix)
+    if code is None:
+        raise UsageError("tips.bad_code", code=text[:20])
+    async with ctx.svc.db.read() as conn:
+        tip = await tips.by_code(conn, code)
+    if tip is None:
+        raise UserError("moderation.no_such_tip", code=code)
+    return tip
+
+
+TIP = Param(name="tip", convert=tip_arg)
 
 
 def category_name(settings: Settings, key: str, lang: str) -> str:

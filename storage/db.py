@@ -24,13 +24,14 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from config.files import make_private, open_to_others, private_dir
+from storage.migrations import MIGRATIONS
+from storage.migrations import Migration as Migration  # the name callers know from here
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,6 @@ class StorageError(Exception):
 class NewerDatabase(StorageError):
     """The database was written by a newer Tryggbot (its schema version is higher than the
     last migration this one knows). Nothing was changed."""
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step. ``statements`` run in order inside one transaction with the
-    ``PRAGMA user_version`` bump, so a failing step leaves the database as it was."""
-
-    version: int
-    name: str
-    statements: tuple[str, ...]
 
 
 class Database:
@@ -78,8 +69,6 @@ class Database:
         cls, path: Path | str, migrations: Sequence[Migration] | None = None
     ) -> Database:
         """Open (creating if needed) and migrate the database at ``path``."""
-        from storage.migrations import MIGRATIONS
-
         # aiosqlite logs every statement *with its parameters* at DEBUG: that would put
         # residents' text into the logs. Keep it quiet whatever the root level is.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -152,6 +152,24 @@ def test_storage_and_config_import_neither_bot_nor_handlers() -> None:
     assert offenders == []
 
 
+def test_config_modules_are_small_and_import_only_config() -> None:
+    """Settings live beside their subjects, one module each (issue #25): none past 450 lines,
+    and ``config/`` imports nothing from the rest of Tryggbot, at run time or for types."""
+    project = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()} | {"devtools"}
+    too_long = sorted(
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for p in (ROOT / "config").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    )
+    upward = sorted(
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in (ROOT / "config").rglob("*.py")
+        for m in all_imports(p)
+        if m.split(".")[0] in project - {"config"}
+    )
+    assert too_long == [] and upward == [], "\n".join(too_long + upward)
+
+
 def test_no_handler_imports_the_engine() -> None:
     offenders = sorted(
         str(p.relative_to(ROOT))
@@ -159,3 +177,108 @@ def test_no_handler_imports_the_engine() -> None:
         if any(m == "bot.engine" or m.startswith("bot.engine.") for m in all_imports(p))
     )
     assert offenders == []
+
+
+def _module_graph(tops: tuple[str, ...]) -> dict[str, set[str]]:
+    """Which module imports which, for every module under ``tops``: at run time, under
+    ``TYPE_CHECKING`` and inside functions alike. ``from pkg import mod`` is an import of
+    ``pkg.mod``; the packages a module sits in are left out (Python runs them first anyway)."""
+    files: dict[str, Path] = {}
+    for top in tops:
+        for path in (ROOT / top).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                found.update(
+                    f"{module}.{a.name}" if f"{module}.{a.name}" in files else module
+                    for a in node.names
+                )
+        graph[name] = {
+            m for m in found if m in files and m != name and not name.startswith(m + ".")
+        }
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: set[frozenset[str]] = set()
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = set()
+            while True:
+                w = stack.pop()
+                group.add(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.add(frozenset(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_module_imports_another_in_a_circle() -> None:
+    """Not even under ``TYPE_CHECKING`` or inside a function: a circle means two modules
+    are one idea, or a shared type wants a module of its own (as `bot.context`'s
+    `Conversations` protocol and `storage.migrations.step` are)."""
+    graph = _module_graph(("bot", "handlers", "storage", "config"))
+    assert {"bot.context", "bot.commands", "storage.db", "handlers.polls.commands"} <= set(graph)
+    circles = _circles(graph)
+    assert circles == set(), sorted(sorted(c) for c in circles)
+    # imports under TYPE_CHECKING and inside functions count; a circle is found as one
+    assert "bot.language" in graph["bot.context"]  # under TYPE_CHECKING
+    assert "bot.matrix.app" in graph["bot.cli"]  # inside a function
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {
+        frozenset({"a", "b", "c"})
+    }
+
+
+MATRIX = ROOT / "bot" / "matrix"
+
+
+def test_the_matrix_bot_is_thin_and_its_package_has_no_import_circle() -> None:
+    """``bot/matrix/bot.py`` only puts the parts together (at most 200 lines); no module of
+    ``bot/matrix`` is over 450 lines; and its modules import each other without a circle,
+    counting imports for type checking and inside functions too."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in MATRIX.glob("*.py")}
+    assert sizes["bot.py"] <= 200
+    assert {name: n for name, n in sizes.items() if n > 450} == {}
+    names = {p.stem for p in MATRIX.glob("*.py")} - {"__init__"}
+    graph = {
+        n: {m for m in names if f"bot.matrix.{m}" in all_imports(MATRIX / f"{n}.py")} for n in names
+    }
+    done: set[str] = set()
+
+    def walk(n: str, path: list[str]) -> None:
+        assert n not in path, f"import circle: {[*path, n]}"
+        if n in done:
+            return
+        for m in sorted(graph[n]):
+            walk(m, [*path, n])
+        done.add(n)
+
+    for n in sorted(names):
+        walk(n, [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings import LimitSettings
+from config.moderation import LimitSettings
 from tests.harness import GRONDAL_ROOM, RESIDENT, Harness, make_settings
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from config.language import LanguageSettings
+from config.privacy import RetentionSettings
 from config.settings import (
     EXAMPLE_PATH,
     ConfigError,
@@ -114,6 +116,32 @@ def test_model_validate_alone_still_refuses_cross_field_problems() -> None:
     data["language"]["default"] = "de"
     with pytest.raises(ValidationError, match=r"'de' is not in language\.enabled"):
         Settings.model_validate(data)
+
+
+def test_a_bad_value_in_a_section_does_not_hide_that_sections_rules() -> None:
+    data = example_data()
+    data["language"]["min_chars"] = 0  # a field problem in the same section
+    data["language"]["enabled"] = ["sv"]
+    data["reading_hours"]["days"] = []
+    data["reading_hours"]["start"] = "17:00"
+    data["rooms"] = [{"id": "bad", "locality": "nowhere"}]  # a bad id, an unknown locality
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data)
+    assert err.value.problems == [
+        "reading_hours.days: Tuple should have at least 1 item after validation, not 0",
+        "language.min_chars: Input should be greater than or equal to 1 (got 0)",
+        "rooms[0].id: 'bad' is not a room id (!…) or a room alias (#name:server)",
+        "language.enabled: 'en' must be enabled (it is a fallback language)",
+        "reading_hours.end: '16:00' must be later than start ('17:00')",
+        "rooms[0].locality: 'nowhere' is not a configured locality",
+    ]
+
+
+def test_a_section_refuses_its_own_rules_on_its_own() -> None:
+    with pytest.raises(ValidationError, match=r"default: 'de' is not in language\.enabled"):
+        LanguageSettings.model_validate({"default": "de"})
+    with pytest.raises(ValidationError, match=r"relay_days: 60 cannot be longer"):
+        RetentionSettings.model_validate({"relay_days": 60})
 
 
 def test_unreadable_and_invalid_toml_files(tmp_path: Path) -> None:

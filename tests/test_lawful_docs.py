@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 from bot.privacy import BLOCK, update_docs
-from config.settings import EXAMPLE_PATH, PrivacySettings, RetentionSettings, load_settings
+from config.privacy import PrivacySettings, RetentionSettings
+from config.settings import EXAMPLE_PATH, load_settings
 from storage import privacy
 from storage.datamap import TABLES
 from storage.db import Database

@@ -4,6 +4,7 @@ results with suppression, permissions, private surveys and "you said, we did".""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -398,3 +399,38 @@ async def test_recovery_from_relations_counts_nothing_twice(bot: Harness) -> Non
     await close(bot, hours=1)
     text = plain(next(o.text for o in bot.messenger.sent if "Resultat, enkät #1" in o.text))
     assert "Antal svar: 6" in text and "• Ganska trygg: 5 (83 %)" in text
+
+
+async def test_conversation_state_is_stored_as_before_and_old_rows_resume(bot: Harness) -> None:
+    """The typed state of ``poll_new`` and ``survey`` (TypedDicts) writes the same JSON into
+    ``conversation.data`` as before, and a row written by an older bot resumes."""
+    await bot.meet(MODERATOR)
+    await bot.say("!enkät ny", **MOD)
+    for text in ("1", "Ska vi ha fler gatlampor?", "Ja\nNej\nVet inte", "2", "alla"):
+        await bot.say(text, **MOD)
+    [(stored,)] = rows(bot, "SELECT data FROM conversation")
+    data = json.loads(str(stored))
+    assert list(data) == ["_rooms", "kind", "question", "options", "max", "targets"]
+    assert data["kind"] == "poll" and data["options"] == ["Ja", "Nej", "Vet inte"]
+    assert data["max"] == 2 and data["targets"] == [GRONDAL_ROOM]
+    old = json.dumps({**data, "question": "Ska vi ha bänkar?"}, ensure_ascii=False)
+    with sqlite3.connect(bot.db_path) as conn:  # as a bot of an earlier version left it
+        conn.execute("UPDATE conversation SET data = ?", (old,))
+    await bot.say("2h", **MOD)
+    await bot.say("3d", **MOD)
+    confirm = await bot.last("2", **MOD)
+    assert "Fråga: Ska vi ha bänkar?" in confirm
+    assert (await bot.last("1", **MOD)).startswith("Enkät #1 är skapad")
+
+    await bot.say("!enkät mall trygghetsenkat 1d", **MOD)
+    await bot.meet(RESIDENT)
+    await bot.say("!enkät 2", as_=RESIDENT)
+    await bot.say("1", as_=RESIDENT)
+    await bot.say("2", as_=RESIDENT)
+    [(stored,)] = rows(bot, "SELECT data FROM conversation")
+    data = json.loads(str(stored))
+    assert list(data) == ["poll", "content", "i", "answers", "place"]
+    assert data["poll"] == 2 and data["i"] == 1 and len(data["answers"]) == 1
+    for answer in ("3", "1", "1, 2"):
+        await bot.say(answer, as_=RESIDENT)
+    assert (await bot.last("1", as_=RESIDENT)).startswith("Tack för dina svar!")

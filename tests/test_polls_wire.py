@@ -340,7 +340,7 @@ def test_resident_poll_texts_exist_in_every_enabled_language() -> None:
 async def test_matrix_messenger_sends_poll_start_and_end_events() -> None:
     from types import SimpleNamespace
 
-    from bot.matrix.transport import MatrixMessenger
+    from bot.matrix.messenger import MatrixMessenger
     from bot.messages import Outgoing
 
     sent: list[tuple[str, str, dict[str, Any], str]] = []

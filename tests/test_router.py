@@ -156,3 +156,84 @@ async def test_help_in_the_moderation_room_lists_what_works_there(rbot: Harness)
     ]
     resident_detail = await rbot.last("!hjälp status")
     assert resident_detail.splitlines()[0] == "!status – Se hur det går med ett tips"
+
+
+# ---- command groups and typed arguments ------------------------------------------------
+
+
+async def test_a_group_routes_multi_word_subcommands_and_refuses_unknown_ones(
+    rbot: Harness,
+) -> None:
+    mod = {"as_": MODERATOR, "room": MODERATION_ROOM}
+    assert await rbot.texts("!enkät ta bort 7", **mod) == ["Det finns ingen enkät med nummer 7."]
+    assert await rbot.texts("!poll DELETE #7", **mod) == ["Det finns ingen enkät med nummer 7."]
+    # "ta" alone names no subcommand: the group's usage
+    assert (await rbot.texts("!enkät ta 7", **mod))[-1].startswith(
+        "Så här används kommandot: !enkät ny | mall"
+    )
+    assert await rbot.texts("!utskick flyga 3", **mod) == [
+        'Okänt val "flyga".',
+        (await rbot.texts("!utskick", **mod))[-1],
+    ]
+
+
+async def test_a_typed_argument_is_refused_with_its_hint_and_the_subcommands_usage(
+    rbot: Harness,
+) -> None:
+    mod = {"as_": MODERATOR, "room": MODERATION_ROOM}
+    assert await rbot.texts("!enkät stäng tre", **mod) == [
+        "“tre” är inget enkätnummer. Skriv numret, till exempel 3.",
+        "Så här används kommandot: !enkät stäng ID",
+    ]
+    assert await rbot.texts("!utskick skicka nu x", **mod) == [
+        '"x" är inget schemanummer.',
+        "Så här används kommandot: !utskick skicka nu ID",
+    ]
+    assert await rbot.texts("!utskick pausa 1 2", **mod) == [
+        "Så här används kommandot: !utskick pausa ID"  # a surplus word
+    ]
+    assert await rbot.texts("!utskick nu", **mod) == [
+        "Skriv texten efter !utskick nu.",
+        "Så här används kommandot: !utskick nu TEXT – förhandsvisning, sedan !utskick bekräfta NR",
+    ]
+    assert await rbot.texts("!visa 12345", **mod) == [
+        "”12345” är ingen tipskod. En kod ser ut som VMO-7K3Q.",
+        "Så här används kommandot: !visa KOD",
+    ]
+    # a code of the right form is looked up: well formed, but no such tip (no usage then)
+    texts = await rbot.texts("!prio VMO-2345 hög", **mod)
+    assert texts == ["Det finns inget tips med koden VMO-2345."]
+    assert await rbot.texts("!prio VMO-2345 brådskande", **mod) == [
+        "Det finns inget tips med koden VMO-2345."  # the tip is the first argument
+    ]
+
+
+async def test_help_for_a_group_lists_its_subcommands(rbot: Harness) -> None:
+    mod = {"as_": MODERATOR, "room": MODERATION_ROOM}
+    lines = (await rbot.last("!hjälp enkät", **mod)).splitlines()
+    assert lines[0].startswith("!enkät – ")
+    assert lines[1] == "Så här:"
+    assert "• !enkät ny – guidad" in lines
+    assert "• !enkät ta bort ID – innan den öppnat" in lines
+    assert "• !enkät export ID [csv|json]" in lines
+    assert await rbot.last("!hjälp enkät ta bort", **mod) == (
+        "Så här: !enkät ta bort ID – innan den öppnat"
+    )
+    await rbot.say("!lang en", as_=MODERATOR, room=MODERATION_ROOM)
+    lines = (await rbot.last("!help broadcast", **mod)).splitlines()
+    assert "• !broadcast send-now ID" in lines and "• !broadcast confirm NO" in lines
+    # a resident's group keeps its own usage and adds its subcommand, in their language
+    resident = (await rbot.last("!hjälp enkät")).splitlines()
+    assert resident[1] == (
+        "Så här: !enkät · !enkät NUMMER (i en direktchatt med mig) · !enkät resultat NUMMER"
+    )
+    assert resident[2] == "• !enkät resultat NUMMER"
+
+
+async def test_words_may_run_on_where_they_always_could(rbot: Harness) -> None:
+    # a resident's "!enkät 9 tack" reads the number, as before; a moderator's "!prio" does not
+    assert await rbot.texts("!enkät 9 tack") == await rbot.texts("!enkät 9")
+    mod = {"as_": MODERATOR, "room": MODERATION_ROOM}
+    assert (await rbot.texts("!prio VMO-2345 hög nu", **mod))[-1] == (
+        "Så här används kommandot: !prio KOD hög|normal|låg"
+    )

@@ -144,7 +144,7 @@ def test_every_template_text_is_in_every_language_and_a_gap_names_file_line_and_
 def test_a_template_without_an_enabled_language_refuses_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import config.settings as config_settings
+    import config.base as config_base
     from config.settings import ConfigError, parse_settings
     from tests.harness import example_data
 
@@ -153,7 +153,7 @@ def test_a_template_without_an_enabled_language_refuses_the_settings(
     text = (CONTENT_DIR / "polls.toml").read_text("utf-8")
     text = text.replace('fi = "Ongelmat asuinalueella"\n', "", 1)
     (content / "polls.toml").write_text(text, "utf-8")
-    monkeypatch.setattr(config_settings, "CONTENT_DIR", content)
+    monkeypatch.setattr(config_base, "CONTENT_DIR", content)
     with pytest.raises(ConfigError) as caught:
         parse_settings(example_data())
     (problem,) = caught.value.problems

@@ -12,10 +12,12 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from bot.matrix.eventtime import event_time
+from bot.matrix.polls import is_poll_event, parse_event
 from bot.messages import IncomingMessage, IncomingPollEvent, IncomingReaction, Outgoing
 from bot.render import plain, to_html
 from bot.roles import Role
@@ -38,13 +40,6 @@ class EncryptedEvent:
 
 Queued = IncomingMessage | IncomingReaction | IncomingPollEvent | EncryptedEvent
 InboxKind = Literal["message", "reaction", "encrypted", "other"]
-
-
-def event_time(source: Mapping[str, Any]) -> datetime:
-    """The event's ``origin_server_ts`` as an aware UTC datetime (epoch if missing)."""
-    ts = source.get("origin_server_ts")
-    millis = ts if isinstance(ts, int) and ts >= 0 else 0
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -81,8 +76,6 @@ def classify(source: Mapping[str, Any], own_user_id: str) -> InboxKind | None:
         return None
     if etype == "m.room.encrypted":
         return "encrypted"
-    from bot.matrix.polls import is_poll_event
-
     if is_poll_event(etype):
         return "other"  # poll responses, ends and redactions (which may undo a response)
     if etype == "m.reaction":
@@ -137,8 +130,6 @@ def from_payload(text: str) -> Queued | None:
     etype = event.get("type")
     if etype == "m.room.encrypted":
         return EncryptedEvent(event_id, room_id, sender, when)
-    from bot.matrix.polls import is_poll_event, parse_event
-
     if is_poll_event(etype):
         return parse_event(event, room_id)
     rel = content.get("m.relates_to")

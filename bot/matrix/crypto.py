@@ -5,12 +5,9 @@ messages whose keys arrive late.
   folder; `bot.matrix.cryptostore` refuses a store that does not belong to the logged-in device.
 - **Identity.** After login the bot uploads its device keys and runs the cross-signing
   bootstrap (`bot.matrix.crosssign`), so clients that follow spec v1.18 (MSC4153) trust it.
-- **Sharing room keys.** Before the bot encrypts for a room it checks every member device's
-  cross-signing (device signed by the owner's self-signing key, signed by their master key)
-  from ``/keys/query``. By default only such devices get the room key; the others are
-  blacklisted in nio's store and get an ``m.room_key.withheld`` (code ``m.unverified``) so their
-  clients can say why. ``encryption.share_keys_with = "all"`` shares with every device (for
-  homeservers whose users still run clients without cross-signing).
+- **Sharing room keys** (`bot.matrix.keysharing`). Before the bot encrypts for a room it
+  checks every member device's cross-signing; by default only cross-signed devices get the
+  room key, the others get an ``m.room_key.withheld`` (code ``m.unverified``).
 - **Late keys.** An event that cannot be decrypted stays in the inbox (`resolve` answers
   `WAIT`), a key request goes to the sender's device and the bot's own devices, and the event is
   handled as soon as its key arrives. If the sender withholds the key, or it has not arrived
@@ -26,16 +23,15 @@ import enum
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import nio
 
-from bot.context import Services
 from bot.errors import CryptoStoreError
 from bot.matrix.convert import Queued, classify, from_payload, payload
 from bot.matrix.crosssign import (
@@ -43,28 +39,22 @@ from bot.matrix.crosssign import (
     CrossSigningError,
     load_or_create_keys,
     query_keys,
-    verify_device,
     write_private_json,
 )
 from bot.matrix.crosssign import bootstrap as cross_sign
 from bot.matrix.cryptostore import (
-    MEGOLM,
     CryptoPaths,
     check_store,
     crypto_paths,
     make_private_store,
 )
+from bot.matrix.failures import SendAborted, SendFailed
+from bot.matrix.keysharing import KeySharing
 from bot.matrix.rooms import RoomLoader
-from bot.matrix.transport import SendAborted, SendFailed
-from bot.messages import Outgoing
 from config.settings import ConfigError, Settings
-from storage import kv, people, rooms
 from storage.inbox import InboxEvent
 
 log = logging.getLogger(__name__)
-
-CROSS_SIGNING_STALE = timedelta(minutes=10)
-"""Re-check a user's cross-signing at least this often even without a device-list change."""
 
 
 class Decision(enum.Enum):
@@ -78,14 +68,6 @@ class _Waiting:
     session_id: str
     deadline: datetime
     requested: bool = False
-
-
-@dataclass
-class _Trust:
-    devices: dict[str, bool] = field(default_factory=dict)
-    """device id -> cross-signed by its owner"""
-    master: str | None = None
-    checked: datetime | None = None
 
 
 class Crypto:
@@ -117,12 +99,8 @@ class Crypto:
         self._withheld: dict[str, str] = {}
         """session id -> withheld code sent to us"""
         self._requested: set[str] = set()
-        self._trust: dict[str, _Trust] = {}
-        self._excluded: dict[str, set[tuple[str, str]]] = {}
-        """room id -> (user, device) that got no key for the current outbound session"""
-        self._withheld_sent: dict[str, str] = {}
-        """room id -> outbound session id we already sent withheld notices for"""
-        self._room_locks: dict[str, asyncio.Lock] = {}
+        self.sharing = KeySharing(client, settings, call=call, http=self.http)
+        """Who gets this bot's room keys (`bot.matrix.keysharing`)."""
         self.wake: Callable[[], None] = lambda: None
         self.identity: BootstrapResult | None = None
 
@@ -217,7 +195,7 @@ class Crypto:
         that arrived for waiting events, withheld notices and device-list changes."""
         self.synced.set()
         for user in getattr(resp.device_list, "changed", []) or []:
-            self._trust.pop(user, None)
+            self.sharing.forget(user)
         woke = False
         for event in resp.to_device_events:
             if isinstance(event, nio.RoomKeyEvent):
@@ -277,33 +255,7 @@ class Crypto:
                 raise SendFailed(f"the bot is not in room {room_id}")
         if not self.is_encrypted(room_id):
             return
-        lock = self._room_locks.setdefault(room_id, asyncio.Lock())
-        async with lock:
-            room = self.client.rooms[room_id]
-            if not room.members_synced:
-                await self._call(lambda: self.client.joined_members(room_id), what="members")
-            if self.client.should_query_keys:
-                await self._call(self.client.keys_query, what="query device keys")
-            users = sorted(room.users)
-            await self._check_trust(users)
-            excluded: set[tuple[str, str]] = set()
-            cross_signed_only = self.settings.encryption.share_keys_with == "cross-signed"
-            for user in users:
-                trust = self._trust.get(user, _Trust())
-                for device in self.client.device_store.active_user_devices(user):
-                    if user == self.user_id and device.id == self.device_id:
-                        continue
-                    allowed = not cross_signed_only or trust.devices.get(device.id, False)
-                    if allowed:
-                        if self.client.olm.is_device_blacklisted(device):
-                            self.client.unblacklist_device(device)
-                        if not self.client.olm.is_device_verified(device):
-                            self.client.ignore_device(device)
-                    else:
-                        excluded.add((user, device.id))
-                        if not self.client.olm.is_device_blacklisted(device):
-                            self.client.blacklist_device(device)
-            self._excluded[room_id] = excluded
+        await self.sharing.share(room_id)
 
     async def _first_sync(self) -> None:
         synced = asyncio.ensure_future(self.synced.wait())
@@ -316,64 +268,11 @@ class Crypto:
 
     async def after_send(self, room_id: str) -> None:
         """Tell devices that got no room key why (``m.room_key.withheld``, once per session)."""
-        olm = self.client.olm
-        if olm is None or not self.is_encrypted(room_id):
-            return
-        session = olm.outbound_group_sessions.get(room_id)
-        excluded = self._excluded.get(room_id) or set()
-        if session is None or not excluded or self._withheld_sent.get(room_id) == session.id:
-            return
-        self._withheld_sent[room_id] = session.id
-        messages: dict[str, dict[str, Any]] = {}
-        for user, device in sorted(excluded):
-            messages.setdefault(user, {})[device] = {
-                "algorithm": MEGOLM,
-                "room_id": room_id,
-                "session_id": session.id,
-                "sender_key": olm.account.identity_keys["curve25519"],
-                "code": "m.unverified",
-                "reason": "The sender only shares keys with devices their owner has verified.",
-            }
-        txn = f"withheld-{session.id}".replace("/", "_").replace("+", "-")
-        status, _ = await self.http(
-            "PUT",
-            f"/_matrix/client/v3/sendToDevice/m.room_key.withheld/{txn}",
-            {"messages": messages},
-        )
-        if status != 200:
-            log.warning("could not send withheld notices (HTTP %s)", status)
-
-    async def _check_trust(self, users: Iterable[str]) -> None:
-        now = _now()
-        stale = [
-            u
-            for u in users
-            if u not in self._trust
-            or self._trust[u].checked is None
-            or now - self._trust[u].checked > CROSS_SIGNING_STALE  # type: ignore[operator]
-        ]
-        if not stale:
-            return
-        query = await query_keys(self.http, stale)
-        for user in stale:
-            devices = (query.get("device_keys") or {}).get(user) or {}
-            trust = _Trust(checked=now)
-            for device_id in devices:
-                master = verify_device(query, user, device_id)
-                trust.devices[device_id] = master is not None
-                trust.master = master or trust.master
-            before = self._trust.get(user)
-            self._trust[user] = trust
-            if before is not None and before.devices != trust.devices:
-                # a device got cross-signed (or lost it): share a fresh room key next time
-                for room in self.client.rooms.values():
-                    if room.encrypted and user in room.users:
-                        self.client.invalidate_outbound_session(room.room_id)
+        await self.sharing.after_send(room_id)
 
     def cross_signed(self, user_id: str, device_id: str) -> bool | None:
         """What the last check said about a device (None if not checked yet)."""
-        trust = self._trust.get(user_id)
-        return None if trust is None else trust.devices.get(device_id, False)
+        return self.sharing.cross_signed(user_id, device_id)
 
     # ------------------------------------------------------------------ undecryptable events
 
@@ -459,10 +358,6 @@ class Crypto:
         log.info("requested a missing room key (HTTP %s)", status)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def enable(
     transport: Any,
     settings: Settings,
@@ -489,26 +384,3 @@ async def enable(
     await crypto.start()
     transport.crypto = crypto
     return crypto
-
-
-async def explain_undecryptable(svc: Services, room_id: str, event_id: str, sender: str) -> None:
-    """Once per room: say, in the room's language, that a message could not be read and what
-    the sender can do. The room is encrypted, so the explanation is too."""
-    room_key = svc.pseudonymize(room_id, purpose="room")
-    key = f"matrix.undecryptable_notice.{room_key}"
-    now = svc.clock.now()
-    async with svc.db.read() as conn:
-        seen = await kv.get(conn, key)
-        room = await rooms.get(conn, room_id)
-        person = await people.get(conn, svc.pseudonymize(sender)) if sender.strip() else None
-    log.info("event %s in room %s stayed undecryptable", event_id, room_key)
-    if seen is not None:
-        return
-    lang = (room.language if room else None) or (person.language if person else None)
-    lang = lang or svc.settings.language.default
-    text = svc.catalog.t(lang, "encryption.undecryptable")
-    await svc.messenger.send(
-        Outgoing(room_id=room_id, text=text, txn_key=f"undecryptable/{room_key}")
-    )
-    async with svc.db.transaction() as conn:
-        await kv.put(conn, key, now.isoformat(), now)

@@ -17,7 +17,9 @@ from typing import Any
 from nio.store import SqliteStore
 
 from bot.errors import CryptoStoreError
-from config.settings import EncryptionSettings, Settings, StorageSettings, resolve_path
+from config.matrix import EncryptionSettings
+from config.operations import StorageSettings
+from config.settings import Settings, resolve_path
 
 STORE_NAME = "crypto.db"
 STORE_CLASS = SqliteStore

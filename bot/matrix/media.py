@@ -19,7 +19,10 @@ import io
 import logging
 from typing import Any
 
+import nio
+
 from bot.matrix.convert import transaction_id
+from bot.matrix.failures import SendFailed
 from bot.messages import Image, Outgoing
 from bot.render import plain
 
@@ -63,10 +66,6 @@ def image_txn(out: Outgoing, image: Image) -> str:
 async def send_image(transport: Any, out: Outgoing) -> str:
     """Upload ``out.image`` and send it; return the event id. ``transport`` is the
     `MatrixTransport` (retries, rate limits and stopping are its business)."""
-    import nio
-
-    from bot.matrix.transport import SendFailed
-
     image = out.image
     assert image is not None
     client = transport.client

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from bot.matrix.convert import event_time
+from bot.matrix.eventtime import event_time
 from bot.messages import IncomingPollEvent, PollStart
 
 log = logging.getLogger(__name__)

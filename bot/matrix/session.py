@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.files import private_dir, write_private
-from config.settings import ConfigError, MatrixSettings, Settings, resolve_path
+from config.matrix import MatrixSettings
+from config.settings import ConfigError, Settings, resolve_path
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.matrix.bot import LAST_SYNC, STATE
 from bot.matrix.crosssign import fingerprint
 from bot.matrix.cryptostore import Identity, crypto_paths, read_identity
+from bot.matrix.sync import LAST_SYNC, STATE
 from config.settings import Settings, resolve_path
 from storage import inbox, kv
 from storage.db import Database, StorageError

@@ -1,4 +1,5 @@
-"""The nio client, wrapped once: login, requests with retries, and the Matrix `Messenger`.
+"""The nio client, wrapped once: login, requests with retries, direct chats. The Matrix
+`Messenger` over it is `bot.matrix.messenger`; the errors it raises are `bot.matrix.failures`.
 
 nio returns errors instead of raising; this module turns them into three outcomes: a value,
 a retry (rate limit, 5xx, connection trouble: wait and try again with the same transaction id),
@@ -21,21 +22,18 @@ import aiohttp
 import nio
 
 from bot.errors import LoginRefused
-from bot.matrix import polls
-from bot.matrix.convert import (
-    backoff_delay,
-    direct_rooms,
-    message_content,
-    reaction_content,
-    transaction_id,
-)
+from bot.matrix.convert import backoff_delay, direct_rooms
 from bot.matrix.cryptostore import ENCRYPTION_STATE, STORE_CLASS, STORE_NAME
+from bot.matrix.failures import (
+    NETWORK_ERRORS,
+    SendAborted,
+    SendFailed,
+    is_retryable,
+    status_text,
+)
 from bot.matrix.rooms import RoomLoader
 from bot.matrix.session import Credentials, Session, read_session, write_session
-from bot.messages import Outgoing
-from bot.messenger import DeliveryPostponed, DeliveryRefused
 from bot.metrics import Metrics
-from bot.render import plain
 from bot.slots import FairSlots
 from bot.stages import NO_STAGES, Stages
 from config.settings import ConfigError, Settings
@@ -46,29 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
-
-
-class SendFailed(DeliveryRefused):
-    """The homeserver refused a request for good (not a rate limit, not a server fault)."""
-
-
-class SendAborted(DeliveryPostponed):
-    """The bot is stopping and the request could not be completed in the grace period."""
-
-
-def is_retryable(resp: Any) -> float | None:
-    """For a nio error response: seconds to wait before retrying, or None if it is final."""
-    code = getattr(resp, "status_code", None)
-    transport = getattr(resp, "transport_response", None)
-    status = getattr(transport, "status", None)
-    if code == "M_LIMIT_EXCEEDED" or status == 429:
-        retry_ms = getattr(resp, "retry_after_ms", None)
-        return max(0.05, (retry_ms or 1000) / 1000)
-    if status is None or (isinstance(status, int) and status >= 500):
-        return 0.0  # no HTTP answer or a server fault: back off
-    return None
 
 
 class MatrixTransport:
@@ -292,7 +267,7 @@ class MatrixTransport:
         if isinstance(resp, nio.RoomSendResponse):
             return str(resp.event_id)
         self.metrics.send_failed()
-        log.warning("send %s to room %s refused: %s", txn, room_id, _status(resp))
+        log.warning("send %s to room %s refused: %s", txn, room_id, status_text(resp))
         raise SendFailed(f"sending to {room_id} refused: {resp}")
 
     async def put_account_data(self, event_type: str, content: dict[str, Any]) -> None:
@@ -460,46 +435,3 @@ class MatrixTransport:
             if self.on_opened_direct is not None:
                 await self.on_opened_direct(room_id)
             return room_id
-
-
-class MatrixMessenger:
-    """`bot.messenger.Messenger` over Matrix: notices with HTML, replies, threads, mentions."""
-
-    def __init__(self, transport: MatrixTransport) -> None:
-        self._t = transport
-
-    async def send(self, out: Outgoing) -> str | None:
-        if out.image is not None:
-            from bot.matrix.media import send_image
-
-            return await send_image(self._t, out)
-        event_type = "m.room.message"
-        if out.poll is not None:
-            event_type, content = polls.START, polls.start_content(out.poll, plain(out.text))
-        elif out.poll_end is not None:
-            event_type, content = polls.END, polls.end_content(out.poll_end, plain(out.text))
-        else:
-            content = message_content(out)
-        txn = transaction_id(out.txn_key, out.room_id, content)
-        room = self._t.client.rooms.get(out.room_id)
-        if room is not None and room.encrypted and self._t.crypto is None:
-            log.warning("room %s is encrypted; this notice goes out unencrypted", out.room_id)
-        return await self._t.send_event(out.room_id, event_type, content, txn)
-
-    async def react(self, room_id: str, event_id: str, key: str) -> None:
-        content = reaction_content(event_id, key)
-        txn = transaction_id(f"react/{event_id}/{key}", room_id, content)
-        await self._t.send_event(room_id, "m.reaction", content, txn)
-
-    async def direct_room(self, user_id: str) -> str:
-        return await self._t.direct_room(user_id)
-
-    def known_direct_room(self, user_id: str) -> str | None:
-        return self._t.known_direct_room(user_id)
-
-
-def _status(resp: Any) -> str:
-    """An error response in a few words (its code and HTTP status, never its content)."""
-    code = getattr(resp, "status_code", None)
-    status = getattr(getattr(resp, "transport_response", None), "status", None)
-    return f"{code or 'error'} (HTTP {status})" if status else str(code or type(resp).__name__)

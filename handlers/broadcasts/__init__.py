@@ -11,8 +11,8 @@ import aiosqlite
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import Args, Command, Role
-from bot.context import Context, Services
+from bot.commands import Command
+from bot.context import Services
 from bot.features import Feature
 from bot.scheduler import Job
 from config.settings import Settings
@@ -29,11 +29,6 @@ def runtime_of(svc: Services) -> Broadcasts:
     rt = svc.registry.features[NAME]
     assert isinstance(rt, Broadcasts)
     return rt
-
-
-async def broadcast_command(ctx: Context, args: Args) -> None:
-    """``!utskick``, with this app's runtime (its catalogue and alarm clock)."""
-    await BroadcastCommands(runtime_of(ctx.svc))(ctx, args)
 
 
 def _commands() -> list[Command]:
@@ -73,18 +68,6 @@ def _commands() -> list[Command]:
             aliases=("akta", "kolla", "check"),
         )
     )
-    out.append(
-        Command(
-            key="broadcast",
-            sv="utskick",
-            en="broadcast",
-            summary="moderation_broadcasts.summary",
-            usage="moderation_broadcasts.usage",
-            handler=broadcast_command,
-            role=Role.MODERATOR,
-            rooms=frozenset({"moderation"}),
-        )
-    )
     return out
 
 
@@ -120,6 +103,7 @@ async def purge(conn: aiosqlite.Connection, now: datetime, settings: Settings) -
 FEATURE = Feature(
     name=NAME,
     commands=_commands(),
+    app_commands=lambda rt: (BroadcastCommands(rt).group(),),  # !utskick, with this app's runtime
     # A pasted or forwarded broadcast in a direct chat is confirmed before the tip offer.
     direct_first=(verify.forwarded,),
     runtime=Broadcasts,

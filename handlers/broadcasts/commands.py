@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.commands import Args, fold
+from bot.arguments import LANGUAGE, NUMBER, text
+from bot.commands import Args, Command, CommandHandler, Param, Role, fold
 from bot.context import Context
 from bot.errors import UsageError, UserError
 from config.broadcasts import CronError, cron_trigger, host_allowed, links_in
@@ -24,15 +26,6 @@ from storage.broadcasts import Schedule
 MAX_ADHOC = 1500
 MIN_INTERVAL = timedelta(minutes=10)  # residents are not to be flooded by a typo
 
-SUBCOMMANDS = {
-    "schema": "schedule", "schedule": "schedule", "lista": "list", "list": "list",
-    "forhandsvisa": "preview", "preview": "preview", "pausa": "pause", "pause": "pause",
-    "ateruppta": "resume", "resume": "resume", "send-now": "send_now", "sendnow": "send_now",
-    "delete": "delete", "radera": "delete", "nu": "now", "now": "now", "bekrafta": "confirm",
-    "confirm": "confirm", "katalog": "catalogue", "catalogue": "catalogue",
-    "catalog": "catalogue",
-}  # fmt: skip
-TWO_WORDS = {("skicka", "nu"): "send_now", ("ta", "bort"): "delete", ("send", "now"): "send_now"}
 TARGET_WORDS = {
     "rum": "rooms", "rooms": "rooms", "prenumeranter": "subscribers",
     "subscribers": "subscribers", "alla": "all", "all": "all", "sammanfattning": "digest",
@@ -64,18 +57,21 @@ def _target(ctx: Context, word: str) -> str | None:
     return None
 
 
-async def _schedule_arg(ctx: Context, words: tuple[str, ...]) -> Schedule:
-    if len(words) != 1:
-        raise UsageError()
+async def _schedule_arg(ctx: Context, word: str) -> Schedule:
     try:
-        schedule_id = int(words[0].lstrip("#"))
+        schedule_id = int(word.lstrip("#"))
     except ValueError:
-        raise UsageError("moderation_broadcasts.bad_id", word=words[0][:20]) from None
+        raise UsageError("moderation_broadcasts.bad_id", word=word[:20]) from None
     async with ctx.svc.db.read() as conn:
         found = await store.schedule(conn, schedule_id)
     if found is None:
         raise UserError("moderation_broadcasts.no_such_schedule", id=schedule_id)
     return found
+
+
+SCHEDULE = Param(name="schedule", convert=_schedule_arg)
+"""A schedule by its number (``3`` or ``#3``)."""
+ADHOC_TEXT = Param(name="text", convert=text, rest=True, missing="moderation_broadcasts.now_hint")
 
 
 def _line(ctx: Context, sched: Schedule, last: store.Run | None) -> str:
@@ -103,28 +99,60 @@ def _line(ctx: Context, sched: Schedule, last: store.Run | None) -> str:
 
 
 class BroadcastCommands:
+    """The subcommands of ``!utskick``/``!broadcast``, over the feature's runtime."""
+
     def __init__(self, rt: Broadcasts) -> None:
         self.rt = rt
 
-    async def __call__(self, ctx: Context, args: Args) -> None:
-        words = args.words
-        if not words:
-            raise UsageError()
-        pair = (fold(words[0]), fold(words[1])) if len(words) > 1 else None
-        if pair in TWO_WORDS:
-            sub, rest = TWO_WORDS[pair], words[2:]  # type: ignore[index]
-        elif fold(words[0]) in SUBCOMMANDS:
-            sub, rest = SUBCOMMANDS[fold(words[0])], words[1:]
-        else:
-            raise UsageError("moderation_broadcasts.unknown_sub", word=words[0][:20])
-        if sub == "now":
-            await self.now(ctx, args.rest[len(words[0]) :].strip())
-            return
-        await getattr(self, sub)(ctx, rest)
+    def group(self) -> Command:
+        """The command group, each subcommand with its names, arguments and usage text
+        (``moderation_broadcasts.<key>_usage``)."""
+
+        def sub(
+            key: str,
+            names: tuple[str, ...],
+            handler: CommandHandler,
+            params: tuple[Param[Any], ...] | None = (SCHEDULE,),
+        ) -> Command:
+            return Command(
+                key=f"broadcast.{key}",
+                sv=names[0],
+                en=names[1],
+                aliases=names[2:],
+                summary="",
+                usage=f"moderation_broadcasts.{key}_usage",
+                handler=handler,
+                params=params,
+                role=Role.MODERATOR,
+            )
+
+        return Command(
+            key="broadcast",
+            sv="utskick",
+            en="broadcast",
+            summary="moderation_broadcasts.summary",
+            usage="moderation_broadcasts.usage",
+            role=Role.MODERATOR,
+            rooms=frozenset({"moderation"}),
+            unknown_sub="moderation_broadcasts.unknown_sub",
+            subcommands=(
+                sub("schedule", ("schema", "schedule"), self.schedule, None),
+                sub("list", ("lista", "list"), self.list, None),
+                sub("preview", ("förhandsvisa", "preview"), self.preview, (SCHEDULE, LANGUAGE)),
+                sub("pause", ("pausa", "pause"), self.pause),
+                sub("resume", ("återuppta", "resume"), self.resume),
+                sub("send_now", ("skicka nu", "send-now", "sendnow", "send now"), self.send_now),
+                sub("delete", ("ta bort", "delete", "radera"), self.delete),
+                sub("catalogue", ("katalog", "catalogue", "catalog"), self.catalogue, None),
+                sub("now", ("nu", "now"), self.now, (ADHOC_TEXT,)),
+                sub("confirm", ("bekräfta", "confirm"), self.confirm, (NUMBER,)),
+            ),
+        )
 
     # ---- schedules -----------------------------------------------------------------------
 
-    async def schedule(self, ctx: Context, words: tuple[str, ...]) -> None:
+    async def schedule(self, ctx: Context, args: Args) -> None:
+        words = args.words
         idx = next((i for i, w in enumerate(words) if _target(ctx, w) is not None), None)
         if idx is None or idx not in (5, 6):
             raise UsageError("moderation_broadcasts.schedule_hint")
@@ -164,7 +192,7 @@ class BroadcastCommands:
             next=_local(ctx, trigger.get_next_fire_time(None, now)),
         )
 
-    async def list(self, ctx: Context, words: tuple[str, ...]) -> None:
+    async def list(self, ctx: Context, args: Args) -> None:
         async with ctx.svc.db.read() as conn:
             found = await store.schedules(conn)
             lasts = {s.id: await store.last_runs(conn, s.id) for s in found}
@@ -183,11 +211,8 @@ class BroadcastCommands:
             lines.append(_line(ctx, sched, last))
         ctx.reply_text("\n".join(lines))
 
-    async def preview(self, ctx: Context, words: tuple[str, ...]) -> None:
-        lang = None
-        if len(words) == 2 and words[1].casefold() in ctx.svc.settings.language.enabled:
-            lang, words = words[1].casefold(), words[:1]
-        sched = await _schedule_arg(ctx, words)
+    async def preview(self, ctx: Context, args: Args) -> None:
+        sched, lang = args[SCHEDULE], args[LANGUAGE]
         svc = ctx.svc
         catalogue = self.rt.catalogue(svc)
         now = svc.clock.now()
@@ -212,25 +237,25 @@ class BroadcastCommands:
         ctx.reply_text(body)
 
     async def _set_state(
-        self, ctx: Context, words: tuple[str, ...], state: store.ScheduleState, key: str
+        self, ctx: Context, args: Args, state: store.ScheduleState, key: str
     ) -> None:
-        sched = await _schedule_arg(ctx, words)
+        sched = args[SCHEDULE]
         async with ctx.svc.db.transaction() as conn:
             await store.set_schedule_state(conn, sched.id, state, ctx.svc.clock.now())
         await self.rt.rebuild(ctx.svc)
         ctx.reply(key, id=sched.id)
 
-    async def pause(self, ctx: Context, words: tuple[str, ...]) -> None:
-        await self._set_state(ctx, words, "paused", "moderation_broadcasts.paused")
+    async def pause(self, ctx: Context, args: Args) -> None:
+        await self._set_state(ctx, args, "paused", "moderation_broadcasts.paused")
 
-    async def resume(self, ctx: Context, words: tuple[str, ...]) -> None:
-        await self._set_state(ctx, words, "active", "moderation_broadcasts.resumed")
+    async def resume(self, ctx: Context, args: Args) -> None:
+        await self._set_state(ctx, args, "active", "moderation_broadcasts.resumed")
 
-    async def delete(self, ctx: Context, words: tuple[str, ...]) -> None:
-        await self._set_state(ctx, words, "deleted", "moderation_broadcasts.deleted")
+    async def delete(self, ctx: Context, args: Args) -> None:
+        await self._set_state(ctx, args, "deleted", "moderation_broadcasts.deleted")
 
-    async def send_now(self, ctx: Context, words: tuple[str, ...]) -> None:
-        sched = await _schedule_arg(ctx, words)
+    async def send_now(self, ctx: Context, args: Args) -> None:
+        sched = args[SCHEDULE]
         run_id = await plan.start_manual(
             ctx.svc, self.rt.catalogue(ctx.svc), sched, ctx.msg.event_id
         )
@@ -241,7 +266,7 @@ class BroadcastCommands:
         self.rt.spawn(self.rt.send(ctx.svc, run_id))
         ctx.reply("moderation_broadcasts.sending", run=run_id, count=count)
 
-    async def catalogue(self, ctx: Context, words: tuple[str, ...]) -> None:
+    async def catalogue(self, ctx: Context, args: Args) -> None:
         catalogue = self.rt.catalogue(ctx.svc)
         lang = ctx.lang
         lines = [ctx.t("moderation_broadcasts.catalogue_header", count=len(catalogue.warnings))]
@@ -259,10 +284,8 @@ class BroadcastCommands:
 
     # ---- ad hoc --------------------------------------------------------------------------
 
-    async def now(self, ctx: Context, text: str) -> None:
-        svc = ctx.svc
-        if not text:
-            raise UsageError("moderation_broadcasts.now_hint")
+    async def now(self, ctx: Context, args: Args) -> None:
+        svc, text = ctx.svc, args[ADHOC_TEXT]
         if len(text) > MAX_ADHOC:
             raise UserError("moderation_broadcasts.too_long", max=MAX_ADHOC, length=len(text))
         allowed = svc.settings.broadcasts.allowed_domains
@@ -287,10 +310,8 @@ class BroadcastCommands:
             minutes=svc.settings.broadcasts.confirm_minutes,
         )
 
-    async def confirm(self, ctx: Context, words: tuple[str, ...]) -> None:
-        if len(words) != 1 or not words[0].lstrip("#").isdigit():
-            raise UsageError()
-        adhoc_id = int(words[0].lstrip("#"))
+    async def confirm(self, ctx: Context, args: Args) -> None:
+        adhoc_id = args[NUMBER]
         svc = ctx.svc
         async with svc.db.read() as conn:
             draft = await store.adhoc(conn, adhoc_id)

@@ -21,7 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Services
 from bot.scheduler import Job
-from config.settings import EstSchedule, Settings
+from config.est import EstSchedule
+from config.settings import Settings
 from handlers.est.posts import build_posts, moderator_lang, period_ending
 from storage import est, rooms
 

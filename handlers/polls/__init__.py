@@ -15,55 +15,14 @@ from datetime import datetime, timedelta
 import aiosqlite
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import Command, Role
+from bot.commands import Command
 from bot.features import Feature
 from bot.scheduler import Job
 from config.settings import Settings
-from handlers.polls import commands, flows, lifecycle, survey
+from handlers.polls import commands, flows, lifecycle, recovery, survey
 from storage import polls as store
 
 POLL_TICK_SECONDS = 10
-
-
-def _commands() -> list[Command]:
-    out: list[Command] = []
-    out.append(
-        Command(
-            key="poll_admin",
-            sv="enkät",
-            en="poll",
-            summary="moderation_polls.summary",
-            usage="moderation_polls.usage",
-            handler=commands.poll_admin,
-            role=Role.MODERATOR,
-            aliases=("omröstning",),
-            rooms=frozenset({"moderation"}),
-        )
-    )
-    out.append(
-        Command(
-            key="survey",
-            sv="enkät",
-            en="survey",
-            summary="polls.survey_summary",
-            usage="polls.survey_usage",
-            handler=commands.survey,
-            aliases=("enkäter", "surveys", "polls"),
-            rooms=frozenset({"direct", "neighbourhood", "other"}),
-        )
-    )
-    out.append(
-        Command(
-            key="vote",
-            sv="rösta",
-            en="vote",
-            summary="polls.vote_summary",
-            usage="polls.vote_usage",
-            handler=commands.vote,
-            rooms=frozenset({"neighbourhood", "other"}),
-        )
-    )
-    return out
 
 
 async def forget(conn: aiosqlite.Connection, person: str, now: datetime, settings: Settings) -> int:
@@ -84,9 +43,23 @@ async def purge(conn: aiosqlite.Connection, now: datetime, settings: Settings) -
 
 FEATURE = Feature(
     name="polls",
-    commands=_commands(),
+    commands=(
+        commands.POLL_ADMIN,
+        commands.SURVEY,
+        Command(
+            key="vote",
+            sv="rösta",
+            en="vote",
+            summary="polls.vote_summary",
+            usage="polls.vote_usage",
+            handler=commands.vote,
+            rooms=frozenset({"neighbourhood", "other"}),
+            params=commands.VOTE_PARAMS,
+        ),
+    ),
     flows=(flows.NEW, survey.SURVEY),
     poll_handlers=(lifecycle.on_poll_events,),
+    runtime=recovery.NativePolls,  # open polls, for poll recovery (Registry.features["polls"])
     jobs=(
         # Opens and closes the polls that are due by the ``poll`` table and sends what a crash
         # left unsent; a close missed while the bot was down happens at start.

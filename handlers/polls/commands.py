@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import aiosqlite
 
 from bot.answers import fold, parse_choices
-from bot.commands import Args
+from bot.arguments import OPTIONAL_TEXT, TEXT, one_of
+from bot.commands import Args, Command, CommandHandler, Param, Role
 from bot.context import Context
 from bot.conversation import Reask
 from bot.errors import UsageError, UserError
@@ -42,17 +44,6 @@ from storage.polls import NewPoll, Poll
 MIN_OUTCOME, MAX_OUTCOME = 5, 1500
 EXPORT_CHUNK = 12_000  # characters per message (Matrix events are at most 64 KiB of JSON)
 
-SUB = {
-    "ny": "new", "new": "new", "skapa": "new", "create": "new",
-    "mall": "template", "mallar": "template", "template": "template", "templates": "template",
-    "lista": "list", "list": "list",
-    "resultat": "results", "results": "results", "result": "results",
-    "stang": "close", "close": "close", "avsluta": "close",
-    "tabort": "delete", "ta": "delete", "delete": "delete", "radera": "delete",
-    "atgard": "outcome", "outcome": "outcome", "beslut": "outcome",
-    "export": "export", "exportera": "export",
-}  # fmt: skip
-
 
 def poll_id(word: str | None) -> int:
     text = (word or "").lstrip("#")
@@ -71,6 +62,21 @@ async def load(ctx: Context, pid: int, *, hide_unpublished: bool = False) -> Pol
     return poll
 
 
+async def _poll(ctx: Context, word: str) -> Poll:
+    return await load(ctx, poll_id(word))
+
+
+async def _public_poll(ctx: Context, word: str) -> Poll:
+    return await load(ctx, poll_id(word), hide_unpublished=True)
+
+
+POLL = Param(name="poll", convert=_poll)
+"""A poll or survey by its number (moderators: also one not yet open)."""
+PUBLIC_POLL = Param(name="poll", convert=_public_poll)
+MAYBE_PUBLIC_POLL: Param[Poll | None] = Param(name="poll", convert=_public_poll, optional=True)
+FORMAT: Param[str | None] = Param(name="format", convert=one_of("csv", "json"), optional=True)
+
+
 def title(poll: Poll, lang: str) -> str:
     return pick(Content.load(poll.content).title, lang)
 
@@ -78,49 +84,21 @@ def title(poll: Poll, lang: str) -> str:
 # ---- moderators -----------------------------------------------------------------------
 
 
-async def poll_admin(ctx: Context, args: Args) -> None:
-    words = list(args.words)
-    if not words:
-        await _list(ctx)
-        ctx.reply("moderation_polls.help")
-        return
-    sub = SUB.get(fold(words[0]))
-    if sub == "delete" and fold(words[0]) == "ta":
-        if len(words) < 2 or fold(words[1]) != "bort":
-            raise UsageError()
-        words = words[1:]
-    rest = words[1:]
-    if sub == "new":
-        async with ctx.svc.db.read() as conn:
-            known = await neighbourhood_rooms(conn)
-        if not known:
-            raise UserError("moderation_polls.no_rooms")
-        labels = [room_label(ctx, r) for r in known]
-        await ctx.svc.conversations.start(ctx, NEW_FLOW, {"_rooms": labels})
-    elif sub == "template":
-        await _template(ctx, rest)
-    elif sub == "list":
-        await _list(ctx)
-    elif sub == "results":
-        await _results(ctx, poll_id(rest[0] if rest else None))
-    elif sub == "close":
-        await _close(ctx, poll_id(rest[0] if rest else None))
-    elif sub == "delete":
-        await _delete(ctx, poll_id(rest[0] if rest else None))
-    elif sub == "outcome":
-        pid = poll_id(rest[0] if rest else None)
-        text = args.rest.split(None, 2)[2] if len(args.rest.split(None, 2)) > 2 else ""
-        await _outcome(ctx, pid, " ".join(text.split()))
-    elif sub == "export":
-        fmt = fold(rest[1]) if len(rest) > 1 else "csv"
-        if fmt not in ("csv", "json"):
-            raise UsageError()
-        await _export(ctx, poll_id(rest[0] if rest else None), fmt)
-    else:
-        raise UsageError()
+async def _overview(ctx: Context, args: Args) -> None:
+    await _list(ctx, args)
+    ctx.reply("moderation_polls.help")
 
 
-async def _list(ctx: Context) -> None:
+async def _new(ctx: Context, args: Args) -> None:
+    async with ctx.svc.db.read() as conn:
+        known = await neighbourhood_rooms(conn)
+    if not known:
+        raise UserError("moderation_polls.no_rooms")
+    labels = [room_label(ctx, r) for r in known]
+    await ctx.svc.conversations.start(ctx, NEW_FLOW, {"_rooms": labels})
+
+
+async def _list(ctx: Context, args: Args) -> None:
     async with ctx.svc.db.read() as conn:
         found = await polls.listing(conn, ("scheduled", "open", "closed"))
         counts = {p.id: await _answers(conn, p) for p in found}
@@ -149,7 +127,8 @@ async def _answers(conn: aiosqlite.Connection, poll: Poll) -> int:
     return res.answers
 
 
-async def _template(ctx: Context, rest: list[str]) -> None:
+async def _template(ctx: Context, args: Args) -> None:
+    rest = args.words
     known_templates = templates()
     if not rest:
         lines = [ctx.t("moderation_polls.templates_header")]
@@ -210,8 +189,8 @@ async def _template(ctx: Context, rest: list[str]) -> None:
     await run_due(ctx.svc)
 
 
-async def _results(ctx: Context, pid: int) -> None:
-    poll = await load(ctx, pid)
+async def _results(ctx: Context, args: Args) -> None:
+    poll = args[POLL]
     async with ctx.svc.db.read() as conn:
         res = results.build(poll, await results.current_counts(conn, poll))
     ctx.reply_text(summary_text(ctx.svc, res, ctx.lang))
@@ -220,8 +199,9 @@ async def _results(ctx: Context, pid: int) -> None:
         ctx.send(Outgoing(ctx.msg.room_id, chart.text, image=chart.image))
 
 
-async def _close(ctx: Context, pid: int) -> None:
-    poll = await load(ctx, pid)
+async def _close(ctx: Context, args: Args) -> None:
+    poll = args[POLL]
+    pid = poll.id
     if poll.state == "scheduled":
         raise UserError("moderation_polls.not_open", id=pid)
     if poll.state == "closed":
@@ -232,8 +212,8 @@ async def _close(ctx: Context, pid: int) -> None:
     await deliver(ctx.svc, pid)
 
 
-async def _delete(ctx: Context, pid: int) -> None:
-    await load(ctx, pid)
+async def _delete(ctx: Context, args: Args) -> None:
+    pid = args[POLL].id
     async with ctx.svc.db.transaction() as conn:
         deleted = await polls.delete_scheduled(conn, pid)
     if not deleted:
@@ -241,8 +221,9 @@ async def _delete(ctx: Context, pid: int) -> None:
     ctx.reply("moderation_polls.deleted", id=pid)
 
 
-async def _outcome(ctx: Context, pid: int, text: str) -> None:
-    poll = await load(ctx, pid)
+async def _outcome(ctx: Context, args: Args) -> None:
+    poll, pid = args[POLL], args[POLL].id
+    text = " ".join((args[OPTIONAL_TEXT] or "").split())
     if poll.state != "closed":
         raise UserError("moderation_polls.outcome_not_closed", id=pid)
     if not MIN_OUTCOME <= len(text) <= MAX_OUTCOME:
@@ -254,8 +235,8 @@ async def _outcome(ctx: Context, pid: int, text: str) -> None:
     await deliver(ctx.svc, pid)
 
 
-async def _export(ctx: Context, pid: int, fmt: str) -> None:
-    poll = await load(ctx, pid)
+async def _export(ctx: Context, args: Args) -> None:
+    poll, pid, fmt = args[POLL], args[POLL].id, args[FORMAT] or "csv"
     async with ctx.svc.db.read() as conn:
         res = results.build(poll, await results.current_counts(conn, poll))
     body = (
@@ -288,16 +269,12 @@ def chunks(text: str, size: int) -> list[str]:
 
 async def survey(ctx: Context, args: Args) -> None:
     """``!enkät``: what is open here; ``!enkät ID``: answer a survey (direct chat);
-    ``!enkät resultat ID``: results when they are public."""
-    words = list(args.words)
-    if not words:
+    ``!enkät resultat ID``: results when they are public (`_public_results`)."""
+    poll = args[MAYBE_PUBLIC_POLL]
+    if poll is None:
         await _open_list(ctx)
         return
-    if SUB.get(fold(words[0])) == "results":
-        await _public_results(ctx, poll_id(words[1] if len(words) > 1 else None))
-        return
-    pid = poll_id(words[0])
-    poll = await load(ctx, pid, hide_unpublished=True)
+    pid = poll.id
     if poll.state != "open":
         raise UserError("polls.not_open", id=pid)
     if poll.kind == "poll":
@@ -347,8 +324,9 @@ async def _open_list(ctx: Context) -> None:
     ctx.reply_text("\n".join([ctx.t("polls.list_header"), *lines]))
 
 
-async def _public_results(ctx: Context, pid: int) -> None:
-    poll = await load(ctx, pid, hide_unpublished=True)
+async def _public_results(ctx: Context, args: Args) -> None:
+    poll = args[PUBLIC_POLL]
+    pid = poll.id
     if poll.state == "open" and not poll.disclosed:
         raise UserError("polls.results_later", id=pid, closes=local(ctx.svc, poll.closes_at))
     async with ctx.svc.db.read() as conn:
@@ -359,16 +337,14 @@ async def _public_results(ctx: Context, pid: int) -> None:
 async def vote(ctx: Context, args: Args) -> None:
     """``!rösta ID N[,M]``: the same as a native poll response (latest counts); ``0`` takes
     the vote back."""
-    if len(args.words) < 2:
-        raise UsageError()
-    pid = poll_id(args.words[0])
-    poll = await load(ctx, pid, hide_unpublished=True)
+    poll = args[PUBLIC_POLL]
+    pid = poll.id
     if poll.kind == "survey":
         raise UserError("polls.survey_in_direct", id=pid, command=survey_command(ctx.lang))
     if poll.state != "open" or poll.voter_key is None:
         raise UserError("polls.not_open", id=pid)
     q = Content.load(poll.content).questions[0]
-    choice = " ".join(args.words[1:])
+    choice = " ".join(args[TEXT].split())
     if choice.strip() == "0":
         numbers: list[int] = []
     else:
@@ -395,3 +371,80 @@ async def vote(ctx: Context, args: Args) -> None:
         return
     chosen = ", ".join(pick(q.options[n - 1].text, ctx.lang) for n in numbers)
     ctx.reply("polls.vote_recorded", id=pid, answers=chosen, closes=local(ctx.svc, poll.closes_at))
+
+
+# ---- the declarations ---------------------------------------------------------------
+
+SUMMARIES = frozenset({"new", "delete", "outcome"})  # the others' usage says it all
+
+
+def _sub(
+    key: str,
+    names: tuple[str, ...],
+    handler: CommandHandler,
+    params: tuple[Param[Any], ...] | None,
+) -> Command:
+    """A subcommand of ``!enkät``/``!poll``: Swedish, English and other names; its texts are
+    ``moderation_polls.<key>_usage`` (and ``_summary``)."""
+    return Command(
+        key=f"poll_admin.{key}",
+        sv=names[0],
+        en=names[1],
+        aliases=names[2:],
+        summary=f"moderation_polls.{key}_summary" if key in SUMMARIES else "",
+        usage=f"moderation_polls.{key}_usage",
+        handler=handler,
+        params=params,
+        role=Role.MODERATOR,
+        extra_words=True,
+    )
+
+
+POLL_ADMIN = Command(
+    key="poll_admin",
+    sv="enkät",
+    en="poll",
+    summary="moderation_polls.summary",
+    usage="moderation_polls.usage",
+    handler=_overview,
+    params=(),
+    role=Role.MODERATOR,
+    aliases=("omröstning",),
+    rooms=frozenset({"moderation"}),
+    subcommands=(
+        _sub("new", ("ny", "new", "skapa", "create"), _new, ()),
+        _sub("template", ("mall", "template", "mallar", "templates"), _template, None),
+        _sub("list", ("lista", "list"), _list, None),
+        _sub("results", ("resultat", "results", "result"), _results, (POLL,)),
+        _sub("close", ("stäng", "close", "avsluta"), _close, (POLL,)),
+        _sub("delete", ("ta bort", "delete", "tabort", "radera"), _delete, (POLL,)),
+        _sub("outcome", ("åtgärd", "outcome", "beslut"), _outcome, (POLL, OPTIONAL_TEXT)),
+        _sub("export", ("export", "export", "exportera"), _export, (POLL, FORMAT)),
+    ),
+)
+SURVEY = Command(
+    key="survey",
+    sv="enkät",
+    en="survey",
+    summary="polls.survey_summary",
+    usage="polls.survey_usage",
+    handler=survey,
+    params=(MAYBE_PUBLIC_POLL,),
+    extra_words=True,
+    aliases=("enkäter", "surveys", "polls"),
+    rooms=frozenset({"direct", "neighbourhood", "other"}),
+    subcommands=(
+        Command(
+            key="survey.results",
+            sv="resultat",
+            en="results",
+            aliases=("result",),
+            summary="",
+            usage="polls.survey_results_usage",
+            handler=_public_results,
+            params=(PUBLIC_POLL,),
+            extra_words=True,
+        ),
+    ),
+)
+VOTE_PARAMS = (PUBLIC_POLL, TEXT)

@@ -6,9 +6,9 @@ open; then confirm. Also the time and room parsing that templates share."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import aiosqlite
 
@@ -17,10 +17,11 @@ from bot.answers import normalise as norm
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.errors import UserError
+from handlers.polls import state
 from handlers.polls.lifecycle import local, run_due
 from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, simple_poll
 from storage import polls, rooms
-from storage.polls import NewPoll, NewTarget
+from storage.polls import NewPoll, NewTarget, PollKind
 from storage.rooms import RoomInfo
 
 NEW_FLOW = "poll_new"
@@ -122,85 +123,100 @@ def new_targets(
 # ---- the moderators' flow -------------------------------------------------------------
 
 
-def _p(key: str, **fixed: Any) -> Any:
-    def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
+class NewPollState(TypedDict, total=False):
+    """What ``poll_new`` has gathered so far: the JSON object in ``conversation.data``, one
+    key per answered step (``!poll ny`` starts it with ``_rooms``)."""
+
+    _rooms: list[str]  # the neighbourhood rooms' labels, numbered in the targets prompt
+    kind: PollKind
+    question: str
+    options: list[str]
+    max: int  # how many options one person may choose
+    targets: list[str]  # room ids
+    opens: str  # ISO 8601, with the kommun's offset
+    closes: str
+    disclosed: bool  # results shown while the poll is open
+
+
+def _p(key: str, **fixed: Any) -> Callable[[Context, object], str]:
+    def prompt(ctx: Context, data: object) -> str:
         return ctx.t(key, **fixed)
 
     return prompt
 
 
 async def _mode(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     t = norm(text)
     if t in {"1", "omröstning", "poll", "rum", "rooms"}:
-        return StepResult({"kind": "poll"})
+        return StepResult(NewPollState(kind="poll"))
     if t in {"2", "enkät", "enkat", "survey", "privat", "private"}:
-        return StepResult({"kind": "survey"})
+        return StepResult(NewPollState(kind="survey"))
     raise Reask("moderation_polls.new.bad_mode")
 
 
 async def _question(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     q = " ".join(text.split())
     if not 3 <= len(q) <= MAX_QUESTION:
         raise Reask("moderation_polls.new.bad_question", min=3, max=MAX_QUESTION)
-    return StepResult({"question": q})
+    return StepResult(NewPollState(question=q))
 
 
 async def _options(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     sep = "\n" if "\n" in text.strip() else ";"
     options = [" ".join(o.split()) for o in text.split(sep)]
     options = [re.sub(r"^\d{1,2}[.)]\s*", "", o) for o in options if o]
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS or any(len(o) > MAX_OPTION for o in options):
         raise Reask("moderation_polls.new.bad_options", min=MIN_OPTIONS, max=MAX_OPTIONS)
-    return StepResult({"options": options})
+    return StepResult(NewPollState(options=options))
 
 
-def _prompt_max(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_max(ctx: Context, data: NewPollState) -> str:
     return ctx.t("moderation_polls.new.ask_max", count=len(data.get("options", [])))
 
 
 async def _max(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     t = norm(text)
     count = len(data.get("options", []))
     if t.isdigit() and 1 <= int(t) <= count:
-        return StepResult({"max": int(t)})
+        return StepResult(NewPollState(max=int(t)))
     raise Reask("moderation_polls.new.bad_max", count=count)
 
 
-def _prompt_targets(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_targets(ctx: Context, data: NewPollState) -> str:
     labels = [str(x) for x in data.get("_rooms", [])]
     return ctx.t("moderation_polls.new.ask_targets", options=numbered(labels))
 
 
 async def _targets(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     known = await neighbourhood_rooms(conn)
     chosen = resolve_targets(ctx, text, known)
     if not chosen:
         raise Reask("moderation_polls.new.bad_targets")
-    return StepResult({"targets": chosen})
+    return StepResult(NewPollState(targets=chosen))
 
 
 async def _opens(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     now = ctx.svc.clock.now()
     when = parse_time(ctx, text, now)
     if when is None:
         raise Reask("moderation_polls.new.bad_time")
-    return StepResult({"opens": max(when, now).isoformat()})
+    return StepResult(NewPollState(opens=max(when, now).isoformat()))
 
 
 async def _closes(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     opens = datetime.fromisoformat(str(data["opens"]))
     when = parse_time(ctx, text, opens)
@@ -208,21 +224,21 @@ async def _closes(
         raise Reask("moderation_polls.new.bad_time")
     if when <= opens:
         raise Reask("moderation_polls.new.closes_before")
-    return StepResult({"closes": when.isoformat()})
+    return StepResult(NewPollState(closes=when.isoformat()))
 
 
 async def _visibility(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     t = norm(text)
     if t in {"1", "under", "during", "direkt", "open"}:
-        return StepResult({"disclosed": True})
+        return StepResult(NewPollState(disclosed=True))
     if t in {"2", "efter", "after", "sedan", "later"}:
-        return StepResult({"disclosed": False})
+        return StepResult(NewPollState(disclosed=False))
     raise Reask("moderation_polls.new.bad_visibility")
 
 
-def _prompt_confirm(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_confirm(ctx: Context, data: NewPollState) -> str:
     opens = datetime.fromisoformat(str(data["opens"]))
     closes = datetime.fromisoformat(str(data["closes"]))
     return ctx.t(
@@ -245,7 +261,7 @@ DROP = frozenset({"avbryt", "cancel"})
 
 
 async def _confirm(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: NewPollState, text: str
 ) -> StepResult:
     t = norm(text)
     if t in YES or t in CREATE:
@@ -256,7 +272,7 @@ async def _confirm(
     raise Reask("moderation_polls.new.bad_confirm")
 
 
-async def _finish_new(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+async def _finish_new(ctx: Context, conn: aiosqlite.Connection, data: NewPollState) -> None:
     content = simple_poll(ctx.lang, str(data["question"]), list(data["options"]), int(data["max"]))
     known = await neighbourhood_rooms(conn)
     targets = new_targets(known, list(data["targets"]), ctx.svc.settings.language.default)
@@ -291,27 +307,27 @@ async def create(
     return await polls.insert(conn, poll, targets)
 
 
-async def _after(ctx: Context, data: Mapping[str, Any]) -> None:
+async def _after(ctx: Context, data: object) -> None:
     await run_due(ctx.svc)
 
 
 NEW = Flow(
     NEW_FLOW,
     (
-        Step("mode", _p("moderation_polls.new.ask_mode"), _mode),
-        Step("question", _p("moderation_polls.new.ask_question"), _question),
+        Step("mode", _p("moderation_polls.new.ask_mode"), state.parser(_mode)),
+        Step("question", _p("moderation_polls.new.ask_question"), state.parser(_question)),
         Step(
             "options",
             _p("moderation_polls.new.ask_options", min=MIN_OPTIONS, max=MAX_OPTIONS),
-            _options,
+            state.parser(_options),
         ),
-        Step("max", _prompt_max, _max),
-        Step("targets", _prompt_targets, _targets),
-        Step("opens", _p("moderation_polls.new.ask_opens"), _opens),
-        Step("closes", _p("moderation_polls.new.ask_closes"), _closes),
-        Step("visibility", _p("moderation_polls.new.ask_visibility"), _visibility),
-        Step("confirm", _prompt_confirm, _confirm),
+        Step("max", state.prompt(_prompt_max), state.parser(_max)),
+        Step("targets", state.prompt(_prompt_targets), state.parser(_targets)),
+        Step("opens", _p("moderation_polls.new.ask_opens"), state.parser(_opens)),
+        Step("closes", _p("moderation_polls.new.ask_closes"), state.parser(_closes)),
+        Step("visibility", _p("moderation_polls.new.ask_visibility"), state.parser(_visibility)),
+        Step("confirm", state.prompt(_prompt_confirm), state.parser(_confirm)),
     ),
-    _finish_new,
+    state.finisher(_finish_new),
     after_commit=_after,
 )

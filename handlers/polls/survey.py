@@ -4,14 +4,15 @@ message. One answer set per person, stored with no link to them (see `storage.po
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 import aiosqlite
 
 from bot.answers import fold, normalise, numbered, parse_choices, yes_or_no
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
+from handlers.polls import state
 from handlers.polls.lifecycle import local, voter_hash
 from handlers.polls.model import Content, pick
 from storage import polls
@@ -20,42 +21,55 @@ from storage.polls import NO_PLACE
 SURVEY_FLOW = "survey"
 
 
-def _p(key: str) -> Any:
-    def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
+class SurveyState(TypedDict, total=False):
+    """What ``survey`` holds for one resident: the JSON object in ``conversation.data``. The
+    command that starts it (``!enkät``) gives ``poll``, ``content``, ``i`` and ``answers``;
+    the steps add the rest."""
+
+    poll: int  # the poll's id
+    content: dict[str, Any]  # the poll's content as stored (`handlers.polls.model.Content`)
+    i: int  # the question being asked, from 0
+    answers: dict[str, list[str]]  # question key -> the option ids chosen
+    place: str  # a locality key, or NO_PLACE
+    optin: bool  # wants the outcome message
+
+
+def _p(key: str) -> Callable[[Context, object], str]:
+    def prompt(ctx: Context, data: object) -> str:
         return ctx.t(key)
 
     return prompt
 
 
-def _content(data: Mapping[str, Any]) -> Content:
+def _content(data: SurveyState) -> Content:
     return Content.load(data["content"])
 
 
-def _prompt_place(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_place(ctx: Context, data: SurveyState) -> str:
     names = [loc.label(ctx.lang) for loc in ctx.svc.settings.localities]
     return ctx.t("polls.ask_place", options=numbered(names))
 
 
 async def _place(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: SurveyState, text: str
 ) -> StepResult:
     t = normalise(text)
     localities = ctx.svc.settings.localities
     if t == "0":
-        return StepResult({"place": NO_PLACE})
+        return StepResult(SurveyState(place=NO_PLACE))
     if t.isdigit() and 1 <= int(t) <= len(localities):
-        return StepResult({"place": localities[int(t) - 1].key})
+        return StepResult(SurveyState(place=localities[int(t) - 1].key))
     for loc in localities:
         if fold(t) in {fold(loc.key), fold(loc.name), fold(loc.label(ctx.lang))}:
-            return StepResult({"place": loc.key})
+            return StepResult(SurveyState(place=loc.key))
     raise Reask("polls.bad_place", count=len(localities))
 
 
-def _skip_place(data: Mapping[str, Any]) -> bool:
+def _skip_place(data: SurveyState) -> bool:
     return not _content(data).ask_place
 
 
-def _prompt_question(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_question(ctx: Context, data: SurveyState) -> str:
     content = _content(data)
     i = int(data.get("i", 0))
     q = content.questions[i]
@@ -75,7 +89,7 @@ def _prompt_question(ctx: Context, data: Mapping[str, Any]) -> str:
 
 
 async def _answer(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: SurveyState, text: str
 ) -> StepResult:
     content = _content(data)
     i = int(data.get("i", 0))
@@ -84,20 +98,20 @@ async def _answer(
     answers = dict(data.get("answers", {}))
     answers[q.key] = [q.options[n - 1].id for n in numbers]
     if i + 1 < len(content.questions):
-        return StepResult({"answers": answers, "i": i + 1}, goto="question")
-    return StepResult({"answers": answers, "i": i + 1}, goto="optin")
+        return StepResult(SurveyState(answers=answers, i=i + 1), goto="question")
+    return StepResult(SurveyState(answers=answers, i=i + 1), goto="optin")
 
 
 async def _optin(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: SurveyState, text: str
 ) -> StepResult:
     answer = yes_or_no(ctx.t("polls.ask_optin"), text)
     if answer is None:
         raise Reask("polls.bad_optin")
-    return StepResult({"optin": answer}, done=True)
+    return StepResult(SurveyState(optin=answer), done=True)
 
 
-async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: SurveyState) -> None:
     poll = await polls.get(conn, int(data["poll"]))
     if poll is None or poll.state != "open" or poll.voter_key is None:
         ctx.reply("polls.survey_closed")  # nothing is stored; the conversation ends
@@ -118,9 +132,11 @@ async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: Mapping
 SURVEY = Flow(
     SURVEY_FLOW,
     (
-        Step("place", _prompt_place, _place, skip=_skip_place),
-        Step("question", _prompt_question, _answer),
-        Step("optin", _p("polls.ask_optin"), _optin),
+        Step(
+            "place", state.prompt(_prompt_place), state.parser(_place), skip=state.skip(_skip_place)
+        ),
+        Step("question", state.prompt(_prompt_question), state.parser(_answer)),
+        Step("optin", _p("polls.ask_optin"), state.parser(_optin)),
     ),
-    _finish_survey,
+    state.finisher(_finish_survey),
 )

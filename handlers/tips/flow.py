@@ -19,7 +19,8 @@ from bot.messages import Outgoing
 from bot.safety_notice import format_hours
 from bot.scrub import LABELS, scrub
 from bot.terms import locality_term
-from config.settings import Names, Settings
+from config.kommun import Names
+from config.settings import Settings
 from handlers import moderation
 from handlers.tipinfo import band_name, category_name, new_code, place_text, place_type_name
 from handlers.tips.state import (

@@ -1,82 +1,22 @@
-"""Language detection for incoming chat messages.
-
-The detector works in three stages, cheapest and most certain first:
-
-1. **Script.** Text written mostly in Ethiopic, Arabic or Cyrillic script is decided from the
-   script and a few letters (Ethiopic -> Tigrinya; Arabic -> Persian or Arabic; Cyrillic ->
-   Ukrainian, or Bosnian/Croatian/Serbian for Serbian Cyrillic letters).
-2. **Lexicon.** Short Latin-script messages ("tack", "hvala", "kiitos", "yes please") are
-   matched against a small hand-written word list (``config/content/lexicon.toml``).
-3. **langdetect.** Longer Latin-script text goes to a langdetect factory that holds only the
-   profiles of the enabled Latin-script languages and their usual confusers. A confuser that
-   wins is mapped to the language it stands in for ("no"/"da" -> "sv", "sl" -> "hr", ...).
-   Profiles of Arabic, Persian, Ukrainian and their confusers (ur, ru, bg, mk) are not loaded:
-   text in those scripts never reaches langdetect, and every extra profile slows every call.
-
-When none of these is confident the detector returns ``None`` and the caller falls back on the
-user's stored preference or the room's language (see :func:`choose_language`).
-"""
+"""The detector: script, lexicon and langdetect in turn (see :mod:`bot.language`), and the
+choice of the language to answer in."""
 
 from __future__ import annotations
 
 import logging
-import re
-import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from config.settings import CONTENT_DIR
+from .lexicon import best_share, default_lexicon_path, lexicon_votes, load_lexicon, normalise
+from .profiles import BOT_LANGUAGES, CONFUSER_TO_BOT, build_factory
+from .script import arabizi_tokens, dominant_script, sanitise
 
-log = logging.getLogger(__name__)
-
-#: Every language code the bot knows (ISO 639-1; "hr" stands for Bosnian/Croatian/Serbian).
-BOT_LANGUAGES: tuple[str, ...] = ("sv", "en", "hr", "sq", "ar", "so", "ti", "fa", "uk", "fi", "pl")
-
-#: Only this many characters of a message are analysed.
-MAX_CHARS = 1000
-
-#: langdetect profiles loaded for each enabled Latin-script language: the language itself plus
-#: the close relatives whose text it is usually confused with. Chosen by measurement with
-#: bench/language.py and a probe of neighbouring languages (Norwegian, Danish, Serbian, Bosnian,
-#: Estonian): those come out as their mapped bot language (see CONFUSER_TO_BOT).
-PROFILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "sv": ("sv", "no", "da"),
-        "en": ("en",),
-        "hr": ("hr", "sl"),
-        "sq": ("sq",),
-        "so": ("so",),
-        "fi": ("fi", "et"),
-        "pl": ("pl",),
-    }
-)
-
-#: Foreign Latin-script languages that residents write but the bot does not speak. Their
-#: profiles are loaded so that such text is reported as "not ours" (``None``; the caller then
-#: uses the stored or room language) instead of being forced into English, Swedish or
-#: Croatian with high confidence. They are never mapped to a bot language.
-OTHER_PROFILES: tuple[str, ...] = ("de", "nl", "es", "it", "tr", "cs")
-
-#: A winning confuser profile counts for the bot language it stands in for.
-CONFUSER_TO_BOT: Mapping[str, str] = MappingProxyType(
-    {
-        "no": "sv",
-        "da": "sv",
-        "sl": "hr",
-        "bs": "hr",
-        "sr": "hr",
-        "et": "fi",
-    }
-)
-
-_SEED = 0
+# The name of the module this came from, so log lines read as before.
+log = logging.getLogger("bot.language")
 
 # Script letter sets.
 _PERSIAN_LETTERS = frozenset("پچژگکی")
@@ -105,25 +45,6 @@ _LATIN_HINTS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_LEXICON_LISTS = ("greetings", "yes", "no", "thanks", "phrases")
-_LEXICON_WORDS = "common"
-#: Words of a language written in Latin letters (Arabic "arabizi", Persian "finglisi"):
-#: counted like ``common`` words; entries with digits are left to :func:`arabizi_tokens`.
-_LEXICON_LATIN = "latin"
-
-# A word of letters with one of the digits arabizi writes for Arabic sounds (2 hamza, 3 ain,
-# 5 kha, 6 ta, 7 ha, 8 qaf, 9 sad): "3ndi", "7abibi", "sa7", "la2". Two digits in a row
-# ("covid19"), an ordinal or a unit ("2nd", "5pm", "3km") are not arabizi.
-_ARABIZI_TOKEN = re.compile(r"^(?=(?:.*[a-z]){2})(?!.*\d\d)[a-z]*[2356789][a-z0-9]*$")
-_NOT_ARABIZI = re.compile(
-    r"^\d+(?:st|nd|rd|th|am|pm|h|min|km|kr|kg|m|g|mb|gb|s)$"
-    # three or more letters with a number tagged on ("granne3", "hus5", "user7"): a name
-    # or a label, not arabizi, whose end digits follow short words ("la2", "sa7", "ma3")
-    r"|^[a-z]{3,}\d$"
-)
-_TIP_CODE = re.compile(r"\b[A-Z]{2,4}-[A-Z0-9]{4}\b")
-_TOKEN = re.compile(r"[a-z0-9]+")
-
 
 @dataclass(frozen=True)
 class Detection:
@@ -136,168 +57,6 @@ class Detection:
     lang: str
     probability: float
     method: str
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Whole-message phrases and vote words per language, already normalised.
-
-    ``messages`` maps a normalised whole message to the languages listing it as a greeting,
-    yes, no, thanks or phrase. ``words`` maps a single word to every language listing it
-    anywhere. ``phrases`` maps multi-word entries to their languages.
-    """
-
-    messages: Mapping[str, frozenset[str]]
-    words: Mapping[str, frozenset[str]]
-    phrases: Mapping[str, frozenset[str]]
-    greetings: frozenset[str] = frozenset()
-    """Every language's greetings, normalised (a whole message that is only a hello)."""
-
-
-def default_lexicon_path() -> Path:
-    """Return the path of the bundled lexicon, ``config/content/lexicon.toml``."""
-    return CONTENT_DIR / "lexicon.toml"
-
-
-def normalise(text: str) -> str:
-    """Casefold ``text`` and keep only letters and combining marks, single-space separated.
-
-    Punctuation, digits, emoji, control characters and lone surrogates all become separators.
-    """
-    chars = [ch if unicodedata.category(ch)[0] in "LM" else " " for ch in text.casefold()]
-    return " ".join("".join(chars).split())
-
-
-def _add(index: dict[str, set[str]], key: str, lang: str) -> None:
-    if key:
-        index.setdefault(key, set()).add(lang)
-
-
-def _freeze(index: dict[str, set[str]]) -> dict[str, frozenset[str]]:
-    return {key: frozenset(langs) for key, langs in index.items()}
-
-
-def load_lexicon(path: Path, enabled: Iterable[str]) -> Lexicon:
-    """Load the lexicon TOML at ``path``, keeping only the ``enabled`` languages.
-
-    Raises ``OSError`` or ``tomllib.TOMLDecodeError`` if the file is missing or malformed.
-    """
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    messages: dict[str, set[str]] = {}
-    words: dict[str, set[str]] = {}
-    phrases: dict[str, set[str]] = {}
-    greetings: set[str] = set()
-    for lang in enabled:
-        section = data.get(lang, {})
-        greetings.update(normalise(str(entry)) for entry in section.get("greetings", []))
-        for list_name in (*_LEXICON_LISTS, _LEXICON_WORDS, _LEXICON_LATIN):
-            for entry in section.get(list_name, []):
-                if list_name == _LEXICON_LATIN and any(ch.isdigit() for ch in str(entry)):
-                    continue
-                norm = normalise(str(entry))
-                if list_name not in (_LEXICON_WORDS, _LEXICON_LATIN):
-                    _add(messages, norm, lang)
-                _add(phrases if " " in norm else words, norm, lang)
-    return Lexicon(_freeze(messages), _freeze(words), _freeze(phrases), frozenset(greetings))
-
-
-def lexicon_votes(lexicon: Lexicon, norm: str) -> dict[str, int]:
-    """Count lexicon hits per language in the normalised text ``norm``.
-
-    A word or phrase listed under several languages counts for none of them; a phrase counts
-    as many votes as it has words.
-    """
-    votes: dict[str, int] = {}
-    for token in norm.split():
-        langs = lexicon.words.get(token)
-        if langs is not None and len(langs) == 1:
-            (lang,) = langs
-            votes[lang] = votes.get(lang, 0) + 1
-    padded = f" {norm} "
-    for phrase, langs in lexicon.phrases.items():
-        if len(langs) == 1 and f" {phrase} " in padded:
-            (lang,) = langs
-            votes[lang] = votes.get(lang, 0) + phrase.count(" ") + 1
-    return votes
-
-
-def arabizi_tokens(text: str) -> int:
-    """How many words of ``text`` are written the arabizi way, with a digit for an Arabic
-    sound (``3ndi``, ``7abibi``, ``la2``). Tip codes (``VMO-7K3Q``) do not count."""
-    text = _TIP_CODE.sub(" ", text).lower()
-    return sum(
-        1
-        for token in _TOKEN.findall(text)
-        if _ARABIZI_TOKEN.match(token) and not _NOT_ARABIZI.match(token)
-    )
-
-
-def _script_of(ch: str) -> str:
-    """Name the script of letter ``ch``: latin, arabic, cyrillic, ethiopic or other."""
-    cp = ord(ch)
-    if cp < 0x0250 or 0x1E00 <= cp <= 0x1EFF:
-        return "latin"
-    if 0x0600 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
-        return "arabic"
-    if 0x0400 <= cp <= 0x052F:
-        return "cyrillic"
-    if 0x1200 <= cp <= 0x139F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
-        return "ethiopic"
-    return "other"
-
-
-def dominant_script(text: str) -> str | None:
-    """Return the script of most letters in ``text``, or ``None`` if it has no letters."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            script = _script_of(ch)
-            counts[script] = counts.get(script, 0) + 1
-    if not counts:
-        return None
-    return max(counts, key=lambda script: counts[script])
-
-
-def sanitise(text: str) -> str:
-    """Cut ``text`` to :data:`MAX_CHARS` and replace control, private-use and unpaired
-    surrogate characters by spaces."""
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") else ch
-        for ch in text[:MAX_CHARS]
-    )
-
-
-def _share(votes: Mapping[str, float]) -> tuple[str, float] | None:
-    """Return the language with most votes and its share of all votes, or ``None``."""
-    total = sum(votes.values())
-    if total <= 0:
-        return None
-    best = max(votes, key=lambda lang: votes[lang])
-    if sum(1 for v in votes.values() if v == votes[best]) > 1:
-        return None
-    return best, votes[best] / total
-
-
-def _build_factory(enabled: Sequence[str]) -> DetectorFactory | None:
-    """Build a seeded langdetect factory with the profiles needed for ``enabled``.
-
-    Returns ``None`` when no enabled language needs langdetect. Never touches langdetect's
-    module-level factory.
-    """
-    names: list[str] = []
-    for lang in enabled:
-        for name in PROFILES.get(lang, ()):
-            if name not in names:
-                names.append(name)
-    if not names:
-        return None
-    names.extend(name for name in OTHER_PROFILES if name not in names)
-    directory = resources.files("langdetect") / "profiles"
-    factory = DetectorFactory()
-    factory.load_json_profile([(directory / name).read_text(encoding="utf-8") for name in names])
-    factory.set_seed(_SEED)
-    return factory
 
 
 class LanguageDetector:
@@ -323,7 +82,7 @@ class LanguageDetector:
         self._min_chars = min_chars
         self._min_probability = min_probability
         self._lexicon = load_lexicon(lexicon_path or default_lexicon_path(), self._enabled)
-        self._factory = _build_factory(self._enabled)
+        self._factory = build_factory(self._enabled)
 
     @property
     def enabled(self) -> tuple[str, ...]:
@@ -449,7 +208,7 @@ class LanguageDetector:
 
     def _short_latin(self, norm: str) -> Detection | None:
         """A short Latin message: lexicon votes, then distinctive letters."""
-        best = _share(lexicon_votes(self._lexicon, norm))
+        best = best_share(lexicon_votes(self._lexicon, norm))
         if best is not None:
             return self._confident(best[0], min(best[1], 0.95), "lexicon")
         hints: dict[str, float] = {}
@@ -457,7 +216,7 @@ class LanguageDetector:
             lang = _LATIN_HINTS.get(ch)
             if lang is not None and lang in self._enabled_set:
                 hints[lang] = hints.get(lang, 0) + 1
-        best = _share(hints)
+        best = best_share(hints)
         if best is not None:
             return self._confident(best[0], min(best[1], 0.90), "script")
         return None
@@ -486,7 +245,7 @@ class LanguageDetector:
 
     def _lexicon_tiebreak(self, norm: str, candidates: Mapping[str, float]) -> Detection | None:
         """langdetect was unsure: accept the lexicon's choice if langdetect also considered it."""
-        best = _share(lexicon_votes(self._lexicon, norm))
+        best = best_share(lexicon_votes(self._lexicon, norm))
         if best is None or best[0] not in candidates:
             return None
         return self._confident(best[0], min(best[1], 0.90), "lexicon")

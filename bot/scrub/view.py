@@ -1,0 +1,56 @@
+"""The matching view of a text: the scrubber's finders run on it, and a span found in it
+maps back to the original characters (see the contract in :mod:`bot.scrub`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+
+from ..text import fold_char
+
+# --------------------------------------------------------------------------------------------
+# Matching view
+
+
+def matching_view(text: str) -> tuple[str, list[int], list[int]]:
+    """Return the matching view of ``text`` and, per view character, the original span.
+
+    ``starts[k]``/``ends[k]`` give the original index range of the character that produced
+    view character ``k``.
+    """
+    if text.isascii():
+        idx = list(range(len(text)))
+        return text, idx, [i + 1 for i in idx]
+    cache: dict[str, str] = {}
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        norm = cache.get(ch)
+        if norm is None:
+            if ch.isascii():
+                norm = ch
+            else:
+                digit = unicodedata.decimal(ch, None)
+                norm = str(digit) if digit is not None else fold_char(ch)
+            cache[ch] = norm
+        for c in norm:
+            parts.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    return "".join(parts), starts, ends
+
+
+# --------------------------------------------------------------------------------------------
+# Finders: each yields (start, end) spans in the view, in order and without overlap.
+
+Span = tuple[int, int]
+
+
+def regex_finder(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Span]]:
+    def find(view: str) -> Iterator[Span]:
+        for m in pattern.finditer(view):
+            yield m.span()
+
+    return find

@@ -1,0 +1,258 @@
+"""The detector: the rules grade urgency and look for people, and the learned model (when on)
+has the last word through :func:`~bot.signals.grading.combine`."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..names import Names
+from ..safety_model import SafetyModel, plain_letters
+from ..scrub import LABELS, found_kinds
+from .folding import WORDS, fold_chars, word_count
+from .grading import Signals, combine
+from .wordlists import (
+    URGENT_LISTS,
+    Rule,
+    default_path,
+    load_cues,
+    load_not_people,
+    load_rule,
+    load_urgency,
+)
+
+_TOKEN = re.compile(r"\S+")
+_NAME_AFTER = re.compile(r"\s+[\"'«“]?([^\W\d_][^\W\d_'\-]*)")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
+
+_PLATE_RULE = "identifies.plate"
+_PERSONNUMMER_RULE = "identifies.personnummer"
+_NAME_RULE = "identifies.name"
+_LABEL_RULE = "identifies.label"
+_NEGATION_WINDOW = 2
+_SCRUB_KINDS = frozenset({"regnr", "personnummer"})
+
+
+def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Indices of the first and last whitespace-separated token covered by [start, end)."""
+    return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
+
+
+class SignalDetector:
+    """Grades urgency and detects identifying and child-concern messages (see module doc)."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        names: Names | None = None,
+        *,
+        model: SafetyModel | None = None,
+        learned: bool = True,
+    ) -> None:
+        """Load and compile the word list at ``path`` (default: :func:`default_path`) and the
+        learned model (``model``, default: the packaged one; ``learned=False``: rules only)."""
+        source = path if path is not None else default_path()
+        with source.open("rb") as fh:
+            data = tomllib.load(fh)
+        raw_rules = data.get("rules")
+        if not isinstance(raw_rules, list) or not raw_rules:
+            raise ValueError(f"{source}: no [[rules]]")
+        rules = tuple(load_rule(raw, i) for i, raw in enumerate(raw_rules))
+        names_seen = [r.name for r in rules]
+        if len(set(names_seen)) != len(names_seen):
+            raise ValueError(f"{source}: rule names must be unique")
+        self._rules = rules
+        self._urgency = load_urgency(data.get("urgent"), source)
+        self._not_people = load_not_people(data.get("not_people"), source)
+        self._person_cues = load_cues(data.get("person_cues"), source)
+        self._names = names if names is not None else Names.load()
+        if model is None and learned:
+            model = SafetyModel.load()
+        self._model = model if learned else None
+
+    # ---- urgency ------------------------------------------------------------------------
+
+    def _negated(self, norm: str, start: int) -> bool:
+        """A negation word among the few words right before ``start`` (same clause)."""
+        before = norm[max(0, start - 60) : start]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        if breaks:
+            before = before[breaks[-1].end() :]
+        words = WORDS.findall(before)[-_NEGATION_WINDOW:]
+        return any(w in self._urgency.negation for w in words)
+
+    def _hits(self, key: str, norm: str, *, negatable: bool = False) -> bool:
+        pattern = self._urgency.lists[key]
+        if pattern is None:
+            return False
+        for m in pattern.finditer(norm):
+            if not negatable or not self._negated(norm, m.start()):
+                return True
+        return False
+
+    def _help_alone(self, norm: str) -> bool:
+        words = WORDS.findall(norm)
+        u = self._urgency
+        return (
+            0 < len(words) <= 4
+            and any(w in u.help_alone for w in words)
+            and all(w in u.help_alone or w in u.help_fillers for w in words)
+        )
+
+    def grade(self, norm: str) -> tuple[str, list[str]]:
+        """``("urgent" | "possible" | "none", list names)`` for a folded message."""
+        u = self._urgency
+        if u.figurative is not None:
+            norm = u.figurative.sub(" ", norm)
+        fired: list[str] = []
+
+        def has(key: str, negatable: bool = False) -> bool:
+            found = self._hits(key, norm, negatable=negatable)
+            if found:
+                fired.append(f"urgent.{key}")
+            return found
+
+        acute = has("acute", negatable=True)
+        danger = has("danger", negatable=True)
+        helping = has("help") or self._help_alone(norm)
+        if not (acute or danger or helping):
+            if has("ongoing") and not has("rules") and not has("bot"):
+                return "possible", fired
+            return "none", []
+        now = has("now")
+        present = has("present")
+        if not present and u.present_patterns is not None and u.present_patterns.search(norm):
+            present = True
+            fired.append("urgent.present_patterns")
+        before = has("past") | has("habitual")
+        rules = has("rules")
+        hypothetical = has("hypothetical")
+        if acute:
+            if rules or hypothetical or (before and not now):
+                return "possible", fired
+            return "urgent", fired
+        if danger:
+            if rules:
+                return "none", fired
+            if hypothetical:
+                return "possible", fired
+            if now or helping:
+                return "urgent", fired
+            if present:
+                return ("possible" if before else "urgent"), fired
+            return ("none" if before else "possible"), fired
+        # a call for help without a danger word
+        if has("bot") or rules:
+            return "none", fired
+        if self._help_alone(norm):
+            fired.append("urgent.help_alone")
+            return "urgent", fired
+        return "possible", fired
+
+    # ---- the whole message ----------------------------------------------------------------
+
+    def rule_findings(self, text: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+        """What the rules alone say about a cleaned message: its folded form (case kept), the
+        rules' grade (``"urgent" | "possible" | "none"``), the names of the rules that fired,
+        and the model's rule features: those names plus the grade, the word lists found
+        anywhere (``list.danger``; ``plain.danger`` without diacritics), ``not_people`` and
+        ``identifies.label`` (``bench/train_safety_model.py`` uses this too)."""
+        plain = fold_chars(text)
+        idioms = self._urgency.idioms
+        if idioms is not None:
+            plain = idioms.sub(" ", plain)
+        norm = plain.casefold()
+        grade, fired = self.grade(norm)
+        # People are looked for without cartoon characters, statues and streets.
+        person_plain = self._not_people.mask(plain)
+        person_norm = person_plain.casefold()
+        starts = [m.start() for m in _TOKEN.finditer(person_norm)]
+        for rule in self._rules:
+            if self._fires(rule, person_plain, person_norm, starts):
+                fired.append(rule.name)
+        if self._names.mentions(person_plain):
+            fired.append(_NAME_RULE)
+        found = found_kinds(text, _SCRUB_KINDS)
+        if "regnr" in found or LABELS["regnr"] in text:
+            fired.append(_PLATE_RULE)
+        if "personnummer" in found or LABELS["personnummer"] in text:
+            fired.append(_PERSONNUMMER_RULE)
+        extra = [f"grade.{grade}", *self._list_features(norm)]
+        if LABELS.get("namn", "\0") in text:
+            fired.append(_NAME_RULE)
+            extra.append(_LABEL_RULE)
+        if person_plain != plain:
+            extra.append("not_people")
+        matched = tuple(dict.fromkeys(fired))
+        return plain, grade, matched, (*matched, *extra)
+
+    def _list_features(self, norm: str) -> list[str]:
+        """Which urgency word lists and person cues occur anywhere in the message, with and
+        without diacritics, whatever the rules concluded: features for the model only."""
+        out = []
+        bare = plain_letters(norm)
+        for name, pattern, plain_pattern in self._person_cues:
+            if (pattern is not None and pattern.search(norm)) or (
+                plain_pattern is not None and plain_pattern.search(bare)
+            ):
+                out.append(f"cue.{name}")
+        for key in URGENT_LISTS:
+            pattern = self._urgency.lists[key]
+            if pattern is not None and pattern.search(norm):
+                out.append(f"list.{key}")
+            pattern = self._urgency.plain_lists[key]
+            if pattern is not None and pattern.search(bare):
+                out.append(f"plain.{key}")
+        return out
+
+    def detect(self, text: str) -> Signals:
+        """Classify one message. Pure; see the module docstring for what each field means."""
+        plain, grade, matched, rule_features = self.rule_findings(text)
+        identifies = any(n.startswith("identifies.") for n in matched)
+        if self._model is not None:
+            scores = self._model.scores(plain, rule_features)
+            words = word_count(plain)
+            grade, identifies = combine(grade, rule_features, scores, self._model.thresholds, words)
+            matched = (*matched, f"model.{grade}", f"model.identifies.{identifies}".lower())
+        return Signals(
+            urgent=grade == "urgent",
+            possibly_urgent=grade == "possible",
+            identifies=identifies,
+            child_concern=any(n.startswith("child_concern.") for n in matched),
+            matched=matched,
+        )
+
+    @staticmethod
+    def _fires(rule: Rule, plain: str, norm: str, starts: Sequence[int]) -> bool:
+        if rule.pattern is None:
+            return False
+        if rule.kind in ("phrases", "pattern"):
+            return rule.pattern.search(norm) is not None
+        if rule.kind == "name_intro":
+            # Case matters here, so search the un-folded text (phrases compiled IGNORECASE).
+            for m in rule.pattern.finditer(plain):
+                after = _NAME_AFTER.match(plain, m.end())
+                if after is not None and after.group(1)[0].isupper():
+                    return True
+            return False
+        if rule.second is None:
+            return False
+        firsts = sorted(_token_span(starts, *m.span()) for m in rule.pattern.finditer(norm))
+        if not firsts:
+            return False
+        first_last = sorted(last for _, last in firsts)
+        first_first = sorted(first for first, _ in firsts)
+        for m in rule.second.finditer(norm):
+            b_first, b_last = _token_span(starts, *m.span())
+            # a word of `first` ending 1..window tokens before this word of `second`
+            i = bisect.bisect_left(first_last, b_first - rule.window)
+            if i < len(first_last) and first_last[i] <= b_first - 1:
+                return True
+            if rule.any_order:
+                j = bisect.bisect_left(first_first, b_last + 1)
+                if j < len(first_first) and first_first[j] <= b_last + rule.window:
+                    return True
+        return False

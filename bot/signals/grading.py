@@ -1,0 +1,50 @@
+"""The outcome of one message: :class:`Signals`, and :func:`combine`, which turns the rules'
+findings and the learned model's scores into the grade and the person signal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..safety_model import Scores
+
+# Messages shorter than this many words are graded by the rules alone (see combine()).
+MIN_WORDS = 3
+_EXPLICIT_PERSON = frozenset({"identifies.plate", "identifies.personnummer", "identifies.label"})
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What :meth:`SignalDetector.detect` found in one message."""
+
+    urgent: bool
+    identifies: bool
+    child_concern: bool
+    matched: tuple[str, ...]
+    possibly_urgent: bool = False
+
+
+def combine(
+    rule_grade: str,
+    rule_names: Sequence[str],
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    words: int,
+) -> tuple[str, bool]:
+    """The grade and person signal from the rules' findings and the model's scores (the
+    model already saw the rules' findings as features). Chosen for recall: the model's
+    ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
+    the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
+    :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
+    too little to go on. A plate, a personnummer or a name the scrubber already replaced always
+    identifies someone (explicit patterns are what rules do best)."""
+    explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
+    if words < MIN_WORDS:
+        return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
+    if scores.urgent >= thresholds["urgent"]:
+        grade = "urgent"
+    elif scores.alarm >= thresholds["alarm"] or rule_grade == "urgent":
+        grade = "possible"
+    else:
+        grade = "none"
+    return grade, explicit or scores.identifies >= thresholds["identifies"]

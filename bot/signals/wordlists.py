@@ -1,0 +1,284 @@
+"""Reading ``config/content/signals.toml``: the rules, the urgency word lists, the person cues
+and the non-people, compiled to regular expressions (an invalid file raises ``ValueError``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import CONTENT_DIR
+
+from ..safety_model import plain_letters
+from .folding import fold
+
+SIGNALS = ("identifies", "child_concern")
+_META_KEYS = frozenset(
+    {"name", "signal", "strength", "kind", "window", "order", "first", "second", "all"}
+)
+_KINDS = ("phrases", "name_intro", "pair", "pattern")
+_WORD_CHAR = re.compile(r"\w")
+URGENT_LISTS = (
+    "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
+    "negation", "bot", "ongoing",
+)  # fmt: skip
+
+
+def default_path() -> Path:
+    """The packaged word list, ``config/content/signals.toml``."""
+    return CONTENT_DIR / "signals.toml"
+
+
+def _phrase_pattern(phrase: str) -> tuple[bool, str]:
+    """Regex body for one phrase, and whether it must start at a word boundary."""
+    tokens = fold(phrase).split()
+    if not tokens:
+        raise ValueError(f"empty phrase in signal word list: {phrase!r}")
+    parts: list[str] = []
+    for i, tok in enumerate(tokens):
+        prefix = ""
+        if i == 0 and tok.startswith("*") and len(tok) > 1:
+            prefix, tok = r"\w*", tok[1:]
+        if tok.endswith("*") and len(tok) > 1:
+            parts.append(prefix + re.escape(tok[:-1]) + r"\w*")
+        else:
+            parts.append(prefix + re.escape(tok))
+    body = r"\s+".join(parts)
+    last = tokens[-1]
+    tail = r"(?!\w)" if (last.endswith("*") or _WORD_CHAR.match(last[-1])) else ""
+    first = tokens[0].lstrip("*")
+    return _WORD_CHAR.match(first[0]) is not None, body + tail
+
+
+def compile_phrases(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    unique = sorted(set(phrases), key=lambda p: (-len(p), p))
+    if not unique:
+        return None
+    compiled = [_phrase_pattern(p) for p in unique]
+    # The word-boundary look-behind is factored out so long words are rejected at once.
+    at_word = [body for bounded, body in compiled if bounded]
+    anywhere = [body for bounded, body in compiled if not bounded]
+    alternatives = []
+    if at_word:
+        alternatives.append(r"(?<!\w)(?:" + "|".join(at_word) + ")")
+    if anywhere:
+        alternatives.append("(?:" + "|".join(anywhere) + ")")
+    return re.compile("|".join(alternatives), flags)
+
+
+def _table(data: Mapping[str, object], key: str, source: Path) -> Mapping[str, object]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{source}: [urgent.{key}] must be a table")
+    return table
+
+
+def compile_regexes(values: Iterable[str], where: str, flags: int = 0) -> re.Pattern[str] | None:
+    parts = []
+    for v in values:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
+        parts.append(f"(?:{v})")
+    return re.compile("|".join(parts), flags) if parts else None
+
+
+def _phrases_of(table: Mapping[str, object], where: str) -> list[str]:
+    """All language lists in ``table`` (keys that are not rule settings), flattened."""
+    out: list[str] = []
+    for key, value in table.items():
+        if key in _META_KEYS:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{where}.{key} must be a list of strings")
+        out.extend(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    signal: str
+    kind: str
+    pattern: re.Pattern[str] | None  # phrases / name_intro / pattern / first of a pair
+    second: re.Pattern[str] | None
+    window: int
+    any_order: bool
+
+
+def load_rule(raw: object, index: int) -> Rule:
+    if not isinstance(raw, dict):
+        raise ValueError(f"rules[{index}] must be a table")
+    name = raw.get("name")
+    signal = raw.get("signal")
+    kind = raw.get("kind", "phrases")
+    window = raw.get("window", 1)
+    order = raw.get("order", "forward")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"rules[{index}].name is missing")
+    if signal not in SIGNALS:
+        raise ValueError(f"rule {name}: signal must be one of {SIGNALS}")
+    if kind not in _KINDS:
+        raise ValueError(f"rule {name}: kind must be one of {_KINDS}")
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        raise ValueError(f"rule {name}: window must be a positive integer")
+    if order not in ("forward", "any"):
+        raise ValueError(f"rule {name}: order must be 'forward' or 'any'")
+    assert isinstance(signal, str) and isinstance(kind, str)
+    second_pattern = None
+    if kind == "pair":
+        first, second = raw.get("first"), raw.get("second")
+        if not isinstance(first, dict) or not isinstance(second, dict):
+            raise ValueError(f"rule {name}: a pair needs tables 'first' and 'second'")
+        pattern = compile_phrases(_phrases_of(first, f"{name}.first"))
+        second_pattern = compile_phrases(_phrases_of(second, f"{name}.second"))
+    elif kind == "pattern":
+        values = raw.get("all", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"rule {name}: 'all' must be a list of regular expressions")
+        pattern = compile_regexes(values, f"rule {name}")
+    else:
+        flags = re.IGNORECASE if kind == "name_intro" else 0
+        pattern = compile_phrases(_phrases_of(raw, name), flags)
+    return Rule(
+        name=name,
+        signal=signal,
+        kind=kind,
+        pattern=pattern,
+        second=second_pattern,
+        window=window,
+        any_order=order == "any",
+    )
+
+
+_CAPITALISED = re.compile(r"\s+(?:[A-Z]\.\s?)?([^\W\d_][\w'\-]*)")
+
+
+@dataclass(frozen=True)
+class NotPeople:
+    names: re.Pattern[str] | None
+    before: re.Pattern[str] | None
+
+    def mask(self, plain: str) -> str:
+        """``plain`` with non-people blanked out (same length): listed characters, and the
+        capitalised words after a statue/street word."""
+        spans: list[tuple[int, int]] = []
+        if self.names is not None:
+            spans.extend(m.span() for m in self.names.finditer(plain))
+        if self.before is not None:
+            for m in self.before.finditer(plain):
+                end = m.end()
+                for _ in range(4):
+                    after = _CAPITALISED.match(plain, end)
+                    if after is None or not after.group(1)[0].isupper():
+                        break
+                    end = after.end()
+                if end > m.end():
+                    spans.append((m.start(), end))
+        if not spans:
+            return plain
+        chars = list(plain)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+
+def load_not_people(data: object, source: Path) -> NotPeople:
+    if data is None:
+        return NotPeople(None, None)
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [not_people] must be a table")
+    lists = {}
+    for key in ("names", "before"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{source}: not_people.{key} must be a list of strings")
+        lists[key] = compile_phrases(value, re.IGNORECASE)
+    return NotPeople(lists["names"], lists["before"])
+
+
+def load_cues(
+    data: object, source: Path
+) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
+    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [person_cues] must be a table")
+    out = []
+    for name, table in sorted(data.items()):
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [person_cues.{name}] must be a table")
+        phrases = _phrases_of(table, f"person_cues.{name}")
+        bare = {plain_letters(fold(p)) for p in phrases}
+        out.append((name, compile_phrases(phrases), compile_phrases(p for p in bare if p.strip())))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Urgency:
+    lists: Mapping[str, re.Pattern[str] | None]
+    # The same lists without diacritics, matched against the message without diacritics:
+    # only as features for the model ("rok" for "rök", "pozar" for "pożar").
+    plain_lists: Mapping[str, re.Pattern[str] | None]
+    present_patterns: re.Pattern[str] | None
+    figurative: re.Pattern[str] | None
+    # Idioms ("stabbed in the back", "the heat is killing me"): removed for the rules and for
+    # the model alike, matched without regard to case.
+    idioms: re.Pattern[str] | None
+    negation: frozenset[str]
+    help_alone: frozenset[str]
+    help_fillers: frozenset[str]
+
+
+def _string_list(table: Mapping[str, object], key: str, source: Path) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{source}: urgent.help_alone.{key} must be a list of strings")
+    return value
+
+
+def load_urgency(data: object, source: Path) -> Urgency:
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: [urgent] is missing")
+    lists: dict[str, re.Pattern[str] | None] = {}
+    plain_lists: dict[str, re.Pattern[str] | None] = {}
+    for key in URGENT_LISTS:
+        table = data.get(key)
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [urgent.{key}] is missing")
+        phrases = _phrases_of(table, f"urgent.{key}")
+        lists[key] = compile_phrases(phrases)
+        plain_lists[key] = compile_phrases(
+            p for p in {plain_letters(p) for p in phrases} if p.strip()
+        )
+    for key in ("acute", "danger", "now", "help"):
+        if lists[key] is None:
+            raise ValueError(f"{source}: [urgent.{key}] is empty")
+
+    def regex_table(key: str) -> re.Pattern[str] | None:
+        table = data.get(key, {})
+        if not isinstance(table, dict):
+            raise ValueError(f"{source}: [urgent.{key}] must be a table")
+        return compile_regexes(_phrases_of(table, f"urgent.{key}"), f"urgent.{key}")
+
+    negation_table = data["negation"]
+    alone = data.get("help_alone", {})
+    if not isinstance(alone, dict):
+        raise ValueError(f"{source}: [urgent.help_alone] must be a table")
+    return Urgency(
+        lists=lists,
+        plain_lists=plain_lists,
+        present_patterns=regex_table("present_patterns"),
+        figurative=regex_table("figurative"),
+        idioms=compile_regexes(
+            _phrases_of(_table(data, "idioms", source), "urgent.idioms"),
+            "urgent.idioms",
+            re.IGNORECASE,
+        ),
+        negation=frozenset(fold(w) for w in _phrases_of(negation_table, "urgent.negation")),
+        help_alone=frozenset(fold(w) for w in _string_list(alone, "words", source)),
+        help_fillers=frozenset(fold(w) for w in _string_list(alone, "fillers", source)),
+    )
