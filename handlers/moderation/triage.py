@@ -11,16 +11,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import aiosqlite
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import outbox
 from bot.arguments import MATRIX_USER, OPTIONAL_TEXT, TEXT
-from bot.commands import Args, Command, Param, Role
+from bot.commands import Args, Param, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
-from bot.features import Feature
 from bot.messages import IncomingReaction, Outgoing
-from bot.scheduler import Job
 from handlers.tipinfo import (
     ANSWER_FLOW,
     TIP,
@@ -422,58 +419,3 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
     log.info("tip %s: state %s -> %s (reaction on the card)", tip.code, tip.state, state)
     if out is not None:
         svc.outbox.wake()
-
-
-def _commands() -> list[Command]:
-    out: list[Command] = []
-    mod = Role.MODERATOR
-    for key, sv, en, aliases, handler, params in (
-        ("queue", "kö", "queue", ("ko", "lista"), queue_command, None),
-        ("show", "visa", "show", (), show_command, (TIP,)),
-        ("mod_status", "status", "status", (), mod_status_command, (TIP, STATE, OPTIONAL_TEXT)),
-        ("prio", "prio", "priority", ("prioritet",), prio_command, (TIP, PRIORITY)),
-        ("note", "notering", "note", ("anteckning",), note_command, (TIP, TEXT)),
-        ("assign", "tilldela", "assign", (), assign_command, (TIP, MATRIX_USER)),
-        ("ask", "fråga", "ask", ("fraga",), ask_command, (TIP, TEXT)),
-    ):
-        out.append(
-            Command(
-                key=key,
-                sv=sv,
-                en=en,
-                summary=f"moderation.{key}_summary",
-                usage=f"moderation.{key}_usage",
-                handler=handler,
-                role=mod,
-                aliases=aliases,
-                rooms=MOD_ROOMS,
-                params=params,
-            )
-        )
-    return out
-
-
-async def _post_cards(svc: Services) -> None:
-    posted = await post_missing_cards(svc)
-    if posted:
-        log.info("posted %d missing moderation cards", posted)
-
-
-FEATURE = Feature(
-    name="moderation",
-    commands=_commands(),
-    room_default=(thread_reply,),
-    reaction_handlers=(on_reaction,),
-    jobs=(
-        # Posts moderation cards that a crash between commit and send left unposted.
-        Job(
-            "cards",
-            _post_cards,
-            lambda tz: IntervalTrigger(minutes=5, timezone=tz),
-            misfire_grace_time=300,
-            at_start=True,
-        ),
-    ),
-    settings="moderation",
-)
-"""Moderation holds no table of its own: it works on the tips' (see `handlers.tips`)."""
