@@ -1,7 +1,8 @@
 """Composition root: builds the services from settings and a transport's messenger, and
-collects the features (`FEATURES`) and scheduled jobs (`JOBS`). Nothing imports this module
-except entry points (CLI, tests' harness). To add a feature, add its ``register`` here; to
-add a job, a `Job` to `JOBS`."""
+lists the features (`FEATURES`): nothing else. Their commands, flows, handlers, jobs, start
+hooks and their ``forget``/``purge`` hooks come from each one's `bot.features.Feature`.
+Nothing imports this module except entry points (CLI, tests' harness). To add a feature, add
+its ``FEATURE`` here (docs/adding-a-feature.md)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
+from bot import features
 from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.conversation import ConversationEngine
 from bot.engine import Engine
 from bot.faults import NO_FAULTS, FaultInjection
-from bot.features import Registrar, build_registry
+from bot.features import Feature, build_registry
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
 from bot.messenger import Messenger
@@ -29,12 +28,11 @@ from bot.scheduler import Job
 from bot.sealing import Sealer
 from bot.signals import SignalDetector
 from bot.stages import NO_STAGES, Stages
+from bot.web import feature as web
 from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
 from handlers import broadcasts, core, est, moderation, polls, retention, tips
 from handlers.est.export import Request as EstRequest
 from handlers.est.export import run as run_est_export
-from handlers.est.schedule import post_scheduled as post_est_picture
-from handlers.polls.lifecycle import run_due as run_due_polls
 from handlers.records import Request as RecordsRequest
 from handlers.records import run as run_records_request
 from storage import rooms
@@ -51,82 +49,37 @@ __all__ = [
     "RecordsRequest",
     "build_app",
     "est_jobs",
+    "jobs",
     "run_est_export",
     "run_records_request",
 ]
 
-POLL_TICK_SECONDS = 10
-
-FEATURES: list[Registrar] = [
-    tips.register,
-    core.register,
-    moderation.register,
-    polls.register,
-    broadcasts.register,
-    est.register,
+FEATURES: list[Feature] = [
+    tips.FEATURE,
+    core.FEATURE,
+    moderation.FEATURE,
+    polls.FEATURE,
+    broadcasts.FEATURE,
+    est.FEATURE,
+    retention.FEATURE,
+    web.FEATURE,
 ]
-"""The features, in the order ``!help`` lists them."""
+"""The features, in the order ``!help`` lists them (and retention runs their ``purge``:
+tips before core, which deletes a person only when no tip links them)."""
 
 
-async def _post_missing_cards(svc: Services) -> None:
-    posted = await moderation.post_missing_cards(svc)
-    if posted:
-        log.info("posted %d missing moderation cards", posted)
+def jobs(settings: Settings) -> list[Job]:
+    """Every feature's scheduled jobs, triggers from ``settings``."""
+    return features.jobs(FEATURES, settings)
 
 
-JOBS: list[Job] = [
-    # Deletes what has outlived its retention period: daily at 03:15 local time, and at start.
-    Job(
-        "retention",
-        retention.run_retention,
-        lambda tz: CronTrigger(hour=3, minute=15, timezone=tz),
-        misfire_grace_time=6 * 3600,
-        at_start=True,
-    ),
-    # Posts moderation cards that a crash between commit and send left unposted.
-    Job(
-        "cards",
-        _post_missing_cards,
-        lambda tz: IntervalTrigger(minutes=5, timezone=tz),
-        misfire_grace_time=300,
-        at_start=True,
-    ),
-    # Opens and closes the polls that are due by the ``poll`` table and sends what a crash
-    # left unsent; a close missed while the bot was down happens at start.
-    Job(
-        "polls",
-        run_due_polls,
-        lambda tz: IntervalTrigger(seconds=POLL_TICK_SECONDS, timezone=tz),
-        misfire_grace_time=POLL_TICK_SECONDS * 6,
-        at_start=True,
-    ),
-]
+# Older names (bot/preflight.py, tests): the jobs that do not depend on settings, and those
+# that do (the EST post). Both come from the features.
+JOBS: list[Job] = [job for feature in FEATURES for job in feature.jobs]
 
 
 def est_jobs(settings: Settings) -> list[Job]:
-    """The EST picture at its configured slot, and every ten minutes (and at start) a check
-    that the latest slot was posted (claimed in the database: exactly once per slot)."""
-    est = settings.est.schedule
-    if not est.enabled:
-        return []
-    hour, minute = (int(part) for part in est.time.split(":"))
-    return [
-        Job(
-            "est",
-            post_est_picture,
-            lambda tz: CronTrigger(
-                day_of_week=est.day_of_week, week=est.weeks, hour=hour, minute=minute, timezone=tz
-            ),
-            misfire_grace_time=est.grace_hours * 3600 or 60,
-        ),
-        Job(
-            "est_check",
-            post_est_picture,
-            lambda tz: IntervalTrigger(minutes=10, timezone=tz),
-            misfire_grace_time=600,
-            at_start=True,
-        ),
-    ]
+    return [job for feature in FEATURES for job in feature.configured_jobs(settings)]
 
 
 @dataclass
@@ -134,6 +87,7 @@ class App:
     svc: Services
     engine: Engine
     jobs: list[Job] = field(default_factory=lambda: list(JOBS))
+    """Every feature's jobs (`jobs`)."""
 
     async def close(self) -> None:
         await self.svc.db.close()
@@ -185,9 +139,7 @@ async def build_app(
     except BaseException:
         await db.close()
         raise
-    return App(
-        svc=svc, engine=Engine(svc, faults=faults, stages=stages), jobs=[*JOBS, *est_jobs(settings)]
-    )
+    return App(svc=svc, engine=Engine(svc, faults=faults, stages=stages), jobs=jobs(settings))
 
 
 async def register_configured_rooms(svc: Services) -> None:

@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from typing import Any, Generic, TypeVar, cast
+
+import aiosqlite
 
 from bot.answers import fold  # one folding for command names and answers
 from bot.errors import UsageError
 from bot.report import SectionProvider
 from bot.roles import Role
+from config.settings import Settings
 
 __all__ = ["COMMAND_PREFIX", "Args", "Command", "Param", "Registry", "Role", "fold"]
 
@@ -75,9 +79,19 @@ ReactionHandler = Callable[[Svc, Any], Awaitable[None]]
 PollHandler = Callable[[Svc, Sequence[Any]], Awaitable[None]]
 """Called with the services and `bot.messages.IncomingPollEvent`s."""
 SchedulerHook = Callable[[Svc, Any], None]
-"""Called with the app's APScheduler scheduler when it is created: add the feature's jobs."""
+"""Called with the app's APScheduler scheduler when it is created, for a feature whose alarms
+live in its own tables (one per broadcast schedule) and are rebuilt from them. Periodic jobs are
+not added here: a feature declares them as `bot.scheduler.Job` values (`bot.features.Feature`)."""
 StartHook = Callable[[Svc], Awaitable[None]]
 """Awaited once the transport is ready (after the first sync): catch up, resume."""
+ForgetHook = Callable[[aiosqlite.Connection, str, datetime, Settings], Awaitable[int]]
+"""``forget(conn, person, now, settings)``: what ``!glöm`` does to a feature's tables for the
+pseudonymous ``person``, inside the command's transaction; the number of the person's items
+the feature held (tips: the tips whose link to the person went)."""
+PurgeHook = Callable[[aiosqlite.Connection, datetime, Settings], Awaitable[Mapping[str, int]]]
+"""``purge(conn, now, settings)``: delete what has outlived its rule (`storage.datamap`) in a
+feature's tables, inside the retention run's transaction; counts by name (the fields of
+`handlers.retention.RetentionReport`)."""
 
 
 async def _no_handler(ctx: Ctx, args: Args) -> None:
@@ -188,6 +202,10 @@ class Registry:
     start_hooks: list[StartHook] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     """Per-app state of a feature (e.g. the broadcasts runtime), by feature name."""
+    forget_hooks: dict[str, ForgetHook] = field(default_factory=dict)
+    """Every feature's ``forget``, by feature name, in the order of the features."""
+    purge_hooks: dict[str, PurgeHook] = field(default_factory=dict)
+    """Every feature's ``purge``, by feature name, in the order of the features."""
 
     def command(self, cmd: Command) -> None:
         """Declare a command. Two commands may share a name only if the rooms where they

@@ -1,12 +1,14 @@
 """Background jobs. The database holds all state; APScheduler is only the alarm clock.
 
-Jobs are declared as `Job` values by the composition root (`bot.app.JOBS`); this module only
-runs them: each with a stable id, ``replace_existing``, ``coalesce`` and an explicit
+Jobs are declared as `Job` values by the features (`bot.features.Feature.jobs`, triggers from
+settings); the composition root collects them (`bot.app.jobs`) and this module only runs them:
+each with a stable id, ``replace_existing``, ``coalesce`` and an explicit
 ``misfire_grace_time``, and a failure logged and retried at the next slot. A job that sends
 commits its claim first and then sends with a ``txn_key`` derived from the claim, or writes
-outbox rows in its transaction (see `bot.outbox.enqueue`). Features may also add their own
-jobs when the scheduler starts (``Registry.scheduler_hooks``, e.g. one job per broadcast
-schedule) and start-up work (``Registry.start_hooks``).
+outbox rows in its transaction (see `bot.outbox.enqueue`). That is the one way to schedule
+work. A feature whose alarms are rows of its own tables (one per broadcast schedule) is also
+handed the scheduler to rebuild them from the table (``Registry.scheduler_hooks``); start-up
+work is ``Registry.start_hooks``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import tzinfo
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from bot.context import Services
 
@@ -50,8 +53,17 @@ async def _run_job(job: Job, svc: Services) -> None:
 
 def start_scheduler(svc: Services, jobs: Sequence[Job]) -> AsyncIOScheduler:
     """Start the jobs on the running event loop; the caller shuts the scheduler down."""
+    scheduler = AsyncIOScheduler(timezone=svc.settings.kommun.tz)
+    add_jobs(scheduler, svc, jobs)
+    for hook in svc.registry.scheduler_hooks:
+        hook(svc, scheduler)
+    scheduler.start()
+    return scheduler
+
+
+def add_jobs(scheduler: BaseScheduler, svc: Services, jobs: Sequence[Job]) -> None:
+    """Add ``jobs`` to ``scheduler``, triggers in the kommun's time zone."""
     tz = svc.settings.kommun.tz
-    scheduler = AsyncIOScheduler(timezone=tz)
     for job in jobs:
         scheduler.add_job(
             _run_job,
@@ -62,10 +74,6 @@ def start_scheduler(svc: Services, jobs: Sequence[Job]) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=job.misfire_grace_time,
         )
-    for hook in svc.registry.scheduler_hooks:
-        hook(svc, scheduler)
-    scheduler.start()
-    return scheduler
 
 
 async def run_startup_jobs(svc: Services, jobs: Sequence[Job]) -> None:

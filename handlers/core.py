@@ -1,15 +1,23 @@
-"""Commands every person has: help, about, privacy, language, cancel and back."""
+"""Commands every person has: help, about, privacy, language, cancel and back; and the
+engine's own tables (people, rooms, conversations, inbox, outbox) on ``!glöm`` and in the
+retention run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
-from bot.commands import COMMAND_PREFIX, Args, Command, Registry, Role
+import aiosqlite
+
+from bot.commands import COMMAND_PREFIX, Args, Command, Role
 from bot.context import Context
 from bot.errors import UsageError
+from bot.features import Feature
 from bot.safety_notice import safety_notice, show_safety_notice
 from bot.terms import kommun_terms
-from storage import people
+from config.settings import Settings
+from storage import conversations, inbox, kv, people
+from storage.datamap import COMPLETION_KEEP_DAYS, HANDLED_KEEP_DAYS
 
 LANGUAGE_ALIASES = {
     "svenska": "sv", "swedish": "sv", "english": "en", "engelska": "en",
@@ -165,8 +173,33 @@ async def back_command(ctx: Context, args: Args) -> None:
         ctx.reply("conversation.nothing_to_cancel")
 
 
-def register(reg: Registry) -> None:
-    reg.command(
+async def forget(conn: aiosqlite.Connection, person: str, now: datetime, settings: Settings) -> int:
+    """The person's unfinished conversations go (their answers so far). Their language choice
+    (``person``) and reminder keys stay until the rule deletes them; events in the inbox are
+    deleted once handled. The number of conversations."""
+    return await conversations.delete_for_person(conn, person)
+
+
+async def purge(conn: aiosqlite.Connection, now: datetime, settings: Settings) -> Mapping[str, int]:
+    """The engine's own working data, by its rules whatever the retention decision: expired
+    conversations, old completion tokens and handled event ids, then people whom nothing
+    links any more (after the features' purges: `bot.features.purge_all`) and their
+    reminder keys."""
+    person_before = now - timedelta(days=settings.retention.person_days)
+    return {
+        "conversations": await conversations.delete_expired(conn, now),
+        "completions": await conversations.purge_completions(
+            conn, now - timedelta(days=COMPLETION_KEEP_DAYS)
+        ),
+        "handled": await inbox.purge_handled(conn, now - timedelta(days=HANDLED_KEEP_DAYS)),
+        "people": await people.purge(conn, person_before),
+        "reminders": await kv.purge_notices(conn, person_before),
+    }
+
+
+FEATURE = Feature(
+    name="core",
+    commands=(
         Command(
             key="help",
             sv="hjälp",
@@ -175,9 +208,7 @@ def register(reg: Registry) -> None:
             usage="help.usage",
             handler=help_command,
             aliases=("h", "?", "hjalp", "commands", "kommandon"),
-        )
-    )
-    reg.command(
+        ),
         Command(
             key="about",
             sv="om",
@@ -186,9 +217,7 @@ def register(reg: Registry) -> None:
             usage="about.usage",
             handler=about_command,
             aliases=("info",),
-        )
-    )
-    reg.command(
+        ),
         Command(
             key="privacy",
             sv="integritet",
@@ -197,9 +226,7 @@ def register(reg: Registry) -> None:
             usage="privacy.usage",
             handler=privacy_command,
             aliases=("gdpr",),
-        )
-    )
-    reg.command(
+        ),
         Command(
             key="language",
             sv="språk",
@@ -208,9 +235,7 @@ def register(reg: Registry) -> None:
             usage="language.usage",
             handler=language_command,
             aliases=("language", "sprak"),
-        )
-    )
-    reg.command(
+        ),
         Command(
             key="cancel",
             sv="avbryt",
@@ -219,9 +244,7 @@ def register(reg: Registry) -> None:
             usage="conversation.cancel_usage",
             handler=cancel_command,
             aliases=("stopp", "stop"),
-        )
-    )
-    reg.command(
+        ),
         Command(
             key="back",
             sv="tillbaka",
@@ -229,5 +252,21 @@ def register(reg: Registry) -> None:
             summary="conversation.back_summary",
             usage="conversation.back_usage",
             handler=back_command,
-        )
-    )
+        ),
+    ),
+    settings="retention",
+    # What the engine keeps for every feature: people, rooms, conversations, the inbox and
+    # outbox. Core answers for them on !glöm and in the retention run.
+    tables=(
+        "person",
+        "room",
+        "conversation",
+        "completion",
+        "inbox",
+        "handled_event",
+        "kv",
+        "outbox",
+    ),
+    forget=forget,
+    purge=purge,
+)

@@ -1,5 +1,6 @@
 """Retention: delete what has outlived the rules of the data map (`storage.datamap`). Runs
-daily (and at start), scheduled by the app; safe to run at any time and any number of times.
+daily (and at start), a job of its own feature; safe to run at any time and any number of
+times. It deletes nothing itself: every feature's ``purge`` does, for the tables it declares.
 
 Public records (*allmänna handlingar*: tip texts, follow-ups and notes, tip records and
 their audit trail, poll results, broadcasts) may be deleted only under the kommun's retention
@@ -12,18 +13,16 @@ event ids, reminder keys) is deleted by its rule either way (docs/lawful-operati
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 
+from apscheduler.triggers.cron import CronTrigger
+
 from bot.context import Services
-from storage import broadcasts, conversations, inbox, kv, people, polls, privacy, tips
-from storage.datamap import (
-    COMPLETION_KEEP_DAYS,
-    DELIVERY_KEEP_DAYS,
-    HANDLED_KEEP_DAYS,
-    TABLES,
-    gated,
-)
+from bot.features import Feature, purge_all
+from bot.scheduler import Job
+from storage import privacy
+from storage.datamap import TABLES, gated
 
 log = logging.getLogger(__name__)
 
@@ -44,61 +43,33 @@ class RetentionReport:
     followups: int = 0
     broadcast_runs: int = 0
     broadcast_deliveries: int = 0
+    web_replies: int = 0
     kept: int = 0
     """Public records past their proposed period, kept for want of a retention decision."""
 
 
+_COUNTED = tuple(f.name for f in fields(RetentionReport) if f.name != "kept")
+"""The counts the features' ``purge`` hooks return, by name."""
+
+
 async def run_retention(svc: Services) -> RetentionReport:
-    """Delete every row past its rule (see `storage.datamap`); numbers only in the log."""
+    """Delete every row past its rule (see `storage.datamap`): every feature's ``purge``, in
+    one transaction (`bot.features.purge_all`); numbers only in the log."""
     now = svc.clock.now()
-    r = svc.settings.retention
-    decided = r.decided
-    record_before = now - timedelta(days=r.record_days)
+    decided = svc.settings.retention.decided
     async with svc.db.transaction() as conn:
-        purged = await tips.purge(conn, now, records=decided, audit_before=record_before)
-        convs = await conversations.delete_expired(conn, now)
-        done = await conversations.purge_completions(
-            conn, now - timedelta(days=COMPLETION_KEEP_DAYS)
-        )
-        handled = await inbox.purge_handled(conn, now - timedelta(days=HANDLED_KEEP_DAYS))
-        person_before = now - timedelta(days=r.person_days)
-        gone = await people.purge(conn, person_before)
-        reminders = await kv.purge_notices(conn, person_before)
-        followups = await polls.purge_followups(conn, person_before)
-        old_polls = runs = deliveries = 0
-        if decided:
-            old_polls = await polls.purge(conn, record_before)
-            deliveries = await broadcasts.purge_deliveries(
-                conn, now - timedelta(days=DELIVERY_KEEP_DAYS)
-            )
-            runs = (await broadcasts.purge_old(conn, now, record_before)).runs
+        counts = await purge_all(svc.registry, conn, now, svc.settings)
         kept = 0
         if not decided:
-            counts = await privacy.count(conn, svc.settings, now, timedelta(0))
+            found = await privacy.count(conn, svc.settings, now, timedelta(0))
             held = {t.name for t in TABLES if gated(t, svc.settings)}
-            kept = sum(c.past for c in counts if c.table in held)
-    report = RetentionReport(
-        purged.texts,
-        purged.messages,
-        purged.relays,
-        purged.records,
-        convs,
-        audit=purged.audit,
-        people=gone,
-        reminders=reminders,
-        completions=done,
-        handled=handled,
-        polls=old_polls,
-        followups=followups,
-        broadcast_runs=runs,
-        broadcast_deliveries=deliveries,
-        kept=kept,
-    )
+            kept = sum(c.past for c in found if c.table in held)
+    report = RetentionReport(**{name: counts.get(name, 0) for name in _COUNTED}, kept=kept)
     log.info(
         "retention run: deleted %d tip texts, %d follow-up messages, %d relay links, "
         "%d records, %d audit rows, %d expired conversations, %d people, %d reminders, "
         "%d completions, %d handled ids, %d polls, %d survey follow-ups, %d broadcast runs, "
-        "%d broadcast deliveries",
+        "%d broadcast deliveries, %d web replies",
         report.texts,
         report.messages,
         report.relays,
@@ -113,6 +84,7 @@ async def run_retention(svc: Services) -> RetentionReport:
         report.followups,
         report.broadcast_runs,
         report.broadcast_deliveries,
+        report.web_replies,
     )
     if not decided:
         log.warning(
@@ -121,3 +93,21 @@ async def run_retention(svc: Services) -> RetentionReport:
             kept,
         )
     return report
+
+
+FEATURE = Feature(
+    name="retention",
+    jobs=(
+        # Deletes what has outlived its retention period: daily at 03:15 local time, and at start.
+        Job(
+            "retention",
+            run_retention,
+            lambda tz: CronTrigger(hour=3, minute=15, timezone=tz),
+            misfire_grace_time=6 * 3600,
+            at_start=True,
+        ),
+    ),
+    settings="retention",
+)
+"""Retention holds no data: its job runs every feature's ``purge`` (each feature answers for
+its own tables, declared in its ``Feature``)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.scheduler import add_jobs
 from handlers.broadcasts import fanout
 from storage import broadcasts as store
 from storage import rooms
@@ -324,6 +325,7 @@ async def test_scheduler_jobs_follow_the_table(tmp_path: Path) -> None:
     bot = await start(tmp_path, **{"broadcasts.schedules": DAILY_10})
     at(bot, "2026-11-25T09:00:00+01:00")
     scheduler = AsyncIOScheduler(timezone=bot.svc.settings.kommun.tz)
+    add_jobs(scheduler, bot.svc, bot.app.jobs)  # the features' declared jobs (the sweep)
     for hook in bot.svc.registry.scheduler_hooks:
         hook(bot.svc, scheduler)
     scheduler.start(paused=True)

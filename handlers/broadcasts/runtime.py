@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Services
 from config.broadcasts import CronError, WarningCatalogue, load_catalogue
@@ -47,18 +46,10 @@ class Broadcasts:
     # ---- alarm clock ---------------------------------------------------------------------
 
     def install(self, svc: Services, scheduler: BaseScheduler) -> None:
-        """Called when the app's scheduler is created: the periodic sweep. The per-schedule
-        jobs are added by ``start`` (they need the database)."""
+        """Called when the app's scheduler is created: the alarm clock for the per-schedule
+        jobs, which ``start`` adds (they need the database). The periodic sweep is a job the
+        feature declares (`handlers.broadcasts.FEATURE`)."""
         self.scheduler = scheduler
-        scheduler.add_job(
-            self.sweep,
-            IntervalTrigger(minutes=SWEEP_MINUTES, timezone=svc.settings.kommun.tz),
-            args=[svc],
-            id=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=SWEEP_MINUTES * 60,
-        )
 
     async def rebuild(self, svc: Services) -> None:
         """Make the scheduler's broadcast jobs match the table (stable ids)."""
@@ -110,23 +101,29 @@ class Broadcasts:
         await self.sweep(svc)
 
     async def sweep(self, svc: Services) -> None:
+        """`sweep_once`, its failure logged and counted (at start; the job is counted by the
+        scheduler)."""
         try:
-            for run_id in await plan.tick(svc, self.catalogue(svc)):
-                await self.send(svc, run_id)
-            async with svc.db.read() as conn:
-                unfinished = await store.unfinished_runs(conn)
-            for run in unfinished:
-                await self.send(svc, run.id)
-            if svc.settings.retention.decided:  # deliveries are records: see handlers/retention
-                async with svc.db.transaction() as conn:
-                    await store.purge_deliveries(
-                        conn, svc.clock.now() - timedelta(days=DELIVERY_KEEP_DAYS)
-                    )
+            await self.sweep_once(svc)
         except Exception as exc:
             log.exception("broadcast sweep failed; it runs again in %d minutes", SWEEP_MINUTES)
             svc.metrics.job_ran(SWEEP_JOB, ok=False, reason=type(exc).__name__)
         else:
             svc.metrics.job_ran(SWEEP_JOB, ok=True)
+
+    async def sweep_once(self, svc: Services) -> None:
+        """Send the due slots, resume unfinished runs, delete old deliveries."""
+        for run_id in await plan.tick(svc, self.catalogue(svc)):
+            await self.send(svc, run_id)
+        async with svc.db.read() as conn:
+            unfinished = await store.unfinished_runs(conn)
+        for run in unfinished:
+            await self.send(svc, run.id)
+        if svc.settings.retention.decided:  # deliveries are records: see handlers/retention
+            async with svc.db.transaction() as conn:
+                await store.purge_deliveries(
+                    conn, svc.clock.now() - timedelta(days=DELIVERY_KEEP_DAYS)
+                )
 
     async def fire(self, svc: Services, schedule_id: int) -> None:
         """The alarm of one schedule."""

@@ -12,10 +12,14 @@ room, the scheduled post before the EST meeting, and the meeting report and expo
 
 from __future__ import annotations
 
-from bot.commands import Registry
+from bot.features import Feature
+from handlers.est.commands import COMMAND
+from handlers.est.schedule import jobs
 
-
-def register(reg: Registry) -> None:
-    from handlers.est.commands import register as register_commands
-
-    register_commands(reg)
+FEATURE = Feature(
+    name="est",
+    commands=(COMMAND,),
+    configured_jobs=jobs,
+    settings="est",
+    tables=("est_posting",),  # slots claimed per room: no person, no text (no hooks needed)
+)

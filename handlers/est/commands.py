@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.commands import Args, Command, Registry, Role, fold
+from bot.commands import Args, Command, Role, fold
 from bot.context import Context
 from bot.errors import UsageError, UserError
 from config.settings import Settings
@@ -60,16 +60,13 @@ async def picture_command(ctx: Context, args: Args) -> None:
         ctx.send(out)
 
 
-def register(reg: Registry) -> None:
-    reg.command(
-        Command(
-            key="est",
-            sv="lägesbild",
-            en="sitrep",
-            summary="est.summary",
-            usage="est.usage",
-            handler=picture_command,
-            role=Role.MODERATOR,
-            rooms=frozenset({"moderation"}),
-        )
-    )
+COMMAND = Command(
+    key="est",
+    sv="lägesbild",
+    en="sitrep",
+    summary="est.summary",
+    usage="est.usage",
+    handler=picture_command,
+    role=Role.MODERATOR,
+    rooms=frozenset({"moderation"}),
+)

@@ -16,8 +16,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
 from bot.context import Services
+from bot.scheduler import Job
 from config.est import EstSchedule
+from config.settings import Settings
 from handlers.est.posts import build_posts, moderator_lang, period_ending
 from storage import est, rooms
 
@@ -81,3 +86,29 @@ async def post_scheduled(svc: Services) -> str | None:
         await est.mark_posted(conn, slot, room, svc.clock.now())
     log.info("posted the EST picture for slot %s", slot)
     return slot
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """The EST picture at its configured slot, and every ten minutes (and at start) a check
+    that the latest slot was posted (claimed in the database: exactly once per slot)."""
+    est = settings.est.schedule
+    if not est.enabled:
+        return []
+    hour, minute = (int(part) for part in est.time.split(":"))
+    return [
+        Job(
+            "est",
+            post_scheduled,
+            lambda tz: CronTrigger(
+                day_of_week=est.day_of_week, week=est.weeks, hour=hour, minute=minute, timezone=tz
+            ),
+            misfire_grace_time=est.grace_hours * 3600 or 60,
+        ),
+        Job(
+            "est_check",
+            post_scheduled,
+            lambda tz: IntervalTrigger(minutes=10, timezone=tz),
+            misfire_grace_time=600,
+            at_start=True,
+        ),
+    ]

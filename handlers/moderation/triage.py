@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot import outbox
 from bot.arguments import MATRIX_USER, OPTIONAL_TEXT, TEXT
-from bot.commands import Args, Command, Param, Registry, Role
+from bot.commands import Args, Param, Role
 from bot.context import Context, Services
 from bot.errors import UsageError, UserError
 from bot.messages import IncomingReaction, Outgoing
@@ -419,32 +419,3 @@ async def on_reaction(svc: Services, reaction: IncomingReaction) -> None:
     log.info("tip %s: state %s -> %s (reaction on the card)", tip.code, tip.state, state)
     if out is not None:
         svc.outbox.wake()
-
-
-def register(reg: Registry) -> None:
-    mod = Role.MODERATOR
-    for key, sv, en, aliases, handler, params in (
-        ("queue", "kö", "queue", ("ko", "lista"), queue_command, None),
-        ("show", "visa", "show", (), show_command, (TIP,)),
-        ("mod_status", "status", "status", (), mod_status_command, (TIP, STATE, OPTIONAL_TEXT)),
-        ("prio", "prio", "priority", ("prioritet",), prio_command, (TIP, PRIORITY)),
-        ("note", "notering", "note", ("anteckning",), note_command, (TIP, TEXT)),
-        ("assign", "tilldela", "assign", (), assign_command, (TIP, MATRIX_USER)),
-        ("ask", "fråga", "ask", ("fraga",), ask_command, (TIP, TEXT)),
-    ):
-        reg.command(
-            Command(
-                key=key,
-                sv=sv,
-                en=en,
-                summary=f"moderation.{key}_summary",
-                usage=f"moderation.{key}_usage",
-                handler=handler,
-                role=mod,
-                aliases=aliases,
-                rooms=MOD_ROOMS,
-                params=params,
-            )
-        )
-    reg.room_default.append(thread_reply)
-    reg.reaction_handlers.append(on_reaction)
