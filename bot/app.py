@@ -1,6 +1,7 @@
 """Composition root: builds the services from settings and a transport's messenger, and
 lists the features (`FEATURES`): nothing else. Their commands, flows, handlers, jobs, start
-hooks and their ``forget``/``purge`` hooks come from each one's `bot.features.Feature`.
+hooks, their ``forget``/``purge`` hooks and their schema steps come from each one's
+`bot.features.Feature`.
 Nothing imports this module except entry points (CLI, tests' harness). To add a feature, add
 its ``FEATURE`` here (docs/adding-a-feature.md)."""
 
@@ -108,7 +109,8 @@ async def build_app(
 ) -> App:
     """Open the database, load catalogues and detectors, register the features."""
     path = db_path or resolve_path(settings.storage.path, base_dir)
-    db = await Database.open(path)
+    # the schema is the features' steps (each claimed once, together exactly MIGRATIONS)
+    db = await Database.open(path, features.migrations(FEATURES))
     if stages.enabled:
         db.count_trips(stages.count_trip)
     try:

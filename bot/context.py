@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import aiosqlite
 
 from bot.clock import Clock
-from bot.commands import Registry
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage, Outgoing
 from bot.messenger import Messenger
 from bot.metrics import Metrics
 from bot.pseudonym import Pseudonymizer, is_pseudonym
+from bot.registry import Registry
 from bot.roles import Role, RoleResolver
 from bot.sealing import Sealer
 from config.settings import Settings
@@ -81,7 +81,9 @@ class Services:
     """Starts, advances and cancels the registered flows (built once, over ``registry``)."""
     outbox: OutboxSender
     """Delivers outbox rows; call ``wake()`` after enqueuing from a job (see bot/outbox.py)."""
-    registry: Registry = field(default_factory=Registry)
+    registry: Registry[Context, Services, Any] = field(default_factory=Registry)
+    """What the features declared (`bot.commands.Registry`; its flows are `bot.conversation.Flow`,
+    named here only as ``Any`` because that module imports this one)."""
     metrics: Metrics = field(default_factory=Metrics)
 
 

@@ -5,8 +5,10 @@ them and nothing else, because ``bot/`` never imports ``handlers/``. From that l
 registry the router and the engine read (`build_registry`), the scheduled jobs (`jobs`), and
 what ``!glöm`` and retention reach: every feature's ``forget`` and ``purge`` hooks
 (`forget_person`, `purge_all`) over the tables it declares as its own (``tables``, names from
-`storage.datamap.TABLES`). ``tests/test_features.py`` checks that every table holding a person
-key or free text is owned by a feature with both hooks. See docs/adding-a-feature.md.
+`storage.datamap.TABLES`), and the schema steps that create them (``migrations``, checked
+against `storage.migrations.MIGRATIONS` when the app opens its database: `migrations`).
+``tests/test_features.py`` checks that every table holding a person key or free text is owned
+by a feature with both hooks. See docs/adding-a-feature.md.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.conversation import Flow
 from bot.report import SectionProvider
 from bot.scheduler import Job
 from config.settings import Settings
+from storage.migrations import MIGRATIONS, Migration
 
 __all__ = [
     "Feature",
@@ -42,6 +45,7 @@ __all__ = [
     "build_registry",
     "forget_person",
     "jobs",
+    "migrations",
     "purge_all",
 ]
 
@@ -91,6 +95,10 @@ class Feature:
     """The tables whose data this feature's ``forget`` and ``purge`` answer for."""
     forget: ForgetHook | None = None
     purge: PurgeHook | None = None
+    migrations: tuple[Migration, ...] = ()
+    """The schema steps (`storage.migrations`) that create or change the feature's tables.
+    They keep their global numbers: a new step takes the next one, and is appended to
+    `storage.migrations.MIGRATIONS` too."""
 
     def all_jobs(self, settings: Settings) -> list[Job]:
         return [*self.jobs, *self.configured_jobs(settings)]
@@ -135,6 +143,25 @@ def build_registry(features: Iterable[Feature]) -> Registry:
 def jobs(features: Iterable[Feature], settings: Settings) -> list[Job]:
     """Every feature's jobs, triggers from ``settings``."""
     return [job for feature in features for job in feature.all_jobs(settings)]
+
+
+def migrations(features: Iterable[Feature]) -> tuple[Migration, ...]:
+    """The features' schema steps, in the order they run: exactly
+    `storage.migrations.MIGRATIONS`, each claimed by one feature (else ValueError)."""
+    owner: dict[int, str] = {}
+    for feature in features:
+        for step in feature.migrations:
+            if step.version in owner:
+                raise ValueError(
+                    f"migration {step.version} claimed by {owner[step.version]} and {feature.name}"
+                )
+            if step not in MIGRATIONS:
+                raise ValueError(f"{feature.name}: migration {step.version} is not in MIGRATIONS")
+            owner[step.version] = feature.name
+    missing = [m.version for m in MIGRATIONS if m.version not in owner]
+    if missing:
+        raise ValueError(f"migrations claimed by no feature: {missing}")
+    return MIGRATIONS
 
 
 async def forget_person(

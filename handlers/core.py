@@ -18,6 +18,9 @@ from bot.terms import kommun_terms
 from config.settings import Settings
 from storage import conversations, inbox, kv, people
 from storage.datamap import COMPLETION_KEEP_DAYS, HANDLED_KEEP_DAYS
+from storage.migrations.core import CORE
+from storage.migrations.exactly_once import EXACTLY_ONCE
+from storage.migrations.matrix import MATRIX
 
 LANGUAGE_ALIASES = {
     "svenska": "sv", "swedish": "sv", "english": "en", "engelska": "en",
@@ -267,6 +270,7 @@ FEATURE = Feature(
         "kv",
         "outbox",
     ),
+    migrations=(CORE, MATRIX, EXACTLY_ONCE),  # people and rooms; the inbox; the outbox
     forget=forget,
     purge=purge,
 )

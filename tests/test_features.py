@@ -6,6 +6,7 @@ and a table with a person key or free text only by one that has both hooks."""
 from __future__ import annotations
 
 import importlib
+import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import fields
@@ -18,12 +19,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import FEATURES, JOBS, est_jobs, jobs
 from bot.commands import Args, Command
 from bot.context import Context, Services
-from bot.features import Feature, build_registry, forget_person, purge_all
+from bot.features import Feature, build_registry, forget_person, migrations, purge_all
 from bot.scheduler import Job
 from config.settings import Settings
 from handlers.retention import RetentionReport, run_retention
 from storage import web
 from storage.datamap import TABLES, Category
+from storage.migrations import MIGRATIONS
 from tests.harness import RESIDENT, Harness, make_settings
 from tests.tipflow import report_tip
 
@@ -88,6 +90,52 @@ def test_every_table_with_a_person_key_or_free_text_has_forget_and_purge() -> No
         if by_name[owner].forget is None or by_name[owner].purge is None
     ]
     assert uncovered == []
+
+
+def test_every_migration_step_is_claimed_by_exactly_one_feature() -> None:
+    claims: dict[int, list[str]] = {}
+    for feature in FEATURES:
+        for step in feature.migrations:
+            assert step in MIGRATIONS, f"{feature.name}: {step.name}"
+            claims.setdefault(step.version, []).append(feature.name)
+    assert {v: c for v, c in claims.items() if len(c) > 1} == {}
+    assert sorted(claims) == [m.version for m in MIGRATIONS]
+    # the app opens its database with the features' steps: the same steps, the same order
+    assert migrations(FEATURES) == MIGRATIONS
+
+
+def test_the_migrations_of_the_features_must_be_exactly_the_schema() -> None:
+    by_name = {f.name: f for f in FEATURES}
+    without_web = [f for f in FEATURES if f.name != "web"]
+    twice = [*FEATURES, Feature(name="again", migrations=by_name["tips"].migrations)]
+    for features, says in ((without_web, "claimed by no feature: [8]"), (twice, "tips and again")):
+        try:
+            migrations(features)
+        except ValueError as exc:
+            assert says in str(exc)
+        else:
+            raise AssertionError(f"accepted: {[f.name for f in features]}")
+
+
+CREATES = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
+ALTERS = re.compile(r"\bALTER\s+TABLE\s+(\w+)", re.IGNORECASE)
+
+
+def test_a_features_migrations_create_the_tables_it_owns() -> None:
+    """The tables a feature's steps create (and alter) are the ones it declares as its own;
+    every table the schema creates is some feature's."""
+    created: list[str] = []
+    for feature in FEATURES:
+        sql = [s for step in feature.migrations for s in step.statements]
+        made = [t for s in sql for t in CREATES.findall(s)]
+        altered = {t for s in sql for t in ALTERS.findall(s)}
+        assert set(made) == set(feature.tables), feature.name
+        assert altered <= set(feature.tables), feature.name
+        created += made
+    assert len(created) == len(set(created))
+    everything = {t for m in MIGRATIONS for s in m.statements for t in CREATES.findall(s)}
+    assert {"person", "inbox", "tip", "poll", "broadcast_run", "web_session"} <= everything
+    assert set(created) == everything
 
 
 def test_a_feature_names_an_existing_settings_section() -> None:

@@ -13,6 +13,7 @@ from bot.features import Feature
 from bot.transports import WEB_SUFFIX
 from config.settings import Settings
 from storage import web as rows
+from storage.migrations.web import WEB
 
 
 async def forget(conn: aiosqlite.Connection, person: str, now: datetime, settings: Settings) -> int:
@@ -34,6 +35,7 @@ FEATURE = Feature(
     name="web",
     settings="web",
     tables=("web_session", "web_message"),
+    migrations=(WEB,),
     forget=forget,
     purge=purge,
 )

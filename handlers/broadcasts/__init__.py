@@ -21,6 +21,7 @@ from handlers.broadcasts.commands import BroadcastCommands
 from handlers.broadcasts.runtime import SWEEP_JOB, SWEEP_MINUTES, Broadcasts
 from storage import broadcasts as store
 from storage.datamap import DELIVERY_KEEP_DAYS
+from storage.migrations.broadcasts import BROADCASTS
 
 NAME = "broadcasts"
 
@@ -129,6 +130,7 @@ FEATURE = Feature(
         "broadcast_shown",
         "broadcast_fingerprint",
     ),
+    migrations=(BROADCASTS,),
     forget=forget,
     purge=purge,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.features import Feature
 from handlers.est.commands import COMMAND
 from handlers.est.schedule import jobs
+from storage.migrations.est import EST
 
 FEATURE = Feature(
     name="est",
@@ -22,4 +23,5 @@ FEATURE = Feature(
     configured_jobs=jobs,
     settings="est",
     tables=("est_posting",),  # slots claimed per room: no person, no text (no hooks needed)
+    migrations=(EST,),  # est_posting, and the picture's covering index on tip
 )

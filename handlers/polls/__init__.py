@@ -21,6 +21,7 @@ from bot.scheduler import Job
 from config.settings import Settings
 from handlers.polls import commands, flows, lifecycle, recovery, survey
 from storage import polls as store
+from storage.migrations.polls import POLLS
 
 POLL_TICK_SECONDS = 10
 
@@ -81,6 +82,7 @@ FEATURE = Feature(
         "survey_answer",
         "survey_followup",
     ),
+    migrations=(POLLS,),
     forget=forget,
     purge=purge,
 )

@@ -33,6 +33,7 @@ from handlers.tips.flow import TIP, band_of, begin, parse_date, summary
 from handlers.tips.offer import ANSWER, OFFER, offer_tip
 from handlers.tips.state import BANDS, MAX_TEXT, MIN_TEXT, OFFER_FLOW, TIP_FLOW, TipState
 from storage import tips
+from storage.migrations.tips import TIPS
 
 __all__ = [
     "ANSWER",
@@ -135,6 +136,7 @@ FEATURE = Feature(
     direct_default=(offer_tip,),
     settings="retention",
     tables=("tip", "tip_text", "relay", "tip_card", "tip_message", "audit"),
+    migrations=(TIPS,),
     forget=forget,
     purge=purge,
 )
