@@ -52,7 +52,7 @@ T = TypeVar("T")
 Command = registry.Command[Context]
 """A command, declared with keywords only: ``Command(key=..., sv=..., en=..., ...)`` (see
 `bot.registry.Command`)."""
-Registry = registry.Registry[Context, Services, Flow]
+Registry = registry.Registry[Context, Services, Flow[Any]]
 """What the features contribute: commands, conversation flows, default behaviours."""
 
 

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -43,40 +43,44 @@ class StepResult:
     cancel: bool = False  # end the conversation without finishing (nothing is stored)
 
 
-Prompt = Callable[[Context, Mapping[str, Any]], str]
-Parser = Callable[[Context, aiosqlite.Connection, Mapping[str, Any], str], Awaitable[StepResult]]
-Finisher = Callable[[Context, aiosqlite.Connection, Mapping[str, Any]], Awaitable[None]]
+S = TypeVar("S", bound=Mapping[str, Any])
+"""A flow's state: the ``TypedDict`` of the keys it stores (a plain dict in the
+``conversation`` table's JSON), so its prompts, parsers and finisher are type-checked."""
+
+Prompt = Callable[[Context, S], str]
+Parser = Callable[[Context, aiosqlite.Connection, S, str], Awaitable[StepResult]]
+Finisher = Callable[[Context, aiosqlite.Connection, S], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[S]):
     name: str
-    prompt: Prompt
-    parse: Parser
-    skip: Callable[[Mapping[str, Any]], bool] | None = None
+    prompt: Prompt[S]
+    parse: Parser[S]
+    skip: Callable[[S], bool] | None = None
 
 
 @dataclass(frozen=True)
-class Flow:
+class Flow(Generic[S]):
     name: str
-    steps: tuple[Step, ...]
-    finish: Finisher
-    after_commit: Callable[[Context, Mapping[str, Any]], Awaitable[None]] | None = None
+    steps: tuple[Step[S], ...]
+    finish: Finisher[S]
+    after_commit: Callable[[Context, S], Awaitable[None]] | None = None
 
-    def step(self, name: str) -> Step:
+    def step(self, name: str) -> Step[S]:
         for s in self.steps:
             if s.name == name:
                 return s
         raise KeyError(name)
 
-    def next_after(self, name: str, data: Mapping[str, Any]) -> Step | None:
+    def next_after(self, name: str, data: S) -> Step[S] | None:
         names = [s.name for s in self.steps]
         for s in self.steps[names.index(name) + 1 :]:
             if s.skip is None or not s.skip(data):
                 return s
         return None
 
-    def first(self, data: Mapping[str, Any]) -> Step:
+    def first(self, data: S) -> Step[S]:
         for s in self.steps:
             if s.skip is None or not s.skip(data):
                 return s
@@ -86,7 +90,7 @@ class Flow:
 class ConversationEngine:
     """Starts, advances, rewinds and cancels flows for a (room, person)."""
 
-    def __init__(self, flows: Mapping[str, Flow]) -> None:
+    def __init__(self, flows: Mapping[str, Flow[Any]]) -> None:
         self._flows = flows
 
     def _expiry(self, ctx: Context) -> timedelta:
@@ -144,7 +148,7 @@ class ConversationEngine:
 
     async def _load(
         self, ctx: Context, conn: aiosqlite.Connection
-    ) -> tuple[ConversationRow, Flow, Step] | bool | None:
+    ) -> tuple[ConversationRow, Flow[Any], Step[Any]] | bool | None:
         """The active conversation with its flow and step; None if there is none; False if
         it could not be resumed (its flow or step no longer exists after an upgrade, or its
         data is corrupt): then it is deleted and the person is told, politely, once."""
@@ -167,7 +171,7 @@ class ConversationEngine:
 
     async def feed(self, ctx: Context, text: str) -> bool:
         """Give ``text`` to the active conversation; False if there is none."""
-        after: tuple[Flow, dict[str, Any]] | None = None
+        after: tuple[Flow[Any], dict[str, Any]] | None = None
         async with ctx.svc.db.transaction() as conn:
             loaded = await self._load(ctx, conn)
             if loaded is None:
@@ -223,8 +227,8 @@ class ConversationEngine:
         return True
 
     def _next(
-        self, flow: Flow, step: Step, data: dict[str, Any], result: StepResult
-    ) -> Step | None:
+        self, flow: Flow[Any], step: Step[Any], data: dict[str, Any], result: StepResult
+    ) -> Step[Any] | None:
         if result.return_to:
             data[RETURN_KEY] = result.return_to
         if result.goto:

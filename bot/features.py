@@ -67,7 +67,7 @@ class Feature:
     app_commands: Callable[[Any], Sequence[Command]] | None = None
     """Commands whose handlers need the feature's per-app state (``runtime``): called with
     it when the registry is built; listed after ``commands``."""
-    flows: Sequence[Flow] = ()
+    flows: Sequence[Flow[Any]] = ()
     direct_default: Sequence[DefaultHandler] = ()
     """Tried in a direct chat when no command or conversation took the message, after the
     ``direct_first`` of every feature, in the order of the features."""

@@ -17,7 +17,6 @@ from bot.answers import normalise as norm
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
 from bot.errors import UserError
-from handlers.polls import state
 from handlers.polls.lifecycle import local, run_due
 from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, simple_poll
 from storage import polls, rooms
@@ -311,23 +310,23 @@ async def _after(ctx: Context, data: object) -> None:
     await run_due(ctx.svc)
 
 
-NEW = Flow(
+NEW: Flow[NewPollState] = Flow(
     NEW_FLOW,
     (
-        Step("mode", _p("moderation_polls.new.ask_mode"), state.parser(_mode)),
-        Step("question", _p("moderation_polls.new.ask_question"), state.parser(_question)),
+        Step("mode", _p("moderation_polls.new.ask_mode"), _mode),
+        Step("question", _p("moderation_polls.new.ask_question"), _question),
         Step(
             "options",
             _p("moderation_polls.new.ask_options", min=MIN_OPTIONS, max=MAX_OPTIONS),
-            state.parser(_options),
+            _options,
         ),
-        Step("max", state.prompt(_prompt_max), state.parser(_max)),
-        Step("targets", state.prompt(_prompt_targets), state.parser(_targets)),
-        Step("opens", _p("moderation_polls.new.ask_opens"), state.parser(_opens)),
-        Step("closes", _p("moderation_polls.new.ask_closes"), state.parser(_closes)),
-        Step("visibility", _p("moderation_polls.new.ask_visibility"), state.parser(_visibility)),
-        Step("confirm", state.prompt(_prompt_confirm), state.parser(_confirm)),
+        Step("max", _prompt_max, _max),
+        Step("targets", _prompt_targets, _targets),
+        Step("opens", _p("moderation_polls.new.ask_opens"), _opens),
+        Step("closes", _p("moderation_polls.new.ask_closes"), _closes),
+        Step("visibility", _p("moderation_polls.new.ask_visibility"), _visibility),
+        Step("confirm", _prompt_confirm, _confirm),
     ),
-    state.finisher(_finish_new),
+    _finish_new,
     after_commit=_after,
 )

@@ -12,7 +12,6 @@ import aiosqlite
 from bot.answers import fold, normalise, numbered, parse_choices, yes_or_no
 from bot.context import Context
 from bot.conversation import Flow, Reask, Step, StepResult
-from handlers.polls import state
 from handlers.polls.lifecycle import local, voter_hash
 from handlers.polls.model import Content, pick
 from storage import polls
@@ -129,14 +128,12 @@ async def _finish_survey(ctx: Context, conn: aiosqlite.Connection, data: SurveyS
         ctx.reply("polls.survey_thanks", closes=local(ctx.svc, poll.closes_at))
 
 
-SURVEY = Flow(
+SURVEY: Flow[SurveyState] = Flow(
     SURVEY_FLOW,
     (
-        Step(
-            "place", state.prompt(_prompt_place), state.parser(_place), skip=state.skip(_skip_place)
-        ),
-        Step("question", state.prompt(_prompt_question), state.parser(_answer)),
-        Step("optin", _p("polls.ask_optin"), state.parser(_optin)),
+        Step("place", _prompt_place, _place, skip=_skip_place),
+        Step("question", _prompt_question, _answer),
+        Step("optin", _p("polls.ask_optin"), _optin),
     ),
-    state.finisher(_finish_survey),
+    _finish_survey,
 )

@@ -5,9 +5,9 @@ and a receipt. Also `begin`, which starts it in the resident's direct chat."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiosqlite
 
@@ -37,7 +37,6 @@ from handlers.tips.state import (
     YESTERDAY,
     TipState,
     pick,
-    tip_state,
 )
 from storage import tips
 from storage.tips import NewTip, Relay
@@ -52,16 +51,18 @@ class _Named(Protocol):
     names: Names
 
 
-def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence[_Named]]) -> Step:
+def _named_step(
+    name: str, prompt_key: str, items: Callable[[Settings], Sequence[_Named]]
+) -> Step[TipState]:
     """A step that asks to choose one of ``items`` (categories, place types) by number or by
     (the start of) its name in Swedish, English or the reader's language."""
 
-    def prompt(ctx: Context, data: Mapping[str, Any]) -> str:
+    def prompt(ctx: Context, data: TipState) -> str:
         names = [item.names.get(ctx.lang) for item in items(ctx.svc.settings)]
         return ctx.t(prompt_key, options=numbered(names))
 
     async def parse(
-        ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+        ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
     ) -> StepResult:
         options = [
             (i.key, (i.key, i.names.sv, i.names.en, i.names.get(ctx.lang)))
@@ -75,17 +76,17 @@ def _named_step(name: str, prompt_key: str, items: Callable[[Settings], Sequence
     return Step(name, prompt, parse)
 
 
-def _skip_locality(data: Mapping[str, Any]) -> bool:
-    return bool(tip_state(data).get("locality"))  # a tip started in a neighbourhood room
+def _skip_locality(data: TipState) -> bool:
+    return bool(data.get("locality"))  # a tip started in a neighbourhood room
 
 
-def _prompt_locality(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_locality(ctx: Context, data: TipState) -> str:
     names = [loc.label(ctx.lang) for loc in ctx.svc.settings.localities]
     return ctx.t("tips.ask_locality", options=numbered(names))
 
 
 async def _parse_locality(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     options = [
         (loc.key, (loc.key, loc.name, loc.label(ctx.lang))) for loc in ctx.svc.settings.localities
@@ -98,17 +99,17 @@ async def _parse_locality(
     return StepResult(TipState(locality=key, area=None), goto="area" if has_areas else None)
 
 
-def _prompt_area(ctx: Context, data: Mapping[str, Any]) -> str:
-    loc = ctx.svc.settings.locality(str(tip_state(data).get("locality")))
+def _prompt_area(ctx: Context, data: TipState) -> str:
+    loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
     place = locality_term(loc, ctx.lang)
     return ctx.t("tips.ask_area", place=place, options=numbered(areas))
 
 
 async def _parse_area(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
-    loc = ctx.svc.settings.locality(str(tip_state(data).get("locality")))
+    loc = ctx.svc.settings.locality(str(data.get("locality")))
     areas = loc.areas if loc else ()
     if normalise(text) in SKIP or normalise(text) == normalise(ctx.t("tips.band.okand")):
         return StepResult(TipState(area=None))
@@ -132,12 +133,12 @@ def parse_date(text: str, today: date) -> date | None:
     return parse_local_date(text, today)
 
 
-def _prompt_when(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_when(ctx: Context, data: TipState) -> str:
     return ctx.t("tips.ask_when")
 
 
 async def _parse_when(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     now = _local_now(ctx)
     today = now.date()
@@ -161,12 +162,12 @@ async def _parse_when(
     return StepResult(TipState(date=found.isoformat(), band=None), goto="time_band")
 
 
-def _prompt_band(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_band(ctx: Context, data: TipState) -> str:
     return ctx.t("tips.ask_band", options=numbered([band_name(ctx, b) for b in BANDS]))
 
 
 async def _parse_band(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     t = normalise(text)
     if t.isdigit() and 1 <= int(t) <= len(BANDS):
@@ -184,16 +185,16 @@ async def _parse_band(
     raise Reask("tips.invalid_choice", count=len(BANDS))
 
 
-def _skip_band(data: Mapping[str, Any]) -> bool:
-    return bool(tip_state(data).get("band"))
+def _skip_band(data: TipState) -> bool:
+    return bool(data.get("band"))
 
 
-def _prompt_text(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_text(ctx: Context, data: TipState) -> str:
     return ctx.t("tips.ask_text", min=MIN_TEXT, max=MAX_TEXT)
 
 
 async def _parse_text(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     signals = ctx.svc.signals.detect(text)
     if signals.child_concern:
@@ -210,13 +211,13 @@ async def _parse_text(
     return StepResult(TipState(text=result.text, removed=list(result.found)))
 
 
-def _skip_text(data: Mapping[str, Any]) -> bool:
-    return bool(tip_state(data).get("text"))
+def _skip_text(data: TipState) -> bool:
+    return bool(data.get("text"))
 
 
-def summary(ctx: Context, data: Mapping[str, Any]) -> str:
+def summary(ctx: Context, data: TipState) -> str:
     s = ctx.svc.settings
-    st = tip_state(data)
+    st = data
     when = str(st["date"])
     lines = [
         ctx.t("tips.summary_header"),
@@ -232,12 +233,12 @@ def summary(ctx: Context, data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _prompt_confirm(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_confirm(ctx: Context, data: TipState) -> str:
     return summary(ctx, data) + "\n\n" + ctx.t("tips.ask_confirm")
 
 
 async def _parse_confirm(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     t = chosen_option(ctx.t("tips.ask_confirm"), text)
     if t in SEND:
@@ -258,13 +259,13 @@ async def _parse_confirm(
 EDIT_FIELDS = ("category", "locality", "place_type", "when", "text")
 
 
-def _prompt_edit(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_edit(ctx: Context, data: TipState) -> str:
     labels = [ctx.t(f"tips.field.{f}") for f in ("category", "place", "place_type", "when", "text")]
     return ctx.t("tips.ask_edit", options=numbered(labels))
 
 
 async def _parse_edit(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     labels = [
         (f, (ctx.t(f"tips.field.{label}"),))
@@ -279,9 +280,9 @@ async def _parse_edit(
     return StepResult(updates, goto=field, return_to="confirm")
 
 
-async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: TipState) -> None:
     s = ctx.svc.settings
-    st = tip_state(data)
+    st = data
     now = ctx.svc.clock.now()
     code = new_code(s.kommun.code_prefix)
     while await tips.code_exists(conn, code):
@@ -319,7 +320,7 @@ async def _finish_tip(ctx: Context, conn: aiosqlite.Connection, data: Mapping[st
     )
 
 
-async def _after_tip(ctx: Context, data: Mapping[str, Any]) -> None:
+async def _after_tip(ctx: Context, data: TipState) -> None:
     svc = ctx.svc
     svc.metrics.tip_created()
     ctx.after_commit(lambda: moderation.post_missing_cards(svc))

@@ -3,9 +3,6 @@ chat, and a resident's answer to the moderators' question about their tip."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import aiosqlite
 
 from bot.answers import chosen_option, yes_or_no
@@ -15,18 +12,18 @@ from bot.scrub import scrub
 from handlers import moderation
 from handlers.tipinfo import ANSWER_FLOW
 from handlers.tips.flow import begin
-from handlers.tips.state import MAX_TEXT, MIN_TEXT, OFFER_FLOW, SEND, TipState, tip_state
+from handlers.tips.state import MAX_TEXT, MIN_TEXT, OFFER_FLOW, SEND, TipState
 from storage import tips
 
 # ---- offer: a plain message in a direct chat ------------------------------------------
 
 
-def _prompt_offer(ctx: Context, data: Mapping[str, Any]) -> str:
+def _prompt_offer(ctx: Context, data: TipState) -> str:
     return ctx.t("tips.offer")
 
 
 async def _parse_offer(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     answer = yes_or_no(ctx.t("tips.offer"), text)
     if answer is None and chosen_option(ctx.t("tips.offer"), text) in SEND:
@@ -39,12 +36,12 @@ async def _parse_offer(
     return StepResult(TipState(accepted=True), done=True)
 
 
-async def _finish_offer(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+async def _finish_offer(ctx: Context, conn: aiosqlite.Connection, data: TipState) -> None:
     return None
 
 
-async def _after_offer(ctx: Context, data: Mapping[str, Any]) -> None:
-    offered = tip_state(data)
+async def _after_offer(ctx: Context, data: TipState) -> None:
+    offered = data
     await begin(ctx, TipState(text=offered.get("text"), removed=offered.get("removed", [])))
 
 
@@ -79,12 +76,12 @@ async def offer_tip(ctx: Context) -> bool:
 # ---- follow-up answers ------------------------------------------------------------------
 
 
-def _prompt_answer(ctx: Context, data: Mapping[str, Any]) -> str:
-    return ctx.t("tips.question_prompt", code=tip_state(data).get("code", ""))
+def _prompt_answer(ctx: Context, data: TipState) -> str:
+    return ctx.t("tips.question_prompt", code=data.get("code", ""))
 
 
 async def _parse_answer(
-    ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any], text: str
+    ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
     body = " ".join(text.split())
     if not body:
@@ -94,8 +91,8 @@ async def _parse_answer(
     return StepResult(TipState(answer=scrub(body).text), done=True)
 
 
-async def _finish_answer(ctx: Context, conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
-    st = tip_state(data)
+async def _finish_answer(ctx: Context, conn: aiosqlite.Connection, data: TipState) -> None:
+    st = data
     tip = await tips.by_code(conn, st["code"])
     if tip is None or tip.reporter != ctx.person:
         ctx.reply("tips.not_yours")

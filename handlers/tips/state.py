@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict, cast
+from typing import TypedDict
 
 from bot.answers import YES, fold, normalise
 
@@ -73,8 +73,3 @@ class TipState(TypedDict, total=False):
     """The answer flow: the tip the moderators asked about."""
     answer: str
     """The answer flow: the resident's answer, scrubbed."""
-
-
-def tip_state(data: Mapping[str, Any]) -> TipState:
-    """The conversation's stored data, typed (only these flows write it)."""
-    return cast(TipState, data)
