@@ -93,8 +93,8 @@ pseudonymous ``person``, inside the command's transaction; the number of the per
 the feature held (tips: the tips whose link to the person went)."""
 PurgeHook = Callable[[aiosqlite.Connection, datetime, Settings], Awaitable[Mapping[str, int]]]
 """``purge(conn, now, settings)``: delete what has outlived its rule (`storage.datamap`) in a
-feature's tables, inside the retention run's transaction; counts by name (the fields of
-`handlers.retention.RetentionReport`)."""
+feature's tables, inside the retention run's transaction; counts by name (they reach
+`handlers.retention.RetentionReport.deleted` and the run's log line as they are)."""
 
 
 async def _no_handler(ctx: Any, args: Args) -> None:

@@ -13,7 +13,8 @@ event ids, reminder keys) is deleted by its rule either way (docs/lawful-operati
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -29,27 +30,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RetentionReport:
-    texts: int
-    messages: int
-    relays: int
-    records: int
-    conversations: int
-    audit: int = 0
-    people: int = 0
-    reminders: int = 0
-    completions: int = 0
-    handled: int = 0
-    polls: int = 0
-    followups: int = 0
-    broadcast_runs: int = 0
-    broadcast_deliveries: int = 0
-    web_replies: int = 0
+    deleted: Mapping[str, int]
+    """Rows deleted, by the names the features' ``purge`` hooks count them under (``texts``,
+    ``relays``, ``web_replies`` …); a name no feature used this run is absent."""
     kept: int = 0
     """Public records past their proposed period, kept for want of a retention decision."""
 
-
-_COUNTED = tuple(f.name for f in fields(RetentionReport) if f.name != "kept")
-"""The counts the features' ``purge`` hooks return, by name."""
+    def count(self, name: str) -> int:
+        return self.deleted.get(name, 0)
 
 
 async def run_retention(svc: Services) -> RetentionReport:
@@ -64,27 +52,10 @@ async def run_retention(svc: Services) -> RetentionReport:
             found = await privacy.count(conn, svc.settings, now, timedelta(0))
             held = {t.name for t in TABLES if gated(t, svc.settings)}
             kept = sum(c.past for c in found if c.table in held)
-    report = RetentionReport(**{name: counts.get(name, 0) for name in _COUNTED}, kept=kept)
+    report = RetentionReport(deleted=dict(sorted(counts.items())), kept=kept)
     log.info(
-        "retention run: deleted %d tip texts, %d follow-up messages, %d relay links, "
-        "%d records, %d audit rows, %d expired conversations, %d people, %d reminders, "
-        "%d completions, %d handled ids, %d polls, %d survey follow-ups, %d broadcast runs, "
-        "%d broadcast deliveries, %d web replies",
-        report.texts,
-        report.messages,
-        report.relays,
-        report.records,
-        report.audit,
-        report.conversations,
-        report.people,
-        report.reminders,
-        report.completions,
-        report.handled,
-        report.polls,
-        report.followups,
-        report.broadcast_runs,
-        report.broadcast_deliveries,
-        report.web_replies,
+        "retention run: deleted %s",
+        ", ".join(f"{name}={n}" for name, n in report.deleted.items()) or "nothing",
     )
     if not decided:
         log.warning(

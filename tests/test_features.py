@@ -9,7 +9,6 @@ import importlib
 import re
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import FEATURES, JOBS, est_jobs, jobs
 from bot.commands import Args, Command
 from bot.context import Context, Services
-from bot.features import Feature, build_registry, forget_person, migrations, purge_all
+from bot.features import Feature, build_registry, forget_person, migrations
 from bot.scheduler import Job
 from config.settings import Settings
-from handlers.retention import RetentionReport, run_retention
+from handlers.retention import run_retention
 from storage import web
 from storage.datamap import TABLES, Category
 from storage.migrations import MIGRATIONS
@@ -268,9 +267,9 @@ async def test_retention_reaches_every_feature_and_the_web_tables(tmp_path: Path
             await web.store(conn, "s" * 32, "txn-1", "sealed", now, now + timedelta(days=1))
         bot.clock.advance(days=31)
         report = await run_retention(bot.svc)
-        assert report.relays == 1  # tips
-        assert report.conversations == 1  # core
-        assert report.web_replies == 1  # the web chat
+        assert report.count("relays") == 1  # tips
+        assert report.count("conversations") == 1  # core
+        assert report.count("web_replies") == 1  # the web chat
         assert _count(bot, "SELECT count(*) FROM web_message") == 0
         assert _count(bot, "SELECT count(*) FROM web_session") == 0
         assert _count(bot, "SELECT count(*) FROM relay") == 0
@@ -278,16 +277,22 @@ async def test_retention_reaches_every_feature_and_the_web_tables(tmp_path: Path
         await bot.stop()
 
 
-async def test_every_purge_counts_by_the_names_of_the_retention_report(tmp_path: Path) -> None:
+async def test_the_retention_report_carries_every_count_the_features_purge_returns(
+    tmp_path: Path,
+) -> None:
+    """A new feature's purge needs no field in a central report: whatever names its hook
+    counts under reach the report (and the log line) as they are."""
     bot = await Harness(tmp_path).start()
     try:
-        names = {f.name for f in fields(RetentionReport)}
+        names: set[str] = set()
         async with bot.svc.db.transaction() as conn:
             for feature in FEATURES:
                 if feature.purge is not None:
                     found = await feature.purge(conn, bot.clock.now(), bot.svc.settings)
-                    assert set(found) <= names, feature.name
-            assert set(await purge_all(bot.svc.registry, conn, bot.clock.now(), bot.svc.settings))
+                    assert all(n >= 0 for n in found.values()), feature.name
+                    names |= set(found)
+        report = await run_retention(bot.svc)
+        assert names and set(report.deleted) == names
     finally:
         await bot.stop()
 
