@@ -36,19 +36,21 @@ async def store(
     now: datetime,
     expires_at: datetime,
 ) -> int:
-    async with conn.execute("SELECT seq FROM web_message WHERE txn_id = ?", (txn_id,)) as cur:
-        row = await cur.fetchone()
-    if row is not None:
-        return int(row["seq"])
-    async with conn.execute(
-        "INSERT INTO web_session (session, last_seq, updated_at) VALUES (?, 1, ?)"
+    # Two round trips to the database thread in the usual case: the counter is advanced
+    # only if this txn_id was never stored (a resend finds nothing returned, then its seq).
+    counted = await conn.execute_fetchall(
+        "INSERT INTO web_session (session, last_seq, updated_at) SELECT ?, 1, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM web_message WHERE txn_id = ?)"
         " ON CONFLICT (session) DO UPDATE SET last_seq = last_seq + 1,"
         " updated_at = excluded.updated_at RETURNING last_seq",
-        (session, now.isoformat()),
-    ) as cur:
-        counted = await cur.fetchone()
-    assert counted is not None
-    seq = int(counted["last_seq"])
+        (session, now.isoformat(), txn_id),
+    )
+    if not counted:
+        stored = await conn.execute_fetchall(
+            "SELECT seq FROM web_message WHERE txn_id = ?", (txn_id,)
+        )
+        return int(next(iter(stored))["seq"])
+    seq = int(next(iter(counted))["last_seq"])
     await conn.execute(
         "INSERT INTO web_message (session, seq, txn_id, payload, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -58,11 +60,10 @@ async def store(
 
 
 async def last_seq(conn: aiosqlite.Connection, session: str) -> int:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT last_seq FROM web_session WHERE session = ?", (session,)
-    ) as cur:
-        row = await cur.fetchone()
-    return int(row["last_seq"]) if row else 0
+    )
+    return next((int(row["last_seq"]) for row in found), 0)
 
 
 PAGE = 200

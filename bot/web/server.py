@@ -279,7 +279,7 @@ class WebServer:
             ensure_ascii=False,
         )  # fmt: skip
         sealed, person = svc.sealer.seal(payload, INBOX_PURPOSE), svc.pseudonymize(sender)
-        async with svc.db.transaction() as conn:
+        async with svc.db.write() as conn:  # one statement: it commits by itself
             added = await inbox.add(
                 conn, event_id, room_id, "message", sealed, now, person=person,
                 role=int(Role.RESIDENT),
