@@ -8,14 +8,19 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
+
+import aiosqlite
 
 from bot.context import Services
 from bot.messages import Outgoing
 from bot.messenger import DeliveryPostponed, DeliveryRefused, Messenger
 from bot.render import direction, isolate
 from bot.transports import is_web_room, web_room_id, web_session_of, web_user_id
+from storage import outbox as outbox_rows
 from storage import people
 from storage import web as rows
 
@@ -109,6 +114,65 @@ class WebHub:
         return sum(len(w) for w in self._waiting.values())
 
 
+async def language_of(svc: Services, session: str) -> str:
+    async with svc.db.read() as conn:
+        person = await people.get(conn, svc.pseudonymize(web_user_id(session)))
+    if person is not None and person.language:
+        return person.language
+    return svc.settings.language.default
+
+
+async def store(
+    svc: Services,
+    conn: aiosqlite.Connection,
+    session: str,
+    out: Outgoing,
+    lang: str,
+    now: datetime,
+) -> tuple[int, str]:
+    """Number and store one reply for a session (inside the caller's transaction): its
+    sequence and the JSON the page is sent."""
+    assert out.txn_key
+    data = json.dumps(reply_json(out, lang), ensure_ascii=False)
+    payload = svc.sealer.seal(data, PURPOSE)
+    expires = now + timedelta(days=svc.settings.web.history_days)
+    seq = await rows.store(conn, session, out.txn_key, payload, now, expires)
+    return seq, data
+
+
+class InlineWebReplies:
+    """Replies to web rooms stored in the handler's own unit of work (`bot.engine.InlineReplies`):
+    no outbox row, no second transaction; the page's streams are told after the commit. A
+    room with an outbox row still waiting (a moderator's question not yet delivered) keeps
+    going through the outbox, so its replies stay in the order they were written."""
+
+    def __init__(self, svc: Services, hub: WebHub) -> None:
+        self.svc = svc
+        self.hub = hub
+
+    async def store(
+        self, conn: aiosqlite.Connection, replies: list[Outgoing], now: datetime
+    ) -> tuple[list[Outgoing], list[Callable[[], None]]]:
+        rest: list[Outgoing] = []
+        stored: list[Callable[[], None]] = []
+        inline: dict[str, bool] = {}
+        for out in replies:
+            session = web_session_of(out.room_id)
+            if session is None or not out.txn_key:
+                rest.append(out)
+                continue
+            if out.room_id not in inline:
+                waiting = await outbox_rows.next_in_room(conn, out.room_id, limit=1)
+                inline[out.room_id] = not waiting
+            if not inline[out.room_id]:
+                rest.append(out)
+                continue
+            lang = out.lang or await language_of(self.svc, session)
+            seq, data = await store(self.svc, conn, session, out, lang, now)
+            stored.append(partial(self.hub.notify, session, seq, data))
+        return rest, stored
+
+
 class WebMessenger:
     """Stores replies for pages (bound to the services once the app is built)."""
 
@@ -128,22 +192,12 @@ class WebMessenger:
             raise DeliveryRefused(f"not a web room: {out.room_id}")
         if not out.txn_key:
             raise ValueError("a web reply needs a txn_key")
-        lang = out.lang or await self._language(svc, session)
-        data = json.dumps(reply_json(out, lang), ensure_ascii=False)
-        payload = svc.sealer.seal(data, PURPOSE)
+        lang = out.lang or await language_of(svc, session)
         now = svc.clock.now()
-        expires = now + timedelta(days=svc.settings.web.history_days)
         async with svc.db.transaction() as conn:
-            seq = await rows.store(conn, session, out.txn_key, payload, now, expires)
+            seq, data = await store(svc, conn, session, out, lang, now)
         self.hub.notify(session, seq, data)
         return f"$web.{session}.{seq}"
-
-    async def _language(self, svc: Services, session: str) -> str:
-        async with svc.db.read() as conn:
-            person = await people.get(conn, svc.pseudonymize(web_user_id(session)))
-        if person is not None and person.language:
-            return person.language
-        return svc.settings.language.default
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         """Pages show no reactions."""
@@ -182,4 +236,4 @@ class RoutingMessenger:
         return self._for(user_id).known_direct_room(user_id)
 
 
-__all__ = ["RoutingMessenger", "WebHub", "WebMessenger", "is_web_room"]
+__all__ = ["InlineWebReplies", "RoutingMessenger", "WebHub", "WebMessenger", "is_web_room"]
