@@ -20,7 +20,6 @@ from bot.messages import Outgoing
 from bot.messenger import DeliveryPostponed, DeliveryRefused, Messenger
 from bot.render import direction, isolate
 from bot.transports import is_web_room, web_room_id, web_session_of, web_user_id
-from storage import outbox as outbox_rows
 from storage import people
 from storage import web as rows
 
@@ -153,24 +152,34 @@ class InlineWebReplies:
     async def store(
         self, conn: aiosqlite.Connection, replies: list[Outgoing], now: datetime
     ) -> tuple[list[Outgoing], list[Callable[[], None]]]:
-        rest: list[Outgoing] = []
-        stored: list[Callable[[], None]] = []
-        inline: dict[str, bool] = {}
+        svc = self.svc
+        by_room: dict[str, list[Outgoing]] = {}
         for out in replies:
-            session = web_session_of(out.room_id)
-            if session is None or not out.txn_key:
-                rest.append(out)
+            if out.txn_key and web_session_of(out.room_id) is not None:
+                by_room.setdefault(out.room_id, []).append(out)
+        taken: set[int] = set()
+        told: list[Callable[[], None]] = []
+        expires = now + timedelta(days=svc.settings.web.history_days)
+        for room_id, outs in by_room.items():
+            session = web_session_of(room_id)
+            assert session is not None
+            datas: list[str] = []
+            for out in outs:
+                lang = out.lang or await language_of(svc, session)
+                datas.append(json.dumps(reply_json(out, lang), ensure_ascii=False))
+            sealed = [
+                (str(out.txn_key), svc.sealer.seal(data, PURPOSE))
+                for out, data in zip(outs, datas, strict=True)
+            ]
+            seqs = await rows.store_with_reply(conn, session, room_id, sealed, now, expires)
+            if seqs is None:  # an earlier reply waits in the outbox: these go after it
                 continue
-            if out.room_id not in inline:
-                waiting = await outbox_rows.next_in_room(conn, out.room_id, limit=1)
-                inline[out.room_id] = not waiting
-            if not inline[out.room_id]:
-                rest.append(out)
-                continue
-            lang = out.lang or await language_of(self.svc, session)
-            seq, data = await store(self.svc, conn, session, out, lang, now)
-            stored.append(partial(self.hub.notify, session, seq, data))
-        return rest, stored
+            taken.update(id(out) for out in outs)
+            told += [
+                partial(self.hub.notify, session, seq, data)
+                for seq, data in zip(seqs, datas, strict=True)
+            ]
+        return [out for out in replies if id(out) not in taken], told
 
 
 class WebMessenger:
