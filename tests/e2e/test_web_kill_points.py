@@ -4,7 +4,8 @@ bot dies once (``TRYGGBOT_KILL_AT``) and is started again while the page keeps r
 by itself. The page must end with exactly the transcript of a run without faults: no reply
 lost, none repeated. Points: ``handled`` (the handler's transaction committed, with the
 replies stored for the page, the page not yet told) and ``sent`` (a reply stored for the page,
-its stream not yet told; for a reply through the outbox, its row not yet deleted). Right after each kill no database file holds the page's secret or planted data.
+its stream not yet told; for a reply through the outbox, its row not yet deleted). Right
+after each kill no database file holds the page's secret or planted data.
 
 ``make test`` runs one trial per point; ``make soak`` (``TRYGGBOT_SOAK=1``) runs 20 per point,
 each dying at a different message."""
