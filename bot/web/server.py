@@ -189,7 +189,8 @@ class WebServer:
 
     async def _json(self, request: web.Request) -> dict[str, Any]:
         try:
-            raw = await asyncio.wait_for(request.read(), self.settings.request_timeout_seconds)
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                raw = await request.read()
         except TimeoutError as exc:
             raise ApiError(408, "timeout") from exc
         if len(raw) > self.settings.max_body_bytes:
@@ -356,7 +357,8 @@ class WebServer:
                     from_db = len(replies) == rows.PAGE
                     continue
                 try:
-                    await asyncio.wait_for(listener.event.wait(), cfg.heartbeat_seconds)
+                    async with asyncio.timeout(cfg.heartbeat_seconds):  # no task per wait
+                        await listener.event.wait()
                 except TimeoutError:
                     await self._write(response, ": ping\n\n")
         except (ConnectionResetError, TimeoutError):
@@ -366,9 +368,8 @@ class WebServer:
         return response
 
     async def _write(self, response: web.StreamResponse, text: str) -> None:
-        await asyncio.wait_for(
-            response.write(text.encode("utf-8")), self.settings.request_timeout_seconds
-        )
+        async with asyncio.timeout(self.settings.request_timeout_seconds):
+            await response.write(text.encode("utf-8"))
 
 
 __all__ = [
