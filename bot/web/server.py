@@ -339,21 +339,25 @@ class WebServer:
             while not self._stopping.is_set() and time.monotonic() < deadline:
                 listener.event.clear()
                 handed = [(s, d) for s, d in listener.take() if s > after]
+                events: list[str] = []  # written at once: one send for a handler's replies
                 if not from_db and handed and handed[0][0] == after + 1:
                     for seq, data in handed:  # up to date: what was just stored, in order
                         if seq != after + 1:
                             from_db = True  # a gap: read the rest from the database
                             break
-                        await self._write(response, f"id: {seq}\ndata: {data}\n\n")
+                        events.append(f"id: {seq}\ndata: {data}\n\n")
                         after = seq
+                    await self._write(response, "".join(events))
                     continue
                 if from_db or handed:
                     async with self.svc.db.read() as conn:
                         replies = await rows.after(conn, session, after)
                     for reply in replies:
                         data = self.svc.sealer.open(reply.payload, REPLY_PURPOSE)
-                        await self._write(response, f"id: {reply.seq}\ndata: {data}\n\n")
+                        events.append(f"id: {reply.seq}\ndata: {data}\n\n")
                         after = reply.seq
+                    if events:
+                        await self._write(response, "".join(events))
                     from_db = len(replies) == rows.PAGE
                     continue
                 try:
