@@ -279,7 +279,7 @@ class Engine:
             and detection.lang == lang
             and (stored is None or stored.language != lang)
         ):
-            async with self.svc.db.transaction() as conn:
+            async with self.svc.db.write() as conn:  # one statement: no savepoint needed
                 await people.set_language(conn, person, lang, explicit=False, now=msg.timestamp)
         return Context(
             msg=msg,

@@ -46,7 +46,9 @@ async def ensure(conn: aiosqlite.Connection, pseudonym: str, now: datetime) -> N
 async def set_language(
     conn: aiosqlite.Connection, pseudonym: str, language: str, *, explicit: bool, now: datetime
 ) -> None:
-    await conn.execute(  # one statement: added if new (as `ensure`), else updated
+    # One statement (added if new, as `ensure`, else updated): the engine runs it without a
+    # savepoint of its own, so it must stay one.
+    await conn.execute(
         "INSERT INTO person (pseudonym, created_at, language, language_explicit)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET"
         " language = excluded.language, language_explicit = excluded.language_explicit",
