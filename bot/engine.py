@@ -327,7 +327,8 @@ class Engine:
         if is_command:
             await self._command(ctx)
             return
-        if await self.svc.conversations.feed(ctx, msg.body):
+        # ``talking`` was read in this unit and nothing above starts a conversation.
+        if talking and await self.svc.conversations.feed(ctx, msg.body):
             return
         if ctx.is_direct:
             for handler in self.svc.registry.direct_default:
