@@ -288,9 +288,13 @@ async def main() -> None:
                 f" {r['max'] * 1000:>8.1f} {r['wall']:>7.2f} {r['kib_per_page'] * 1.024:>8.1f}"
             )
         echo, bot = results["echo"], results["tryggbot"]
+        p50, p99 = bot["p50"] / echo["p50"], bot["p99"] / echo["p99"]
+        met = p50 <= 1.5 and p99 <= 2.0 and bot["kib_per_page"] * 1.024 <= 20
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"tryggbot / echo: p50 {bot['p50'] / echo['p50']:.1f}x,"
-            f" p99 {bot['p99'] / echo['p99']:.1f}x"
+            f"tryggbot / echo: p50 {p50:.1f}x, p99 {p99:.1f}x"
+            f" (goal 1.5x / 2x, <= 20 kB a page: {'met' if met else 'not met'} in this run;"
+            f" load average {load})"
         )
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
 
 import aiosqlite
 
@@ -42,7 +44,21 @@ log = logging.getLogger(__name__)
 OUTSIDE_WORK_ROUNDS = 3
 
 
+class InlineReplies(Protocol):
+    """A transport that stores its replies itself inside the handler's unit of work (the web
+    chat: a page reads them from the database), so they need no outbox row and no second
+    transaction. `store` returns the replies it did not take, in order, for the outbox, and
+    one call per stored reply to make after the commit (tell the reader it is there)."""
+
+    async def store(
+        self, conn: aiosqlite.Connection, replies: list[Outgoing], now: datetime
+    ) -> tuple[list[Outgoing], list[Callable[[], None]]]: ...
+
+
 class Engine:
+    inline: InlineReplies | None = None
+    """Set by a transport that stores its replies in the unit of work (`InlineReplies`)."""
+
     def __init__(
         self, svc: Services, *, faults: FaultInjection = NO_FAULTS, stages: Stages = NO_STAGES
     ) -> None:
@@ -162,10 +178,20 @@ class Engine:
     async def _enqueue(self, ctx: Context, conn: aiosqlite.Connection) -> None:
         """Write the replies as outbox rows (on the unit of work's connection)."""
         now = self.svc.clock.now()
-        for n, out in enumerate(ctx.outbox):
-            if out.txn_key is None:
-                out = replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
+        replies = [
+            out if out.txn_key else replace(out, txn_key=f"{ctx.msg.event_id}/{n}")
+            for n, out in enumerate(ctx.outbox)
+        ]
+        if self.inline is not None:  # stored now, announced after the commit
+            replies, stored = await self.inline.store(conn, replies, now)
+            ctx.outbox[:] = replies  # only these are flushed after the commit
+            ctx.deferred[:0] = [partial(self._announce, done) for done in stored]
+        for out in replies:
             await outbox.enqueue(conn, self.svc.sealer, out, now=now)
+
+    async def _announce(self, done: Callable[[], None]) -> None:
+        self.faults.reached("sent")  # as for an outbox row: delivered, not yet announced
+        done()
 
     async def _after_commit(self, ctx: Context) -> None:
         """Send the replies (a failure leaves them in the outbox for the background sender),
@@ -253,7 +279,7 @@ class Engine:
             and detection.lang == lang
             and (stored is None or stored.language != lang)
         ):
-            async with self.svc.db.transaction() as conn:
+            async with self.svc.db.write() as conn:  # one statement: no savepoint needed
                 await people.set_language(conn, person, lang, explicit=False, now=msg.timestamp)
         return Context(
             msg=msg,
@@ -301,7 +327,8 @@ class Engine:
         if is_command:
             await self._command(ctx)
             return
-        if await self.svc.conversations.feed(ctx, msg.body):
+        # ``talking`` was read in this unit and nothing above starts a conversation.
+        if talking and await self.svc.conversations.feed(ctx, msg.body):
             return
         if ctx.is_direct:
             for handler in self.svc.registry.direct_default:

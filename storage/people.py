@@ -46,17 +46,21 @@ async def ensure(conn: aiosqlite.Connection, pseudonym: str, now: datetime) -> N
 async def set_language(
     conn: aiosqlite.Connection, pseudonym: str, language: str, *, explicit: bool, now: datetime
 ) -> None:
-    await ensure(conn, pseudonym, now)
+    # One statement (added if new, as `ensure`, else updated): the engine runs it without a
+    # savepoint of its own, so it must stay one.
     await conn.execute(
-        "UPDATE person SET language = ?, language_explicit = ? WHERE pseudonym = ?",
-        (language, int(explicit), pseudonym),
+        "INSERT INTO person (pseudonym, created_at, language, language_explicit)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET"
+        " language = excluded.language, language_explicit = excluded.language_explicit",
+        (pseudonym, now.isoformat(), language, int(explicit)),
     )
 
 
 async def mark_notice_shown(conn: aiosqlite.Connection, pseudonym: str, now: datetime) -> None:
-    await ensure(conn, pseudonym, now)
-    await conn.execute(
-        "UPDATE person SET notice_shown_at = ? WHERE pseudonym = ?", (now.isoformat(), pseudonym)
+    await conn.execute(  # one statement: added if new (as `ensure`), else updated
+        "INSERT INTO person (pseudonym, created_at, notice_shown_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (pseudonym) DO UPDATE SET notice_shown_at = excluded.notice_shown_at",
+        (pseudonym, now.isoformat(), now.isoformat()),
     )
 
 

@@ -5,6 +5,10 @@ Contract:
 - `store` adds one reply for a session inside the caller's transaction and returns its
   sequence number. The same ``txn_id`` twice (an outbox resend after a crash) returns the
   sequence given the first time and stores nothing: a page never sees a reply twice.
+- `store_with_reply` adds several replies of one session at once (the web chat stores a
+  handler's replies in the handler's own transaction), unless a reply for the session's room
+  still waits in the outbox or one of them was stored before: then it stores nothing and
+  returns None, and the caller sends them through the outbox instead.
 - `after` returns a session's replies with a sequence above ``seq``, oldest first: what a
   reconnecting page missed.
 - `last_seq` is the sequence of the session's latest reply (0 if none).
@@ -36,19 +40,21 @@ async def store(
     now: datetime,
     expires_at: datetime,
 ) -> int:
-    async with conn.execute("SELECT seq FROM web_message WHERE txn_id = ?", (txn_id,)) as cur:
-        row = await cur.fetchone()
-    if row is not None:
-        return int(row["seq"])
-    async with conn.execute(
-        "INSERT INTO web_session (session, last_seq, updated_at) VALUES (?, 1, ?)"
+    # Two round trips to the database thread in the usual case: the counter is advanced
+    # only if this txn_id was never stored (a resend finds nothing returned, then its seq).
+    counted = await conn.execute_fetchall(
+        "INSERT INTO web_session (session, last_seq, updated_at) SELECT ?, 1, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM web_message WHERE txn_id = ?)"
         " ON CONFLICT (session) DO UPDATE SET last_seq = last_seq + 1,"
         " updated_at = excluded.updated_at RETURNING last_seq",
-        (session, now.isoformat()),
-    ) as cur:
-        counted = await cur.fetchone()
-    assert counted is not None
-    seq = int(counted["last_seq"])
+        (session, now.isoformat(), txn_id),
+    )
+    if not counted:
+        stored = await conn.execute_fetchall(
+            "SELECT seq FROM web_message WHERE txn_id = ?", (txn_id,)
+        )
+        return int(next(iter(stored))["seq"])
+    seq = int(next(iter(counted))["last_seq"])
     await conn.execute(
         "INSERT INTO web_message (session, seq, txn_id, payload, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -57,12 +63,52 @@ async def store(
     return seq
 
 
+async def store_with_reply(
+    conn: aiosqlite.Connection,
+    session: str,
+    room_id: str,
+    replies: list[tuple[str, str]],
+    now: datetime,
+    expires_at: datetime,
+) -> list[int] | None:
+    """Store ``replies`` (``(txn_id, payload)``, in order) for ``session`` inside the caller's
+    transaction and return their sequence numbers; None (nothing stored) if an outbox row of
+    ``room_id`` is waiting (it must keep its place before these) or a txn_id is already
+    stored. Two round trips to the database thread, whatever the number of replies."""
+    if not replies:
+        return []
+    n = len(replies)
+    txn_ids = [txn for txn, _ in replies]
+    marks = ", ".join("?" * n)
+    counted = await conn.execute_fetchall(
+        "INSERT INTO web_session (session, last_seq, updated_at) SELECT ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE room_id = ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM web_message WHERE txn_id IN ({marks}))"
+        " ON CONFLICT (session) DO UPDATE SET last_seq = last_seq + ?,"
+        " updated_at = excluded.updated_at RETURNING last_seq",
+        (session, n, now.isoformat(), room_id, *txn_ids, n),
+    )
+    if not counted:
+        return None
+    last = int(next(iter(counted))["last_seq"])
+    seqs = list(range(last - n + 1, last + 1))
+    created, expires = now.isoformat(), expires_at.isoformat()
+    values: list[object] = []
+    for seq, (txn_id, payload) in zip(seqs, replies, strict=True):
+        values += [session, seq, txn_id, payload, created, expires]
+    await conn.execute(
+        "INSERT INTO web_message (session, seq, txn_id, payload, created_at, expires_at)"
+        " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?)"] * n),
+        values,
+    )
+    return seqs
+
+
 async def last_seq(conn: aiosqlite.Connection, session: str) -> int:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT last_seq FROM web_session WHERE session = ?", (session,)
-    ) as cur:
-        row = await cur.fetchone()
-    return int(row["last_seq"]) if row else 0
+    )
+    return next((int(row["last_seq"]) for row in found), 0)
 
 
 PAGE = 200

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot import outbox
 from bot.messages import Outgoing
 from bot.render import plain
 from bot.transports import web_room_id
@@ -277,6 +278,31 @@ async def test_a_stored_reply_is_kept_once_when_the_outbox_sends_it_again(web: W
     assert first == second
     events = await web.replies(ticket, 1)
     assert [e.id for e in events] == ["1"]
+
+
+async def test_replies_to_the_page_are_stored_with_the_handling_commit(web: WebBot) -> None:
+    async def no_outbox_round(out: Outgoing) -> str | None:
+        raise AssertionError(f"{out.txn_key} went through the outbox")
+
+    web.web.send = no_outbox_round  # type: ignore[method-assign]
+    ticket = await web.session()
+    assert await web.send(ticket, "!om") == 202
+    events = await web.replies(ticket, 2)
+    assert [e.id for e in events] == ["1", "2"]
+    assert "112" in events[0].json()["text"]
+
+
+async def test_a_reply_waiting_in_the_outbox_keeps_its_place(web: WebBot) -> None:
+    ticket = await web.session()
+    session = ticket.split(".")[0]
+    svc = web.harness.svc
+    waiting = Outgoing(room_id=web_room_id(session), text="Först", txn_key="$q/0", lang="sv")
+    async with svc.db.transaction() as conn:  # queued, not yet delivered
+        await outbox.enqueue(conn, svc.sealer, waiting, now=svc.clock.now())
+    assert await web.send(ticket, "!om") == 202
+    events = await web.replies(ticket, 3)
+    assert [e.id for e in events] == ["1", "2", "3"]
+    assert texts(events)[0] == "Först" and "112" in texts(events)[1]
 
 
 async def test_nothing_at_rest_holds_the_secret_or_the_text_in_clear(

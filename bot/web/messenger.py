@@ -8,8 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
+
+import aiosqlite
 
 from bot.context import Services
 from bot.messages import Outgoing
@@ -109,6 +113,75 @@ class WebHub:
         return sum(len(w) for w in self._waiting.values())
 
 
+async def language_of(svc: Services, session: str) -> str:
+    async with svc.db.read() as conn:
+        person = await people.get(conn, svc.pseudonymize(web_user_id(session)))
+    if person is not None and person.language:
+        return person.language
+    return svc.settings.language.default
+
+
+async def store(
+    svc: Services,
+    conn: aiosqlite.Connection,
+    session: str,
+    out: Outgoing,
+    lang: str,
+    now: datetime,
+) -> tuple[int, str]:
+    """Number and store one reply for a session (inside the caller's transaction): its
+    sequence and the JSON the page is sent."""
+    assert out.txn_key
+    data = json.dumps(reply_json(out, lang), ensure_ascii=False)
+    payload = svc.sealer.seal(data, PURPOSE)
+    expires = now + timedelta(days=svc.settings.web.history_days)
+    seq = await rows.store(conn, session, out.txn_key, payload, now, expires)
+    return seq, data
+
+
+class InlineWebReplies:
+    """Replies to web rooms stored in the handler's own unit of work (`bot.engine.InlineReplies`):
+    no outbox row, no second transaction; the page's streams are told after the commit. A
+    room with an outbox row still waiting (a moderator's question not yet delivered) keeps
+    going through the outbox, so its replies stay in the order they were written."""
+
+    def __init__(self, svc: Services, hub: WebHub) -> None:
+        self.svc = svc
+        self.hub = hub
+
+    async def store(
+        self, conn: aiosqlite.Connection, replies: list[Outgoing], now: datetime
+    ) -> tuple[list[Outgoing], list[Callable[[], None]]]:
+        svc = self.svc
+        by_room: dict[str, list[Outgoing]] = {}
+        for out in replies:
+            if out.txn_key and web_session_of(out.room_id) is not None:
+                by_room.setdefault(out.room_id, []).append(out)
+        taken: set[int] = set()
+        told: list[Callable[[], None]] = []
+        expires = now + timedelta(days=svc.settings.web.history_days)
+        for room_id, outs in by_room.items():
+            session = web_session_of(room_id)
+            assert session is not None
+            datas: list[str] = []
+            for out in outs:
+                lang = out.lang or await language_of(svc, session)
+                datas.append(json.dumps(reply_json(out, lang), ensure_ascii=False))
+            sealed = [
+                (str(out.txn_key), svc.sealer.seal(data, PURPOSE))
+                for out, data in zip(outs, datas, strict=True)
+            ]
+            seqs = await rows.store_with_reply(conn, session, room_id, sealed, now, expires)
+            if seqs is None:  # an earlier reply waits in the outbox: these go after it
+                continue
+            taken.update(id(out) for out in outs)
+            told += [
+                partial(self.hub.notify, session, seq, data)
+                for seq, data in zip(seqs, datas, strict=True)
+            ]
+        return [out for out in replies if id(out) not in taken], told
+
+
 class WebMessenger:
     """Stores replies for pages (bound to the services once the app is built)."""
 
@@ -128,22 +201,12 @@ class WebMessenger:
             raise DeliveryRefused(f"not a web room: {out.room_id}")
         if not out.txn_key:
             raise ValueError("a web reply needs a txn_key")
-        lang = out.lang or await self._language(svc, session)
-        data = json.dumps(reply_json(out, lang), ensure_ascii=False)
-        payload = svc.sealer.seal(data, PURPOSE)
+        lang = out.lang or await language_of(svc, session)
         now = svc.clock.now()
-        expires = now + timedelta(days=svc.settings.web.history_days)
         async with svc.db.transaction() as conn:
-            seq = await rows.store(conn, session, out.txn_key, payload, now, expires)
+            seq, data = await store(svc, conn, session, out, lang, now)
         self.hub.notify(session, seq, data)
         return f"$web.{session}.{seq}"
-
-    async def _language(self, svc: Services, session: str) -> str:
-        async with svc.db.read() as conn:
-            person = await people.get(conn, svc.pseudonymize(web_user_id(session)))
-        if person is not None and person.language:
-            return person.language
-        return svc.settings.language.default
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
         """Pages show no reactions."""
@@ -182,4 +245,4 @@ class RoutingMessenger:
         return self._for(user_id).known_direct_room(user_id)
 
 
-__all__ = ["RoutingMessenger", "WebHub", "WebMessenger", "is_web_room"]
+__all__ = ["InlineWebReplies", "RoutingMessenger", "WebHub", "WebMessenger", "is_web_room"]

@@ -19,14 +19,13 @@ is a JSON ``{"error": code, "incident": id}`` and nothing else. Addresses stay i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -34,36 +33,21 @@ from aiohttp import web
 from bot.commands import Role
 from bot.context import Services
 from bot.engine import Engine
-from bot.messages import IncomingMessage
-from bot.transports import WEB_SUFFIX, web_room_id, web_user_id
+from bot.transports import web_room_id, web_user_id
+from bot.web.http import ApiError, Handler, csp, error_response, small_int
 from bot.web.identity import BadTicket, Identity
 from bot.web.limits import Gauge, RateLimit
 from bot.web.messenger import PURPOSE as REPLY_PURPOSE
-from bot.web.messenger import WebHub
+from bot.web.messenger import InlineWebReplies, WebHub
 from bot.web.page import PageMaker
+from bot.web.worker import INBOX_PURPOSE, MAX_ATTEMPTS, WORKER_CONCURRENCY, WebWorker
 from storage import inbox, rooms
 from storage import web as rows
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
 
-INBOX_PURPOSE = "web-inbox"
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-MAX_ATTEMPTS = 5
-WORKER_CONCURRENCY = 8
-PURGE_EVERY = 3600.0
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ApiError(Exception):
-    """A refusal the page shows as a clear message (``web.error.<code>``)."""
-
-    def __init__(self, status: int, code: str, retry_after: float | None = None) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
 
 
 class WebServer:
@@ -82,9 +66,9 @@ class WebServer:
         self.streams = Gauge(cfg.max_streams, cfg.max_streams_per_address)
         self.pages = PageMaker(svc)
         svc.metrics.watch_web_streams(lambda: self.streams.total)
-        self._wake = asyncio.Event()
-        self._fresh: list[inbox.InboxEvent] = []  # stored by /api/send, for the worker
-        self._rescan = True  # read the inbox itself: at start, and after a failure
+        self.worker = WebWorker(svc, engine)
+        # Replies to a page are stored with the handler's commit (no outbox round).
+        engine.inline = InlineWebReplies(svc, hub)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -126,12 +110,12 @@ class WebServer:
     def start_background(self) -> None:
         """The inbox worker and the hourly purge (`start` runs them; tests call this alone
         when they serve `app()` themselves)."""
-        self._spawn(self._worker())
-        self._spawn(self._purge_loop())
+        self._spawn(self.worker.run())
+        self._spawn(self.worker.purge_loop())
 
     async def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self.worker.stop()
         self.hub.wake_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -155,22 +139,22 @@ class WebServer:
             response = await handler(request)
         except ApiError as exc:
             self.svc.metrics.web_refused(exc.code)
-            response = _error(exc.status, exc.code, retry_after=exc.retry_after)
+            response = error_response(exc.status, exc.code, retry_after=exc.retry_after)
         except web.HTTPRequestEntityTooLarge:
             self.svc.metrics.web_refused("too_large")
-            response = _error(413, "too_large")
+            response = error_response(413, "too_large")
         except web.HTTPException as exc:
             if exc.status == 405:
-                response = _error(405, "method")
+                response = error_response(405, "method")
             else:
-                response = _error(exc.status, "not_found" if exc.status == 404 else "bad")
+                response = error_response(exc.status, "not_found" if exc.status == 404 else "bad")
         except (asyncio.CancelledError, ConnectionResetError):
             raise
         except Exception:
             incident = secrets.token_hex(4)
             log.exception("incident %s in web request %s", incident, request.path)
             self.svc.metrics.incident()
-            response = _error(500, "incident", incident=incident)
+            response = error_response(500, "incident", incident=incident)
         if not response.prepared:
             self._headers(request, response)
         return response
@@ -205,7 +189,8 @@ class WebServer:
 
     async def _json(self, request: web.Request) -> dict[str, Any]:
         try:
-            raw = await asyncio.wait_for(request.read(), self.settings.request_timeout_seconds)
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                raw = await request.read()
         except TimeoutError as exc:
             raise ApiError(408, "timeout") from exc
         if len(raw) > self.settings.max_body_bytes:
@@ -297,17 +282,16 @@ class WebServer:
             ensure_ascii=False,
         )  # fmt: skip
         sealed, person = svc.sealer.seal(payload, INBOX_PURPOSE), svc.pseudonymize(sender)
-        async with svc.db.transaction() as conn:
+        async with svc.db.write() as conn:  # one statement: it commits by itself
             added = await inbox.add(
                 conn, event_id, room_id, "message", sealed, now, person=person,
                 role=int(Role.RESIDENT),
             )  # fmt: skip
         if added:  # committed: the worker takes it from here (or from the inbox after a crash)
             svc.metrics.web_message()
-            self._fresh.append(
+            self.worker.take(
                 inbox.InboxEvent(0, event_id, room_id, "message", sealed, now, 0, person)
             )
-            self._wake.set()
         return web.json_response({"accepted": True, "new": added}, status=202)
 
     async def forget(self, request: web.Request) -> web.StreamResponse:
@@ -320,7 +304,10 @@ class WebServer:
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         session = self._ticket(request.query.get("t"))
-        after = max(_int(request.query.get("after")), _int(request.headers.get("Last-Event-ID")))
+        after = max(
+            small_int(request.query.get("after")),
+            small_int(request.headers.get("Last-Event-ID")),
+        )
         address = self.address(request)
         if not self.streams.acquire(address):
             raise ApiError(503, "busy", retry_after=5)
@@ -352,25 +339,30 @@ class WebServer:
             while not self._stopping.is_set() and time.monotonic() < deadline:
                 listener.event.clear()
                 handed = [(s, d) for s, d in listener.take() if s > after]
+                events: list[str] = []  # written at once: one send for a handler's replies
                 if not from_db and handed and handed[0][0] == after + 1:
                     for seq, data in handed:  # up to date: what was just stored, in order
                         if seq != after + 1:
                             from_db = True  # a gap: read the rest from the database
                             break
-                        await self._write(response, f"id: {seq}\ndata: {data}\n\n")
+                        events.append(f"id: {seq}\ndata: {data}\n\n")
                         after = seq
+                    await self._write(response, "".join(events))
                     continue
                 if from_db or handed:
                     async with self.svc.db.read() as conn:
                         replies = await rows.after(conn, session, after)
                     for reply in replies:
                         data = self.svc.sealer.open(reply.payload, REPLY_PURPOSE)
-                        await self._write(response, f"id: {reply.seq}\ndata: {data}\n\n")
+                        events.append(f"id: {reply.seq}\ndata: {data}\n\n")
                         after = reply.seq
+                    if events:
+                        await self._write(response, "".join(events))
                     from_db = len(replies) == rows.PAGE
                     continue
                 try:
-                    await asyncio.wait_for(listener.event.wait(), cfg.heartbeat_seconds)
+                    async with asyncio.timeout(cfg.heartbeat_seconds):  # no task per wait
+                        await listener.event.wait()
                 except TimeoutError:
                     await self._write(response, ": ping\n\n")
         except (ConnectionResetError, TimeoutError):
@@ -380,123 +372,15 @@ class WebServer:
         return response
 
     async def _write(self, response: web.StreamResponse, text: str) -> None:
-        await asyncio.wait_for(
-            response.write(text.encode("utf-8")), self.settings.request_timeout_seconds
-        )
-
-    # ------------------------------------------------------------------ worker
-
-    async def _worker(self) -> None:
-        """Hand web events from the inbox to the engine: in order per session, sessions in
-        parallel (bounded). What a crash left in the inbox is handled at the next start."""
-        running: dict[str, asyncio.Task[None]] = {}
-        queues: dict[str, list[inbox.InboxEvent]] = {}
-        dispatched: set[str] = set()
-        slots = asyncio.Semaphore(WORKER_CONCURRENCY)
-
-        async def lane(room_id: str) -> None:
-            queue = queues[room_id]
-            try:
-                while queue and not self._stopping.is_set():
-                    row = queue.pop(0)
-                    try:
-                        async with slots:
-                            await self._handle(row)
-                    finally:
-                        dispatched.discard(row.event_id)
-            finally:
-                queues.pop(room_id, None)
-                running.pop(room_id, None)
-                self._wake.set()
-
-        self._wake.set()
-        try:
-            while not self._stopping.is_set():
-                await self._wake.wait()
-                self._wake.clear()
-                batch: list[inbox.InboxEvent] = []
-                if self._rescan:  # what a crash or a failure left in the inbox
-                    self._rescan = False
-                    async with self.svc.db.read() as conn:
-                        batch = await inbox.pending(conn, 500, room_suffix=WEB_SUFFIX)
-                    if len(batch) == 500:
-                        self._rescan = True  # more behind these
-                        self._wake.set()
-                batch += self._fresh
-                self._fresh = []
-                for row in batch:
-                    if row.event_id in dispatched:
-                        continue
-                    dispatched.add(row.event_id)
-                    queues.setdefault(row.room_id, []).append(row)
-                    if row.room_id not in running:
-                        running[row.room_id] = asyncio.create_task(lane(row.room_id))
-        finally:
-            if running:
-                await asyncio.gather(*running.values(), return_exceptions=True)
-
-    async def _handle(self, row: inbox.InboxEvent) -> None:
-        svc = self.svc
-        try:
-            data = json.loads(svc.sealer.open(row.payload, INBOX_PURPOSE))
-            msg = IncomingMessage(
-                event_id=str(data["event_id"]),
-                room_id=str(data["room_id"]),
-                sender=str(data["sender"]),
-                body=str(data["body"]),
-                timestamp=datetime.fromisoformat(str(data["ts"])),  # when the page sent it
-                is_direct=True,
-            )
-            await self.engine.handle(msg, person=row.person, role=Role.RESIDENT)
-            return
-        except Exception:
-            async with svc.db.transaction() as conn:
-                attempts = await inbox.record_attempt(conn, row.event_id)
-            log.exception("handling web event %s failed (attempt %d)", row.event_id, attempts)
-            svc.metrics.incident()
-            if attempts < MAX_ATTEMPTS:
-                self._rescan = True  # it is still in the inbox: taken again at the next wake
-                return
-        async with svc.db.transaction() as conn:
-            await inbox.mark_handled(conn, row.event_id, svc.clock.now())
-
-    async def _purge_loop(self) -> None:
-        """Replies past ``history_days`` are deleted, hourly and at start."""
-        days = timedelta(days=self.settings.history_days)
-        while not self._stopping.is_set():
-            try:
-                now = self.svc.clock.now()
-                async with self.svc.db.transaction() as conn:
-                    purged = await rows.purge(conn, now, now - days, WEB_SUFFIX)
-                if purged:
-                    log.info("web: deleted %d replies past their time", purged)
-            except Exception:
-                log.exception("purging web replies failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), PURGE_EVERY)
+        async with asyncio.timeout(self.settings.request_timeout_seconds):
+            await response.write(text.encode("utf-8"))
 
 
-def csp(ancestors: str) -> str:
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
-        " connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none';"
-        f" form-action 'self'; frame-ancestors {ancestors}"
-    )
-
-
-def _error(
-    status: int, code: str, *, retry_after: float | None = None, incident: str | None = None
-) -> web.Response:
-    body: dict[str, Any] = {"error": code}
-    if incident is not None:
-        body["incident"] = incident
-    response = web.json_response(body, status=status)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(max(1, round(retry_after)))
-    return response
-
-
-def _int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 12:
-        return 0
-    return int(value)
+__all__ = [
+    "INBOX_PURPOSE",
+    "MAX_ATTEMPTS",
+    "WORKER_CONCURRENCY",
+    "ApiError",
+    "WebServer",
+    "csp",
+]

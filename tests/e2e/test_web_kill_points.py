@@ -2,9 +2,10 @@
 the web chat), a resident goes through a whole tip in the page in Debian's Chromium, and the
 bot dies once (``TRYGGBOT_KILL_AT``) and is started again while the page keeps reconnecting
 by itself. The page must end with exactly the transcript of a run without faults: no reply
-lost, none repeated. Points: ``handled`` (the handler's transaction committed, the replies not
-yet delivered to the page) and ``sent`` (a reply stored for the page, its outbox row not yet
-deleted). Right after each kill no database file holds the page's secret or planted data.
+lost, none repeated. Points: ``handled`` (the handler's transaction committed, with the
+replies stored for the page, the page not yet told) and ``sent`` (a reply stored for the page,
+its stream not yet told; for a reply through the outbox, its row not yet deleted). Right
+after each kill no database file holds the page's secret or planted data.
 
 ``make test`` runs one trial per point; ``make soak`` (``TRYGGBOT_SOAK=1``) runs 20 per point,
 each dying at a different message."""
