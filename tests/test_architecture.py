@@ -293,3 +293,15 @@ def test_the_matrix_bot_is_thin_and_its_package_has_no_import_circle() -> None:
 
     for n in sorted(names):
         walk(n, [])
+
+
+def test_no_module_of_the_installed_package_is_over_450_lines() -> None:
+    """A module past ~400 lines usually holds two ideas (issue #25: none over 450 in
+    ``bot/``, ``handlers/``, ``storage/``, ``config/``)."""
+    too_long = sorted(
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for top in ("bot", "handlers", "storage", "config")
+        for p in (ROOT / top).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    )
+    assert too_long == []
