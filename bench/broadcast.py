@@ -51,7 +51,8 @@ from bot.cli import open_matrix  # noqa: E402
 from bot.matrix.convert import message_content  # noqa: E402
 from bot.matrix.session import Credentials  # noqa: E402
 from bot.messages import Outgoing  # noqa: E402
-from config.settings import EXAMPLE_PATH, Secrets, parse_settings  # noqa: E402
+from config.base import EXAMPLE_PATH  # noqa: E402
+from config.settings import Secrets, parse_settings  # noqa: E402
 from devtools.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
 from devtools.postgres import LocalPostgres  # noqa: E402
 from handlers.broadcasts import fanout, plan, runtime_of  # noqa: E402

@@ -40,7 +40,8 @@ if str(ROOT) not in sys.path:
 
 from bot.i18n import Catalog  # noqa: E402
 from bot.report import ReportContext  # noqa: E402
-from config.settings import EXAMPLE_PATH, LOCALES_DIR, Settings, load_settings  # noqa: E402
+from config.base import EXAMPLE_PATH, LOCALES_DIR  # noqa: E402
+from config.settings import Settings, load_settings  # noqa: E402
 from handlers.est.export import write_csv  # noqa: E402
 from handlers.est.picture import Picture, compute  # noqa: E402
 from handlers.est.render import Labels, chat_text, draw_charts  # noqa: E402

@@ -14,7 +14,7 @@ import timeit
 
 from bot.i18n import Catalog
 from bot.render import to_html
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 
 N = 20_000
 

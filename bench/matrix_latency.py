@@ -43,7 +43,8 @@ from procs import (
 from bot.cli import open_matrix
 from bot.matrix.session import Credentials
 from bot.messages import Outgoing
-from config.settings import EXAMPLE_PATH, Secrets, parse_settings
+from config.base import EXAMPLE_PATH
+from config.settings import Secrets, parse_settings
 from devtools.homeserver import LocalSynapse
 
 RAW, NIO, BOT = "raw echo", "nio echo", "Tryggbot"

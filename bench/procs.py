@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.matrix.bot import SYNC_FILTER  # noqa: E402
-from config.settings import EXAMPLE_PATH  # noqa: E402
+from config.base import EXAMPLE_PATH  # noqa: E402
 from devtools.homeserver import LocalSynapse, RegisteredUser, free_port  # noqa: E402
 
 # A request is never abandoned and sent again: nio would resend a timed-out room creation,

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.errors import Reask
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 
 # Arabic-Indic (U+0660…) and Extended Arabic-Indic / Persian (U+06F0…) digits, plus the
 # Arabic decimal and date separators, to their ASCII forms.

@@ -30,7 +30,8 @@ from bot.sealing import Sealer
 from bot.signals import SignalDetector
 from bot.stages import NO_STAGES, Stages
 from bot.web import feature as web
-from config.settings import LOCALES_DIR, Secrets, Settings, resolve_path
+from config.base import LOCALES_DIR
+from config.settings import Secrets, Settings, resolve_path
 from handlers import broadcasts, core, est, moderation, polls, retention, tips
 from handlers.est.export import Request as EstRequest
 from handlers.est.export import run as run_est_export

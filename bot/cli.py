@@ -38,7 +38,7 @@ from bot.cli_common import (
     version,
 )
 from bot.logs import DEFAULT_LEVEL, FORMATS, LEVELS, setup_logging
-from config.settings import ConfigError
+from config.base import ConfigError
 from storage.db import StorageError
 
 __all__ = [

@@ -9,14 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from config.settings import (
-    EXAMPLE_PATH,
-    LOCALES_DIR,
-    ConfigError,
-    Settings,
-    load_settings,
-    settings_base,
-)
+from config.base import EXAMPLE_PATH, LOCALES_DIR, ConfigError
+from config.settings import Settings, load_settings, settings_base
 from storage.db import StorageError
 
 # Exit codes (docs/deploy.md; the systemd unit does not restart on 2, 4, 5 and 6).

@@ -21,7 +21,8 @@ from bot.cli_common import (
     config_file,
     load,
 )
-from config.settings import ConfigError, load_secrets, read_toml, resolve_path
+from config.base import ConfigError
+from config.settings import load_secrets, read_toml, resolve_path
 
 
 async def chat(args: argparse.Namespace) -> int:
@@ -126,7 +127,9 @@ async def _check_login(data: dict[str, Any], base: Path) -> int:
     Returns the exit code for what it found (EXIT_OK if nothing)."""
     from bot.matrix.cryptostore import paths_for
     from bot.matrix.logincheck import check_login
-    from config.settings import EncryptionSettings, MatrixSettings, StorageSettings, lenient
+    from config.base import lenient
+    from config.matrix import EncryptionSettings, MatrixSettings
+    from config.operations import StorageSettings
 
     matrix = lenient(MatrixSettings, data.get("matrix", {}))
     if matrix is None:

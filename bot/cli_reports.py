@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from bot.cli_common import EXIT_OK, load
-from config.settings import LOCALES_DIR, ConfigError, resolve_path
+from config.base import LOCALES_DIR, ConfigError
+from config.settings import resolve_path
 
 
 def i18n(args: argparse.Namespace) -> int:

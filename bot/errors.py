@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from config.settings import ConfigError
+from config.base import ConfigError
 
 
 class UserError(Exception):

@@ -27,7 +27,7 @@ import aiosqlite
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
-from config.settings import ConfigError
+from config.base import ConfigError
 from storage import inbox, outbox
 from storage.db import Database
 

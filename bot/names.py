@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 
 __all__ = ["Names"]
 

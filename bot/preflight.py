@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from config.base import lenient
+from config.base import LOCALES_DIR, ConfigError, lenient
 from config.kommun import KommunSettings
 from config.operations import StorageSettings
 from config.preflight import check_environment
-from config.settings import LOCALES_DIR, ConfigError, Settings, parse_settings, resolve_path
+from config.settings import Settings, parse_settings, resolve_path
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(

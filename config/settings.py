@@ -37,10 +37,7 @@ from pydantic import (
 )
 
 from config.base import (
-    CONTENT_DIR,
-    EXAMPLE_PATH,
     FIELDS_ONLY,
-    LOCALES_DIR,
     PATTERN_WORDS,
     ConfigError,
     Model,
@@ -48,19 +45,17 @@ from config.base import (
     RuleProblems,
     broken_rules,
     key_path,
-    lenient,
     raise_with,
     setting,
     table,
 )
 from config.broadcasts import BroadcastSettings
-from config.est import EstPlace, EstSchedule, EstSettings
+from config.est import EstPlace, EstSettings
 from config.files import private_dir, write_private
 from config.kommun import (
     Category,
     KommunSettings,
     Locality,
-    Names,
     PlaceType,
     ReadingHours,
     SafetySettings,
@@ -72,28 +67,9 @@ from config.operations import MonitoringSettings, SecretSettings, StorageSetting
 from config.privacy import PrivacySettings, RetentionSettings
 from config.web import WebSettings
 
-# Besides its own names, the section models that moved to their own modules, so older import
-# lines (and branches written before the move) keep working; new code imports them from there.
 __all__ = [
-    "CONTENT_DIR",
-    "EXAMPLE_PATH",
-    "LOCALES_DIR",
-    "ConfigError",
-    "EncryptionSettings",
-    "EstSchedule",
-    "KommunSettings",
-    "LimitSettings",
-    "Locality",
-    "MatrixSettings",
-    "Names",
-    "PrivacySettings",
-    "RetentionSettings",
-    "RoomSettings",
     "Secrets",
     "Settings",
-    "StorageSettings",
-    "key_path",
-    "lenient",
     "load_secrets",
     "load_settings",
     "parse_settings",

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import nio
 
 from bot.matrix.cryptostore import ENCRYPTION_STATE as ENCRYPTION
+from config.base import EXAMPLE_PATH
 from config.files import private_dir, write_private
-from config.settings import EXAMPLE_PATH
 from devtools.homeserver import HomeserverError, LocalSynapse, RegisteredUser
 
 log = logging.getLogger(__name__)

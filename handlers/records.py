@@ -22,7 +22,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.i18n import Catalog
-from config.settings import LOCALES_DIR, ConfigError, Settings
+from config.base import LOCALES_DIR, ConfigError
+from config.settings import Settings
 from handlers.tipinfo import category_name, locality_name, parse_code, place_type_name
 from storage import tips
 from storage.db import Database, StorageError

@@ -23,7 +23,8 @@ from bot.matrix.convert import keeps_sender
 from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
 from bot.roles import ConfigRoles
-from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from config.base import EXAMPLE_PATH
+from config.settings import Secrets, Settings, parse_settings
 from storage import conversations
 from storage.conversations import ConversationRow
 from storage.rooms import RoomInfo

@@ -160,7 +160,7 @@ async def test_a_greeting_is_greeted_not_misunderstood(tmp_path, hello: str, lan
 
 def test_day_counts_in_moderator_texts_agree_with_the_number() -> None:
     from bot.i18n import Catalog
-    from config.settings import LOCALES_DIR
+    from config.base import LOCALES_DIR
 
     catalog = Catalog.load(LOCALES_DIR)
     one = catalog.t("sv", "est.title", scope="Värnamo", period="7 dec", days=1)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.render import plain
+from config.base import ConfigError
 from config.broadcasts import links_in, load_catalogue
-from config.settings import ConfigError, load_settings
+from config.settings import load_settings
 from handlers.broadcasts.render import render
 from tests.broadcastkit import EN_ROOM, SV_ROOM, Homeserver, at, mod, rt, start, to_toml
 from tests.harness import MODERATION_ROOM, RESIDENT, RESIDENT2, Harness, dm_room, example_data
@@ -171,7 +172,7 @@ def test_every_warning_has_the_footer_in_every_enabled_language(tmp_path: Path) 
 
     class Svc:  # what render needs: settings and the message catalogue
         from bot.i18n import Catalog
-        from config.settings import LOCALES_DIR
+        from config.base import LOCALES_DIR
 
         catalog = Catalog.load(LOCALES_DIR)
 
@@ -277,7 +278,7 @@ async def test_moderators_list_preview_and_see_the_catalogue(tmp_path: Path) -> 
 
 def test_resident_facing_broadcast_strings_exist_in_every_enabled_language() -> None:
     from bot.i18n import Catalog, placeholders
-    from config.settings import LOCALES_DIR
+    from config.base import LOCALES_DIR
 
     catalog = Catalog.load(LOCALES_DIR)
     keys = {k for k in catalog.keys("en") if k.startswith("broadcasts.")}

@@ -398,7 +398,7 @@ async def test_a_schedule_removed_from_the_config_stops_and_a_paused_one_stays_p
 
 
 def test_a_config_schedule_with_an_unknown_topic_or_cron_is_refused() -> None:
-    from config.settings import ConfigError
+    from config.base import ConfigError
     from tests.harness import make_settings
 
     with pytest.raises(ConfigError) as caught:

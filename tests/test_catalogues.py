@@ -10,7 +10,8 @@ import re
 import pytest
 
 from bot.i18n import Catalog, is_plural_table, placeholders, plural_categories
-from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
+from config.base import EXAMPLE_PATH, LOCALES_DIR
+from config.settings import load_settings
 
 CATALOG = Catalog.load(LOCALES_DIR)
 SETTINGS = load_settings(EXAMPLE_PATH)
@@ -222,7 +223,8 @@ def test_every_language_declares_its_quality(lang: str) -> None:
 
 
 def test_config_names_must_be_keyed_by_language_codes() -> None:
-    from config.settings import ConfigError, parse_settings
+    from config.base import ConfigError
+    from config.settings import parse_settings
     from tests.harness import example_data
 
     data = example_data()

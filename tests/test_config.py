@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from config.base import EXAMPLE_PATH, ConfigError
 from config.language import LanguageSettings
 from config.privacy import RetentionSettings
-from config.settings import (
-    EXAMPLE_PATH,
-    ConfigError,
-    Settings,
-    load_secrets,
-    load_settings,
-    parse_settings,
-)
+from config.settings import Settings, load_secrets, load_settings, parse_settings
 from tests.harness import example_data
 
 

@@ -23,7 +23,7 @@ from bot.matrix.crosssign import (
     verify_device,
 )
 from bot.matrix.cryptostore import CryptoPaths, check_store
-from config.settings import ConfigError
+from config.base import ConfigError
 
 USER = "@bot:example.org"
 

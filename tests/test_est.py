@@ -15,7 +15,7 @@ from bot import charts
 from bot.i18n import Catalog
 from bot.render import plain
 from bot.report import ReportContext, ReportPeriod, ReportSection, SectionRow
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from handlers.est.picture import Picture, compute
 from handlers.est.render import Labels, html_report, markdown
 from handlers.est.suppress import Cell, protect

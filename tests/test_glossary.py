@@ -11,7 +11,8 @@ import pytest
 from bot.glossary import glossary_findings, load_glossary
 from bot.i18n import Catalog
 from bot.reviewtexts import review_texts
-from config.settings import LOCALES_DIR, Settings, load_settings
+from config.base import LOCALES_DIR
+from config.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"
 TRANSLATED = ("ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")

@@ -16,7 +16,8 @@ from bot.answers import parse_choices, parse_local_date
 from bot.conversation import Reask
 from bot.i18n import Catalog
 from bot.render import FSI, PDI, RLM, plain, to_html
-from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
+from config.base import EXAMPLE_PATH, LOCALES_DIR
+from config.settings import load_settings
 from storage import tips
 from tests.harness import RESIDENT, Harness
 

@@ -11,7 +11,8 @@ import pytest
 
 from bot.i18n import Catalog
 from bot.render import FSI, PDI
-from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
+from config.base import EXAMPLE_PATH, LOCALES_DIR
+from config.settings import load_settings
 from tests.test_catalogues import words_of
 from tests.test_console import chat
 

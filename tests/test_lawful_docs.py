@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 from bot.privacy import BLOCK, update_docs
+from config.base import EXAMPLE_PATH
 from config.privacy import PrivacySettings, RetentionSettings
-from config.settings import EXAMPLE_PATH, load_settings
+from config.settings import load_settings
 from storage import privacy
 from storage.datamap import TABLES
 from storage.db import Database

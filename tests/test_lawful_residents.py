@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Catalog
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from tests.harness import Harness, make_settings
 from tests.tipflow import report_tip
 

@@ -23,7 +23,8 @@ from bot.matrix.convert import (
 from bot.matrix.session import Session, read_session, write_session
 from bot.matrix.status import Status
 from bot.messages import IncomingMessage, IncomingReaction, Outgoing
-from config.settings import EXAMPLE_PATH, load_settings, parse_settings
+from config.base import EXAMPLE_PATH
+from config.settings import load_settings, parse_settings
 from devtools.demo import toml_dumps
 
 BOT = "@tryggbot:example.org"

@@ -24,7 +24,8 @@ from bot.logs import setup_logging
 from bot.matrix.bot import LAST_SYNC, STATE
 from bot.matrix.session import Session, write_session
 from bot.metrics import Metrics
-from config.settings import EXAMPLE_PATH, ConfigError, load_secrets, load_settings
+from config.base import EXAMPLE_PATH, ConfigError
+from config.settings import load_secrets, load_settings
 from devtools.homeserver import free_port
 from storage import kv
 from storage.backup import backup_database

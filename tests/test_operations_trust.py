@@ -19,7 +19,7 @@ from bot.cli import EXIT_CONFIG, EXIT_DATABASE, main
 from bot.health import HealthServer
 from bot.matrix.identity_backup import identity_path, members, read_identity
 from bot.scheduler import Job, _run_job
-from config.settings import ConfigError
+from config.base import ConfigError
 from devtools.homeserver import free_port
 from handlers.broadcasts import runtime as broadcast_runtime
 from storage import broadcasts as broadcast_store

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.render import plain
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 from tests.harness import MODERATION_ROOM, MODERATOR, Harness
 
 TRANSLATED = ("ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")

@@ -327,7 +327,8 @@ def test_a_template_without_english_is_refused() -> None:
 
 def test_resident_poll_texts_exist_in_every_enabled_language() -> None:
     from bot.i18n import Catalog
-    from config.settings import EXAMPLE_PATH, LOCALES_DIR, load_settings
+    from config.base import EXAMPLE_PATH, LOCALES_DIR
+    from config.settings import load_settings
 
     catalog = Catalog.load(LOCALES_DIR)
     wanted = {k for k in catalog.keys("en") if k.startswith("polls.")}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from tests.harness import RESIDENT, Harness
 
 REDIRECT = "inte om personer eller fordon"

@@ -12,8 +12,9 @@ import pytest
 from bot.cli import main
 from bot.i18n import Catalog, Term, form_uses
 from bot.terms import TERM_SETTINGS, kommun_terms, locality_term, term_gaps
+from config.base import CONTENT_DIR, EXAMPLE_PATH, LOCALES_DIR
 from config.polltexts import template_gaps
-from config.settings import CONTENT_DIR, EXAMPLE_PATH, LOCALES_DIR, Settings, load_settings
+from config.settings import Settings, load_settings
 from tests.test_operations import at, problem_lines, settings_file
 
 ALL = ("sv", "en", "ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")
@@ -145,7 +146,8 @@ def test_a_template_without_an_enabled_language_refuses_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import config.base as config_base
-    from config.settings import ConfigError, parse_settings
+    from config.base import ConfigError
+    from config.settings import parse_settings
     from tests.harness import example_data
 
     content = tmp_path / "content"

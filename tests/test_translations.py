@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.i18n import Catalog
 from bot.translations import SheetError, export_sheet, import_sheet, status
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 
 
 @pytest.fixture

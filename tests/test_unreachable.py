@@ -8,7 +8,7 @@ import os
 import signal
 from pathlib import Path
 
-from config.settings import EXAMPLE_PATH
+from config.base import EXAMPLE_PATH
 from devtools.homeserver import free_port
 from tests.clikit import PIPE, start_cli
 

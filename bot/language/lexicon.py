@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 
 _LEXICON_LISTS = ("greetings", "yes", "no", "thanks", "phrases")
 _LEXICON_WORDS = "common"

@@ -51,7 +51,8 @@ from bot.matrix.cryptostore import (
 from bot.matrix.failures import SendAborted, SendFailed
 from bot.matrix.keysharing import KeySharing
 from bot.matrix.rooms import RoomLoader
-from config.settings import ConfigError, Settings
+from config.base import ConfigError
+from config.settings import Settings
 from storage.inbox import InboxEvent
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import nio
 
 from bot.context import Services
 from bot.matrix.transport import MatrixTransport
-from config.settings import RoomSettings
+from config.matrix import RoomSettings
 from storage import rooms
 from storage.rooms import RoomInfo, RoomKind
 

@@ -26,8 +26,9 @@ from nacl.secret import SecretBox
 
 from bot.matrix.cryptostore import crypto_paths
 from bot.matrix.session import session_path
+from config.base import ConfigError
 from config.files import PRIVATE_FILE, private_dir
-from config.settings import ConfigError, Settings
+from config.settings import Settings
 
 MAGIC = b"TRYGGBOT-IDENTITY-1\n"
 SUFFIX = ".identity"

@@ -19,8 +19,9 @@ import aiohttp
 from bot.errors import CryptoStoreError
 from bot.matrix.cryptostore import CryptoPaths, check_store
 from bot.matrix.session import credentials_for, read_session
+from config.base import ConfigError
 from config.matrix import MatrixSettings
-from config.settings import ConfigError, resolve_path
+from config.settings import resolve_path
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 

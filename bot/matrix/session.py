@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.base import ConfigError
 from config.files import private_dir, write_private
 from config.matrix import MatrixSettings
-from config.settings import ConfigError, Settings, resolve_path
+from config.settings import Settings, resolve_path
 
 
 @dataclass(frozen=True)

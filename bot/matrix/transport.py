@@ -36,7 +36,8 @@ from bot.matrix.session import Credentials, Session, read_session, write_session
 from bot.metrics import Metrics
 from bot.slots import FairSlots
 from bot.stages import NO_STAGES, Stages
-from config.settings import ConfigError, Settings
+from config.base import ConfigError
+from config.settings import Settings
 
 if TYPE_CHECKING:
     from bot.matrix.crypto import Crypto

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import tomllib
 
+from config.base import CONTENT_DIR
 from config.polltexts import template_texts
-from config.settings import CONTENT_DIR, Settings
+from config.settings import Settings
 
 from .text import ReviewText
 

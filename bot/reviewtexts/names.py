@@ -4,7 +4,8 @@ give and the texts that ask for each form."""
 from __future__ import annotations
 
 from bot.i18n import Catalog, Term, form_uses
-from config.settings import Names, Settings
+from config.kommun import Names
+from config.settings import Settings
 
 from .text import ReviewText
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 
 from ..safety_model import plain_letters
 from .folding import fold

@@ -34,7 +34,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def settings_or_example(settings: Settings | None) -> Settings:
-    from config.settings import EXAMPLE_PATH, load_settings
+    from config.base import EXAMPLE_PATH
+    from config.settings import load_settings
 
     return settings if settings is not None else load_settings(EXAMPLE_PATH)
 

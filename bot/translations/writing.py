@@ -50,7 +50,7 @@ def import_sheet(
     warnings into the settings' warnings file, changed template texts into ``polls_file``
     (``config/content/polls.toml``), and every row marked reviewed, with its reviewer and
     date, into ``root/<lang>/_quality.toml``. Nothing is written if any row is wrong."""
-    from config.settings import CONTENT_DIR
+    from config.base import CONTENT_DIR
 
     settings = settings_or_example(settings)
     today = today or datetime.now(UTC).date().isoformat()

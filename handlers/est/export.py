@@ -20,7 +20,8 @@ import aiosqlite
 
 from bot.i18n import Catalog
 from bot.report import ReportContext, SectionProvider
-from config.settings import LOCALES_DIR, Settings
+from config.base import LOCALES_DIR
+from config.settings import Settings
 from handlers.est.picture import compute
 from handlers.est.render import Labels, draw_charts, html_report, markdown
 from storage import est

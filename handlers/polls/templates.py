@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from config.settings import CONTENT_DIR
+from config.base import CONTENT_DIR
 from handlers.polls.model import MAX_OPTIONS, MIN_OPTIONS, Content, Option, Question
 
 LANG_KEYS = ("sv", "en", "ar", "so", "ti", "fa", "hr", "sq", "uk", "fi", "pl")

@@ -17,7 +17,8 @@ import nio
 
 from bot.cli import MatrixRuntime, open_matrix
 from bot.matrix.session import Credentials
-from config.settings import EXAMPLE_PATH, Secrets, Settings, parse_settings
+from config.base import EXAMPLE_PATH
+from config.settings import Secrets, Settings, parse_settings
 from devtools.homeserver import LocalSynapse, RegisteredUser
 from tests.harness import with_overrides
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.faults import KILL_ENV, TEST_ENV
-from config.settings import EXAMPLE_PATH
+from config.base import EXAMPLE_PATH
 from devtools.homeserver import LocalSynapse, RegisteredUser
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,8 @@ import nio
 import pytest
 
 from bot.matrix.crosssign import CrossSigningKeys, new_recovery_key
-from config.settings import ConfigError, Settings
+from config.base import ConfigError
+from config.settings import Settings
 from devtools.homeserver import LocalSynapse
 from storage import inbox
 from tests.e2e import botkit

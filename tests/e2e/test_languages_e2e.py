@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.i18n import Catalog
 from bot.render import FSI, PDI
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, Source, answer, bot_settings, direct_chat, peer, start_bot
 from tests.test_i18n_console import DESCRIPTIONS, english_fragments, english_options, typed

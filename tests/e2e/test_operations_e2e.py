@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from config.settings import EXAMPLE_PATH
+from config.base import EXAMPLE_PATH
 from devtools.homeserver import LocalSynapse, free_port
 from tests.clikit import start_cli
 from tests.e2e.botkit import direct_chat, peer, tip_over_matrix

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.i18n import Catalog
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, bot_settings, direct_chat, peer, start_bot
 

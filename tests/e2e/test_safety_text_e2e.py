@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config.settings import LOCALES_DIR
+from config.base import LOCALES_DIR
 from devtools.homeserver import LocalSynapse
 from tests.e2e.botkit import Peer, Source, bot_settings, direct_chat, peer, start_bot
 
