@@ -8,6 +8,7 @@ its ``FEATURE`` here (docs/adding-a-feature.md)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot import features
 from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.conversation import ConversationEngine
-from bot.engine import Engine
+from bot.engine import Engine, InlineReplies
 from bot.faults import NO_FAULTS, FaultInjection
 from bot.features import Feature, build_registry
 from bot.i18n import Catalog
@@ -107,8 +108,10 @@ async def build_app(
     metrics: Metrics | None = None,
     faults: FaultInjection = NO_FAULTS,
     stages: Stages = NO_STAGES,
+    inline: Callable[[Services], InlineReplies] | None = None,
 ) -> App:
-    """Open the database, load catalogues and detectors, register the features."""
+    """Open the database, load catalogues and detectors, register the features. ``inline``
+    builds, from the services, a transport's store for replies kept in the unit of work."""
     path = db_path or resolve_path(settings.storage.path, base_dir)
     # the schema is the features' steps (each claimed once, together exactly MIGRATIONS)
     db = await Database.open(path, features.migrations(FEATURES))
@@ -142,7 +145,13 @@ async def build_app(
     except BaseException:
         await db.close()
         raise
-    return App(svc=svc, engine=Engine(svc, faults=faults, stages=stages), jobs=jobs(settings))
+    return App(
+        svc=svc,
+        engine=Engine(
+            svc, faults=faults, stages=stages, inline=inline(svc) if inline is not None else None
+        ),
+        jobs=jobs(settings),
+    )
 
 
 async def register_configured_rooms(svc: Services) -> None:

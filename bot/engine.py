@@ -56,13 +56,17 @@ class InlineReplies(Protocol):
 
 
 class Engine:
-    inline: InlineReplies | None = None
-    """Set by a transport that stores its replies in the unit of work (`InlineReplies`)."""
-
     def __init__(
-        self, svc: Services, *, faults: FaultInjection = NO_FAULTS, stages: Stages = NO_STAGES
+        self,
+        svc: Services,
+        *,
+        faults: FaultInjection = NO_FAULTS,
+        stages: Stages = NO_STAGES,
+        inline: InlineReplies | None = None,
     ) -> None:
+        """``inline``: a transport that stores its replies in the unit of work (the web chat)."""
         self.svc = svc
+        self.inline = inline
         self.faults = faults
         self.stages = stages
         limits = svc.settings.limits

@@ -19,6 +19,8 @@ import aiosqlite
 
 from bot.app import App, build_app
 from bot.commands import Registry
+from bot.context import Services
+from bot.engine import InlineReplies
 from bot.matrix.convert import keeps_sender
 from bot.messages import Image, IncomingMessage, Outgoing
 from bot.render import plain
@@ -144,6 +146,8 @@ class Harness:
         self.extra = extra or []
         self._events = itertools.count(1)
         self.app: App | None = None
+        self.inline: Callable[[Services], InlineReplies] | None = None
+        """A transport's store for replies kept in the unit of work (the web chat's)."""
 
     async def start(self) -> Harness:
         self.app = await build_app(
@@ -154,6 +158,7 @@ class Harness:
             clock=self.clock,
             roles=ConfigRoles(self.settings.matrix.moderators),
             db_path=self.db_path,
+            inline=self.inline,
         )
         for register in self.extra:
             register(self.app.svc.registry)

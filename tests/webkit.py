@@ -169,6 +169,7 @@ async def start_web(tmp_path: Path, settings: Any = None) -> WebBot:
     web = WebMessenger()
     fake = harness.messenger
     harness.messenger = RoutingMessenger(fake, web)  # type: ignore[assignment]
+    harness.inline = web.inline
     await harness.start()
     harness.messenger = fake  # the harness reads what Matrix got from the fake
     web.bind(harness.svc)

@@ -146,6 +146,7 @@ async def open_matrix(
             metrics=metrics,
             faults=from_environment(),
             stages=transport.stages,
+            inline=web_messenger.inline if web_messenger is not None else None,
         )
         bot = MatrixBot(transport, directory, app.engine, app.svc, sync_timeout_ms=sync_timeout_ms)
     except BaseException:

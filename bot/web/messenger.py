@@ -192,6 +192,11 @@ class WebMessenger:
     def bind(self, svc: Services) -> None:
         self._svc = svc
 
+    def inline(self, svc: Services) -> InlineWebReplies:
+        """Its store for replies kept in the handler's unit of work (`bot.app.build_app`'s
+        ``inline``): no outbox round for a page's replies."""
+        return InlineWebReplies(svc, self.hub)
+
     async def send(self, out: Outgoing) -> str | None:
         svc = self._svc
         if svc is None:

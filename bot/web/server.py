@@ -38,7 +38,7 @@ from bot.web.http import ApiError, Handler, csp, error_response, small_int
 from bot.web.identity import BadTicket, Identity
 from bot.web.limits import Gauge, RateLimit
 from bot.web.messenger import PURPOSE as REPLY_PURPOSE
-from bot.web.messenger import InlineWebReplies, WebHub
+from bot.web.messenger import WebHub
 from bot.web.page import PageMaker
 from bot.web.worker import INBOX_PURPOSE, MAX_ATTEMPTS, WORKER_CONCURRENCY, WebWorker
 from storage import inbox, rooms
@@ -67,8 +67,6 @@ class WebServer:
         self.pages = PageMaker(svc)
         svc.metrics.watch_web_streams(lambda: self.streams.total)
         self.worker = WebWorker(svc, engine)
-        # Replies to a page are stored with the handler's commit (no outbox round).
-        engine.inline = InlineWebReplies(svc, hub)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
