@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -80,6 +81,7 @@ async def serve_tryggbot(port: int, pages: int) -> None:
         RoutingMessenger(NullMessenger(), web_messenger),
         base_dir=folder,
         db_path=folder / "bench.sqlite3",
+        inline=web_messenger.inline,
     )
     web_messenger.bind(app.svc)
     server = WebServer(app.svc, app.engine, web_messenger.hub)
@@ -189,18 +191,21 @@ class Page:
 
 
 async def profiled(work: Any, path: str | None) -> None:
-    """Run ``work`` until SIGTERM; with ``path``, under cProfile, the stats written there."""
+    """Run ``work`` until SIGTERM; with ``path``, the burst (SIGUSR1 to SIGUSR2 from the
+    measuring side) under cProfile, the stats written there at the end."""
     import cProfile
     import signal
 
     task = asyncio.ensure_future(work)
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
     profile = cProfile.Profile() if path else None
     if profile is not None:
-        profile.enable()
+        loop.add_signal_handler(signal.SIGUSR1, profile.enable)
+        loop.add_signal_handler(signal.SIGUSR2, profile.disable)
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    if profile is not None:
+    if profile is not None and path is not None:
         profile.disable()
         profile.dump_stats(path)
 
@@ -242,9 +247,14 @@ async def measure(kind: str, pages: int, profile: str | None = None) -> dict[str
                 await asyncio.gather(*(p.open() for p in opened[start : start + 50]))
             await asyncio.sleep(1.0)
             idle = rss_kib(proc.pid)
+            if extra:  # the burst alone under the profiler
+                proc.send_signal(signal.SIGUSR1)
+                await asyncio.sleep(0.2)
             started = time.perf_counter()
             latencies = await asyncio.gather(*(p.send("hej") for p in opened))
             wall = time.perf_counter() - started
+            if extra:
+                proc.send_signal(signal.SIGUSR2)
             for p in opened:
                 await p.close()
     finally:
