@@ -3,7 +3,9 @@ then all send one message at the same moment; the figure is the time from sendin
 first reply on the page's stream. The floor is a bare aiohttp endpoint in the same process
 layout (its own process, the same session/send/stream routes, replying with an echo),
 measured in the same run. Memory per idle connected page: the server's resident memory with
-N idle streams open, less before, divided by N.
+N idle streams open, less before, divided by N. CPU per message: the server process's CPU
+time (all threads) during the burst, divided by N: steadier than the latencies on a machine
+shared with other work.
 
     .venv/bin/python bench/web.py [--pages 500] [--rounds 1]
 
@@ -142,6 +144,12 @@ async def serve_echo(port: int) -> None:
 # ------------------------------------------------------------------ the pages
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -250,9 +258,10 @@ async def measure(kind: str, pages: int, profile: str | None = None) -> dict[str
             if extra:  # the burst alone under the profiler
                 proc.send_signal(signal.SIGUSR1)
                 await asyncio.sleep(0.2)
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), cpu_seconds(proc.pid)
             latencies = await asyncio.gather(*(p.send("hej") for p in opened))
             wall = time.perf_counter() - started
+            cpu = cpu_seconds(proc.pid) - cpu_before
             if extra:
                 proc.send_signal(signal.SIGUSR2)
             for p in opened:
@@ -267,6 +276,7 @@ async def measure(kind: str, pages: int, profile: str | None = None) -> dict[str
         "max": ordered[-1],
         "wall": wall,
         "kib_per_page": (idle - before) / pages,
+        "cpu_ms": cpu / pages * 1000,
     }
 
 
@@ -287,7 +297,10 @@ async def main() -> None:
         await serve_echo(args.port)
         return
     print(f"{args.pages} pages connected at once, each sending one message")
-    print(f"{'server':<10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'all s':>7} {'kB/page':>8}")
+    print(
+        f"{'server':<10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'all s':>7} {'kB/page':>8}"
+        f" {'CPU ms/msg':>10}"
+    )
     for _ in range(args.rounds):
         results = {
             kind: await measure(kind, args.pages, args.profile) for kind in ("echo", "tryggbot")
@@ -296,6 +309,7 @@ async def main() -> None:
             print(
                 f"{kind:<10} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f}"
                 f" {r['max'] * 1000:>8.1f} {r['wall']:>7.2f} {r['kib_per_page'] * 1.024:>8.1f}"
+                f" {r['cpu_ms']:>10.2f}"
             )
         echo, bot = results["echo"], results["tryggbot"]
         p50, p99 = bot["p50"] / echo["p50"], bot["p99"] / echo["p99"]

@@ -28,7 +28,7 @@ from storage.rooms import RoomInfo
 if TYPE_CHECKING:
     from bot.language import LanguageDetector
     from bot.outbox import OutboxSender
-    from bot.signals import SignalDetector
+    from bot.signals import SignalDetector, Signals
 
 
 class Conversations(Protocol):
@@ -102,6 +102,16 @@ class Context:
     notice_shown_at: datetime | None = None
     """When the safety notice was last shown to this person, as read with their language at
     the start of the unit of work (the engine reads the person's row once)."""
+    _signals: dict[str, Signals] = field(default_factory=dict, repr=False)
+
+    def signals(self, text: str) -> Signals:
+        """The safety signals of ``text`` (`bot.signals`), read once per text while this
+        message is handled: the engine's safety check and a handler's look at the same
+        words cost one detection."""
+        found = self._signals.get(text)
+        if found is None:
+            found = self._signals[text] = self.svc.signals.detect(text)
+        return found
 
     def __post_init__(self) -> None:
         # ``person`` is the one key of the sender in every feature (conversations, tips,

@@ -34,7 +34,7 @@ from bot.safety_notice import add_112_line, show_safety_notice
 from bot.stages import NO_STAGES, Stages
 from bot.suggest import closest
 from bot.text import clean
-from storage import conversations, inbox, people, rooms
+from storage import inbox, people, prelude, rooms
 from storage.rooms import RoomInfo
 
 log = logging.getLogger(__name__)
@@ -127,29 +127,39 @@ class Engine:
     ) -> tuple[bool, Context | None]:
         """One unit of work: (whether the event was handled now, its context)."""
         ctx: Context | None = None
+        room_key = self.svc.pseudonymize(msg.room_id, purpose="room")
         async with self.svc.db.unit() as conn:
             self.stages.mark("unit")
-            if await inbox.is_handled(conn, msg.event_id):
+            start = await prelude.read(
+                conn, event_id=msg.event_id, person=person, room_id=msg.room_id, room_key=room_key
+            )
+            if start.handled:
                 log.info("event %s was handled before; skipped", msg.event_id)
                 await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
                 return False, None
             try:
-                ctx = await self._context(msg, person, role)
+                ctx = await self._context(msg, person, role, start)
             except Exception:
                 incident = secrets.token_hex(4)
                 log.exception("incident %s preparing event %s", incident, msg.event_id)
                 self.svc.metrics.incident()
             if ctx is not None:
-                await self._handle_in_unit(ctx, outside_work=attempt < OUTSIDE_WORK_ROUNDS)
+                await self._handle_in_unit(
+                    ctx, talking=start.talking, outside_work=attempt < OUTSIDE_WORK_ROUNDS
+                )
                 await self._enqueue(ctx, conn)
             await inbox.mark_handled(conn, msg.event_id, self.svc.clock.now())
             self.stages.mark("written")
         self.stages.mark("committed")
         return True, ctx
 
-    async def _handle_in_unit(self, ctx: Context, *, outside_work: bool = True) -> None:
+    async def _handle_in_unit(
+        self, ctx: Context, *, talking: bool, outside_work: bool = True
+    ) -> None:
+        """``talking``: whether the sender has a conversation going in the room, as read at
+        the start of this unit of work."""
         try:
-            await self._route(ctx)
+            await self._route(ctx, talking=talking)
         except OutsideWork:
             if outside_work:
                 raise
@@ -244,13 +254,13 @@ class Engine:
         for handler in self.svc.registry.poll_handlers:
             await handler(self.svc, events)
 
-    async def _context(self, msg: IncomingMessage, person: str, role: Role | None) -> Context:
+    async def _context(
+        self, msg: IncomingMessage, person: str, role: Role | None, start: prelude.Start
+    ) -> Context:
         body = clean(msg.body)
         msg = replace(msg, body=body)
         settings = self.svc.settings
-        async with self.svc.db.read() as conn:
-            stored = await people.get(conn, person)
-            room = await rooms.get(conn, msg.room_id)
+        stored, room = start.person, start.room
         if room is None and msg.is_direct:
             room = RoomInfo(room_id=msg.room_id, kind="direct")
         if role is None:
@@ -295,11 +305,9 @@ class Engine:
             notice_shown_at=stored.notice_shown_at if stored else None,
         )
 
-    async def _route(self, ctx: Context) -> None:
+    async def _route(self, ctx: Context, *, talking: bool) -> None:
         msg = ctx.msg
         limits = self.svc.settings.limits
-        async with self.svc.db.read() as conn:
-            talking = await conversations.exists(conn, ctx.room_key, ctx.person)
         verdict = self._flood.check(ctx.person, msg.timestamp, in_conversation=talking)
         if verdict is FloodVerdict.DROP:
             log.info("flood: dropped event %s from %s", msg.event_id, ctx.person)
@@ -316,7 +324,7 @@ class Engine:
         addressed = ctx.is_direct or is_command
         # A command's own name ("!help") is no cry for help; what follows it may be.
         said = msg.body.partition(" ")[2] if is_command else msg.body
-        signals = self.svc.signals.detect(said) if said.strip() else None
+        signals = ctx.signals(said) if said.strip() else None
         if signals is not None and signals.urgent:
             ctx.reply("safety.urgent")
         elif signals is not None and signals.possibly_urgent:

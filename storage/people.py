@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -24,9 +27,11 @@ async def get(conn: aiosqlite.Connection, pseudonym: str) -> Person | None:
             (pseudonym,),
         )
     )
-    row = found[0] if found else None
-    if row is None:
-        return None
+    return from_row(found[0]) if found else None
+
+
+def from_row(row: sqlite3.Row | Mapping[str, Any]) -> Person:
+    """A ``person`` row (pseudonym, language, language_explicit, notice_shown_at)."""
     shown = row["notice_shown_at"]
     return Person(
         pseudonym=row["pseudonym"],

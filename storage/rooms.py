@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -30,9 +32,11 @@ async def get(conn: aiosqlite.Connection, room_id: str) -> RoomInfo | None:
             (room_id,),
         )
     )
-    row = found[0] if found else None
-    if row is None:
-        return None
+    return from_row(found[0]) if found else None
+
+
+def from_row(row: sqlite3.Row | Mapping[str, Any]) -> RoomInfo:
+    """A ``room`` row (room_id, kind, locality, area, language, encrypted)."""
     return RoomInfo(
         room_id=row["room_id"],
         kind=row["kind"],

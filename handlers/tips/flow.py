@@ -196,7 +196,7 @@ def _prompt_text(ctx: Context, data: TipState) -> str:
 async def _parse_text(
     ctx: Context, conn: aiosqlite.Connection, data: TipState, text: str
 ) -> StepResult:
-    signals = ctx.svc.signals.detect(text)
+    signals = ctx.signals(text)
     if signals.child_concern:
         ctx.reply("tips.child_concern")
         return StepResult(cancel=True)

@@ -57,7 +57,7 @@ async def offer_tip(ctx: Context) -> bool:
     """A plain message in a direct chat with no conversation going: offer to make a tip of
     it (keeping only its scrubbed text, and only if it could be one)."""
     body = ctx.msg.body
-    signals = ctx.svc.signals.detect(body)
+    signals = ctx.signals(body)
     if signals.child_concern:
         ctx.reply("tips.child_concern")
         return True
