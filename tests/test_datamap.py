@@ -1,4 +1,4 @@
-"""The data map (storage/datamap.py) against the real schema: a table or column added without
+"""The data map (storage/datamap/) against the real schema: a table or column added without
 an entry, or an entry for one that does not exist, fails here."""
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ async def test_every_table_and_column_of_the_schema_has_an_entry(tmp_path: Path)
     schema = await migrated_schema(tmp_path)
     mapped = {t.name: set(t.all_columns()) for t in TABLES}
     missing_tables = sorted(set(schema) - set(mapped))
-    assert missing_tables == [], f"tables without an entry in storage/datamap.py: {missing_tables}"
+    assert missing_tables == [], f"tables without an entry in storage/datamap/: {missing_tables}"
     missing = sorted(f"{t}.{c}" for t, cols in schema.items() for c in cols if c not in mapped[t])
-    assert missing == [], f"columns without an entry in storage/datamap.py: {missing}"
+    assert missing == [], f"columns without an entry in storage/datamap/: {missing}"
 
 
 async def test_no_entry_names_a_table_or_column_that_does_not_exist(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ TABLES: tuple[Table, ...] = (
         record=True,
         rule=Rule(
             "En avslutad leverans raderas {delivery_days} dagar efter utskicket.",
-            ("DELIVERY_KEEP_DAYS (storage/datamap.py)",),
+            ("DELIVERY_KEEP_DAYS (storage/datamap/rules.py)",),
             "CASE WHEN state != 'claimed' THEN (SELECT julianday(r.slot_at) FROM broadcast_run r"
             " WHERE r.id = broadcast_delivery.run_id) + {delivery_days} END",
             "julianday(claimed_at)",

@@ -89,7 +89,7 @@ TABLES: tuple[Table, ...] = (
         record=False,
         rule=Rule(
             "Raderas {completion_days} dagar efter att dialogen avslutades.",
-            ("COMPLETION_KEEP_DAYS (storage/datamap.py)",),
+            ("COMPLETION_KEEP_DAYS (storage/datamap/rules.py)",),
             "julianday(completed_at) + {completion_days}",
             "julianday(completed_at)",
             "storage.conversations.purge_completions",

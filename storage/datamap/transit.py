@@ -42,7 +42,7 @@ TABLES: tuple[Table, ...] = (
         record=False,
         rule=Rule(
             "Raderas {handled_days} dagar efter hanteringen.",
-            ("HANDLED_KEEP_DAYS (storage/datamap.py)",),
+            ("HANDLED_KEEP_DAYS (storage/datamap/rules.py)",),
             "julianday(handled_at) + {handled_days}",
             "julianday(handled_at)",
             "storage.inbox.purge_handled",
