@@ -253,6 +253,10 @@ def previous(tmp: Path, commit: str = BASELINE) -> Callable[[str], ScrubResult] 
             ).stdout
         except (OSError, subprocess.CalledProcessError):
             return None
+        # a name moved since that commit: CONTENT_DIR now lives in config.base
+        blob = blob.replace(
+            b"from config.settings import CONTENT_DIR", b"from config.base import CONTENT_DIR"
+        )
         (pkg / dst).write_bytes(blob)
     sys.path.insert(0, str(tmp))
     names: ModuleType = importlib.import_module("scrub_before.names")

@@ -308,6 +308,20 @@ NAMES = cases(
     ("title-with-dot", "our teacher Mr. Hughes said", f"our teacher Mr. {NAME} said"),
     ("signoff", "Tack för hjälpen. Hälsningar Margit", f"Tack för hjälpen. Hälsningar {NAME}"),
     ("hyphenated", "Hälsningar Ulla-Britt, 79 år", f"Hälsningar {NAME}, 79 år"),
+    # second round of issue 19: more name patterns, kin words in every script, full names
+    ("called-colon", "ime: Marko, visok", f"ime: {NAME}, visok"),
+    ("called-polish-unlisted", "nazywam się Kuba", f"nazywam się {NAME}"),
+    ("called-arabic", "اسمي عمر", f"اسمي {NAME}"),
+    ("called-tigrinya", "ስመይ ዳዊት እዩ", f"ስመይ {NAME} እዩ"),
+    ("called-somali", "magacaygu waa Xasan", f"magacaygu waa {NAME}"),
+    ("kin-arabic-full-name", "زوجي أحمد محمود مريض", f"زوجي {NAME} مريض"),
+    ("kin-persian", "شوهرم حمید خوابیده", f"شوهرم {NAME} خوابیده"),
+    ("arabic-bin", "محمد بن علي واقف", f"{NAME} واقف"),
+    ("lower-case-full-name", "min granne johan andersson", f"min granne {NAME}"),
+    ("lower-case-after-kin", "my neighbour omar is loud", f"my neighbour {NAME} is loud"),
+    ("weak-surname-ending", "Aino Virtanen soitti", f"{NAME} soitti"),
+    ("persian-surname-ending", "Ali Hosseinzadeh came", f"{NAME} came"),
+    ("signoff-lower-case", "tack för hjälpen\nmvh johan", f"tack för hjälpen\nmvh {NAME}"),
 )
 NOT_NAMES = cases(
     ("ambiguous-alone", "Hans bil är trasig", "Hans bil är trasig"),
@@ -317,6 +331,10 @@ NOT_NAMES = cases(
     ("tigrinya-thanks", "የቐንየለይ ብጣዕሚ ንሓገዝኩም", "የቐንየለይ ብጣዕሚ ንሓገዝኩም"),
     ("kin-then-sentence", "kod komšija. Ima li ovdje grupa", "kod komšija. Ima li ovdje grupa"),
     ("somali-word-like-surname", "Shalay islaan ayaa dhacday", "Shalay islaan ayaa dhacday"),
+    ("organisation-like-surname", "Rädda Barnen hjälper till", "Rädda Barnen hjälper till"),
+    ("finnish-word-like-name", "anna minulle apua", "anna minulle apua"),
+    ("somali-focus-word", "waxaan ayaan arkay nin", "waxaan ayaan arkay nin"),
+    ("arabic-name-of-street", "اسم الشارع طويل", "اسم الشارع طويل"),
 )
 
 
