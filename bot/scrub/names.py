@@ -52,7 +52,7 @@ _SURNAME_ENDING = re.compile(
 # Ukrainian -ov/-ova/-ev/-eva/-in/-ina/-sky/-ska/-uk/-yuk/-ovych, Albanian -aj/-aku/-iu,
 # Polish -ak/-ek/-ik, Persian -i after a vowel or -ian.
 _WEAK_SURNAME_ENDING = re.compile(
-    r"(?:[^aeiouyäö]nen|[oe]va?|[oe]ff|in[ae]?|sk[iy]j?|ska|[iy]uk|chuk|ovych|evych|ivna|ovna"
+    r"(?:[aeiouyäö]nen|[oe]va?|[oe]ff|sk[iy]j?|ska|[iy]uk|chuk|ovych|evych|ivna|ovna"
     r"|[^aeiou]aj|aku|iu|[^aeiou]ak|czak|[^aeiou]ik|aei|ei|ian|yan|ов|ова|ев|ева|ін|іна|ин|ина"
     r"|ськ(?:ий|а)|цьк(?:ий|а)|[юу]к|ович|івна|овна|ович)(?::?s)?$"
 )
@@ -95,19 +95,25 @@ class ScrubNames(Names):
         self._called = phrases(tables_of(data, "called"))
         self._possessive = frozenset(fold(w) for w in strings_of(data, "possessive_after"))
         self._curated = self._first | self._surnames
+        self._not_people = frozenset(fold(w) for w in strings_of(data, "not_people"))
+        self._ambiguous = self._ambiguous | self._not_people
         if large is not None:
             self._add_large(large)
 
     def _add_large(self, large: dict[str, object]) -> None:
-        places = {fold(w) for w in strings_of(large, "places_not_people")}
+        places = {fold(w) for w in strings_of(large, "places_not_people")} | self._not_people
         common = {fold(w) for w in strings_of(large, "common_words")}
         first = {fold(w) for w in tables_of(large, "first")} - places
         surnames = {fold(w) for w in tables_of(large, "surnames")} - places
         new = (first | surnames) - self._curated
         self._first = self._first | (first - self._surnames)
         self._surnames = self._surnames | (surnames - self._first)
-        frequent = frozenset(fold(w) for w in strings_of(large, "frequent_words"))
-        self._ambiguous = self._ambiguous | ((common | places | frequent) & new)
+        # a name of the larger list that is a frequent word of one of the bot's languages is
+        # no evidence of a person at all ("Black", "Salam"): it is left out
+        frequent = frozenset(fold(w) for w in strings_of(large, "frequent_words")) & new
+        self._first = self._first - frequent
+        self._surnames = self._surnames - frequent
+        self._ambiguous = self._ambiguous | ((common | places) & new)
 
     @staticmethod
     @cache
@@ -171,7 +177,10 @@ class ScrubNames(Names):
                 elif cand.caseless and (kind != "kin" or self._listed(cand.text)):
                     yield cand.start, cand.end
                 elif not cand.caseless and self._listed_plain(cand.text):
-                    yield cand.start, cand.end  # "min granne johan", "pan zbigniew"
+                    # "pan zbigniew", "ime: marko"; after a kinship word only a name of the
+                    # curated list ("min granne johan", not "djali luan": the son plays)
+                    if kind != "kin" or folded[j] in self._curated:
+                        yield cand.start, cand.end
             phrase = self._phrase_at(folded, i, self._signoff)
             if phrase:
                 j = i + len(phrase)
@@ -322,6 +331,22 @@ class ScrubNames(Names):
 
     # ---- lookups ------------------------------------------------------------------------
 
+    def _name_run(self, text: str, toks: list[Tok], j: int) -> int:
+        """Index after the capitalised words that continue a name starting at ``j``; a
+        function word or a single letter ends it ("Can I", "Omar I centrum")."""
+        k = j + 1
+        while (
+            k < len(toks)
+            and k - j < 4
+            and toks[k].cap
+            and len(toks[k].text) > 1
+            and fold(toks[k].text) not in FUNCTION_WORDS
+            and self._adjacent(text, toks[k - 1], toks[k])
+            and not self._place_like(toks[k].text)
+        ):
+            k += 1
+        return k
+
     def _title_or_kin(self, tok: Tok) -> bool:
         w = fold(tok.text)
         return w in self._titles or w in self._kin or w in self._signoff
@@ -342,7 +367,10 @@ class ScrubNames(Names):
                 for base in _BASE_VOWELS:
                     name = stem + base
                     if name in self._first and name not in self._ambiguous:
-                        return True
+                        # a name of the larger list only from a stem of four letters:
+                        # "Люди" is not "Люда", "AGAIN" not "Aga"
+                        if name in self._curated or len(stem) >= 4:
+                            return True
         return False
 
     def _hyphenated(self, word: str) -> bool:
