@@ -84,6 +84,20 @@ _CASELESS_SURNAME = re.compile(r"[\u0600-\u06ff]{2,}(?:زاده|پور|نژاد)
 _BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
 
 
+def _entries(data: dict[str, object], key: str) -> list[str]:
+    """Names of a list whose entries are strings or tables with a ``name`` (and a gloss)."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"names: {key} must be a list")
+    out: list[str] = []
+    for entry in value:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if not isinstance(name, str):
+            raise ValueError(f"names: every entry of {key} must be a name or have one")
+        out.append(name)
+    return out
+
+
 class ScrubNames(Names):
     """:class:`Names` with the larger list and the scrubber's own rules."""
 
@@ -101,8 +115,8 @@ class ScrubNames(Names):
             self._add_large(large)
 
     def _add_large(self, large: dict[str, object]) -> None:
-        places = {fold(w) for w in strings_of(large, "places_not_people")} | self._not_people
-        common = {fold(w) for w in strings_of(large, "common_words")}
+        places = {fold(w) for w in _entries(large, "places_not_people")} | self._not_people
+        common = {fold(w) for w in _entries(large, "common_words")}
         first = {fold(w) for w in tables_of(large, "first")} - places
         surnames = {fold(w) for w in tables_of(large, "surnames")} - places
         new = (first | surnames) - self._curated
