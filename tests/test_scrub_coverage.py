@@ -292,7 +292,9 @@ NAMES = cases(
     ("tigrinya-prefix", "ገብረሂወት ኣብ ገዛ ኣሎ", f"{NAME} ኣብ ገዛ ኣሎ"),
     ("arabic-alone", "محمود واقف برا", f"{NAME} واقف برا"),
     ("arabic-al-surname", "شب اسمو أحمد الخطيب واقف", f"شب اسمو {NAME} واقف"),
-    ("arabic-kunya", "جاري أبو خليل طايح", f"جاري أبو {NAME} طايح"),
+    ("arabic-kunya", "جاري أبو خليل طايح", f"جاري {NAME} طايح"),
+    ("arabic-kunya-umm", "جارتي أم سامر ما شفتها", f"جارتي {NAME} ما شفتها"),
+    ("latin-kunya", "our neighbour Abu Khalil fell", f"our neighbour {NAME} fell"),
     ("persian-title", "آقای رحیمی افتاده", f"آقای {NAME} افتاده"),
     ("cyrillic", "Олександр не відповідає", f"{NAME} не відповідає"),
     ("albanian-full", "Arben Krasniqi e pa", f"{NAME} e pa"),
@@ -321,6 +323,16 @@ NAMES = cases(
     ("lower-case-after-kin", "my neighbour omar is loud", f"my neighbour {NAME} is loud"),
     ("weak-surname-ending", "Aino Virtanen soitti", f"{NAME} soitti"),
     ("persian-surname-ending", "Ali Hosseinzadeh came", f"{NAME} came"),
+    ("finnish-gradation", "Soitin Mikolle eilen", f"Soitin {NAME} eilen"),
+    ("polish-fleeting-e", "Zadzwoniłam do Kacpra wczoraj", f"Zadzwoniłam do {NAME} wczoraj"),
+    (
+        "lower-case-double-name",
+        "grannen lars-åke spelar hög musik",
+        f"grannen {NAME} spelar hög musik",
+    ),
+    ("tigrinya-kin-with-preposition", "ንዓርከይቲ ሳባ ወሰድዋ", f"ንዓርከይቲ {NAME} ወሰድዋ"),
+    ("tigrinya-kin-in-latin-letters", "gualey Saba ab timhrti", f"gualey {NAME} ab timhrti"),
+    ("ukrainian-kin-in-latin-letters", "doniu Solomiyu zabraly", f"doniu {NAME} zabraly"),
     ("signoff-lower-case", "tack för hjälpen\nmvh johan", f"tack för hjälpen\nmvh {NAME}"),
 )
 NOT_NAMES = cases(
@@ -335,6 +347,9 @@ NOT_NAMES = cases(
     ("finnish-word-like-name", "anna minulle apua", "anna minulle apua"),
     ("somali-focus-word", "waxaan ayaan arkay nin", "waxaan ayaan arkay nin"),
     ("arabic-name-of-street", "اسم الشارع طويل", "اسم الشارع طويل"),
+    ("tigrinya-my-name-without", "ስመይ ከይፈለጡ ክሕብር ይከኣል ዶ?", "ስመይ ከይፈለጡ ክሕብር ይከኣል ዶ?"),
+    ("swedish-genitive-like-name", "Finns det någon här?", "Finns det någon här?"),
+    ("arabic-or-between-words", "اليوم أم بكرة؟", "اليوم أم بكرة؟"),
 )
 
 

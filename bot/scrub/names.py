@@ -29,6 +29,7 @@ Pure and linear in the length of the text; never raises for a ``str``.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from collections.abc import Iterator
@@ -80,8 +81,28 @@ _ARABIC_AL = re.compile(r"[ \t](?:ال|آل)[\u0600-\u06ff]{2,}(?![\w])")
 # Persian and Arabic family-name shapes after a name: "-zadeh", "-pour", "-nejad", "-i" of
 # a listed name ("محمدی"), and the Ge'ez "son of" prefix.
 _CASELESS_SURNAME = re.compile(r"[\u0600-\u06ff]{2,}(?:زاده|پور|نژاد)$")
+# Tigrinya prepositions written together with the next word ("ን" to, "ብ" by, "ና" towards).
+_GEEZ_PREFIXES = frozenset("ንብናክ")
+# A kunya, "father/mother of" before a name ("أبو خليل", "أم سامر", "Abu Khalil"), is the name
+# a person is known by: it is replaced together with the name.
+_KUNYA = frozenset("أبو ابو أبا ابا أم ام abu abou umm um".split())
 # Words between two names meaning "son/daughter of" ("محمد بن علي", "Cali ina Xasan").
 _BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
+
+
+_VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
+
+
+def _base_forms(stem: str) -> Iterator[str]:
+    """The names a case stem can come from: with a base vowel put back ("lejl" <- Lejla); with
+    Finnish consonant gradation undone ("mik" + "o" <- Mikko: "Mikolle"); with the Polish
+    fleeting e put back ("kacpr" <- Kacper: "Kacpra", "mark" <- Marek: "Marka")."""
+    for base in _BASE_VOWELS:
+        yield stem + base
+    if len(stem) >= 3 and stem[-1] in _VOWELS and stem[-2] in "kpt" and stem[-3] != stem[-2]:
+        yield stem[:-1] + stem[-2] + stem[-1]
+    if len(stem) >= 4 and stem[-1] not in _VOWELS and stem[-2] not in _VOWELS:
+        yield stem[:-1] + "e" + stem[-1]
 
 
 def _entries(data: dict[str, object], key: str) -> list[str]:
@@ -162,7 +183,10 @@ class ScrubNames(Names):
                     merged[-1] = (merged[-1][0], b)
                 continue
             merged.append((a, b))
-        return [self._extend_caseless(text, toks, a, b) for a, b in merged]
+        return [
+            self._with_kunya(text, toks, *self._extend_caseless(text, toks, a, b))
+            for a, b in merged
+        ]
 
     def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
         """Names after a title ("Pan Zbigniew", "Mr. Hughes", "أبو خليل", "ኣቶ ዳዊት"), after a
@@ -174,6 +198,11 @@ class ScrubNames(Names):
         for i in range(len(toks)):
             for table, kind in tables:
                 phrase = self._phrase_at(folded, i, table)
+                if not phrase and kind == "kin" and folded[i][:1] in _GEEZ_PREFIXES:
+                    # a Tigrinya kinship word with a preposition in front ("ንዓርከይቲ ሳባ")
+                    phrase = (
+                        (folded[i],) if (folded[i][1:],) in self._kin.get(folded[i][1:], ()) else ()
+                    )
                 if not phrase:
                     continue
                 j = i + len(phrase)
@@ -188,7 +217,7 @@ class ScrubNames(Names):
                     continue
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end
-                elif cand.caseless and (kind != "kin" or self._listed(cand.text)):
+                elif cand.caseless and (kind == "title" or self._listed(cand.text)):
                     yield cand.start, cand.end
                 elif not cand.caseless and self._listed_plain(cand.text):
                     # "pan zbigniew", "ime: marko"; after a kinship word only a name of the
@@ -214,7 +243,7 @@ class ScrubNames(Names):
         if tok.caseless:
             return [(tok.start, tok.end)] if _NAME_PREFIX.match(tok.text) else []
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
-            return []
+            return [(tok.start, tok.end)] if self._double_name(tok.text) else []
         name = (
             (tok.cap and _SURNAME_ENDING.search(tok.text) is not None)
             or self._inflected(tok.text)
@@ -330,6 +359,16 @@ class ScrubNames(Names):
             return a, b
 
     @staticmethod
+    def _with_kunya(text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
+        """Start a name at the kunya right before it ("أبو [خليل]" -> "[أبو خليل]")."""
+        k = bisect.bisect_left(toks, a, key=lambda t: t.start)
+        if k > 0:
+            prev = toks[k - 1]
+            if fold(prev.text) in _KUNYA and GAP.match(text[prev.end : a]):
+                return prev.start, b
+        return a, b
+
+    @staticmethod
     def _token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
         """The token right after ``pos`` when only a single space or two separate them."""
         lo, hi = 0, len(toks)
@@ -361,6 +400,17 @@ class ScrubNames(Names):
             k += 1
         return k
 
+    def _listed(self, word: str) -> str | None:
+        """As :meth:`Names._listed`, but a genitive only of a curated name ("Anderssons"; not
+        "Finns", there is, from Finn of the larger list)."""
+        kind = super()._listed(word)
+        w = fold(word)
+        if kind is not None and w not in self._first and w not in self._surnames:
+            stem = w[:-1].removesuffix(":").removesuffix("'")
+            if stem not in self._curated:
+                return None
+        return kind
+
     def _title_or_kin(self, tok: Tok) -> bool:
         w = fold(tok.text)
         return w in self._titles or w in self._kin or w in self._signoff
@@ -378,8 +428,7 @@ class ScrubNames(Names):
         for ending in _CASE_ENDINGS:
             if w.endswith(ending) and len(w) - len(ending) >= 3:
                 stem = w[: len(w) - len(ending)]
-                for base in _BASE_VOWELS:
-                    name = stem + base
+                for name in _base_forms(stem):
                     if name in self._first and name not in self._ambiguous:
                         # a name of the larger list only from a stem of four letters:
                         # "Люди" is not "Люда", "AGAIN" not "Aga"
@@ -390,3 +439,10 @@ class ScrubNames(Names):
     def _hyphenated(self, word: str) -> bool:
         parts = word.split("-")
         return len(parts) == 2 and parts[1][:1].isupper() and self._listed_plain(parts[0])
+
+    def _double_name(self, word: str) -> bool:
+        """Two listed names joined by a hyphen, in any case ("lars-åke", "ANNA-KARIN")."""
+        parts = word.split("-")
+        return len(parts) == 2 and all(
+            len(p) > 2 and self._listed_plain(p) and fold(p) in self._first for p in parts
+        )
