@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from config.base import CONTENT_DIR
 
@@ -49,20 +49,21 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):
+    """A word of the text: where it is, and whether it starts with a capital letter (``cap``)
+    or with a letter of a script without capitals (``caseless``: Arabic, Ge'ez)."""
+
     start: int
     end: int
     text: str
+    cap: bool
+    caseless: bool
 
-    @property
-    def cap(self) -> bool:
-        return self.text[0].isupper()
-
-    @property
-    def caseless(self) -> bool:
-        c = self.text[0]
-        return not c.isupper() and not c.islower()
+    @staticmethod
+    def of(m: re.Match[str]) -> Tok:
+        word = m.group()
+        upper, lower = word[0].isupper(), word[0].islower()
+        return Tok(m.start(), m.end(), word, upper, not upper and not lower)
 
 
 def phrases(values: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -150,7 +151,7 @@ class Names:
 
     @staticmethod
     def _tokens(text: str) -> list[Tok]:
-        return [Tok(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        return [Tok.of(m) for m in _WORD.finditer(text)]
 
     @staticmethod
     def _adjacent(text: str, a: Tok, b: Tok) -> bool:
@@ -188,9 +189,11 @@ class Names:
             k += 1
         return k
 
-    def _find(self, text: str) -> Iterator[tuple[int, int, bool]]:
-        """(start token, end token, strong) name runs; strong = what the scrubber removes."""
-        toks = self._tokens(text)
+    def _find(self, text: str, toks: list[Tok] | None = None) -> Iterator[tuple[int, int, bool]]:
+        """(start token, end token, strong) name runs; strong = what the scrubber removes.
+        ``toks``: the words of ``text`` when the caller has them already."""
+        if toks is None:
+            toks = self._tokens(text)
         folded = [fold(t.text) for t in toks]
         i = 0
         while i < len(toks):

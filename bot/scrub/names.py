@@ -169,7 +169,7 @@ class ScrubNames(Names):
         if not toks:
             return []
         out: list[tuple[int, int]] = []
-        for a, b, _strong in self._find(text):
+        for a, b, _strong in self._find(text, toks):
             out.append((toks[a].start, toks[b - 1].end))
         out.extend(self._context_spans(text, toks))
         for k in range(len(toks)):
