@@ -27,8 +27,11 @@ What is counted
 * **Other label**: a message with planted items that also got a label of a kind none of its
   items has (other than ``[namn]``/``[registreringsnummer]``): something else was taken for
   personal data.
+* **Any change**: every harmless message whose text changed, whatever the label (false changes
+  and names/plates together): the figure the scrubber keeps at 1 % or below.
 * **Speed**: the median over all messages of the best of five runs of ``scrub`` alone, and of
-  clean + detect + scrub together.
+  clean + detect + scrub together; **memory**: what the scrubber's name lists hold once built
+  (``tracemalloc``).
 
 With ``phonenumbers`` installed (a development dependency) the phone rule is also measured
 with libphonenumber deciding which digit chains are numbers (``bot/scrub_phones.py``
@@ -219,6 +222,12 @@ def print_figures(title: str, messages: list[Message], figs: Figures, verbose: b
     person_by = Counter(m.author for m, _ in figs.person_changes)
     row = [str(person_by[a]) for a in authors] + [str(len(figs.person_changes))]
     print(f"{'name/plate out':14}" + "".join(f"{c:>18}" for c in row) + "  (not counted)")
+    any_by = false_by + person_by
+    n_any = len(figs.false_changes) + len(figs.person_changes)
+    row = [
+        f"{any_by[a] / figs.harmless[a]:6.2%} ({any_by[a]}/{figs.harmless[a]})" for a in authors
+    ] + [f"{n_any / harmless:6.2%} ({n_any}/{harmless})"]
+    print(f"{'any change':14}" + "".join(f"{c:>18}" for c in row) + "  (false + name/plate)")
     other_by = Counter(m.author for m, _ in figs.other_labels)
     row = [str(other_by[a]) for a in authors] + [str(len(figs.other_labels))]
     print(f"{'other label':14}" + "".join(f"{c:>18}" for c in row) + "  (in messages with items)")
@@ -253,6 +262,10 @@ def previous(tmp: Path, commit: str = BASELINE) -> Callable[[str], ScrubResult] 
             ).stdout
         except (OSError, subprocess.CalledProcessError):
             return None
+        # a name moved since that commit: CONTENT_DIR now lives in config.base
+        blob = blob.replace(
+            b"from config.settings import CONTENT_DIR", b"from config.base import CONTENT_DIR"
+        )
         (pkg / dst).write_bytes(blob)
     sys.path.insert(0, str(tmp))
     names: ModuleType = importlib.import_module("scrub_before.names")
@@ -290,6 +303,8 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         print_figures("Scrubber with libphonenumber for phones", messages, figs, False)
         compare_on_random_chains(variant)
     texts = [clean(m.text) for m in messages]
+    print("\n== Name lists in memory (tracemalloc, building the scrubber's lists once more)")
+    print(f"{'names (curated + large)':22}{names_memory() / 1e6:10.1f} MB")
     print("\n== Speed, median per message (best of 5 per message)")
     print(f"{'scrub':22}{median_us(scrub, texts):10.1f} µs")
     if before is not None:
@@ -304,6 +319,23 @@ def report(corpus_dir: Path = DEFAULT_DIR, verbose: bool = False) -> None:
         return det.detect(body), scrub(body)
 
     print(f"{'clean + detect + scrub':22}{median_us(three, [m.text for m in messages]):10.1f} µs")
+
+
+def names_memory() -> int:
+    """Bytes held by a freshly built :class:`ScrubNames` (the curated and the large list)."""
+    import tracemalloc
+
+    from bot.scrub.names import ScrubNames
+
+    ScrubNames.load.cache_clear()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    names = ScrubNames.load()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    size = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    del names
+    return size
 
 
 def compare_on_random_chains(variant: Callable[[str], ScrubResult], n: int = 3000) -> None:

@@ -57,12 +57,14 @@ separately as a phone number or a plate):
 10. ``anvandarnamn``: ``@name`` without a server, handles next to a platform word
     (``snap: kalle_99``, ``insta @lisa``, ``kalle_99 på snap``, ``hans snapchat är bigboy2009``)
     and tokens shaped like handles anywhere (``x_bandit_x``, ``shadow.vmo99``)
-11. ``namn``: names from ``config/content/names.toml`` next to a second capitalised word
-    ("Johan Andersson"), listed surnames ("Anderssons"), listed names on their own that are not
-    also ordinary words, names after a name pattern ("heter Omar", "min granne Marko"), a
-    title ("Pan Zbigniew", "أبو خليل"), a kinship word ("min man Bertil") or a closing greeting
-    ("Hälsningar Margit"), inflected names ("Lejlu") and surname endings ("-ović", "-wski");
-    see ``bot/names.py``.
+11. ``namn``: names from ``config/content/names.toml`` and the larger
+    ``config/content/names_large.toml`` next to a second capitalised word ("Johan Andersson"),
+    listed surnames ("Anderssons"), listed names on their own that are not also ordinary words,
+    names after a name pattern ("heter Omar", "min granne Marko", "ime: Marko"), a title ("Pan
+    Zbigniew", "آقای رحیمی"), a kinship word ("min man Bertil", "زوجي أحمد") or a closing
+    greeting ("Hälsningar Margit"), a kunya with its name ("أبو خليل"), inflected names
+    ("Lejlu", "Mikolle"), surname endings ("-ović", "-wski") and full names in scripts without
+    capitals ("محمد بن علي"); see ``bot/scrub/names.py``.
 
 Odd Unicode: matching runs on a *view* of the text in which every Unicode decimal digit
 (fullwidth ``０``, Arabic-Indic ``٠``, Persian ``۰``, …) becomes an ASCII digit, every Unicode dash
@@ -73,7 +75,7 @@ original characters; everything else, the Persian zero-width non-joiner included
 Not covered: street addresses (a place description such as "Storgatan 14" is kept on
 purpose), numbers of fewer than seven digits spelled out in words, digits separated by letters
 or by more than three separator characters, personalised plates, unlisted names written alone
-or in lower case, and links with an unknown top-level domain and no ``http``/``www``.
+or in lower case on their own, and links with an unknown top-level domain and no ``http``/``www``.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..names import Names
 from ..scrub_ids import find_foreign_ids
 from ..scrub_phones import PhoneRule
 from ..scrub_words import find_spelled_email, find_spelled_numbers
+from .names import ScrubNames
 from .numbers import find_accounts, find_personnummer, phone_finder
 from .online import (
     EMAIL,
@@ -55,7 +55,7 @@ class ScrubResult:
 
 
 def _find_names(view: str) -> Iterator[Span]:
-    yield from Names.load().spans(view)
+    yield from ScrubNames.load().spans(view)
 
 
 _PHONES = phone_finder()

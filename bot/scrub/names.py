@@ -1,0 +1,448 @@
+"""Names for the scrubber's ``[namn]`` label: the curated list and patterns of
+:class:`bot.names.Names`, a larger list, and rules the person signal does not use.
+
+Contract
+--------
+``ScrubNames.load()`` reads ``config/content/names.toml`` and ``config/content/names_large.toml``
+once. ``spans(text)`` gives the (start, end) spans to replace by ``[namn]`` in a text already
+folded by the caller:
+
+* everything :meth:`Names.mentions` finds ("Johan Andersson", "Anderssons", "heter Omar",
+  "min granne Marko", a listed name on its own that is not also an ordinary word);
+* the word after a title ("Pan Zbigniew", "Mr. Hughes", "أبو خليل", "ኣቶ ዳዊት"), after a kinship
+  or role word ("min man Bertil", "Burri im Hysen", "زوجي أحمد") and after a closing greeting
+  at the end of a message ("Hälsningar Margit"); after more name patterns ("zovem se", "o
+  imieniu", "ime: Marko", "اسمي", "magacaygu waa"); in lower case when it is a listed name;
+* a name recognised from the word itself: a surname ending ("Hasanović", "-zadeh"), a listed
+  name inflected ("Lejlu") or hyphenated ("Ulla-Britt"), a name prefix ("عبدالكريم",
+  "ገብረሂወት"), with a capitalised word right before it; weaker surname endings ("Virtanen",
+  "Petrov", "Gjonaj") only after a capitalised word;
+* full names: in scripts without capitals a listed name with the listed names, "bin"/"بن"
+  words and "al-" words that follow it ("محمد بن علي", "أحمد الخطيب", "ዳዊት ተስፋይ"); in lower
+  case a listed first name with a listed surname or a surname ending ("johan andersson");
+A listed name in lower case on its own is not replaced (too many names are also words:
+Somali "ayaan", Albanian "drita"). Names in ``ambiguous``, and the larger list's ``common_words``,
+``places_not_people`` and ``frequent_words`` (its names that are frequent words of one of the
+bot's languages) are never replaced on their own.
+Pure and linear in the length of the text; never raises for a ``str``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from collections.abc import Iterator
+from functools import cache
+
+from config.base import CONTENT_DIR
+
+from ..names import FUNCTION_WORDS, GAP, Names, Tok, fold, phrases, strings_of, tables_of
+
+__all__ = ["ScrubNames"]
+
+# Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
+# Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk,
+# Persian -zadeh/-pour/-nejad.
+_SURNAME_ENDING = re.compile(
+    r"(?:sson|[oe]vi[cć]|[oe]вић|[wc]ska|[wc]ski|czyk|wicz|enko|енко|chuk|чук|zadeh|zade"
+    r"|pour|nejad|зяде)(?::?s)?$"
+)
+# Endings that mark a surname only after a capitalised word ("Aino Virtanen", "Ivan Petrov",
+# "Mark Gjonaj", "Olena Kovalchuk", "Ali Rezaei"): Finnish -nen/-la/-lä, Russian and
+# Ukrainian -ov/-ova/-ev/-eva/-in/-ina/-sky/-ska/-uk/-yuk/-ovych, Albanian -aj/-aku/-iu,
+# Polish -ak/-ek/-ik, Persian -i after a vowel or -ian.
+_WEAK_SURNAME_ENDING = re.compile(
+    r"(?:[aeiouyäö]nen|[oe]va?|[oe]ff|sk[iy]j?|ska|[iy]uk|chuk|ovych|evych|ivna|ovna"
+    r"|[^aeiou]aj|aku|iu|[^aeiou]ak|czak|[^aeiou]ik|aei|ei|ian|yan|ов|ова|ев|ева|ін|іна|ин|ина"
+    r"|ськ(?:ий|а)|цьк(?:ий|а)|[юу]к|ович|івна|овна|ович)(?::?s)?$"
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+# Between a title and the name: a space, or a dot and a space ("Mr. Hughes").
+_TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
+# Between a name pattern and the name: a space, or a colon ("ime: Marko", "Name - Omar").
+_CALLED_GAP = re.compile(r"[ \t]{0,2}[:\-]?[ \t]{1,2}$|:$")
+# Between a closing greeting and the name: commas, dashes, slashes, a line break.
+_SIGNOFF_GAP = re.compile(r"[ \t,.:;!/\-\n\r]{1,5}$")
+# Case endings of the bot's inflecting languages (Bosnian/Croatian/Serbian, Polish,
+# Ukrainian, Finnish, Albanian), longest first, and the base endings to put back.
+_CASE_ENDINGS = tuple(
+    sorted(
+        "u a e i y ę ą ie om em ovi oj ом ою ові у ю і и ей lle lla lta ssa sta ksi in it "
+        "ës n".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_BASE_VOWELS = ("", "a", "o", "e", "а", "о", "я")
+# Name prefixes: Arabic "Abd-" (servant of), Tigrinya "Gebre-", "Welde-", "Habte-", "Tekle-".
+_NAME_PREFIX = re.compile(r"(?:عبد|ገብረ|ወልደ|ሃብተ|ተኽለ|ዘርኣ|ወልዳ|ገብረ)\w{2,}")
+_ARABIC_AL = re.compile(r"[ \t](?:ال|آل)[\u0600-\u06ff]{2,}(?![\w])")
+# Persian and Arabic family-name shapes after a name: "-zadeh", "-pour", "-nejad", "-i" of
+# a listed name ("محمدی"), and the Ge'ez "son of" prefix.
+_CASELESS_SURNAME = re.compile(r"[\u0600-\u06ff]{2,}(?:زاده|پور|نژاد)$")
+# Tigrinya prepositions written together with the next word ("ን" to, "ብ" by, "ና" towards).
+_GEEZ_PREFIXES = frozenset("ንብናክ")
+# A kunya, "father/mother of" before a name ("أبو خليل", "أم سامر", "Abu Khalil"), is the name
+# a person is known by: it is replaced together with the name.
+_KUNYA = frozenset("أبو ابو أبا ابا أم ام abu abou umm um".split())
+# Words between two names meaning "son/daughter of" ("محمد بن علي", "Cali ina Xasan").
+_BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
+
+
+_VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
+
+
+def _base_forms(stem: str) -> Iterator[str]:
+    """The names a case stem can come from: with a base vowel put back ("lejl" <- Lejla); with
+    Finnish consonant gradation undone ("mik" + "o" <- Mikko: "Mikolle"); with the Polish
+    fleeting e put back ("kacpr" <- Kacper: "Kacpra", "mark" <- Marek: "Marka")."""
+    for base in _BASE_VOWELS:
+        yield stem + base
+    if len(stem) >= 3 and stem[-1] in _VOWELS and stem[-2] in "kpt" and stem[-3] != stem[-2]:
+        yield stem[:-1] + stem[-2] + stem[-1]
+    if len(stem) >= 4 and stem[-1] not in _VOWELS and stem[-2] not in _VOWELS:
+        yield stem[:-1] + "e" + stem[-1]
+
+
+def _entries(data: dict[str, object], key: str) -> list[str]:
+    """Names of a list whose entries are strings or tables with a ``name`` (and a gloss)."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"names: {key} must be a list")
+    out: list[str] = []
+    for entry in value:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if not isinstance(name, str):
+            raise ValueError(f"names: every entry of {key} must be a name or have one")
+        out.append(name)
+    return out
+
+
+class ScrubNames(Names):
+    """:class:`Names` with the larger list and the scrubber's own rules."""
+
+    def __init__(self, data: dict[str, object], large: dict[str, object] | None = None) -> None:
+        super().__init__(data)
+        self._titles = phrases(tables_of(data, "titles"))
+        self._kin = phrases(tables_of(data, "kin"))
+        self._signoff = phrases(tables_of(data, "signoff"))
+        self._called = phrases(tables_of(data, "called"))
+        self._possessive = frozenset(fold(w) for w in strings_of(data, "possessive_after"))
+        self._curated = self._first | self._surnames
+        self._not_people = frozenset(fold(w) for w in strings_of(data, "not_people"))
+        self._ambiguous = self._ambiguous | self._not_people
+        if large is not None:
+            self._add_large(large)
+
+    def _add_large(self, large: dict[str, object]) -> None:
+        places = {fold(w) for w in _entries(large, "places_not_people")} | self._not_people
+        common = {fold(w) for w in _entries(large, "common_words")}
+        first = {fold(w) for w in tables_of(large, "first")} - places
+        surnames = {fold(w) for w in tables_of(large, "surnames")} - places
+        new = (first | surnames) - self._curated
+        self._first = self._first | (first - self._surnames)
+        self._surnames = self._surnames | (surnames - self._first)
+        # a name of the larger list that is a frequent word of one of the bot's languages is
+        # no evidence of a person at all ("Black", "Salam"): it is left out
+        frequent = frozenset(fold(w) for w in strings_of(large, "frequent_words")) & new
+        self._first = self._first - frequent
+        self._surnames = self._surnames - frequent
+        self._ambiguous = self._ambiguous | ((common | places) & new)
+
+    @staticmethod
+    @cache
+    def load() -> ScrubNames:
+        """The packaged lists (read once per process)."""
+        data = tomllib.loads((CONTENT_DIR / "names.toml").read_text(encoding="utf-8"))
+        large_path = CONTENT_DIR / "names_large.toml"
+        large = (
+            tomllib.loads(large_path.read_text(encoding="utf-8")) if large_path.exists() else None
+        )
+        return ScrubNames(data, large)
+
+    # ---- the spans ----------------------------------------------------------------------
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans to replace by ``[namn]`` (see the module docstring)."""
+        toks = self._tokens(text)
+        if not toks:
+            return []
+        out: list[tuple[int, int]] = []
+        for a, b, _strong in self._find(text, toks):
+            out.append((toks[a].start, toks[b - 1].end))
+        out.extend(self._context_spans(text, toks))
+        for k in range(len(toks)):
+            out.extend(self._word_spans(text, toks, k))
+        out.extend(self._run_spans(text, toks))
+        out.sort()
+        merged: list[tuple[int, int]] = []
+        for a, b in out:
+            if merged and a < merged[-1][1]:
+                if b > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], b)
+                continue
+            merged.append((a, b))
+        return [
+            self._with_kunya(text, toks, *self._extend_caseless(text, toks, a, b))
+            for a, b in merged
+        ]
+
+    def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
+        """Names after a title ("Pan Zbigniew", "Mr. Hughes", "أبو خليل", "ኣቶ ዳዊት"), after a
+        kinship or role word ("min man Bertil", "Burri im Hysen", "the caretaker Ronny"), after
+        a name pattern ("zovem se Marko", "ime: Marko") and after a closing greeting at the
+        end of a message ("Hälsningar Margit")."""
+        folded = [fold(t.text) for t in toks]
+        tables = ((self._titles, "title"), (self._kin, "kin"), (self._called, "called"))
+        for i in range(len(toks)):
+            for table, kind in tables:
+                phrase = self._phrase_at(folded, i, table)
+                if not phrase and kind == "kin" and folded[i][:1] in _GEEZ_PREFIXES:
+                    # a Tigrinya kinship word with a preposition in front ("ንዓርከይቲ ሳባ")
+                    phrase = (
+                        (folded[i],) if (folded[i][1:],) in self._kin.get(folded[i][1:], ()) else ()
+                    )
+                if not phrase:
+                    continue
+                j = i + len(phrase)
+                if kind == "kin":
+                    while j < len(toks) and folded[j] in self._possessive:
+                        j += 1
+                gap = {"title": _TITLE_GAP, "kin": GAP, "called": _CALLED_GAP}[kind]
+                if j >= len(toks) or not gap.match(text[toks[j - 1].end : toks[j].start]):
+                    continue
+                cand = toks[j]
+                if folded[j] in FUNCTION_WORDS or self._place_like(cand.text):
+                    continue
+                if cand.cap:
+                    yield cand.start, toks[self._name_run(text, toks, j) - 1].end
+                elif cand.caseless and (kind == "title" or self._listed(cand.text)):
+                    yield cand.start, cand.end
+                elif not cand.caseless and self._listed_plain(cand.text):
+                    # "pan zbigniew", "ime: marko"; after a kinship word only a name of the
+                    # curated list ("min granne johan", not "djali luan": the son plays)
+                    if kind != "kin" or folded[j] in self._curated:
+                        yield cand.start, cand.end
+            phrase = self._phrase_at(folded, i, self._signoff)
+            if phrase:
+                j = i + len(phrase)
+                if j < len(toks) and _SIGNOFF_GAP.match(text[toks[j - 1].end : toks[j].start]):
+                    cand = toks[j]
+                    end = self._name_run(text, toks, j) if cand.cap else j + 1
+                    named = cand.cap or self._listed_plain(cand.text)
+                    if named and len(toks) - end <= 2:
+                        yield cand.start, toks[end - 1].end
+
+    def _word_spans(self, text: str, toks: list[Tok], k: int) -> list[tuple[int, int]]:
+        """A name recognised from the word itself: a surname ending ("Hasanović"), a listed
+        name inflected ("Lejlu", "Adnana", "Arbeni", "JASMINU") or hyphenated ("Ulla-Britt"),
+        an Arabic or Ge'ez name prefix ("عبدالكريم", "ገብረሂወት"); with a capitalised word right
+        before it ("Emir Hasanović", "Ikraan Cali")."""
+        tok = toks[k]
+        if tok.caseless:
+            return [(tok.start, tok.end)] if _NAME_PREFIX.match(tok.text) else []
+        if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
+            return [(tok.start, tok.end)] if self._double_name(tok.text) else []
+        name = (
+            (tok.cap and _SURNAME_ENDING.search(tok.text) is not None)
+            or self._inflected(tok.text)
+            or self._hyphenated(tok.text)
+            or (self._listed(tok.text) is not None and not self._ambiguous_word(tok.text))
+        )
+        if not name:
+            return self._weak_surname(text, toks, k)
+        start = tok.start
+        if (
+            k > 0
+            and self._joins_left(text, toks[k - 1], tok)
+            and not self._title_or_kin(toks[k - 1])
+        ):
+            # a surname takes the capitalised word before it ("Emir Hasanović"); a first name
+            # only one inside a sentence ("waa Ikraan Cali"), not a capitalised first word
+            # ("Moju Lejlu")
+            surname = _SURNAME_ENDING.search(tok.text) is not None
+            inside = k > 1 and not _SENTENCE_END.search(text[toks[k - 2].end : toks[k - 1].start])
+            if surname or inside:
+                start = toks[k - 1].start
+        return [(start, tok.end)]
+
+    def _weak_surname(self, text: str, toks: list[Tok], k: int) -> list[tuple[int, int]]:
+        """A capitalised word with a weaker surname ending right after a listed first name,
+        or after a capitalised word inside a sentence ("… och Aino Virtanen")."""
+        tok = toks[k]
+        if (
+            k == 0
+            or not tok.cap
+            or len(tok.text) < 4
+            or not _WEAK_SURNAME_ENDING.search(fold(tok.text))
+        ):
+            return []
+        prev = toks[k - 1]
+        if not self._joins_left(text, prev, tok) or self._title_or_kin(prev):
+            return []
+        if self._listed(prev.text) is not None:
+            return [(prev.start, tok.end)]
+        inside = k > 1 and not _SENTENCE_END.search(text[toks[k - 2].end : prev.start])
+        if inside and fold(toks[k - 2].text) not in self._places:
+            return [(prev.start, tok.end)]
+        return []
+
+    def _run_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
+        """Full names without capitals: a listed first name in lower case with a listed
+        surname or a surname ending ("johan andersson", "emir hasanović"), and in a script
+        without capitals two or more listed names in a row ("ዳዊት ተስፋይ", "نور محمد") of which one
+        is not ambiguous."""
+        k = 0
+        n = len(toks)
+        while k < n - 1:
+            tok, nxt = toks[k], toks[k + 1]
+            if not self._adjacent(text, tok, nxt):
+                k += 1
+                continue
+            if tok.caseless:
+                end = k + 1
+                while (
+                    end < n
+                    and toks[end].caseless
+                    and self._adjacent(text, toks[end - 1], toks[end])
+                ):
+                    if self._listed(toks[end].text) is None:
+                        break
+                    end += 1
+                if end > k + 1 and self._listed(tok.text) is not None:
+                    words = toks[k:end]
+                    if any(not self._ambiguous_word(t.text) for t in words):
+                        yield tok.start, toks[end - 1].end
+                        k = end
+                        continue
+            elif not tok.cap and not nxt.caseless:
+                w = fold(tok.text)
+                if (
+                    w in self._first
+                    and w not in self._ambiguous
+                    and (
+                        fold(nxt.text) in self._surnames
+                        or _SURNAME_ENDING.search(fold(nxt.text)) is not None
+                    )
+                ):
+                    yield tok.start, nxt.end
+                    k += 2
+                    continue
+            k += 1
+
+    def _extend_caseless(self, text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
+        """Extend a name in a script without capitals over what follows it in a full name:
+        listed names, an "al-" word ("أحمد الخطيب"), "bin" and the next word ("محمد بن علي"), a
+        Persian family name ("-zadeh", "-pour")."""
+        c = text[b - 1]
+        if c.isupper() or c.islower():
+            return a, b
+        while True:
+            m = _ARABIC_AL.match(text, b)
+            if m and "\u0600" <= text[b - 1] <= "\u06ff":
+                b = m.end()
+                continue
+            nxt = self._token_at(text, toks, b)
+            if nxt is None or not nxt.caseless:
+                return a, b
+            w = fold(nxt.text)
+            if w in _BIN:
+                after = self._token_at(text, toks, nxt.end)
+                if after is not None and after.caseless:
+                    b = after.end
+                    continue
+                return a, b
+            if self._listed(nxt.text) is not None or _CASELESS_SURNAME.match(nxt.text):
+                b = nxt.end
+                continue
+            return a, b
+
+    @staticmethod
+    def _with_kunya(text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
+        """Start a name at the kunya right before it ("أبو [خليل]" -> "[أبو خليل]")."""
+        k = bisect.bisect_left(toks, a, key=lambda t: t.start)
+        if k > 0:
+            prev = toks[k - 1]
+            if fold(prev.text) in _KUNYA and GAP.match(text[prev.end : a]):
+                return prev.start, b
+        return a, b
+
+    @staticmethod
+    def _token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
+        """The token right after ``pos`` when only a single space or two separate them."""
+        lo, hi = 0, len(toks)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if toks[mid].start < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(toks) and GAP.match(text[pos : toks[lo].start]):
+            return toks[lo]
+        return None
+
+    # ---- lookups ------------------------------------------------------------------------
+
+    def _name_run(self, text: str, toks: list[Tok], j: int) -> int:
+        """Index after the capitalised words that continue a name starting at ``j``; a
+        function word or a single letter ends it ("Can I", "Omar I centrum")."""
+        k = j + 1
+        while (
+            k < len(toks)
+            and k - j < 4
+            and toks[k].cap
+            and len(toks[k].text) > 1
+            and fold(toks[k].text) not in FUNCTION_WORDS
+            and self._adjacent(text, toks[k - 1], toks[k])
+            and not self._place_like(toks[k].text)
+        ):
+            k += 1
+        return k
+
+    def _listed(self, word: str) -> str | None:
+        """As :meth:`Names._listed`, but a genitive only of a curated name ("Anderssons"; not
+        "Finns", there is, from Finn of the larger list)."""
+        kind = super()._listed(word)
+        w = fold(word)
+        if kind is not None and w not in self._first and w not in self._surnames:
+            stem = w[:-1].removesuffix(":").removesuffix("'")
+            if stem not in self._curated:
+                return None
+        return kind
+
+    def _title_or_kin(self, tok: Tok) -> bool:
+        w = fold(tok.text)
+        return w in self._titles or w in self._kin or w in self._signoff
+
+    def _listed_plain(self, word: str) -> bool:
+        w = fold(word)
+        return (w in self._first or w in self._surnames) and w not in self._ambiguous
+
+    def _inflected(self, word: str) -> bool:
+        """A listed first name with a case ending of Slavic, Finnish or Albanian ("Lejlu" <- Lejla,
+        "Adnana" <- Adnan, "Arbeni" <- Arben, "Миколи" <- Микола, "Ismetin" <- Ismet)."""
+        w = fold(word)
+        if len(w) < 4:
+            return False
+        for ending in _CASE_ENDINGS:
+            if w.endswith(ending) and len(w) - len(ending) >= 3:
+                stem = w[: len(w) - len(ending)]
+                for name in _base_forms(stem):
+                    if name in self._first and name not in self._ambiguous:
+                        # a name of the larger list only from a stem of four letters:
+                        # "Люди" is not "Люда", "AGAIN" not "Aga"
+                        if name in self._curated or len(stem) >= 4:
+                            return True
+        return False
+
+    def _hyphenated(self, word: str) -> bool:
+        parts = word.split("-")
+        return len(parts) == 2 and parts[1][:1].isupper() and self._listed_plain(parts[0])
+
+    def _double_name(self, word: str) -> bool:
+        """Two listed names joined by a hyphen, in any case ("lars-åke", "ANNA-KARIN")."""
+        parts = word.split("-")
+        return len(parts) == 2 and all(
+            len(p) > 2 and self._listed_plain(p) and fold(p) in self._first for p in parts
+        )
