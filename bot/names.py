@@ -111,6 +111,7 @@ class Names:
         self._ambiguous = frozenset(fold(n) for n in strings("ambiguous"))
         self._suffixes = tuple(sorted({fold(s) for s in strings("place_suffixes")}, key=len))
         self._weak = frozenset(tuple(fold(w).split()) for w in strings("weak_intro"))
+        self._never = frozenset(fold(w) for w in strings("never_names"))
         self._intro = phrases(by_lang("intro"))
         self._relation = phrases(by_lang("relation"))
         self._places = frozenset(fold(w) for w in by_lang("place_nouns"))
@@ -209,6 +210,7 @@ class Names:
                     listed = self._listed(cand.text) is not None
                     ok = (
                         not before_place
+                        and folded[j] not in self._never
                         and not self._place_like(cand.text)
                         and (cand.cap or cand.caseless or listed)
                     )
@@ -225,9 +227,10 @@ class Names:
                 if j < len(toks) and self._adjacent(text, toks[j - 1], toks[j]):
                     cand = toks[j]
                     listed = self._listed(cand.text) is not None
-                    if (cand.cap and not self._place_like(cand.text)) or (
+                    named = (cand.cap and not self._place_like(cand.text)) or (
                         listed and not self._ambiguous_word(cand.text)
-                    ):
+                    )
+                    if named and folded[j] not in self._never:
                         end = self._name_run(text, toks, j) if cand.cap else j + 1
                         yield j, end, True
                         i = end

@@ -213,7 +213,9 @@ class ScrubNames(Names):
                 if j >= len(toks) or not gap.match(text[toks[j - 1].end : toks[j].start]):
                     continue
                 cand = toks[j]
-                if folded[j] in FUNCTION_WORDS or self._place_like(cand.text):
+                if folded[j] in FUNCTION_WORDS or folded[j] in self._never:
+                    continue
+                if self._place_like(cand.text):
                     continue
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end
