@@ -112,6 +112,8 @@ class Names:
         self._suffixes = tuple(sorted({fold(s) for s in strings("place_suffixes")}, key=len))
         self._weak = frozenset(tuple(fold(w).split()) for w in strings("weak_intro"))
         self._never = frozenset(fold(w) for w in strings("never_names"))
+        self._first = self._first - self._never
+        self._surnames = self._surnames - self._never
         self._intro = phrases(by_lang("intro"))
         self._relation = phrases(by_lang("relation"))
         self._places = frozenset(fold(w) for w in by_lang("place_nouns"))

@@ -63,6 +63,7 @@ _TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
 # Between a name pattern and the name: a space, or a colon ("ime: Marko", "Name - Omar").
 _CALLED_GAP = re.compile(r"[ \t]{0,2}[:\-]?[ \t]{1,2}$|:$")
 # Between a closing greeting and the name: commas, dashes, slashes, a line break.
+_APPOSITION = re.compile(r"[ \t]?,[ \t]{1,2}$")
 _SIGNOFF_GAP = re.compile(r"[ \t,.:;!/\-\n\r]{1,5}$")
 # Case endings of the bot's inflecting languages (Bosnian/Croatian/Serbian, Polish,
 # Ukrainian, Finnish, Albanian), longest first, and the base endings to put back.
@@ -132,11 +133,14 @@ class ScrubNames(Names):
         self._curated = self._first | self._surnames
         self._not_people = frozenset(fold(w) for w in strings_of(data, "not_people"))
         self._ambiguous = self._ambiguous | self._not_people
+        self._set_off: frozenset[str] = frozenset()  # names that count only set off by commas
         if large is not None:
             self._add_large(large)
 
     def _add_large(self, large: dict[str, object]) -> None:
-        places = {fold(w) for w in _entries(large, "places_not_people")} | self._not_people
+        places = (
+            {fold(w) for w in _entries(large, "places_not_people")} | self._not_people | self._never
+        )
         common = {fold(w) for w in _entries(large, "common_words")}
         first = {fold(w) for w in tables_of(large, "first")} - places
         surnames = {fold(w) for w in tables_of(large, "surnames")} - places
@@ -146,6 +150,7 @@ class ScrubNames(Names):
         # a name of the larger list that is a frequent word of one of the bot's languages is
         # no evidence of a person at all ("Black", "Salam"): it is left out
         frequent = frozenset(fold(w) for w in strings_of(large, "frequent_words")) & new
+        self._set_off = self._set_off | frequent
         self._first = self._first - frequent
         self._surnames = self._surnames - frequent
         self._ambiguous = self._ambiguous | ((common | places) & new)
@@ -172,6 +177,7 @@ class ScrubNames(Names):
         for a, b, _strong in self._find(text, toks):
             out.append((toks[a].start, toks[b - 1].end))
         out.extend(self._context_spans(text, toks))
+        out.extend(self._appositive_spans(text, toks))
         for k in range(len(toks)):
             out.extend(self._word_spans(text, toks, k))
         out.extend(self._run_spans(text, toks))
@@ -236,6 +242,30 @@ class ScrubNames(Names):
                     if named and len(toks) - end <= 2:
                         yield cand.start, toks[end - 1].end
 
+    def _appositive_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
+        """A capitalised name set off by commas in the middle of a sentence ("en kille, Ali,
+        och ...", "my neighbour, Per, said"): a name even when it is also a word, because a
+        word there would not be capitalised. Not after a capitalised word (a list of places:
+        "Gröndal, Mossle, Centrum")."""
+        for k in range(1, len(toks) - 1):
+            cand, prev = toks[k], toks[k - 1]
+            if not cand.cap or prev.cap or prev.caseless or not prev.text[:1].isalpha():
+                continue
+            if text[cand.end : cand.end + 1] != "," or not _APPOSITION.match(
+                text[prev.end : cand.start]
+            ):
+                continue
+            w = fold(cand.text)
+            if w in self._never or w in self._not_people or self._place_like(cand.text):
+                continue
+            if (
+                w in self._first
+                or w in self._surnames
+                or w in self._ambiguous
+                or w in self._set_off
+            ):
+                yield cand.start, cand.end
+
     def _word_spans(self, text: str, toks: list[Tok], k: int) -> list[tuple[int, int]]:
         """A name recognised from the word itself: a surname ending ("Hasanović"), a listed
         name inflected ("Lejlu", "Adnana", "Arbeni", "JASMINU") or hyphenated ("Ulla-Britt"),
@@ -246,6 +276,8 @@ class ScrubNames(Names):
             return [(tok.start, tok.end)] if _NAME_PREFIX.match(tok.text) else []
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
             return [(tok.start, tok.end)] if self._double_name(tok.text) else []
+        if fold(tok.text) in self._never:
+            return []
         name = (
             (tok.cap and _SURNAME_ENDING.search(tok.text) is not None)
             or self._inflected(tok.text)
