@@ -83,6 +83,35 @@ def test_explicit_patterns_always_identify() -> None:
     det = SignalDetector()
     assert det.detect("Bilen hade regnummer ABC 123 och stod där hela dagen").identifies
     assert det.detect("Det var [namn] igen vid kiosken i kväll").identifies
+    # the person rules that were right for ≥ 96 % of the messages they fired on (issue 19)
+    assert det.detect("En kille i svart jacka står vid kiosken varje kväll").identifies
+    assert det.detect("my neighbour keeps shouting at his kids every night").identifies
+
+
+def test_the_writers_own_identity_number_identifies_nobody() -> None:
+    """Issue 19: "mitt personnummer är …" is the writer's own number (the independent authors
+    labelled 34 of 39 such messages as identifying nobody); the resident gets an answer, not the
+    114 14 redirect, and the scrubber removes the number either way. Someone else's number
+    still identifies, with the model and with the rules alone."""
+    for det in (SignalDetector(), SignalDetector(learned=False)):
+        for own in (
+            "Mitt personnummer är 880214-5632, behöver jag skriva det för anmälan?",
+            "mój pesel 44051401359 potrzebny do zgłoszenia?",
+            "do i need personnummer for the report? mine is 19910705-3318",
+        ):
+            s = det.detect(clean(own))
+            assert not s.identifies, own
+            assert "own_id.personnummer" in s.matched
+        assert det.detect(clean("Hans personnummer är 811218-9876 och han bor här")).identifies
+
+
+def test_a_relative_without_a_name_identifies_someone() -> None:
+    """The SPEC's definition: a specific person, e.g. "my neighbour", "my ex", and so a
+    specific family member (written for this test)."""
+    det = SignalDetector()
+    assert det.detect("Min bror har blivit misshandlad vid stationen").identifies
+    assert det.detect("Min syster svarar inte i telefon sedan i går").identifies
+    assert not det.detect("Ungdomar samlas vid stationen varje kväll").identifies
 
 
 def _figures(items: list[Labelled], preds: list[tuple[str, bool]]) -> SignalFigures:

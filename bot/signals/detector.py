@@ -32,8 +32,13 @@ _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
 _LABEL_RULE = "identifies.label"
+_OWN_ID_RULE = "own_id.personnummer"
+_OWN_ID_CUE = "cue.own_id"
 _NEGATION_WINDOW = 2
-_SCRUB_KINDS = frozenset({"regnr", "personnummer"})
+# What the scrubber finds is looked for too: plates and personnummer are rules; a handle
+# ("@kalle_99", "usern heter x_bandit_x") is a feature of the model only.
+_SCRUB_KINDS = frozenset({"regnr", "personnummer", "anvandarnamn"})
+_FOUND_FEATURES = ("anvandarnamn",)
 
 
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -178,9 +183,11 @@ class SignalDetector:
         found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
-        if "personnummer" in found or LABELS["personnummer"] in text:
-            fired.append(_PERSONNUMMER_RULE)
         extra = [f"grade.{grade}", *self._list_features(norm)]
+        extra.extend(f"found.{kind}" for kind in _FOUND_FEATURES if kind in found)
+        if "personnummer" in found or LABELS["personnummer"] in text:
+            # the writer's own number ("mitt personnummer är …") identifies nobody else
+            fired.append(_OWN_ID_RULE if _OWN_ID_CUE in extra else _PERSONNUMMER_RULE)
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
             extra.append(_LABEL_RULE)
