@@ -172,3 +172,12 @@ def test_detect_uses_the_model_and_says_so() -> None:
     s = SignalDetector().detect(text)
     assert s.urgent
     assert "model.urgent" in s.matched
+
+
+def test_features_fold_diacritics_strokes_and_a_russian_layout() -> None:
+    """ "rok" for "rök", "l" for "ł", and Ukrainian typed on a Russian layout ("чоловик" for
+    "чоловік", issue 19) give the same features without diacritics."""
+    from bot.safety_model import plain_letters
+
+    assert plain_letters("rök łódź") == "rok lodz"
+    assert plain_letters("чоловік сусід їде") == plain_letters("чоловик сусид иде")

@@ -27,6 +27,7 @@ _EXPLICIT_PERSON = frozenset(
         "identifies.flat",
         "identifies.person",
         "identifies.registration",
+        "identifies.name",
     }
 )
 
