@@ -140,15 +140,17 @@ def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
-def test_leave_one_author_out_person_figures_stay_at_least_at_0_7_below_the_goal(
+def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
-    """The goal is 0.90; across authors the detector reaches about 0.75 (the authors disagree
-    on, e.g., whether "my dad" identifies someone). This pins the level reached."""
+    """The goal is 0.90; across authors the detector reaches about 0.86 (0.90 when urgent),
+    short of it mainly because one author (``elderly``) labels a relative or neighbour without
+    a name as identifying nobody where the others and the SPEC count them (0.94 precision
+    without that author). This pins the level reached (0.75 before the person work)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.70 and figs.person.precision >= 0.70
-    assert figs.person_urgent.recall >= 0.70 and figs.person_urgent.precision >= 0.70
+    assert figs.person.recall >= 0.84 and figs.person.precision >= 0.84
+    assert figs.person_urgent.recall >= 0.87 and figs.person_urgent.precision >= 0.87
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
