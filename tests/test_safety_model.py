@@ -183,3 +183,13 @@ def test_features_fold_diacritics_strokes_and_a_russian_layout() -> None:
 
     assert plain_letters("rök łódź") == "rok lodz"
     assert plain_letters("чоловік сусід їде") == plain_letters("чоловик сусид иде")
+
+
+def test_the_writers_own_handle_is_no_sign_of_someone_else() -> None:
+    """A handle the scrubber finds is a feature of the model ("found.anvandarnamn"); with
+    "my insta", "insta mi je", … it is the writer's own ("own_id.handle")."""
+    det = SignalDetector(learned=False)
+    _, _, _, own = det.rule_findings(clean("insta mi je @amra.vmo ako trebate slike smeća"))
+    assert "own_id.handle" in own and "found.anvandarnamn" not in own
+    _, _, _, other = det.rule_findings(clean("nån skrev på snap, usern heter x_bandit_x"))
+    assert "found.anvandarnamn" in other and "own_id.handle" not in other

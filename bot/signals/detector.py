@@ -38,7 +38,6 @@ _NEGATION_WINDOW = 2
 # What the scrubber finds is looked for too: plates and personnummer are rules; a handle
 # ("@kalle_99", "usern heter x_bandit_x") is a feature of the model only.
 _SCRUB_KINDS = frozenset({"regnr", "personnummer", "anvandarnamn"})
-_FOUND_FEATURES = ("anvandarnamn",)
 
 
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -184,7 +183,9 @@ class SignalDetector:
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
         extra = [f"grade.{grade}", *self._list_features(norm)]
-        extra.extend(f"found.{kind}" for kind in _FOUND_FEATURES if kind in found)
+        if "anvandarnamn" in found:
+            # the writer's own handle ("insta mi je @amra.vmo") names nobody else
+            extra.append("own_id.handle" if "cue.own_handle" in extra else "found.anvandarnamn")
         if "personnummer" in found or LABELS["personnummer"] in text:
             # the writer's own number ("mitt personnummer är …") identifies nobody else
             fired.append(_OWN_ID_RULE if _OWN_ID_CUE in extra else _PERSONNUMMER_RULE)
