@@ -128,6 +128,10 @@ def baseline(tmp: Path) -> Subject | None:
             return None
         blobs[src] = blob
     for src, blob in blobs.items():
+        # CONTENT_DIR moved from config.settings to config.base after that release.
+        blob = blob.replace(
+            b"from config.settings import CONTENT_DIR", b"from config.base import CONTENT_DIR"
+        )
         (pkg / Path(src).name).write_bytes(blob)
     sys.path.insert(0, str(tmp))
     names_mod: ModuleType = importlib.import_module("baseline_safety.names")

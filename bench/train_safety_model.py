@@ -54,6 +54,10 @@ NGRAM = (2, 5)
 FLOOR = 100
 C = 100.0
 C_PERSON = 10.0
+# The rule features the person model sees (name prefixes): the person rules, the person cues of
+# signals.toml, the writer's own ID number, a handle found by the scrubber, and non-people.
+PERSON_RULES = ("identifies.", "cue.", "own_id.", "found.", "not_people")
+PERSON_CUES = ("cue.", "own_id.", "found.")
 # The urgent model learns clearly urgent against not urgent only (possibly urgent left out).
 URGENT_VS_NONE = True
 DECORRELATE = True
@@ -140,6 +144,16 @@ def fit(rows: Sequence[Row]) -> Fitted:
     bias = []
     possible = np.array([r.item.urgency == "P" for r in rows])
     person = np.array([r.item.person for r in rows])
+    base = 1 << HASH_BITS
+    # The person model has features of its own: the n-grams and only the rules and cues about
+    # people (the urgency lists say nothing about whether someone is identified).
+    person_columns = np.array(
+        [*range(base), *(base + i for i, r in enumerate(rules) if r.startswith(PERSON_RULES))]
+    )
+    # … and the urgency models do not see the person cues (who is named is no sign of danger).
+    urgency_columns = np.array(
+        [*range(base), *(base + i for i, r in enumerate(rules) if not r.startswith(PERSON_CUES))]
+    )
     for k, y in enumerate(targets(rows)):
         model = LogisticRegression(
             C=C if k < 2 else C_PERSON, solver="liblinear", dual=True, random_state=0, max_iter=5000
@@ -153,8 +167,11 @@ def fit(rows: Sequence[Row]) -> Fitted:
         for cell in {tuple(c) for c in cells[keep]}:
             match = keep & (cells == cell).all(axis=1)
             weight[match] = keep.sum() / match.sum()
-        model.fit(x[keep], y[keep], sample_weight=weight[keep])
-        weights.append(model.coef_[0])
+        columns = person_columns if k == 2 else urgency_columns
+        model.fit(x[keep][:, columns], y[keep], sample_weight=weight[keep])
+        coef = np.zeros(x.shape[1])
+        coef[columns] = model.coef_[0]
+        weights.append(coef)
         bias.append(model.intercept_[0])
     return Fitted(
         rules,
@@ -318,6 +335,7 @@ def build(rows: Sequence[Row], probs: Array) -> tuple[bytes, dict[str, object]]:
         "C": C,
         "C_person": C_PERSON,
         "solver": "liblinear (dual), L2, balanced classes (and person cells for urgency)",
+        "person_rules": list(PERSON_RULES),
         "scikit_learn": sklearn.__version__,
         "numpy": np.__version__,
     }

@@ -50,7 +50,23 @@ _TOKEN = re.compile(r"[^\W_]+")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _DIGIT = re.compile(r"\d")
 # Letters that carry no combining mark in NFD but are commonly typed without their stroke.
-_STROKES = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "ß": "ss", "ı": "i"})
+# Ukrainian letters typed on a Russian layout ("чоловик" for "чоловік", "пидъезди") fold the
+# same way.
+_STROKES = str.maketrans(
+    {
+        "ł": "l",
+        "đ": "d",
+        "ø": "o",
+        "æ": "ae",
+        "ß": "ss",
+        "ı": "i",
+        "і": "и",
+        "ї": "и",
+        "є": "е",
+        "ґ": "г",
+        "ъ": "ь",
+    }
+)
 _WORD_KEY = "\x01"
 _BIGRAM_KEY = "\x02"
 _CAP_BEFORE = "\x03"

@@ -83,6 +83,35 @@ def test_explicit_patterns_always_identify() -> None:
     det = SignalDetector()
     assert det.detect("Bilen hade regnummer ABC 123 och stod där hela dagen").identifies
     assert det.detect("Det var [namn] igen vid kiosken i kväll").identifies
+    # the person rules that were right for ≥ 96 % of the messages they fired on (issue 19)
+    assert det.detect("En kille i svart jacka står vid kiosken varje kväll").identifies
+    assert det.detect("my neighbour keeps shouting at his kids every night").identifies
+
+
+def test_the_writers_own_identity_number_identifies_nobody() -> None:
+    """Issue 19: "mitt personnummer är …" is the writer's own number (the independent authors
+    labelled 34 of 39 such messages as identifying nobody); the resident gets an answer, not the
+    114 14 redirect, and the scrubber removes the number either way. Someone else's number
+    still identifies, with the model and with the rules alone."""
+    for det in (SignalDetector(), SignalDetector(learned=False)):
+        for own in (
+            "Mitt personnummer är 880214-5632, behöver jag skriva det för anmälan?",
+            "mój pesel 44051401359 potrzebny do zgłoszenia?",
+            "do i need personnummer for the report? mine is 19910705-3318",
+        ):
+            s = det.detect(clean(own))
+            assert not s.identifies, own
+            assert "own_id.personnummer" in s.matched
+        assert det.detect(clean("Hans personnummer är 811218-9876 och han bor här")).identifies
+
+
+def test_a_relative_without_a_name_identifies_someone() -> None:
+    """The SPEC's definition: a specific person, e.g. "my neighbour", "my ex", and so a
+    specific family member (written for this test)."""
+    det = SignalDetector()
+    assert det.detect("Min bror har blivit misshandlad vid stationen").identifies
+    assert det.detect("Min syster svarar inte i telefon sedan i går").identifies
+    assert not det.detect("Ungdomar samlas vid stationen varje kväll").identifies
 
 
 def _figures(items: list[Labelled], preds: list[tuple[str, bool]]) -> SignalFigures:
@@ -111,15 +140,17 @@ def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
-def test_leave_one_author_out_person_figures_stay_at_least_at_0_7_below_the_goal(
+def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
-    """The goal is 0.90; across authors the detector reaches about 0.75 (the authors disagree
-    on, e.g., whether "my dad" identifies someone). This pins the level reached."""
+    """The goal is 0.90; across authors the detector reaches about 0.87 (0.90 when urgent),
+    short of it mainly because one author (``elderly``) labels a relative or neighbour without
+    a name as identifying nobody where the others and the SPEC count them (0.94 precision
+    without that author). This pins the level reached (0.75 before the person work)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.70 and figs.person.precision >= 0.70
-    assert figs.person_urgent.recall >= 0.70 and figs.person_urgent.precision >= 0.70
+    assert figs.person.recall >= 0.84 and figs.person.precision >= 0.84
+    assert figs.person_urgent.recall >= 0.87 and figs.person_urgent.precision >= 0.87
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
@@ -143,3 +174,22 @@ def test_detect_uses_the_model_and_says_so() -> None:
     s = SignalDetector().detect(text)
     assert s.urgent
     assert "model.urgent" in s.matched
+
+
+def test_features_fold_diacritics_strokes_and_a_russian_layout() -> None:
+    """ "rok" for "rök", "l" for "ł", and Ukrainian typed on a Russian layout ("чоловик" for
+    "чоловік", issue 19) give the same features without diacritics."""
+    from bot.safety_model import plain_letters
+
+    assert plain_letters("rök łódź") == "rok lodz"
+    assert plain_letters("чоловік сусід їде") == plain_letters("чоловик сусид иде")
+
+
+def test_the_writers_own_handle_is_no_sign_of_someone_else() -> None:
+    """A handle the scrubber finds is a feature of the model ("found.anvandarnamn"); with
+    "my insta", "insta mi je", … it is the writer's own ("own_id.handle")."""
+    det = SignalDetector(learned=False)
+    _, _, _, own = det.rule_findings(clean("insta mi je @amra.vmo ako trebate slike smeća"))
+    assert "own_id.handle" in own and "found.anvandarnamn" not in own
+    _, _, _, other = det.rule_findings(clean("nån skrev på snap, usern heter x_bandit_x"))
+    assert "found.anvandarnamn" in other and "own_id.handle" not in other

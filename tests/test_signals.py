@@ -166,6 +166,19 @@ CASES: list[tuple[str, str, tuple[str, bool, bool]]] = [
     ("en-red-audi", "The red Audi parks there", ID),
     ("hr-bmw", "Crni BMW vozi prebrzo kod škole", ID),
     ("sv-personnummer", "Hans personnummer är 811218-9876", ID),
+    # issue 19, written for these tests: colour and vehicle or garment in either order, in
+    # inflected forms and other scripts; the writer's own name and number identify nobody
+    ("hr-crvenom-volvu", "Neki čovjek u crvenom volvu stoji ispred škole", ID),
+    ("uk-chervonyi-mers", "якийсь червоний мерс стоїть біля під'їзду", ID),
+    ("so-jaakad-cas", "nin jaakad cas xiran ayaa taagan", ID),
+    ("uk-latin-kurtka", "khlopets u chervonii kurtsi stoit bilya shkoly", ID),
+    ("pl-own-name", "Nazywam się Bartek Wiśniewski, czy gmina ma prace wakacyjne?", NONE),
+    (
+        "sv-signature",
+        "Kan ni laga lampan vid gångvägen? Med vänlig hälsning, Gunvor Pettersson",
+        NONE,
+    ),
+    ("sv-own-personnummer", "Mitt personnummer är 880214-5632, behövs det för anmälan?", NONE),
     ("sv-light-from-car", "Inget ljus från bilen", NONE),
     ("sv-cars-speeding", "Bilar kör för fort på Storgatan", NONE),
     ("sv-room", "Lektionen är i sal 213", NONE),

@@ -24,7 +24,9 @@ Rules and model: by default the rules' findings go, as features, to the learned 
 ``bot/safety_model.py`` (weights shipped in ``config/content/safety_model.npz``), and
 :func:`combine` turns its scores into the grade and the person signal, with thresholds chosen
 across authors; messages of fewer than :data:`MIN_WORDS` words are graded by the rules alone,
-and plates, personnummer and the scrubber's ``[namn]`` always identify. Idioms
+and plates, someone else's personnummer, the scrubber's ``[namn]`` and the person rules that
+were nearly always right across authors always identify (the writer's own personnummer, "mitt
+personnummer är …", and own name, "jag heter …", identify nobody). Idioms
 (``[urgent.idioms]``) are removed before either looks; cartoon characters and statues
 (``[not_people]``) before the person rules do. ``learned=False`` gives the rules alone, as
 described below.

@@ -32,8 +32,12 @@ _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
 _LABEL_RULE = "identifies.label"
+_OWN_ID_RULE = "own_id.personnummer"
+_OWN_ID_CUE = "cue.own_id"
 _NEGATION_WINDOW = 2
-_SCRUB_KINDS = frozenset({"regnr", "personnummer"})
+# What the scrubber finds is looked for too: plates and personnummer are rules; a handle
+# ("@kalle_99", "usern heter x_bandit_x") is a feature of the model only.
+_SCRUB_KINDS = frozenset({"regnr", "personnummer", "anvandarnamn"})
 
 
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -178,9 +182,13 @@ class SignalDetector:
         found = found_kinds(text, _SCRUB_KINDS)
         if "regnr" in found or LABELS["regnr"] in text:
             fired.append(_PLATE_RULE)
-        if "personnummer" in found or LABELS["personnummer"] in text:
-            fired.append(_PERSONNUMMER_RULE)
         extra = [f"grade.{grade}", *self._list_features(norm)]
+        if "anvandarnamn" in found:
+            # the writer's own handle ("insta mi je @amra.vmo") names nobody else
+            extra.append("own_id.handle" if "cue.own_handle" in extra else "found.anvandarnamn")
+        if "personnummer" in found or LABELS["personnummer"] in text:
+            # the writer's own number ("mitt personnummer är …") identifies nobody else
+            fired.append(_OWN_ID_RULE if _OWN_ID_CUE in extra else _PERSONNUMMER_RULE)
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
             extra.append(_LABEL_RULE)
@@ -195,9 +203,13 @@ class SignalDetector:
         out = []
         bare = plain_letters(norm)
         for name, pattern, plain_pattern in self._person_cues:
-            if (pattern is not None and pattern.search(norm)) or (
-                plain_pattern is not None and plain_pattern.search(bare)
-            ):
+            # The list without diacritics, on the message without diacritics, finds whatever
+            # the list itself would find in the message (and "gronsak" for "grönsak"): one
+            # search instead of two.
+            if plain_pattern is not None:
+                if plain_pattern.search(bare):
+                    out.append(f"cue.{name}")
+            elif pattern is not None and pattern.search(norm):
                 out.append(f"cue.{name}")
         for key in URGENT_LISTS:
             pattern = self._urgency.lists[key]

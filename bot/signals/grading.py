@@ -10,7 +10,26 @@ from ..safety_model import Scores
 
 # Messages shorter than this many words are graded by the rules alone (see combine()).
 MIN_WORDS = 3
-_EXPLICIT_PERSON = frozenset({"identifies.plate", "identifies.personnummer", "identifies.label"})
+# Rules that identify someone whatever the model says: explicit patterns (a plate, someone else's
+# personnummer, a name the scrubber replaced) and the person rules that were right for at least
+# 96 % of the messages they fired on across the independent authors (issue 19): a colour with a
+# garment or a vehicle, a title or relation before a capitalised word, plates of a country, a
+# flat number, "han som bor…", "the guy with…", a registration number.
+_EXPLICIT_PERSON = frozenset(
+    {
+        "identifies.plate",
+        "identifies.personnummer",
+        "identifies.label",
+        "identifies.clothing",
+        "identifies.vehicle",
+        "identifies.title",
+        "identifies.plates_country",
+        "identifies.flat",
+        "identifies.person",
+        "identifies.registration",
+        "identifies.name",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +55,9 @@ def combine(
     ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
     the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
     :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
-    too little to go on. A plate, a personnummer or a name the scrubber already replaced always
-    identifies someone (explicit patterns are what rules do best)."""
+    too little to go on. A plate, someone else's personnummer, a name the scrubber already
+    replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
+    patterns are what rules do best)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
         return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)

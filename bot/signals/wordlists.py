@@ -156,23 +156,40 @@ def load_rule(raw: object, index: int) -> Rule:
 _CAPITALISED = re.compile(r"\s+(?:[A-Z]\.\s?)?([^\W\d_][\w'\-]*)")
 
 
+def _caseless(word: str) -> bool:
+    """A word of a script without case (Arabic, Persian, Ge'ez)."""
+    return not word[0].isupper() and not word[0].islower()
+
+
 @dataclass(frozen=True)
 class NotPeople:
     names: re.Pattern[str] | None
     before: re.Pattern[str] | None
+    # The writer's own name: "jag heter …", "my name is …", "nazywam się …", "اسمي …", and a
+    # closing greeting ("Med vänlig hälsning, …"): the writer is nobody else to report.
+    writer: re.Pattern[str] | None = None
 
     def mask(self, plain: str) -> str:
-        """``plain`` with non-people blanked out (same length): listed characters, and the
-        capitalised words after a statue/street word."""
+        """``plain`` with non-people blanked out (same length): listed characters, the
+        capitalised words after a statue/street word, and the writer's own name (capitalised
+        words, or up to two words of a script without case, after "jag heter", "my name is",
+        a closing greeting)."""
         spans: list[tuple[int, int]] = []
         if self.names is not None:
             spans.extend(m.span() for m in self.names.finditer(plain))
-        if self.before is not None:
-            for m in self.before.finditer(plain):
+        for pattern, caseless in ((self.before, 0), (self.writer, 2)):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(plain):
                 end = m.end()
-                for _ in range(4):
+                if caseless and plain[end : end + 1] in (",", ":"):
+                    end += 1  # "Med vänlig hälsning, Gunvor"
+                for i in range(4):
                     after = _CAPITALISED.match(plain, end)
-                    if after is None or not after.group(1)[0].isupper():
+                    if after is None:
+                        break
+                    word = after.group(1)
+                    if not (word[0].isupper() or (i < caseless and _caseless(word))):
                         break
                     end = after.end()
                 if end > m.end():
@@ -191,12 +208,12 @@ def load_not_people(data: object, source: Path) -> NotPeople:
     if not isinstance(data, dict):
         raise ValueError(f"{source}: [not_people] must be a table")
     lists = {}
-    for key in ("names", "before"):
+    for key in ("names", "before", "writer"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{source}: not_people.{key} must be a list of strings")
         lists[key] = compile_phrases(value, re.IGNORECASE)
-    return NotPeople(lists["names"], lists["before"])
+    return NotPeople(lists["names"], lists["before"], lists["writer"])
 
 
 def load_cues(
