@@ -30,7 +30,6 @@ Pure and linear in the length of the text; never raises for a ``str``.
 from __future__ import annotations
 
 import bisect
-import re
 import tomllib
 from collections.abc import Iterator
 from functools import cache
@@ -38,72 +37,25 @@ from functools import cache
 from config.base import CONTENT_DIR
 
 from ..names import FUNCTION_WORDS, GAP, Names, Tok, fold, phrases, strings_of, tables_of
+from .name_shapes import (
+    APPOSITION,
+    ARABIC_AL,
+    BIN,
+    CALLED_GAP,
+    CASE_ENDINGS,
+    CASELESS_SURNAME,
+    GEEZ_PREFIXES,
+    KUNYA,
+    NAME_PREFIX,
+    SENTENCE_END,
+    SIGNOFF_GAP,
+    SURNAME_ENDING,
+    TITLE_GAP,
+    WEAK_SURNAME_ENDING,
+    base_forms,
+)
 
 __all__ = ["ScrubNames"]
-
-# Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
-# Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk,
-# Persian -zadeh/-pour/-nejad.
-_SURNAME_ENDING = re.compile(
-    r"(?:sson|[oe]vi[cć]|[oe]вић|[wc]ska|[wc]ski|czyk|wicz|enko|енко|chuk|чук|zadeh|zade"
-    r"|pour|nejad|зяде)(?::?s)?$"
-)
-# Endings that mark a surname only after a capitalised word ("Aino Virtanen", "Ivan Petrov",
-# "Mark Gjonaj", "Olena Kovalchuk", "Ali Rezaei"): Finnish -nen/-la/-lä, Russian and
-# Ukrainian -ov/-ova/-ev/-eva/-in/-ina/-sky/-ska/-uk/-yuk/-ovych, Albanian -aj/-aku/-iu,
-# Polish -ak/-ek/-ik, Persian -i after a vowel or -ian.
-_WEAK_SURNAME_ENDING = re.compile(
-    r"(?:[aeiouyäö]nen|[oe]va?|[oe]ff|sk[iy]j?|ska|[iy]uk|chuk|ovych|evych|ivna|ovna"
-    r"|[^aeiou]aj|aku|iu|[^aeiou]ak|czak|[^aeiou]ik|aei|ei|ian|yan|ов|ова|ев|ева|ін|іна|ин|ина"
-    r"|ськ(?:ий|а)|цьк(?:ий|а)|[юу]к|ович|івна|овна|ович)(?::?s)?$"
-)
-_SENTENCE_END = re.compile(r"[.!?\n]")
-# Between a title and the name: a space, or a dot and a space ("Mr. Hughes").
-_TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
-# Between a name pattern and the name: a space, or a colon ("ime: Marko", "Name - Omar").
-_CALLED_GAP = re.compile(r"[ \t]{0,2}[:\-]?[ \t]{1,2}$|:$")
-# Between a closing greeting and the name: commas, dashes, slashes, a line break.
-_APPOSITION = re.compile(r"[ \t]?,[ \t]{1,2}$")
-_SIGNOFF_GAP = re.compile(r"[ \t,.:;!/\-\n\r]{1,5}$")
-# Case endings of the bot's inflecting languages (Bosnian/Croatian/Serbian, Polish,
-# Ukrainian, Finnish, Albanian), longest first, and the base endings to put back.
-_CASE_ENDINGS = tuple(
-    sorted(
-        "u a e i y ę ą ie om em ovi oj ом ою ові у ю і и ей lle lla lta ssa sta ksi in it "
-        "ës n".split(),
-        key=len,
-        reverse=True,
-    )
-)
-_BASE_VOWELS = ("", "a", "o", "e", "а", "о", "я")
-# Name prefixes: Arabic "Abd-" (servant of), Tigrinya "Gebre-", "Welde-", "Habte-", "Tekle-".
-_NAME_PREFIX = re.compile(r"(?:عبد|ገብረ|ወልደ|ሃብተ|ተኽለ|ዘርኣ|ወልዳ|ገብረ)\w{2,}")
-_ARABIC_AL = re.compile(r"[ \t](?:ال|آل)[\u0600-\u06ff]{2,}(?![\w])")
-# Persian and Arabic family-name shapes after a name: "-zadeh", "-pour", "-nejad", "-i" of
-# a listed name ("محمدی"), and the Ge'ez "son of" prefix.
-_CASELESS_SURNAME = re.compile(r"[\u0600-\u06ff]{2,}(?:زاده|پور|نژاد)$")
-# Tigrinya prepositions written together with the next word ("ን" to, "ብ" by, "ና" towards).
-_GEEZ_PREFIXES = frozenset("ንብናክ")
-# A kunya, "father/mother of" before a name ("أبو خليل", "أم سامر", "Abu Khalil"), is the name
-# a person is known by: it is replaced together with the name.
-_KUNYA = frozenset("أبو ابو أبا ابا أم ام abu abou umm um".split())
-# Words between two names meaning "son/daughter of" ("محمد بن علي", "Cali ina Xasan").
-_BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
-
-
-_VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
-
-
-def _base_forms(stem: str) -> Iterator[str]:
-    """The names a case stem can come from: with a base vowel put back ("lejl" <- Lejla); with
-    Finnish consonant gradation undone ("mik" + "o" <- Mikko: "Mikolle"); with the Polish
-    fleeting e put back ("kacpr" <- Kacper: "Kacpra", "mark" <- Marek: "Marka")."""
-    for base in _BASE_VOWELS:
-        yield stem + base
-    if len(stem) >= 3 and stem[-1] in _VOWELS and stem[-2] in "kpt" and stem[-3] != stem[-2]:
-        yield stem[:-1] + stem[-2] + stem[-1]
-    if len(stem) >= 4 and stem[-1] not in _VOWELS and stem[-2] not in _VOWELS:
-        yield stem[:-1] + "e" + stem[-1]
 
 
 def _entries(data: dict[str, object], key: str) -> list[str]:
@@ -204,7 +156,7 @@ class ScrubNames(Names):
         for i in range(len(toks)):
             for table, kind in tables:
                 phrase = self._phrase_at(folded, i, table)
-                if not phrase and kind == "kin" and folded[i][:1] in _GEEZ_PREFIXES:
+                if not phrase and kind == "kin" and folded[i][:1] in GEEZ_PREFIXES:
                     # a Tigrinya kinship word with a preposition in front ("ንዓርከይቲ ሳባ")
                     phrase = (
                         (folded[i],) if (folded[i][1:],) in self._kin.get(folded[i][1:], ()) else ()
@@ -215,7 +167,7 @@ class ScrubNames(Names):
                 if kind == "kin":
                     while j < len(toks) and folded[j] in self._possessive:
                         j += 1
-                gap = {"title": _TITLE_GAP, "kin": GAP, "called": _CALLED_GAP}[kind]
+                gap = {"title": TITLE_GAP, "kin": GAP, "called": CALLED_GAP}[kind]
                 if j >= len(toks) or not gap.match(text[toks[j - 1].end : toks[j].start]):
                     continue
                 cand = toks[j]
@@ -235,7 +187,7 @@ class ScrubNames(Names):
             phrase = self._phrase_at(folded, i, self._signoff)
             if phrase:
                 j = i + len(phrase)
-                if j < len(toks) and _SIGNOFF_GAP.match(text[toks[j - 1].end : toks[j].start]):
+                if j < len(toks) and SIGNOFF_GAP.match(text[toks[j - 1].end : toks[j].start]):
                     cand = toks[j]
                     end = self._name_run(text, toks, j) if cand.cap else j + 1
                     named = cand.cap or self._listed_plain(cand.text)
@@ -251,7 +203,7 @@ class ScrubNames(Names):
             cand, prev = toks[k], toks[k - 1]
             if not cand.cap or prev.cap or prev.caseless or not prev.text[:1].isalpha():
                 continue
-            if text[cand.end : cand.end + 1] != "," or not _APPOSITION.match(
+            if text[cand.end : cand.end + 1] != "," or not APPOSITION.match(
                 text[prev.end : cand.start]
             ):
                 continue
@@ -273,13 +225,13 @@ class ScrubNames(Names):
         before it ("Emir Hasanović", "Ikraan Cali")."""
         tok = toks[k]
         if tok.caseless:
-            return [(tok.start, tok.end)] if _NAME_PREFIX.match(tok.text) else []
+            return [(tok.start, tok.end)] if NAME_PREFIX.match(tok.text) else []
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
             return [(tok.start, tok.end)] if self._double_name(tok.text) else []
         if fold(tok.text) in self._never:
             return []
         name = (
-            (tok.cap and _SURNAME_ENDING.search(tok.text) is not None)
+            (tok.cap and SURNAME_ENDING.search(tok.text) is not None)
             or self._inflected(tok.text)
             or self._hyphenated(tok.text)
             or (self._listed(tok.text) is not None and not self._ambiguous_word(tok.text))
@@ -295,8 +247,8 @@ class ScrubNames(Names):
             # a surname takes the capitalised word before it ("Emir Hasanović"); a first name
             # only one inside a sentence ("waa Ikraan Cali"), not a capitalised first word
             # ("Moju Lejlu")
-            surname = _SURNAME_ENDING.search(tok.text) is not None
-            inside = k > 1 and not _SENTENCE_END.search(text[toks[k - 2].end : toks[k - 1].start])
+            surname = SURNAME_ENDING.search(tok.text) is not None
+            inside = k > 1 and not SENTENCE_END.search(text[toks[k - 2].end : toks[k - 1].start])
             if surname or inside:
                 start = toks[k - 1].start
         return [(start, tok.end)]
@@ -309,7 +261,7 @@ class ScrubNames(Names):
             k == 0
             or not tok.cap
             or len(tok.text) < 4
-            or not _WEAK_SURNAME_ENDING.search(fold(tok.text))
+            or not WEAK_SURNAME_ENDING.search(fold(tok.text))
         ):
             return []
         prev = toks[k - 1]
@@ -317,7 +269,7 @@ class ScrubNames(Names):
             return []
         if self._listed(prev.text) is not None:
             return [(prev.start, tok.end)]
-        inside = k > 1 and not _SENTENCE_END.search(text[toks[k - 2].end : prev.start])
+        inside = k > 1 and not SENTENCE_END.search(text[toks[k - 2].end : prev.start])
         if inside and fold(toks[k - 2].text) not in self._places:
             return [(prev.start, tok.end)]
         return []
@@ -357,7 +309,7 @@ class ScrubNames(Names):
                     and w not in self._ambiguous
                     and (
                         fold(nxt.text) in self._surnames
-                        or _SURNAME_ENDING.search(fold(nxt.text)) is not None
+                        or SURNAME_ENDING.search(fold(nxt.text)) is not None
                     )
                 ):
                     yield tok.start, nxt.end
@@ -373,7 +325,7 @@ class ScrubNames(Names):
         if c.isupper() or c.islower():
             return a, b
         while True:
-            m = _ARABIC_AL.match(text, b)
+            m = ARABIC_AL.match(text, b)
             if m and "\u0600" <= text[b - 1] <= "\u06ff":
                 b = m.end()
                 continue
@@ -381,13 +333,13 @@ class ScrubNames(Names):
             if nxt is None or not nxt.caseless:
                 return a, b
             w = fold(nxt.text)
-            if w in _BIN:
+            if w in BIN:
                 after = self._token_at(text, toks, nxt.end)
                 if after is not None and after.caseless:
                     b = after.end
                     continue
                 return a, b
-            if self._listed(nxt.text) is not None or _CASELESS_SURNAME.match(nxt.text):
+            if self._listed(nxt.text) is not None or CASELESS_SURNAME.match(nxt.text):
                 b = nxt.end
                 continue
             return a, b
@@ -398,7 +350,7 @@ class ScrubNames(Names):
         k = bisect.bisect_left(toks, a, key=lambda t: t.start)
         if k > 0:
             prev = toks[k - 1]
-            if fold(prev.text) in _KUNYA and GAP.match(text[prev.end : a]):
+            if fold(prev.text) in KUNYA and GAP.match(text[prev.end : a]):
                 return prev.start, b
         return a, b
 
@@ -459,10 +411,10 @@ class ScrubNames(Names):
         w = fold(word)
         if len(w) < 4:
             return False
-        for ending in _CASE_ENDINGS:
+        for ending in CASE_ENDINGS:
             if w.endswith(ending) and len(w) - len(ending) >= 3:
                 stem = w[: len(w) - len(ending)]
-                for name in _base_forms(stem):
+                for name in base_forms(stem):
                     if name in self._first and name not in self._ambiguous:
                         # a name of the larger list only from a stem of four letters:
                         # "Люди" is not "Люда", "AGAIN" not "Aga"

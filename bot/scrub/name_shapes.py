@@ -1,0 +1,73 @@
+"""What a name looks like, for the scrubber's name rules (`bot.scrub.names`): surname
+endings, case endings of the inflecting languages, name prefixes and the words around names
+(titles' gaps, "bin", a kunya). Constants and one pure function; no lists of names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
+# Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk,
+# Persian -zadeh/-pour/-nejad.
+SURNAME_ENDING = re.compile(
+    r"(?:sson|[oe]vi[cć]|[oe]вић|[wc]ska|[wc]ski|czyk|wicz|enko|енко|chuk|чук|zadeh|zade"
+    r"|pour|nejad|зяде)(?::?s)?$"
+)
+# Endings that mark a surname only after a capitalised word ("Aino Virtanen", "Ivan Petrov",
+# "Mark Gjonaj", "Olena Kovalchuk", "Ali Rezaei"): Finnish -nen/-la/-lä, Russian and
+# Ukrainian -ov/-ova/-ev/-eva/-in/-ina/-sky/-ska/-uk/-yuk/-ovych, Albanian -aj/-aku/-iu,
+# Polish -ak/-ek/-ik, Persian -i after a vowel or -ian.
+WEAK_SURNAME_ENDING = re.compile(
+    r"(?:[aeiouyäö]nen|[oe]va?|[oe]ff|sk[iy]j?|ska|[iy]uk|chuk|ovych|evych|ivna|ovna"
+    r"|[^aeiou]aj|aku|iu|[^aeiou]ak|czak|[^aeiou]ik|aei|ei|ian|yan|ов|ова|ев|ева|ін|іна|ин|ина"
+    r"|ськ(?:ий|а)|цьк(?:ий|а)|[юу]к|ович|івна|овна|ович)(?::?s)?$"
+)
+SENTENCE_END = re.compile(r"[.!?\n]")
+# Between a title and the name: a space, or a dot and a space ("Mr. Hughes").
+TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
+# Between a name pattern and the name: a space, or a colon ("ime: Marko", "Name - Omar").
+CALLED_GAP = re.compile(r"[ \t]{0,2}[:\-]?[ \t]{1,2}$|:$")
+# Before a name set off by commas: "en kille, Ali, och".
+APPOSITION = re.compile(r"[ \t]?,[ \t]{1,2}$")
+# Between a closing greeting and the name: commas, dashes, slashes, a line break.
+SIGNOFF_GAP = re.compile(r"[ \t,.:;!/\-\n\r]{1,5}$")
+# Case endings of the bot's inflecting languages (Bosnian/Croatian/Serbian, Polish,
+# Ukrainian, Finnish, Albanian), longest first, and the base endings to put back.
+CASE_ENDINGS = tuple(
+    sorted(
+        "u a e i y ę ą ie om em ovi oj ом ою ові у ю і и ей lle lla lta ssa sta ksi in it "
+        "ës n".split(),
+        key=len,
+        reverse=True,
+    )
+)
+BASE_VOWELS = ("", "a", "o", "e", "а", "о", "я")
+# Name prefixes: Arabic "Abd-" (servant of), Tigrinya "Gebre-", "Welde-", "Habte-", "Tekle-".
+NAME_PREFIX = re.compile(r"(?:عبد|ገብረ|ወልደ|ሃብተ|ተኽለ|ዘርኣ|ወልዳ|ገብረ)\w{2,}")
+ARABIC_AL = re.compile(r"[ \t](?:ال|آل)[\u0600-\u06ff]{2,}(?![\w])")
+# Persian and Arabic family-name shapes after a name: "-zadeh", "-pour", "-nejad", "-i" of
+# a listed name ("محمدی"), and the Ge'ez "son of" prefix.
+CASELESS_SURNAME = re.compile(r"[\u0600-\u06ff]{2,}(?:زاده|پور|نژاد)$")
+# Tigrinya prepositions written together with the next word ("ን" to, "ብ" by, "ና" towards).
+GEEZ_PREFIXES = frozenset("ንብናክ")
+# A kunya, "father/mother of" before a name ("أبو خليل", "أم سامر", "Abu Khalil"), is the name
+# a person is known by: it is replaced together with the name.
+KUNYA = frozenset("أبو ابو أبا ابا أم ام abu abou umm um".split())
+# Words between two names meaning "son/daughter of" ("محمد بن علي", "Cali ina Xasan").
+BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
+
+
+VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
+
+
+def base_forms(stem: str) -> Iterator[str]:
+    """The names a case stem can come from: with a base vowel put back ("lejl" <- Lejla); with
+    Finnish consonant gradation undone ("mik" + "o" <- Mikko: "Mikolle"); with the Polish
+    fleeting e put back ("kacpr" <- Kacper: "Kacpra", "mark" <- Marek: "Marka")."""
+    for base in BASE_VOWELS:
+        yield stem + base
+    if len(stem) >= 3 and stem[-1] in VOWELS and stem[-2] in "kpt" and stem[-3] != stem[-2]:
+        yield stem[:-1] + stem[-2] + stem[-1]
+    if len(stem) >= 4 and stem[-1] not in VOWELS and stem[-2] not in VOWELS:
+        yield stem[:-1] + "e" + stem[-1]
