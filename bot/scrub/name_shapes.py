@@ -1,11 +1,14 @@
 """What a name looks like, for the scrubber's name rules (`bot.scrub.names`): surname
 endings, case endings of the inflecting languages, name prefixes and the words around names
-(titles' gaps, "bin", a kunya). Constants and one pure function; no lists of names."""
+(titles' gaps, "bin", a kunya), and where a name is nobody's (a story character, a statue).
+Constants and pure functions; no lists of names."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+
+from ..names import Tok, fold
 
 # Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
 # Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk,
@@ -71,3 +74,33 @@ def base_forms(stem: str) -> Iterator[str]:
         yield stem[:-1] + stem[-2] + stem[-1]
     if len(stem) >= 4 and stem[-1] not in VOWELS and stem[-2] not in VOWELS:
         yield stem[:-1] + "e" + stem[-1]
+
+
+Phrases = Mapping[str, tuple[tuple[str, ...], ...]]
+
+
+def not_people_spans(
+    toks: list[Tok], characters: Phrases, statues: Phrases
+) -> list[tuple[int, int]]:
+    """Story characters ("Kalle Anka", "Mumin") and the capitalised words after a statue or
+    street word ("statyn av Carl von Linné"): names, but nobody's personal data. The phrase
+    tables are `bot.names.phrases` of signals.toml's ``[not_people]`` lists."""
+    folded = [fold(t.text) for t in toks]
+
+    def at(i: int, table: Phrases) -> int:
+        for p in table.get(folded[i], ()):
+            if tuple(folded[i : i + len(p)]) == p:
+                return len(p)
+        return 0
+
+    out: list[tuple[int, int]] = []
+    for i in range(len(toks)):
+        if n := at(i, characters):
+            out.append((toks[i].start, toks[i + n - 1].end))
+        if n := at(i, statues):
+            j = end = i + n
+            while end < len(toks) and end < j + 4 and toks[end].cap:
+                end += 1
+            if end > j:
+                out.append((toks[j].start, toks[end - 1].end))
+    return out

@@ -53,6 +53,7 @@ from .name_shapes import (
     TITLE_GAP,
     WEAK_SURNAME_ENDING,
     base_forms,
+    not_people_spans,
 )
 
 __all__ = ["ScrubNames"]
@@ -75,8 +76,17 @@ def _entries(data: dict[str, object], key: str) -> list[str]:
 class ScrubNames(Names):
     """:class:`Names` with the larger list and the scrubber's own rules."""
 
-    def __init__(self, data: dict[str, object], large: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        data: dict[str, object],
+        large: dict[str, object] | None = None,
+        characters: dict[str, object] | None = None,
+    ) -> None:
+        """``characters``: signals.toml's ``[not_people]`` (story characters; statue and
+        street words), as the person signal reads it: no name there is personal data."""
         super().__init__(data)
+        self._characters = phrases(strings_of(characters or {}, "names"))
+        self._statues = phrases(strings_of(characters or {}, "before"))
         self._titles = phrases(tables_of(data, "titles"))
         self._kin = phrases(tables_of(data, "kin"))
         self._signoff = phrases(tables_of(data, "signoff"))
@@ -116,7 +126,9 @@ class ScrubNames(Names):
         large = (
             tomllib.loads(large_path.read_text(encoding="utf-8")) if large_path.exists() else None
         )
-        return ScrubNames(data, large)
+        signals = tomllib.loads((CONTENT_DIR / "signals.toml").read_text(encoding="utf-8"))
+        characters = signals.get("not_people")
+        return ScrubNames(data, large, characters if isinstance(characters, dict) else None)
 
     # ---- the spans ----------------------------------------------------------------------
 
@@ -141,10 +153,14 @@ class ScrubNames(Names):
                     merged[-1] = (merged[-1][0], b)
                 continue
             merged.append((a, b))
-        return [
+        spans = [
             self._with_kunya(text, toks, *self._extend_caseless(text, toks, a, b))
             for a, b in merged
         ]
+        if spans and (self._characters or self._statues):
+            public = not_people_spans(toks, self._characters, self._statues)
+            spans = [(a, b) for a, b in spans if not any(a < y and x < b for x, y in public)]
+        return spans
 
     def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
         """Names after a title ("Pan Zbigniew", "Mr. Hughes", "أبو خليل", "ኣቶ ዳዊት"), after a
