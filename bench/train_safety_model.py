@@ -16,7 +16,7 @@ What it does:
 3. Chooses the thresholds by leave-one-author-out: each author in turn is scored by models
    trained on the others, and the thresholds are read off those out-of-author scores
    (:func:`choose_thresholds`: recall first for the 112 line, a cap on false takeovers for the
-   112 answer, the best balance of precision and recall for people).
+   112 answer, the best F1 of precision and recall for people).
 4. Writes the weights (float16), biases, thresholds and a description of the training data.
 
 ``bench/safety_text.py`` uses the same functions for its leave-one-author-out figures.
@@ -235,7 +235,9 @@ def choose_thresholds(rows: Sequence[Row], probs: Array) -> dict[str, float]:
     """Thresholds read off out-of-author scores, through ``combine`` as at run time: the
     lowest ``urgent`` threshold whose false takeovers stay under :data:`TAKEOVER_MAX`; then the
     highest ``alarm`` threshold that keeps the 112-line recall targets; then the ``identifies``
-    threshold with the best balance of precision and recall."""
+    threshold with the best F1 (harmonic mean of precision and recall). Not the best
+    min(precision, recall): where one training author labels relatives as nobody (issue 19),
+    precision has a plateau and that choice climbs it at any cost in recall."""
     urgent_gold = np.array([r.item.urgency == "U" for r in rows])
     none_gold = np.array([r.item.urgency == "N" for r in rows])
     person_gold = np.array([r.item.person for r in rows])
@@ -272,7 +274,8 @@ def choose_thresholds(rows: Sequence[Row], probs: Array) -> dict[str, float]:
     for t in grid:
         _, _, pred = grades(t_alarm, t_urgent, t)
         tp = (pred & person_gold).sum()
-        balance = min(tp / max(pred.sum(), 1), tp / max(person_gold.sum(), 1))
+        precision, recall = tp / max(pred.sum(), 1), tp / max(person_gold.sum(), 1)
+        balance = 2 * precision * recall / max(precision + recall, 1e-9)
         if balance > best:
             best, t_person = balance, t
     return {"alarm": t_alarm, "urgent": t_urgent, "identifies": t_person}

@@ -143,14 +143,16 @@ def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
 def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
-    """The goal is 0.90; across authors the detector reaches about 0.87 (0.90 when urgent),
-    short of it mainly because one author (``elderly``) labels a relative or neighbour without
-    a name as identifying nobody where the others and the SPEC count them (0.94 precision
-    without that author). This pins the level reached (0.75 before the person work)."""
+    """The goal is 0.90 / 0.90; across authors the detector reaches recall 0.94 (0.96 when
+    urgent) at precision 0.86 (0.90 when urgent), short of the precision goal mainly because
+    one author (``elderly``) labels a relative or neighbour without a name as identifying nobody
+    where the others and the SPEC count them (about 0.92 precision without that author). This
+    pins the level reached (0.75 / 0.75 before the person work, 0.87 / 0.87 after its first
+    round)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.84 and figs.person.precision >= 0.84
-    assert figs.person_urgent.recall >= 0.87 and figs.person_urgent.precision >= 0.87
+    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.84
+    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.87
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
@@ -193,3 +195,24 @@ def test_the_writers_own_handle_is_no_sign_of_someone_else() -> None:
     assert "own_id.handle" in own and "found.anvandarnamn" not in own
     _, _, _, other = det.rule_findings(clean("nån skrev på snap, usern heter x_bandit_x"))
     assert "found.anvandarnamn" in other and "own_id.handle" not in other
+
+
+def test_a_look_beside_a_man_or_woman_and_someone_elses_handle_identify() -> None:
+    """Issue 19, second round (written for this test): a description by build, height or hair
+    identifies, with the model and with the rules alone; so does someone else's handle, not
+    the writer's own; "asking for a friend" points at nobody."""
+    for learned in (True, False):
+        det = SignalDetector(learned=learned)
+        for text in (
+            "en lång skallig kille står vid kiosken varje kväll",
+            "a tall bald guy keeps shouting at people outside",
+            "wysoki łysy facet stoi pod sklepem",
+            "ktoś mi grozi na snapie, jego nick to polak_z_vmo",
+        ):
+            assert det.detect(clean(text)).identifies, (learned, text)
+        assert not det.detect(clean("insta mi je @amra.vmo ako trebate slike")).identifies
+    det = SignalDetector(learned=False)
+    _, _, _, features = det.rule_findings(
+        clean("is it legal to have brass knuckles in the car? asking for a friend")
+    )
+    assert not any(f.startswith("cue.") and f != "cue.vehicle" for f in features)

@@ -32,6 +32,7 @@ _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
 _NAME_RULE = "identifies.name"
 _LABEL_RULE = "identifies.label"
+_HANDLE_RULE = "identifies.handle"
 _OWN_ID_RULE = "own_id.personnummer"
 _OWN_ID_CUE = "cue.own_id"
 _NEGATION_WINDOW = 2
@@ -184,8 +185,11 @@ class SignalDetector:
             fired.append(_PLATE_RULE)
         extra = [f"grade.{grade}", *self._list_features(norm)]
         if "anvandarnamn" in found:
-            # the writer's own handle ("insta mi je @amra.vmo") names nobody else
+            # the writer's own handle ("insta mi je @amra.vmo") names nobody else; someone
+            # else's ("his nick is polak_z_vmo") identifies them
             extra.append("own_id.handle" if "cue.own_handle" in extra else "found.anvandarnamn")
+            if "cue.other_handle" in extra and "cue.own_handle" not in extra:
+                fired.append(_HANDLE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
             # the writer's own number ("mitt personnummer är …") identifies nobody else
             fired.append(_OWN_ID_RULE if _OWN_ID_CUE in extra else _PERSONNUMMER_RULE)

@@ -14,7 +14,8 @@ MIN_WORDS = 3
 # personnummer, a name the scrubber replaced) and the person rules that were right for at least
 # 96 % of the messages they fired on across the independent authors (issue 19): a colour with a
 # garment or a vehicle, a title or relation before a capitalised word, plates of a country, a
-# flat number, "han som bor…", "the guy with…", a registration number.
+# flat number, "han som bor…", "the guy with…", a registration number, a look beside a word for
+# a man or woman ("a tall bald guy").
 _EXPLICIT_PERSON = frozenset(
     {
         "identifies.plate",
@@ -27,6 +28,7 @@ _EXPLICIT_PERSON = frozenset(
         "identifies.flat",
         "identifies.person",
         "identifies.registration",
+        "identifies.looks",
         "identifies.name",
     }
 )
