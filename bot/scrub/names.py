@@ -145,7 +145,10 @@ class ScrubNames(Names):
         for k in range(len(toks)):
             out.extend(self._word_spans(text, toks, k))
         out.extend(self._run_spans(text, toks))
-        out.sort()
+        # God's names and days of the week (``never_names``) are never a name on their own,
+        # whichever rule found them
+        never = {(t.start, t.end) for t in toks if fold(t.text) in self._never}
+        out = sorted(span for span in out if span not in never)
         merged: list[tuple[int, int]] = []
         for a, b in out:
             if merged and a < merged[-1][1]:
@@ -187,9 +190,7 @@ class ScrubNames(Names):
                 if j >= len(toks) or not gap.match(text[toks[j - 1].end : toks[j].start]):
                     continue
                 cand = toks[j]
-                if folded[j] in FUNCTION_WORDS or folded[j] in self._never:
-                    continue
-                if self._place_like(cand.text):
+                if folded[j] in FUNCTION_WORDS or self._place_like(cand.text):
                     continue
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end
@@ -224,7 +225,7 @@ class ScrubNames(Names):
             ):
                 continue
             w = fold(cand.text)
-            if w in self._never or w in self._not_people or self._place_like(cand.text):
+            if w in self._not_people or self._place_like(cand.text):
                 continue
             if (
                 w in self._first
@@ -244,8 +245,6 @@ class ScrubNames(Names):
             return [(tok.start, tok.end)] if NAME_PREFIX.match(tok.text) else []
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
             return [(tok.start, tok.end)] if self._double_name(tok.text) else []
-        if fold(tok.text) in self._never:
-            return []
         name = (
             (tok.cap and SURNAME_ENDING.search(tok.text) is not None)
             or self._inflected(tok.text)
