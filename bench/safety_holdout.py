@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +25,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import scrub_authors  # noqa: E402
-from bench.safety_text import current, print_groups, print_table  # noqa: E402
+from bench.safety_text import (  # noqa: E402
+    current,
+    figures_of_predictions,
+    print_groups,
+    print_table,
+)
 from bot.scrub import scrub  # noqa: E402
-from tests.safety_corpus import LANGS, Labelled, SignalFigures, signal_figures  # noqa: E402
+from tests.safety_corpus import LANGS, Labelled, SignalFigures  # noqa: E402
 
 GRADES = {"urgent": "U", "possible": "P", "none": "N"}
 
@@ -58,16 +62,7 @@ def main() -> None:
     preds = [[s.classify(i.text) for i in items] for s in subjects]
 
     def figures(lang: str | None) -> list[SignalFigures]:
-        out = []
-        for p in preds:
-            chosen = [(i, g) for i, g in zip(items, p, strict=True) if lang in (None, i.lang)]
-            it = iter([g for _, g in chosen])
-
-            def given(_text: str, it: Iterator[tuple[str, bool]] = it) -> tuple[str, bool]:
-                return next(it)
-
-            out.append(signal_figures([i for i, _ in chosen], given))
-        return out
+        return figures_of_predictions(items, preds, lambda i: lang in (None, i.lang))
 
     print_table("All messages", names, figures(None))
     langs = [lang for lang in LANGS if any(i.lang == lang for i in items)]

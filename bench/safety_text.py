@@ -204,6 +204,22 @@ def memory_mb(learned: bool) -> float:
     return float(out.strip())
 
 
+def figures_of_predictions(
+    items: Sequence[Labelled],
+    preds: Sequence[Sequence[Prediction]],
+    sel: Callable[[Labelled], bool],
+) -> list[SignalFigures]:
+    """The figures of each subject's precomputed predictions (one list per subject, in the
+    order of ``items``) on the items ``sel`` chooses. signal_figures takes a classifier of
+    text; it is fed the predictions in order."""
+    out = []
+    for p in preds:
+        chosen = [(i, g) for i, g in zip(items, p, strict=True) if sel(i)]
+        it = iter([g for _, g in chosen])
+        out.append(signal_figures([i for i, _ in chosen], lambda _t, it=it: next(it)))
+    return out
+
+
 def pr_cell(x: PR) -> str:
     if not x.tp + x.fn + x.fp:
         return "-"
@@ -295,14 +311,8 @@ def main() -> None:
             names.append(prev.name)
             preds.append([prev.classify(i.text) for i in items])
 
-        # signal_figures takes a classifier of text; feed it the precomputed predictions.
         def figures_of(sel: Callable[[Labelled], bool]) -> list[SignalFigures]:
-            out = []
-            for p in preds:
-                chosen = [(i, g) for i, g in zip(items, p, strict=True) if sel(i)]
-                it = iter([g for _, g in chosen])
-                out.append(signal_figures([i for i, _ in chosen], lambda _t, it=it: next(it)))
-            return out
+            return figures_of_predictions(items, preds, sel)
 
         print_table("All authors", names, figures_of(lambda _i: True))
         print_groups(
