@@ -1,0 +1,95 @@
+"""Scrubber rules added after reading the 8th and 9th authors' sets (dev sets): phone numbers
+read in groups of tens and hundreds in every language, identity documents' numbers after the
+document's name, giro numbers without their dash, foreign plates beside a plate word,
+honorifics inside the name label, and public, historical, epic and religious figures mentioned
+in passing. A resident's message in, the stored text out; the words are of the class, not of
+any corpus message."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.scrub import LABELS
+from bot.scrub_words import spelled_digits
+from tests.test_scrub_coverage import cases, check
+
+PNR = LABELS["personnummer"]
+TEL = LABELS["telefon"]
+REG = LABELS["regnr"]
+NAME = LABELS["namn"]
+ACCOUNT = LABELS["kontonummer"]
+
+# --- phone numbers read in tens and hundreds, in every language
+GROUPED = cases(
+    ("fa", "شمارم صفر نود و یک، سیصد و بیست، چهل و پنج، شصت", f"شمارم {TEL}"),
+    ("ar-units-first", "رقمي صفر سبعة، خمسة وعشرين، ثلاثمية واحد، أربعين", f"رقمي {TEL}"),
+    ("pl-hundreds", "mój numer siedemset dwa trzy cztery pięć sześć siedem", f"mój numer {TEL}"),
+    ("hr", "broj nula šezdeset četiri, sto dvadeset tri, četrdeset pet", f"broj {TEL}"),
+    ("uk", "номер нуль дев'яносто сім, триста двадцять, сорок п'ять", f"номер {TEL}"),
+    (
+        "so",
+        "lambarkaygu waa eber toddobo, labaatan iyo shan, konton, lix",
+        f"lambarkaygu waa {TEL}",
+    ),
+    ("sq", "numri zero dyzet e nëntë, njëqind e dy, tridhjetë", f"numri {TEL}"),
+    ("fi-compound", "numero nolla neljäkymmentä, kolmesataa, kaksikymmentäyksi", f"numero {TEL}"),
+    ("en-hundred", "call oh seven two hundred and fifty, three four five", f"call {TEL}"),
+)
+NOT_GROUPED = cases(
+    ("fa-two-numbers", "بیست و پنج نفر و سی تا ماشین", "بیست و پنج نفر و سی تا ماشین"),
+    (
+        "pl-money",
+        "kosztowało sześćset dwadzieścia złotych",
+        "kosztowało sześćset dwadzieścia złotych",
+    ),
+    ("en-year", "in nineteen ninety five we came", "in nineteen ninety five we came"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), GROUPED + NOT_GROUPED)
+def test_phone_numbers_read_in_groups(text: str, expected: str) -> None:
+    check(text, expected)
+
+
+def test_grouped_numbers_give_their_digits() -> None:
+    assert spelled_digits("صفر نود و یک، سیصد و بیست، چهل و پنج") == "09132045"
+    assert spelled_digits("eber toddobo, labaatan iyo shan, konton, lix") == "0725506"
+    assert spelled_digits("خمسة وعشرين ثلاثمية واحد صفر سبعة") == "2530107"
+
+
+# --- identity documents, giro numbers without a dash
+DOCUMENTS = cases(
+    (
+        "uk-passport",
+        "загубив закордонний паспорт FX 482913 у потязі",
+        f"загубив закордонний паспорт {PNR} у потязі",
+    ),
+    ("sv-pass", "mitt pass nr AB1234567 är borta", f"mitt pass nr {PNR} är borta"),
+    (
+        "sq-id-card",
+        "humba letërnjoftimin me numër 2176043281 në autobus",
+        f"humba letërnjoftimin me numër {PNR} në autobus",
+    ),
+    ("fa-passport", "گذرنامه‌ام شماره K12345678 گم شده", f"گذرنامه‌ام شماره {PNR} گم شده"),
+    ("so-passport", "baasaboorkayga N1234567 waa lumay", f"baasaboorkayga {PNR} waa lumay"),
+    ("hr-jmbg-not-card", "rekla sam mu JMBG 2307968175023 juče", f"rekla sam mu JMBG {PNR} juče"),
+    (
+        "plusgiro-no-dash",
+        "föreningens plusgiro 9020 2015, är det säkert?",
+        f"föreningens plusgiro {ACCOUNT}, är det säkert?",
+    ),
+)
+NOT_DOCUMENTS = cases(
+    ("sv-shift", "jag har pass 14-22 imorgon", "jag har pass 14-22 imorgon"),
+    (
+        "passport-phone",
+        "lost my passport, call me on 0701234567",
+        f"lost my passport, call me on {TEL}",
+    ),
+    ("passport-year", "passport office open 2024 from 9", "passport office open 2024 from 9"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), DOCUMENTS + NOT_DOCUMENTS)
+def test_identity_documents(text: str, expected: str) -> None:
+    check(text, expected)
