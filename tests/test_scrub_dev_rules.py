@@ -93,3 +93,28 @@ NOT_DOCUMENTS = cases(
 @pytest.mark.parametrize(("text", "expected"), DOCUMENTS + NOT_DOCUMENTS)
 def test_identity_documents(text: str, expected: str) -> None:
     check(text, expected)
+
+
+# --- plates of the countries the communities come from, beside a plate or vehicle word
+PLATES = cases(
+    (
+        "ro",
+        "en skåpbil med rumänska skyltar CJ 07 XYZ stod där",
+        f"en skåpbil med rumänska skyltar {REG} stod där",
+    ),
+    ("ro-one-letter", "a van with plates B 123 ABC", f"a van with plates {REG}"),
+    ("dk", "bil med danska skyltar AB 12 345", f"bil med danska skyltar {REG}"),
+    ("er", "the car had plates ER 2-12345", f"the car had plates {REG}"),
+    ("ir", "ماشین با پلاک ۱۲ ب ۳۴۵ ایران ۶۷ رفت", f"ماشین با پلاک {REG} رفت"),
+    ("iq", "سيارة بيضاء لوحة 45821 ب بغداد", f"سيارة بيضاء لوحة {REG} بغداد"),
+)
+NOT_PLATES = cases(
+    ("fa-and", "ماشین 12 و 345 تا", "ماشین 12 و 345 تا"),
+    ("no-vehicle-word", "we were CJ 07 XYZ team", "we were CJ 07 XYZ team"),
+    ("lower-case", "the car was b 123 abc", "the car was b 123 abc"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), PLATES + NOT_PLATES)
+def test_foreign_plates(text: str, expected: str) -> None:
+    check(text, expected)

@@ -27,10 +27,23 @@ _FOREIGN_PLATE = re.compile(
     r"|[AEJKMOT][0-9]{2}-[AEJKMOT]-[0-9]{3}|[0-9]{2}-[0-9]{3}-[A-Z]{2})(?![\w\-\[])"
 )
 # Other plate shapes only next to a vehicle word: Polish/Norwegian "WA 12345", "KR 1234A",
-# Finnish plates with any letters "VKK-123", German "M AB 1234".
+# Finnish plates with any letters "VKK-123", German "M AB 1234"; Romanian and Moldovan "B 123
+# ABC", "CJ 07 XYZ"; Danish "AB 12 345"; Eritrean and Ethiopian "ER 2-12345"; Iranian "۱۲ ب
+# ۳۴۵ ایران ۶۷" and Iraqi and Syrian plates of digits around one Arabic letter ("12345 ب"),
+# never "12 و 345" (and).
+_ARABIC_PLATE_LETTER = (
+    "[\u0628-\u063a\u0641-\u0646\u0647\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]"
+)
 _FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
-    r"(?<![\w\-\]])(?:[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4}"
-    r"|[A-Z]{2,3}[ \-]?[0-9][0-9A-Z]{3,4})"
+    r"(?<![\w\-\]])(?:[A-Z]{1,2}[ \-]?[0-9]{2,3}[ \-]?[A-Z]{3}|[A-Z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{3}"
+    r"|[A-Z]{1,3}[ \-]?[0-9][ \-][0-9]{4,5}"
+    r"|[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4}"
+    r"|[A-Z]{2,3}[ \-]?[0-9][0-9A-Z]{3,4}"
+    r"|[0-9]{2}[ ]?"
+    + _ARABIC_PLATE_LETTER
+    + r"[ ]?[0-9]{3}(?:[ ]?[\-|]?[ ]?(?:ایران)?[ ]?[0-9]{2})?"
+    r"|[0-9]{3,6}[ ]?" + _ARABIC_PLATE_LETTER + r"(?![\w])"
+    r"|" + _ARABIC_PLATE_LETTER + r"[ ]?[0-9]{3,6})"
     r"(?![\w\-\[])"
 )
 
