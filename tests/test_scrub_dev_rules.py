@@ -118,3 +118,74 @@ NOT_PLATES = cases(
 @pytest.mark.parametrize(("text", "expected"), PLATES + NOT_PLATES)
 def test_foreign_plates(text: str, expected: str) -> None:
     check(text, expected)
+
+
+# --- honorifics go into the label; roles and kinship stay outside it
+HONORIFICS = cases(
+    ("fa-mr", "آقای کریمی همسایه پایینی افتاده", f"{NAME} همسایه پایینی افتاده"),
+    ("fa-mrs", "من مترجم خانم احمدی هستم", f"من مترجم {NAME} هستم"),
+    ("ar-hajj", "جارنا الحاج محمود وقع", f"جارنا {NAME} وقع"),
+    ("pl-pani", "pani Krystyna z parteru nie otwiera", f"{NAME} z parteru nie otwiera"),
+    ("en-mrs-dot", "our neighbour Mrs. Wilson fell", f"our neighbour {NAME} fell"),
+    ("sv-herr", "herr Lindqvist har inte synts", f"{NAME} har inte synts"),
+    ("hr-gospodin", "gospodin Hasanović je pao", f"{NAME} je pao"),
+    ("ti-elder", "ጎረቤትና ኣቦ ዳዊት ወዲቑ", f"ጎረቤትና {NAME} ወዲቑ"),
+    ("role-stays", "vaktmästaren Ronny svarar inte", f"vaktmästaren {NAME} svarar inte"),
+    ("kin-stays", "min fru Anna är sjuk", f"min fru {NAME} är sjuk"),
+)
+NOT_HONORIFICS = cases(
+    ("fa-that-tall-gentleman", "اون آقای قدبلند با سگ سفید", "اون آقای قدبلند با سگ سفید"),
+    ("fa-a-lady", "یه خانم مسنی اومد دم در", "یه خانم مسنی اومد دم در"),
+    ("fa-lady-neighbour", "خانم همسایه دیده نشده", "خانم همسایه دیده نشده"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), HONORIFICS + NOT_HONORIFICS)
+def test_honorifics(text: str, expected: str) -> None:
+    check(text, expected)
+
+
+# --- public, historical, epic and religious figures; words that are also names
+FIGURES = cases(
+    (
+        "statue-after",
+        "someone sprayed the Olof Palme statue",
+        "someone sprayed the Olof Palme statue",
+    ),
+    ("fa-story", "پسرم داستان سیاوش رو میخونه", "پسرم داستان سیاوش رو میخونه"),
+    ("fa-epic", "تو مدرسه فردوسی و خیام خوندیم", "تو مدرسه فردوسی و خیام خوندیم"),
+    ("ar-prophet", "قال النبي محمد إن الجار", "قال النبي محمد إن الجار"),
+    ("pl-saint", "kościół św. Jana jest zamknięty", "kościół św. Jana jest zamknięty"),
+    ("sq-saint", "kisha e Shën Gjergjit", "kisha e Shën Gjergjit"),
+    ("sv-figure", "som Astrid Lindgren skrev", "som Astrid Lindgren skrev"),
+    ("so-figure", "sida Hassan Sheikh Mohamud u sheegay", "sida Hassan Sheikh Mohamud u sheegay"),
+    ("ar-road", "كلاب شاردة على طريق سامر كل ليلة", "كلاب شاردة على طريق سامر كل ليلة"),
+    (
+        "so-tomorrow",
+        "Berri saacadda 10 waxaa dhacaya tababar",
+        "Berri saacadda 10 waxaa dhacaya tababar",
+    ),
+    ("sq-i-saw", "Pashe nje djale me xhup te zi", "Pashe nje djale me xhup te zi"),
+    ("sq-feast", "ju uroj Bajram të mbarë", "ju uroj Bajram të mbarë"),
+    ("so-particle", "kan wiilka ayaan ka qorayaa", "kan wiilka ayaan ka qorayaa"),
+)
+STILL_NAMES = cases(
+    (
+        "pl-mid-sentence",
+        "kolega z pracy Marek leży pod rusztowaniem",
+        f"kolega z pracy {NAME} leży pod rusztowaniem",
+    ),
+    ("hr-mid-sentence", "dečko iz razreda Dino mu prijeti", f"dečko iz razreda {NAME} mu prijeti"),
+    ("sv-start-word", "Hans bil står kvar", "Hans bil står kvar"),
+    ("name-like-a-figure", "min granne Olof slog mig", f"min granne {NAME} slog mig"),
+    ("inflected-start", "Lejlu nisam vidio danima", f"{NAME} nisam vidio danima"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), FIGURES + STILL_NAMES)
+def test_public_figures_and_words_that_are_names(text: str, expected: str) -> None:
+    check(text, expected)
+
+
+def test_a_stored_tip_keeps_the_zero_width_non_joiner_next_to_a_new_label() -> None:
+    check("همسایه‌مون آقای کریمی افتاده", f"همسایه‌مون {NAME} افتاده")
