@@ -168,6 +168,16 @@ FIGURES = cases(
     ("sq-i-saw", "Pashe nje djale me xhup te zi", "Pashe nje djale me xhup te zi"),
     ("sq-feast", "ju uroj Bajram të mbarë", "ju uroj Bajram të mbarë"),
     ("so-particle", "kan wiilka ayaan ka qorayaa", "kan wiilka ayaan ka qorayaa"),
+    (
+        "so-become-like",
+        "waxay rabaan inay noqdaan sida Cali Xasan",
+        "waxay rabaan inay noqdaan sida Cali Xasan",
+    ),
+    (
+        "en-be-like",
+        "my son wants to be like Omar Hassan one day",
+        "my son wants to be like Omar Hassan one day",
+    ),
 )
 STILL_NAMES = cases(
     (
@@ -179,6 +189,12 @@ STILL_NAMES = cases(
     ("sv-start-word", "Hans bil står kvar", "Hans bil står kvar"),
     ("name-like-a-figure", "min granne Olof slog mig", f"min granne {NAME} slog mig"),
     ("inflected-start", "Lejlu nisam vidio danima", f"{NAME} nisam vidio danima"),
+    (
+        "so-name-mid-sentence",
+        "saaxiibadday Ayaan shalay ma jawaabin",
+        f"saaxiibadday {NAME} shalay ma jawaabin",
+    ),
+    ("ar-local-imam", "الإمام خالد قال لي", f"الإمام {NAME} قال لي"),
 )
 
 
