@@ -17,7 +17,8 @@ Bank accounts (label ``[kontonummer]``):
 * Swish numbers of businesses and charities, ten digits starting 123 (``123 456 78 90``).
 * Bankgiro ``5050-1055`` (7-8 digits as NNN(N)-NNNN) with a valid Luhn check digit, and
   plusgiro ``90 20 01-5`` (digits in pairs, ``-`` and a Luhn check digit); either, whatever
-  its check digit, right after the word "bankgiro"/"bg" or "plusgiro"/"pg".
+  its check digit, right after the word "bankgiro"/"bg" or "plusgiro"/"pg", there also
+  without the dash ("plusgiro 9020 2015": five to eight digits).
 
 Personal identity numbers of other countries (label ``[personnummer]``): a plain block of
 digits whose check digit is right, or of the right length right after a word naming the number
@@ -36,6 +37,12 @@ digits whose check digit is right, or of the right length right after a word nam
 * Albanian personal number ``I95203041L`` (a decade letter, a valid month, +50 for a woman,
   and day, three digits, a letter; the check letter is not verified).
 * British National Insurance number ``QQ 12 34 56 C`` (its letter rules).
+* The number of an identity document (passport, identity card, driving licence, residence
+  permit) within 40 characters after the document's name in any of the bot's languages
+  ("закордонний паспорт FX 482913", "letërnjoftimin … me numër 1176…", "گذرنامه K1234…"):
+  one or two capital letters and six to nine digits, or seven to ten digits not starting
+  with 0 (that is a phone number). A block of digits right after such a word or an
+  identity number's name is not taken for a card number.
 """
 
 from __future__ import annotations

@@ -4,9 +4,13 @@
   which at least three are written as words, "noll sju noll ett två tre fyra fem sex sju",
   "zero seven zero, one two three…", "noll sju tre - fyrtiofem sextiosju", mixed with digit
   groups ("070 ett två tre fyra fem sex"), "double seven", "plus fyrtiosex…". Digit words in
-  all the bot's languages; Swedish and English also have the numbers 10-99 ("sjuttiotre",
-  "forty-five", "forty five"). The words other than Swedish and English need review by a
-  native speaker. Fewer than seven digits ("två tre fyra personer") are never touched.
+  all the bot's languages, and the numbers a number is read in groups with, tens and
+  hundreds, in all of them too ("صفر هفتاد و دو، چهارصد و پنجاه", "sześćset jeden dwa…",
+  "labaatan iyo shan", "خمسة وعشرين", "kaksikymmentäkolme", "two hundred and fifty"): a ten
+  or a digit adds to the hundred before it, a digit to the ten before it, a ten after "and"
+  to the digit before it; a comma ends a group. The words other than Swedish and English
+  need review by a native speaker. Fewer than seven digits ("två tre fyra personer",
+  "بیست و پنج نفر") are never touched.
 * :func:`find_spelled_email` (label ``[e-post]``): an address with "at" or "dot" spelled out
   in a word, "anna punkt svensson snabel-a gmail punkt com", "john dot smith at gmail dot com",
   "lisa.k (at) hotmail (dot) se", "kalle at gmail.com", with a known top-level domain. With a

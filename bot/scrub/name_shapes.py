@@ -185,7 +185,7 @@ def token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
     return None
 
 
-def title_names(folded: list[str], i: int, names: frozenset[str]) -> bool:
+def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) -> bool:
     """Whether the title at ``i``, in a script without capitals, is followed by a name: not
     after "a" or "that" ("اون آقای قدبلند", that tall gentleman); after a title that is also a
     common noun ("خانم", a lady) only a listed name (``names``) or a family-name shape
@@ -195,4 +195,4 @@ def title_names(folded: list[str], i: int, names: frozenset[str]) -> bool:
     if folded[i] not in COMMON_NOUN_TITLES or i + 1 >= len(folded):
         return True
     w = folded[i + 1]
-    return w in names or CASELESS_SURNAME.match(w) is not None
+    return any(w in n for n in names) or CASELESS_SURNAME.match(w) is not None

@@ -20,11 +20,13 @@ folded by the caller:
 * full names: in scripts without capitals a listed name with the listed names, "bin"/"بن"
   words and "al-" words that follow it ("محمد بن علي", "أحمد الخطيب", "ዳዊት ተስፋይ"); in lower
   case a listed first name with a listed surname or a surname ending ("johan andersson");
-A listed name in lower case on its own is not replaced (too many names are also words:
-Somali "ayaan", Albanian "drita"). Names in ``ambiguous``, and the larger list's ``common_words``,
-``places_not_people`` and ``frequent_words`` (its names that are frequent words of one of the
-bot's languages) are never replaced on their own.
-Pure and linear in the length of the text; never raises for a ``str``.
+* an honorific before a replaced name goes into the label ("Pan [namn]"; not "vaktmästaren");
+* never: public, historical, epic and religious figures (names.toml ``[public]``), a Persian or
+  Arabic title after "a"/"that", ``words_not_names`` (capitalised inside a sentence some are:
+  ``names_mid_sentence``), an inflected name of the larger list starting a sentence.
+A listed name in lower case alone is not replaced ("drita"), nor are on their own names in
+``ambiguous`` and the larger list's ``common_words``, ``places_not_people`` and
+``frequent_words``. Pure and linear in the length of the text; never raises for a ``str``.
 """
 
 from __future__ import annotations
@@ -96,15 +98,13 @@ class ScrubNames(Names):
         self._called = phrases(tables_of(data, "called"))
         self._possessive = frozenset(fold(w) for w in strings_of(data, "possessive_after"))
         self._curated = self._first | self._surnames
-        self._names_of = self._first | self._surnames  # updated with the larger list
         self._not_people = frozenset(fold(w) for w in strings_of(data, "not_people"))
         self._words_not = frozenset(fold(w) for w in strings_of(data, "words_not_names"))
         self._mid_sentence = frozenset(fold(w) for w in strings_of(data, "names_mid_sentence"))
         self._ambiguous = self._ambiguous | self._not_people | self._words_not
         self._honorifics = frozenset(fold(w).rstrip(".") for w in tables_of(data, "honorifics"))
         public = data.get("public", {})
-        if not isinstance(public, dict):
-            raise ValueError("names: [public] must be a table")
+        public = public if isinstance(public, dict) else {}
         self._public = phrases(strings_of(public, "names"))
         self._public_before = phrases(strings_of(public, "before"))
         self._public_after = frozenset(fold(w) for w in strings_of(public, "after"))
@@ -129,7 +129,6 @@ class ScrubNames(Names):
         self._first = self._first - frequent
         self._surnames = self._surnames - frequent
         self._ambiguous = self._ambiguous | ((common | places) & new)
-        self._names_of = self._first | self._surnames
 
     @staticmethod
     @cache
@@ -145,6 +144,8 @@ class ScrubNames(Names):
         return ScrubNames(data, large, characters if isinstance(characters, dict) else None)
 
     # ---- the spans ----------------------------------------------------------------------
+
+    _sets = property(lambda self: (self._first, self._surnames))  # listed names, both lists
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans to replace by ``[namn]`` (see the module docstring)."""
@@ -206,7 +207,7 @@ class ScrubNames(Names):
                 cand = toks[j]
                 if folded[j] in FUNCTION_WORDS or self._place_like(cand.text):
                     continue
-                if kind == "title" and cand.caseless and not title_names(folded, i, self._names_of):
+                if kind == "title" and cand.caseless and not title_names(folded, i, self._sets):
                     continue
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end

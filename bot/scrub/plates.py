@@ -1,5 +1,6 @@
 """Finder for licence plates: Swedish plates, unambiguous foreign ones, and other shapes only
-next to a vehicle word."""
+next to a vehicle word (also the plates of the countries the bot's communities come from and
+drive through: Romanian, Danish, Eritrean, Iranian, Iraqi and Syrian shapes)."""
 
 from __future__ import annotations
 
