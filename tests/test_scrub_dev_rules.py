@@ -187,6 +187,7 @@ STILL_NAMES = cases(
     ),
     ("hr-mid-sentence", "dečko iz razreda Dino mu prijeti", f"dečko iz razreda {NAME} mu prijeti"),
     ("sv-start-word", "Hans bil står kvar", "Hans bil står kvar"),
+    ("sv-before-a-place", "vi möts vid Per Albin-torget", "vi möts vid Per Albin-torget"),
     ("name-like-a-figure", "min granne Olof slog mig", f"min granne {NAME} slog mig"),
     ("inflected-start", "Lejlu nisam vidio danima", f"{NAME} nisam vidio danima"),
     (

@@ -263,13 +263,14 @@ class ScrubNames(Names):
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
             return [(tok.start, tok.end)] if self._double_name(tok.text) else []
         first = k == 0 or SENTENCE_END.search(text[toks[k - 1].end : tok.start]) is not None
+        nxt_cap = k + 1 < len(toks) and toks[k + 1].cap  # "Per Albin-hemmet": other rules decide
         if fold(tok.text) in self._words_not and (
             first or fold(tok.text) not in self._mid_sentence
         ):
             return []
         name = (
             (tok.cap and SURNAME_ENDING.search(tok.text) is not None)
-            or (tok.cap and not first and fold(tok.text) in self._mid_sentence)
+            or (tok.cap and not first and fold(tok.text) in self._mid_sentence and not nxt_cap)
             or self._inflected(tok.text, curated_only=first)
             or self._hyphenated(tok.text)
             or (self._listed(tok.text) is not None and not self._ambiguous_word(tok.text))
@@ -430,10 +431,8 @@ class ScrubNames(Names):
                 stem = w[: len(w) - len(ending)]
                 for name in base_forms(stem):
                     if name in self._first and name not in self._ambiguous:
-                        # a name of the larger list only from a stem of four letters:
-                        # "Люди" is not "Люда", "AGAIN" not "Aga"
-                        # (at the start of a sentence, where every word is capitalised, a
-                        # name of the curated list only: "Berri", tomorrow, is not "Berra")
+                        # a name of the larger list only from a stem of four letters ("Люди"
+                        # is not "Люда") and not starting a sentence ("Berri" is not "Berra")
                         if name in self._curated or (len(stem) >= 4 and not curated_only):
                             return True
         return False
