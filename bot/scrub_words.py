@@ -318,6 +318,8 @@ def _runs(view: str) -> Iterator[tuple[int, int, str]]:
                     if kind == _TEN and v < 20:
                         kind = _DONE
                 else:
+                    if joined:
+                        break  # "jedan i dva": "and" only inside one number
                     if group is not None:
                         digits.append(str(group))
                     if repeat > 1:

@@ -43,6 +43,11 @@ NOT_GROUPED = cases(
         "kosztowało sześćset dwadzieścia złotych",
     ),
     ("en-year", "in nineteen ninety five we came", "in nineteen ninety five we came"),
+    (
+        "hr-counting-with-and",
+        "jedan i dva i tri i četiri i pet i šest i sedam",
+        "jedan i dva i tri i četiri i pet i šest i sedam",
+    ),
 )
 
 
@@ -112,6 +117,9 @@ NOT_PLATES = cases(
     ("fa-and", "ماشین 12 و 345 تا", "ماشین 12 و 345 تا"),
     ("no-vehicle-word", "we were CJ 07 XYZ team", "we were CJ 07 XYZ team"),
     ("lower-case", "the car was b 123 abc", "the car was b 123 abc"),
+    ("fa-toman", "ماشینو ۵۰۰ ت فروختم", "ماشینو ۵۰۰ ت فروختم"),
+    ("price", "the car cost SEK 50000", "the car cost SEK 50000"),
+    ("pl-krakow-stays-a-plate", "samochód KR 1234A odjechał", f"samochód {REG} odjechał"),
 )
 
 

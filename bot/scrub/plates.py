@@ -35,6 +35,9 @@ _FOREIGN_PLATE = re.compile(
 _ARABIC_PLATE_LETTER = (
     "[\u0628-\u063a\u0641-\u0646\u0647\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]"
 )
+# Beside digits alone, not the letters that shorten money and units: toman, dinar, riyal,
+# pound, lira, million or metre, kilo ("۵۰۰ ت", "200 د").
+_ARABIC_PLATE_LETTER_SHORT = "[بحسصطعقنهيیپچژگ]"
 _FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
     r"(?<![\w\-\]])(?:[A-Z]{1,2}[ \-]?[0-9]{2,3}[ \-]?[A-Z]{3}|[A-Z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{3}"
     r"|[A-Z]{1,3}[ \-]?[0-9][ \-][0-9]{4,5}"
@@ -43,8 +46,8 @@ _FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
     r"|[0-9]{2}[ ]?"
     + _ARABIC_PLATE_LETTER
     + r"[ ]?[0-9]{3}(?:[ ]?[\-|]?[ ]?(?:ایران)?[ ]?[0-9]{2})?"
-    r"|[0-9]{3,6}[ ]?" + _ARABIC_PLATE_LETTER + r"(?![\w])"
-    r"|" + _ARABIC_PLATE_LETTER + r"[ ]?[0-9]{3,6})"
+    r"|[0-9]{3,6}[ ]?" + _ARABIC_PLATE_LETTER_SHORT + r"(?![\w])"
+    r"|" + _ARABIC_PLATE_LETTER_SHORT + r"[ ]?[0-9]{3,6})"
     r"(?![\w\-\[])"
 )
 
@@ -97,6 +100,9 @@ _UNIT_AFTER = re.compile(
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
+_CURRENCY = re.compile(
+    r"(?:SEK|EUR|USD|NOK|DKK|GBP|PLN|UAH|RUB|ALL|BAM|RSD|HRK|IRR|IQD|SYP|SOS|ERN|ETB|AFN)\b"
+)
 _CONTEXT_WORD = re.compile(r"[^\W\d_][\w\-.]*")
 _CONTEXT_CHARS = 40
 
@@ -120,6 +126,8 @@ def find_plates(view: str) -> Iterator[Span]:
     for m in _FOREIGN_PLATE.finditer(view):
         spans.append(m.span())
     for m in _FOREIGN_PLATE_NEAR_VEHICLE.finditer(view):
+        if _CURRENCY.match(m.group()):
+            continue  # "SEK 50000" for a car is a price
         if not _UNIT_AFTER.match(view, m.end()) and _vehicle_near(view, m.start(), m.end()):
             spans.append(m.span())
     spans.sort(key=lambda s: (s[0], -s[1]))  # the longest of those starting together
