@@ -33,6 +33,9 @@ GROUPED = cases(
     ),
     ("sq", "numri zero dyzet e nëntë, njëqind e dy, tridhjetë", f"numri {TEL}"),
     ("fi-compound", "numero nolla neljäkymmentä, kolmesataa, kaksikymmentäyksi", f"numero {TEL}"),
+    ("ar-spoken", "رقمي سفر سبعة تلاتة، تمانية اتنين، خمسة ستة", f"رقمي {TEL}"),
+    ("ru", "мой номер ноль девяносто семь, триста двадцать, сорок", f"мой номер {TEL}"),
+    ("so-sifir", "waa sifir toddobo hal laba saddex afar shan", f"waa {TEL}"),
     ("en-hundred", "call oh seven two hundred and fifty, three four five", f"call {TEL}"),
 )
 NOT_GROUPED = cases(
