@@ -143,6 +143,7 @@ HONORIFICS = cases(
     ("ti-elder", "ጎረቤትና ኣቦ ዳዊት ወዲቑ", f"ጎረቤትና {NAME} ወዲቑ"),
     ("role-stays", "vaktmästaren Ronny svarar inte", f"vaktmästaren {NAME} svarar inte"),
     ("kin-stays", "min fru Anna är sjuk", f"min fru {NAME} är sjuk"),
+    ("profession-stays", "Dr. Lindqvist på vårdcentralen", f"Dr. {NAME} på vårdcentralen"),
 )
 NOT_HONORIFICS = cases(
     ("fa-that-tall-gentleman", "اون آقای قدبلند با سگ سفید", "اون آقای قدبلند با سگ سفید"),
