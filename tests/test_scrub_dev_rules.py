@@ -208,6 +208,7 @@ STILL_NAMES = cases(
         f"saaxiibadday {NAME} shalay ma jawaabin",
     ),
     ("ar-local-imam", "الإمام خالد قال لي", f"الإمام {NAME} قال لي"),
+    ("fa-in-the-street", "تو خیابان کریمی رو زدن", f"تو خیابان {NAME} رو زدن"),
 )
 
 
