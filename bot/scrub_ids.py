@@ -232,10 +232,10 @@ _DOCUMENT_WORDS = (
     r"pasaport\w*|letërnjoftim\w*|leternjoftim\w*|let[eë]rnjoftim\w*|karta\s+e\s+identitetit|"
     r"patent[eë]\w*|leje\s+qëndrimi|leje\s+qendrimi|"
     r"паспорт\w*|посвідк\w*|посвідчен\w*|id-картк\w*|водійськ\w*|"
-    r"جواز|جواز\s+السفر|جواز\s+سفر|بطاقة\s+الهوية|بطاقة\s+هوية|هويتي|الهوية|رخصة\s+\w+|"
+    r"جواز\w*|جواز\s+السفر|جواز\s+سفر|بطاقة\s+الهوية|بطاقة\s+هوية|هويتي|الهوية|رخصة\s+\w+|"
     r"الإقامة|الاقامة|پاسپورت\w*|گذرنامه\w*|کارت\s+ملی|شناسنامه\w*|گواهینامه\w*|"
     r"کارت\s+اقامت|baasaboor\w*|basaboor\w*|kaarka\s+aqoonsiga|aqoonsi\w*|"
-    r"sharciga\s+darawalnimada|ፓስፖርት|መንነት"
+    r"sharciga\s+darawalnimada|ፓስፖር\w*|መንነ\w*"
 )
 _ID_WORDS = re.compile(
     r"(?<![^\W\d_])(?:pesel\w*|jmbg\w*|emšo|emso|матичн\w*|јмбг|henkilötun\w*|hetu\w*|"
@@ -363,11 +363,13 @@ _ALBANIAN_ID = re.compile(
 )
 
 # The number of an identity document right after a word naming it (within 40 characters):
-# one or two capital letters and six to nine digits ("FX 482913", "AB1234567", "P-1234567"),
+# one to three capital letters, Latin or Cyrillic, and six to nine digits ("FX 482913",
+# "ABC123456", "НЕ 123456"),
 # or seven to ten digits not starting with 0 (that is a phone number), with at most one
 # letter after them.
 _DOCUMENT_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z\]\-+/.,:])(?:[A-Z]{1,2}[ \t\-]?[0-9]{6,9}|[1-9][0-9]{6,9})[A-Z]?"
+    r"(?<![0-9A-Za-zА-Яа-яІЇЄҐіїєґ\]\-+/.,:])"
+    r"(?:[A-ZА-ЯІЇЄҐ]{1,3}[ \t\-]?[0-9]{6,9}|[1-9][0-9]{6,9})[A-Z]?"
     r"(?![0-9A-Za-z\[]|[\-/.,:][0-9])"
 )
 _DOCUMENT_CONTEXT_CHARS = 40

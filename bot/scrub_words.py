@@ -207,7 +207,7 @@ _MIN_WORDS = 3
 # Kinds of number words: a digit, a finished number below 100 ("fyrtiofem", "eleven"), a
 # ten ("forty", which a digit may follow), a hundred ("چهارصد", which a ten or a digit may
 # follow), and a word that multiplies ("hundred").
-_UNIT, _DONE, _TEN, _HUNDREDS, _TIMES = range(5)
+_UNIT, _DONE, _TEN, _HUNDREDS, _TIMES, _HUNDRED_UNIT = range(6)
 
 
 def _word_value(word: str) -> tuple[int, int] | None:
@@ -262,6 +262,8 @@ def _extends(group: int, kind: int, value: int, new: int, joined: bool) -> bool:
         return new == _UNIT and 0 < value < 10
     if kind == _UNIT:
         return joined and new == _TEN and group > 0
+    if kind == _HUNDRED_UNIT:  # "ستمية وسبعة وتمانين", 687
+        return joined and new == _TEN
     return False
 
 
@@ -325,9 +327,12 @@ def _runs(view: str) -> Iterator[tuple[int, int, str]]:
                     group, kind = group * 100, _HUNDREDS  # "two hundred"
                 elif group is not None and repeat == 1 and _extends(group, kind, v, new, joined):
                     group += v
-                    kind = _DONE if kind == _UNIT else (new if new == _TEN else _DONE)
-                    if kind == _TEN and v < 20:
-                        kind = _DONE
+                    if kind == _HUNDREDS and new == _UNIT:
+                        kind = _HUNDRED_UNIT
+                    else:
+                        kind = _DONE if kind == _UNIT else (new if new == _TEN else _DONE)
+                        if kind == _TEN and v < 20:
+                            kind = _DONE
                 else:
                     if joined:
                         break  # "jedan i dva": "and" only inside one number

@@ -34,6 +34,11 @@ GROUPED = cases(
     ("sq", "numri zero dyzet e nëntë, njëqind e dy, tridhjetë", f"numri {TEL}"),
     ("fi-compound", "numero nolla neljäkymmentä, kolmesataa, kaksikymmentäyksi", f"numero {TEL}"),
     ("ar-spoken", "رقمي سفر سبعة تلاتة، تمانية اتنين، خمسة ستة", f"رقمي {TEL}"),
+    (
+        "ar-hundreds-units-tens",
+        "رقمي صفر تسعة ستة، خمسة وأربعين، ستمية وسبعة وتمانين",
+        f"رقمي {TEL}",
+    ),
     ("ru", "мой номер ноль девяносто семь, триста двадцать, сорок", f"мой номер {TEL}"),
     ("so-sifir", "waa sifir toddobo hal laba saddex afar shan", f"waa {TEL}"),
     ("en-hundred", "call oh seven two hundred and fifty, three four five", f"call {TEL}"),
@@ -80,6 +85,14 @@ DOCUMENTS = cases(
     ),
     ("fa-passport", "گذرنامه‌ام شماره K12345678 گم شده", f"گذرنامه‌ام شماره {PNR} گم شده"),
     ("so-passport", "baasaboorkayga N1234567 waa lumay", f"baasaboorkayga {PNR} waa lumay"),
+    (
+        "pl-id-card",
+        "numer dowodu osobistego ABC123456 zgubiłem",
+        f"numer dowodu osobistego {PNR} zgubiłem",
+    ),
+    ("ti-my-passport", "ቁጽሪ ፓስፖርተይ ER1234567 ጠፊኡ", f"ቁጽሪ ፓስፖርተይ {PNR} ጠፊኡ"),
+    ("uk-cyrillic-letters", "номер паспорта НЕ 123456 загубив", f"номер паспорта {PNR} загубив"),
+    ("ar-my-passport", "جوازي رقمه A12345678 ضاع", f"جوازي رقمه {PNR} ضاع"),
     ("hr-jmbg-not-card", "rekla sam mu JMBG 2307968175023 juče", f"rekla sam mu JMBG {PNR} juče"),
     (
         "plusgiro-no-dash",
