@@ -378,6 +378,14 @@ _DOCUMENT_BEFORE = re.compile(
 )
 
 
+_MONEY_AFTER = re.compile(
+    r"[ \t]*(?:kr|kronor|sek|zł|zl|złotych|zlotych|euro|euroa|eur|€|\$|usd|dollars?|pund|"
+    r"pounds?|грн|гривень|гривні|руб\w*|кр|kn|kuna|km|lek|lekë|leke|shilin\w*|birr|nakfa|"
+    r"كرون\w*|دولار|يورو|ليرة|دينار|کرون|تومان|ریال|دلار|یورو)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def id_word_before(view: str, start: int) -> bool:
     """Whether a word naming an identity number or document stands shortly before ``start``
     (then a block of digits there is that number, not a card number)."""
@@ -405,6 +413,8 @@ def find_foreign_ids(view: str) -> Iterator[Span]:
     for m in _ALBANIAN_ID.finditer(view):
         spans.append(m.span())
     for m in _DOCUMENT_NUMBER.finditer(view):
+        if _MONEY_AFTER.match(view, m.end()):
+            continue  # "paszport … 2000000 złotych" is a price
         if _word_before(view, m.start(), _DOCUMENT_BEFORE, _DOCUMENT_CONTEXT_CHARS):
             spans.append(m.span())
     for m in _NINO.finditer(view):

@@ -108,6 +108,7 @@ NOT_DOCUMENTS = cases(
         f"lost my passport, call me on {TEL}",
     ),
     ("passport-year", "passport office open 2024 from 9", "passport office open 2024 from 9"),
+    ("passport-price", "paszport kosztował 2000000 złotych", "paszport kosztował 2000000 złotych"),
 )
 
 
@@ -161,6 +162,8 @@ HONORIFICS = cases(
 NOT_HONORIFICS = cases(
     ("fa-that-tall-gentleman", "اون آقای قدبلند با سگ سفید", "اون آقای قدبلند با سگ سفید"),
     ("fa-a-lady", "یه خانم مسنی اومد دم در", "یه خانم مسنی اومد دم در"),
+    ("fa-mr-mayor", "آقای شهردار قول داده بود", "آقای شهردار قول داده بود"),
+    ("ar-the-teacher-said", "الأستاذ قال الامتحان بكرة", "الأستاذ قال الامتحان بكرة"),
     ("fa-lady-neighbour", "خانم همسایه دیده نشده", "خانم همسایه دیده نشده"),
 )
 

@@ -68,6 +68,9 @@ DETERMINERS = frozenset("یه یک یکی این اون آن همون همین �
 # Persian and Arabic titles that are also a common noun ("خانم", a lady; "آقا", a gentleman):
 # the word after them is a name only when it is listed or shaped like a family name.
 COMMON_NOUN_TITLES = frozenset("خانم خانوم آقا".split())
+# Titles that are also a noun on their own ("the gentleman", "the teacher", "Mr Mayor"): the word
+# after them must look like a name (see ``title_names``).
+NOUN_TITLES = COMMON_NOUN_TITLES | frozenset("آقای اقای السيد السيدة الأستاذ الاستاذ الشيخ".split())
 # Before a kinship word that is also an honorific ("min fru", my wife): it stays a kinship word.
 POSSESSIVES = frozenset("min din sin hans hennes vår er deras my his her our their your".split())
 
@@ -188,11 +191,18 @@ def token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
 def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) -> bool:
     """Whether the title at ``i``, in a script without capitals, is followed by a name: not
     after "a" or "that" ("اون آقای قدبلند", that tall gentleman); after a title that is also a
-    common noun ("خانم", a lady) only a listed name (``names``) or a family-name shape
-    ("-زاده", "-پور"; not "-ی", which also makes "an old lady", "خانم پیری")."""
+    noun (``NOUN_TITLES``) only a listed name (``names``) or a family-name shape ("-زاده",
+    "-پور", "ال…", and "-ی" except after "خانم"/"آقا": "خانم پیری", an old lady), not a role or
+    a verb ("آقای شهردار", "الأستاذ قال")."""
     if i > 0 and folded[i - 1] in DETERMINERS:
         return False
-    if folded[i] not in COMMON_NOUN_TITLES or i + 1 >= len(folded):
+    if i + 1 >= len(folded):
         return True
     w = folded[i + 1]
-    return any(w in n for n in names) or CASELESS_SURNAME.match(w) is not None
+    if folded[i] not in NOUN_TITLES:
+        return True  # a kunya, a pilgrim's or an elder's title, a Ge'ez title: a name follows
+    if any(w in n for n in names) or CASELESS_SURNAME.match(w) is not None:
+        return True
+    if folded[i] in COMMON_NOUN_TITLES:
+        return False
+    return len(w) >= 4 and (w[-1] in "یي" or w.startswith("ال"))
