@@ -320,6 +320,8 @@ def _runs(view: str) -> Iterator[tuple[int, int, str]]:
                 if value is None and low[:1] == "و" and group is not None:
                     value = _word_value(low[1:])  # "وخمسين"
                     joined = value is not None
+                if value is None and low[-1:] == "ን" and len(low) > 2:
+                    value = _word_value(low[:-1])  # Tigrinya "and" after a number: "ሰብዓን ሓደን"
                 if value is None:
                     break
                 v, new = value

@@ -39,6 +39,7 @@ GROUPED = cases(
         "رقمي صفر تسعة ستة، خمسة وأربعين، ستمية وسبعة وتمانين",
         f"رقمي {TEL}",
     ),
+    ("ti-and-suffix", "ቁጽረይ ዜሮ ሸውዓተ ሰብዓን ሓደን ሰለስተ ሚእቲ ዕስራን ሓሙሽተን", f"ቁጽረይ {TEL}"),
     ("ru", "мой номер ноль девяносто семь, триста двадцать, сорок", f"мой номер {TEL}"),
     ("so-sifir", "waa sifir toddobo hal laba saddex afar shan", f"waa {TEL}"),
     ("en-hundred", "call oh seven two hundred and fifty, three four five", f"call {TEL}"),
