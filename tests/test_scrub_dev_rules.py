@@ -202,6 +202,8 @@ FIGURES = cases(
         "waxay rabaan inay noqdaan sida Cali Xasan",
         "waxay rabaan inay noqdaan sida Cali Xasan",
     ),
+    ("on-the-news", "I saw Greta Nilsson on the news", "I saw Greta Nilsson on the news"),
+    ("ti-on-the-news", "ዳዊት ተስፋይ ኣብ ዜና ርእየዮ", "ዳዊት ተስፋይ ኣብ ዜና ርእየዮ"),
     (
         "en-be-like",
         "my son wants to be like Omar Hassan one day",
@@ -225,6 +227,8 @@ STILL_NAMES = cases(
         f"saaxiibadday {NAME} shalay ma jawaabin",
     ),
     ("ar-local-imam", "الإمام خالد قال لي", f"الإمام {NAME} قال لي"),
+    ("kin-before-the-news", "جارنا أحمد كان بالأخبار", f"جارنا {NAME} كان بالأخبار"),
+    ("kin-before-a-figure", "min granne Olof Palme slog mig", f"min granne {NAME} slog mig"),
     ("fa-in-the-street", "تو خیابان کریمی رو زدن", f"تو خیابان {NAME} رو زدن"),
 )
 

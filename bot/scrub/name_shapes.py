@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..names import GAP, Tok, fold
 
@@ -93,12 +93,13 @@ Phrases = Mapping[str, tuple[tuple[str, ...], ...]]
 
 
 def public_spans(
-    toks: list[Tok], names: Phrases, before: Phrases, after: frozenset[str]
+    toks: list[Tok], names: Phrases, before: Phrases, after: Phrases
 ) -> list[tuple[int, int]]:
     """Public, historical, epic and religious figures: a listed figure ("Olof Palme", "فردوسی"),
     the words after a religious title or a story word ("the prophet …", "حضرت …", "داستان …":
-    up to four capitalised words, or two in a script without capitals) and the capitalised
-    words before a monument word ("the … statue"). The tables are names.toml's ``[public]``."""
+    up to four capitalised words, or two in a script without capitals) and those before a
+    monument word or "on the news" ("the … statue"). The tables are names.toml's
+    ``[public]``."""
     folded = [fold(t.text) for t in toks]
     out: list[tuple[int, int]] = []
     for i in range(len(toks)):
@@ -117,8 +118,10 @@ def public_spans(
                 if end > j:
                     out.append((toks[j].start, toks[end - 1].end))
                 break
-        if folded[i] in after and i > 0:
+        if i > 0 and any(tuple(folded[i : i + len(p)]) == p for p in after.get(folded[i], ())):
             start = i
+            if toks[i - 1].caseless:
+                start = max(0, i - 2)
             while start > 0 and start > i - 4 and toks[start - 1].cap:
                 start -= 1
             if start < i:
@@ -206,3 +209,21 @@ def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) ->
     if folded[i] in COMMON_NOUN_TITLES:
         return False
     return len(w) >= 4 and (w[-1] in "یي" or w.startswith("ال"))
+
+
+def outside_public(
+    spans: list[tuple[int, int]],
+    public: list[tuple[int, int]],
+    toks: list[Tok],
+    person_word: Callable[[Tok], bool],
+) -> list[tuple[int, int]]:
+    """The name spans that overlap no public figure's or story character's span, and those
+    right after a kinship or role word (``person_word``), which is a person whatever the rest
+    says ("جارنا أحمد كان بالأخبار", our neighbour Ahmad was on the news)."""
+    starts = [t.start for t in toks]
+    out = []
+    for a, b in spans:
+        k = bisect.bisect_left(starts, a)
+        if not any(a < y and x < b for x, y in public) or (k > 0 and person_word(toks[k - 1])):
+            out.append((a, b))
+    return out

@@ -54,6 +54,7 @@ from .name_shapes import (
     WEAK_SURNAME_ENDING,
     base_forms,
     not_people_spans,
+    outside_public,
     public_spans,
     title_names,
     token_at,
@@ -107,7 +108,7 @@ class ScrubNames(Names):
         public = public if isinstance(public, dict) else {}
         self._public = phrases(strings_of(public, "names"))
         self._public_before = phrases(strings_of(public, "before"))
-        self._public_after = frozenset(fold(w) for w in strings_of(public, "after"))
+        self._public_after = phrases(strings_of(public, "after"))
         self._set_off: frozenset[str] = frozenset()  # names that count only set off by commas
         if large is not None:
             self._add_large(large)
@@ -177,7 +178,7 @@ class ScrubNames(Names):
         if spans:
             public = not_people_spans(toks, self._characters, self._statues)
             public += public_spans(toks, self._public, self._public_before, self._public_after)
-            spans = [(a, b) for a, b in spans if not any(a < y and x < b for x, y in public)]
+            spans = outside_public(spans, public, toks, self._title_or_kin)
         return [with_honorific(text, toks, a, b, self._honorifics) for a, b in spans]
 
     def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
