@@ -195,8 +195,8 @@ def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) ->
     """Whether the title at ``i``, in a script without capitals, is followed by a name: not
     after "a" or "that" ("اون آقای قدبلند", that tall gentleman); after a title that is also a
     noun (``NOUN_TITLES``) only a listed name (``names``) or a family-name shape ("-زاده",
-    "-پور", "ال…", and "-ی" except after "خانم"/"آقا": "خانم پیری", an old lady), not a role or
-    a verb ("آقای شهردار", "الأستاذ قال")."""
+    "-پور", and "-ی" except after "خانم"/"آقا": "خانم پیری", an old lady), not a role or a
+    verb ("آقای شهردار", "الأستاذ قال", "السيد الرئيس")."""
     if i > 0 and folded[i - 1] in DETERMINERS:
         return False
     if i + 1 >= len(folded):
@@ -208,7 +208,7 @@ def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) ->
         return True
     if folded[i] in COMMON_NOUN_TITLES:
         return False
-    return len(w) >= 4 and (w[-1] in "یي" or w.startswith("ال"))
+    return len(w) >= 4 and w[-1] in "یي"  # "الحسيني", not "السيد الرئيس"
 
 
 def outside_public(
