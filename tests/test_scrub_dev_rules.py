@@ -230,6 +230,7 @@ STILL_NAMES = cases(
     ("ar-local-imam", "الإمام خالد قال لي", f"الإمام {NAME} قال لي"),
     ("kin-before-the-news", "جارنا أحمد كان بالأخبار", f"جارنا {NAME} كان بالأخبار"),
     ("kin-before-a-figure", "min granne Olof Palme slog mig", f"min granne {NAME} slog mig"),
+    ("pl-on-the-street", "na ulicy Kacper mnie pobił", f"na ulicy {NAME} mnie pobił"),
     ("fa-in-the-street", "تو خیابان کریمی رو زدن", f"تو خیابان {NAME} رو زدن"),
 )
 
