@@ -17,7 +17,8 @@ Bank accounts (label ``[kontonummer]``):
 * Swish numbers of businesses and charities, ten digits starting 123 (``123 456 78 90``).
 * Bankgiro ``5050-1055`` (7-8 digits as NNN(N)-NNNN) with a valid Luhn check digit, and
   plusgiro ``90 20 01-5`` (digits in pairs, ``-`` and a Luhn check digit); either, whatever
-  its check digit, right after the word "bankgiro"/"bg" or "plusgiro"/"pg".
+  its check digit, right after the word "bankgiro"/"bg" or "plusgiro"/"pg", there also
+  without the dash ("plusgiro 9020 2015": five to eight digits).
 
 Personal identity numbers of other countries (label ``[personnummer]``): a plain block of
 digits whose check digit is right, or of the right length right after a word naming the number
@@ -36,6 +37,12 @@ digits whose check digit is right, or of the right length right after a word nam
 * Albanian personal number ``I95203041L`` (a decade letter, a valid month, +50 for a woman,
   and day, three digits, a letter; the check letter is not verified).
 * British National Insurance number ``QQ 12 34 56 C`` (its letter rules).
+* The number of an identity document (passport, identity card, driving licence, residence
+  permit) within 40 characters after the document's name in any of the bot's languages
+  ("закордонний паспорт FX 482913", "letërnjoftimin … me numër 1176…", "گذرنامه K1234…"):
+  one or two capital letters and six to nine digits, or seven to ten digits not starting
+  with 0 (that is a phone number). A block of digits right after such a word or an
+  identity number's name is not taken for a card number.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import calendar
 import re
 from collections.abc import Iterator
 
-__all__ = ["find_bank_accounts", "find_foreign_ids", "luhn_ok"]
+__all__ = ["find_bank_accounts", "find_foreign_ids", "id_word_before", "luhn_ok"]
 
 Span = tuple[int, int]
 
@@ -160,6 +167,23 @@ def _plusgiro(view: str) -> Iterator[Span]:
             yield m.span()
 
 
+# A giro number without its dash right after the word "plusgiro"/"bankgiro" ("plusgiro 9020
+# 2015", "bg 5050 1055"): five to eight digits, plain or in groups.
+_GIRO_NAMED = re.compile(
+    r"(?<![0-9\]\-])[0-9]{2,4}(?:[ \t][0-9]{2,4}){0,3}(?![0-9\[]|[\-/.,:][0-9])"
+)
+
+
+def _giro_named(view: str) -> Iterator[Span]:
+    for m in _GIRO_NAMED.finditer(view):
+        digits = sum(c.isdigit() for c in m.group())
+        if not 5 <= digits <= 8:
+            continue
+        before = max(0, m.start() - 20)
+        if _PG_WORDS.search(view, before, m.start()) or _BG_WORDS.search(view, before, m.start()):
+            yield m.span()
+
+
 def _merge(*iters: Iterator[Span]) -> Iterator[Span]:
     spans = sorted(s for it in iters for s in it)
     last = -1
@@ -174,7 +198,9 @@ def find_bank_accounts(view: str) -> Iterator[Span]:
     if not any(c.isdigit() for c in view):
         return iter(())
     swish = (m.span() for m in _SWISH.finditer(view))
-    return _merge(_swedish_accounts(view), _bankgiro(view), _plusgiro(view), swish)
+    return _merge(
+        _swedish_accounts(view), _bankgiro(view), _plusgiro(view), _giro_named(view), swish
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,6 +217,26 @@ _HETU_CENTURY.update(dict.fromkeys("BCDEF", 2000))
 
 _DIGIT_BLOCK = re.compile(r"(?<![0-9\]\-+/.,:])[0-9]{10,13}(?![0-9\[]|[\-/.,:][0-9])")
 
+# Identity documents, in every language of the bot: their number follows the word ("pass nr
+# AB1234567", "закордонний паспорт FX 482913", "letërnjoftimin … me numër 1176043289").
+_DOCUMENT_WORDS = (
+    r"pass|passet|passnummer|passnr|id-kort\w*|idkort\w*|legitimation\w*|körkort\w*|"
+    r"uppehållstillstånd\w*|uppehållskort\w*|lma-kort\w*|samordningsnummer\w*|"
+    r"passports?|id\s+card|identity\s+card|driving\s+licen[cs]e|driver'?s\s+licen[cs]e|"
+    r"residence\s+(?:permit|card)|document\s+(?:number|no)|"
+    r"passi\w*|henkilökort\w*|ajokort\w*|oleskelulup\w*|"
+    r"paszport\w*|dowód\s+osobist\w*|dowod\s+osobist\w*|dowodu\s+osobist\w*|dowodzie|"
+    r"prawo\s+jazdy|prawa\s+jazdy|kart[aęy]\s+pobytu|"
+    r"paso[šs]\w*|putovnic\w*|li[čc]n\w*\s+kart\w*|osobn\w*\s+iskaznic\w*|"
+    r"voza[čc]k\w*|dozvol\w*\s+boravka|"
+    r"pasaport\w*|letërnjoftim\w*|leternjoftim\w*|let[eë]rnjoftim\w*|karta\s+e\s+identitetit|"
+    r"patent[eë]\w*|leje\s+qëndrimi|leje\s+qendrimi|"
+    r"паспорт\w*|посвідк\w*|посвідчен\w*|id-картк\w*|водійськ\w*|"
+    r"جواز\w*|جواز\s+السفر|جواز\s+سفر|بطاقة\s+الهوية|بطاقة\s+هوية|هويتي|الهوية|رخصة\s+\w+|"
+    r"الإقامة|الاقامة|پاسپورت\w*|گذرنامه\w*|کارت\s+ملی|شناسنامه\w*|گواهینامه\w*|"
+    r"کارت\s+اقامت|baasaboor\w*|basaboor\w*|kaarka\s+aqoonsiga|aqoonsi\w*|"
+    r"sharciga\s+darawalnimada|ፓስፖር\w*|መንነ\w*"
+)
 _ID_WORDS = re.compile(
     r"(?<![^\W\d_])(?:pesel\w*|jmbg\w*|emšo|emso|матичн\w*|јмбг|henkilötun\w*|hetu\w*|"
     r"sotu|oib\w*|rnokpp|рнокпп|іпн|ипн|инн|ідентифікаційн\w*|податков\w*|"
@@ -316,6 +362,38 @@ _ALBANIAN_ID = re.compile(
     r"[0-9]{3}[A-Z](?![0-9A-Za-z\[])"
 )
 
+# The number of an identity document right after a word naming it (within 40 characters):
+# one to three capital letters, Latin or Cyrillic, and six to nine digits ("FX 482913",
+# "ABC123456", "НЕ 123456"),
+# or seven to ten digits not starting with 0 (that is a phone number), with at most one
+# letter after them.
+_DOCUMENT_NUMBER = re.compile(
+    r"(?<![0-9A-Za-zА-Яа-яІЇЄҐіїєґ\]\-+/.,:])"
+    r"(?:[A-ZА-ЯІЇЄҐ]{1,3}[ \t\-]?[0-9]{6,9}|[1-9][0-9]{6,9})[A-Z]?"
+    r"(?![0-9A-Za-z\[]|[\-/.,:][0-9])"
+)
+_DOCUMENT_CONTEXT_CHARS = 40
+_DOCUMENT_BEFORE = re.compile(
+    r"(?<![^\W\d_])(?:" + _DOCUMENT_WORDS + r")(?![^\W\d_])", re.IGNORECASE
+)
+
+
+_MONEY_AFTER = re.compile(
+    r"[ \t]*(?:kr|kronor|sek|zł|zl|złotych|zlotych|euro|euroa|eur|€|\$|usd|dollars?|pund|"
+    r"pounds?|грн|гривень|гривні|руб\w*|кр|kn|kuna|km|lek|lekë|leke|shilin\w*|birr|nakfa|"
+    r"كرون\w*|دولار|يورو|ليرة|دينار|کرون|تومان|ریال|دلار|یورو)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def id_word_before(view: str, start: int) -> bool:
+    """Whether a word naming an identity number or document stands shortly before ``start``
+    (then a block of digits there is that number, not a card number)."""
+    return _word_before(view, start, _ID_WORDS, _DOCUMENT_CONTEXT_CHARS) or _word_before(
+        view, start, _DOCUMENT_BEFORE, _DOCUMENT_CONTEXT_CHARS
+    )
+
+
 _NINO = re.compile(
     r"(?<![0-9A-Za-z\]])(?P<prefix>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[ \t]?"
     r"[0-9]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[A-D](?![0-9A-Za-z\[])"
@@ -334,6 +412,11 @@ def find_foreign_ids(view: str) -> Iterator[Span]:
             spans.append(m.span())
     for m in _ALBANIAN_ID.finditer(view):
         spans.append(m.span())
+    for m in _DOCUMENT_NUMBER.finditer(view):
+        if _MONEY_AFTER.match(view, m.end()):
+            continue  # "paszport … 2000000 złotych" is a price
+        if _word_before(view, m.start(), _DOCUMENT_BEFORE, _DOCUMENT_CONTEXT_CHARS):
+            spans.append(m.span())
     for m in _NINO.finditer(view):
         if m.group("prefix") not in _NINO_BAD_PREFIXES:
             spans.append(m.span())

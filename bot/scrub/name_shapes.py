@@ -5,10 +5,11 @@ Constants and pure functions; no lists of names."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
-from ..names import Tok, fold
+from ..names import GAP, Tok, fold
 
 # Surname endings that are (almost) never an ordinary capitalised word: Swedish -sson,
 # Bosnian/Croatian/Serbian -ović/-ević, Polish -wski/-wska/-czyk/-wicz, Ukrainian -enko/-chuk,
@@ -61,6 +62,18 @@ KUNYA = frozenset("أبو ابو أبا ابا أم ام abu abou umm um".split(
 BIN = frozenset("بن بنت ابن إبن ولد bin binti ibn ben bint".split())
 
 
+# Words before a title that make it a common noun, "that tall gentleman" ("اون آقای قدبلند",
+# "یه خانم"): demonstratives and "a" in Persian and Arabic.
+DETERMINERS = frozenset("یه یک یکی این اون آن همون همین همان هذا هذه هاد هادا ذاك تلك ذلك".split())
+# Persian and Arabic titles that are also a common noun ("خانم", a lady; "آقا", a gentleman):
+# the word after them is a name only when it is listed or shaped like a family name.
+COMMON_NOUN_TITLES = frozenset("خانم خانوم آقا".split())
+# Titles that are also a noun on their own ("the gentleman", "the teacher", "Mr Mayor"): the word
+# after them must look like a name (see ``title_names``).
+NOUN_TITLES = COMMON_NOUN_TITLES | frozenset("آقای اقای السيد السيدة الأستاذ الاستاذ الشيخ".split())
+# Before a kinship word that is also an honorific ("min fru", my wife): it stays a kinship word.
+POSSESSIVES = frozenset("min din sin hans hennes vår er deras my his her our their your".split())
+
 VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
 
 
@@ -77,6 +90,43 @@ def base_forms(stem: str) -> Iterator[str]:
 
 
 Phrases = Mapping[str, tuple[tuple[str, ...], ...]]
+
+
+def public_spans(
+    toks: list[Tok], names: Phrases, before: Phrases, after: Phrases
+) -> list[tuple[int, int]]:
+    """Public, historical, epic and religious figures: a listed figure ("Olof Palme", "فردوسی"),
+    the words after a religious title or a story word ("the prophet …", "حضرت …", "داستان …":
+    up to four capitalised words, or two in a script without capitals) and those before a
+    monument word or "on the news" ("the … statue"). The tables are names.toml's
+    ``[public]``."""
+    folded = [fold(t.text) for t in toks]
+    out: list[tuple[int, int]] = []
+    for i in range(len(toks)):
+        for p in names.get(folded[i], ()):
+            if tuple(folded[i : i + len(p)]) == p:
+                out.append((toks[i].start, toks[i + len(p) - 1].end))
+                break
+        for p in before.get(folded[i], ()):
+            if tuple(folded[i : i + len(p)]) == p:
+                j = end = i + len(p)
+                if j < len(toks) and toks[j].caseless:
+                    end = min(j + 2, len(toks))
+                else:
+                    while end < len(toks) and end < j + 4 and toks[end].cap:
+                        end += 1
+                if end > j:
+                    out.append((toks[j].start, toks[end - 1].end))
+                break
+        if i > 0 and any(tuple(folded[i : i + len(p)]) == p for p in after.get(folded[i], ())):
+            start = i
+            if toks[i - 1].caseless:
+                start = max(0, i - 2)
+            while start > 0 and start > i - 4 and toks[start - 1].cap:
+                start -= 1
+            if start < i:
+                out.append((toks[start].start, toks[i - 1].end))
+    return out
 
 
 def not_people_spans(
@@ -103,4 +153,77 @@ def not_people_spans(
                 end += 1
             if end > j:
                 out.append((toks[j].start, toks[end - 1].end))
+    return out
+
+
+def with_kunya(text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
+    """Start a name at the kunya right before it ("أبو [خليل]" -> "[أبو خليل]")."""
+    k = bisect.bisect_left(toks, a, key=lambda t: t.start)
+    if k > 0:
+        prev = toks[k - 1]
+        if fold(prev.text) in KUNYA and GAP.match(text[prev.end : a]):
+            return prev.start, b
+    return a, b
+
+
+def with_honorific(
+    text: str, toks: list[Tok], a: int, b: int, honorifics: frozenset[str]
+) -> tuple[int, int]:
+    """Start a name at the honorifics right before it ("Pan [Zbigniew]" -> "[Pan Zbigniew]",
+    "آقای [رحیمی]"); not a kinship word after a possessive ("min fru [Anna]")."""
+    k = bisect.bisect_left(toks, a, key=lambda t: t.start)
+    while k > 0:
+        prev = toks[k - 1]
+        if fold(prev.text) not in honorifics or not TITLE_GAP.match(text[prev.end : a]):
+            break
+        if k > 1 and fold(toks[k - 2].text) in POSSESSIVES:
+            break
+        a = prev.start
+        k -= 1
+    return a, b
+
+
+def token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
+    """The token right after ``pos`` when only a single space or two separate them."""
+    k = bisect.bisect_left(toks, pos, key=lambda t: t.start)
+    if k < len(toks) and GAP.match(text[pos : toks[k].start]):
+        return toks[k]
+    return None
+
+
+def title_names(folded: list[str], i: int, names: tuple[frozenset[str], ...]) -> bool:
+    """Whether the title at ``i``, in a script without capitals, is followed by a name: not
+    after "a" or "that" ("اون آقای قدبلند", that tall gentleman); after a title that is also a
+    noun (``NOUN_TITLES``) only a listed name (``names``) or a family-name shape ("-زاده",
+    "-پور", and "-ی" except after "خانم"/"آقا": "خانم پیری", an old lady), not a role or a
+    verb ("آقای شهردار", "الأستاذ قال", "السيد الرئيس")."""
+    if i > 0 and folded[i - 1] in DETERMINERS:
+        return False
+    if i + 1 >= len(folded):
+        return True
+    w = folded[i + 1]
+    if folded[i] not in NOUN_TITLES:
+        return True  # a kunya, a pilgrim's or an elder's title, a Ge'ez title: a name follows
+    if any(w in n for n in names) or CASELESS_SURNAME.match(w) is not None:
+        return True
+    if folded[i] in COMMON_NOUN_TITLES:
+        return False
+    return len(w) >= 4 and w[-1] in "یي"  # "الحسيني", not "السيد الرئيس"
+
+
+def outside_public(
+    spans: list[tuple[int, int]],
+    public: list[tuple[int, int]],
+    toks: list[Tok],
+    person_word: Callable[[Tok], bool],
+) -> list[tuple[int, int]]:
+    """The name spans that overlap no public figure's or story character's span, and those
+    right after a kinship or role word (``person_word``), which is a person whatever the rest
+    says ("جارنا أحمد كان بالأخبار", our neighbour Ahmad was on the news)."""
+    starts = [t.start for t in toks]
+    out = []
+    for a, b in spans:
+        k = bisect.bisect_left(starts, a)
+        if not any(a < y and x < b for x, y in public) or (k > 0 and person_word(toks[k - 1])):
+            out.append((a, b))
     return out

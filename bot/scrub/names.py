@@ -20,16 +20,17 @@ folded by the caller:
 * full names: in scripts without capitals a listed name with the listed names, "bin"/"بن"
   words and "al-" words that follow it ("محمد بن علي", "أحمد الخطيب", "ዳዊት ተስፋይ"); in lower
   case a listed first name with a listed surname or a surname ending ("johan andersson");
-A listed name in lower case on its own is not replaced (too many names are also words:
-Somali "ayaan", Albanian "drita"). Names in ``ambiguous``, and the larger list's ``common_words``,
-``places_not_people`` and ``frequent_words`` (its names that are frequent words of one of the
-bot's languages) are never replaced on their own.
-Pure and linear in the length of the text; never raises for a ``str``.
+* an honorific before a replaced name goes into the label ("Pan [namn]"; not "vaktmästaren");
+* never: public, historical, epic and religious figures (names.toml ``[public]``), a Persian or
+  Arabic title after "a"/"that", ``words_not_names`` (capitalised inside a sentence some are:
+  ``names_mid_sentence``), an inflected name of the larger list starting a sentence.
+A listed name in lower case alone is not replaced ("drita"), nor are on their own names in
+``ambiguous`` and the larger list's ``common_words``, ``places_not_people`` and
+``frequent_words``. Pure and linear in the length of the text; never raises for a ``str``.
 """
 
 from __future__ import annotations
 
-import bisect
 import tomllib
 from collections.abc import Iterator
 from functools import cache
@@ -45,7 +46,6 @@ from .name_shapes import (
     CASE_ENDINGS,
     CASELESS_SURNAME,
     GEEZ_PREFIXES,
-    KUNYA,
     NAME_PREFIX,
     SENTENCE_END,
     SIGNOFF_GAP,
@@ -54,6 +54,12 @@ from .name_shapes import (
     WEAK_SURNAME_ENDING,
     base_forms,
     not_people_spans,
+    outside_public,
+    public_spans,
+    title_names,
+    token_at,
+    with_honorific,
+    with_kunya,
 )
 
 __all__ = ["ScrubNames"]
@@ -94,7 +100,15 @@ class ScrubNames(Names):
         self._possessive = frozenset(fold(w) for w in strings_of(data, "possessive_after"))
         self._curated = self._first | self._surnames
         self._not_people = frozenset(fold(w) for w in strings_of(data, "not_people"))
-        self._ambiguous = self._ambiguous | self._not_people
+        self._words_not = frozenset(fold(w) for w in strings_of(data, "words_not_names"))
+        self._mid_sentence = frozenset(fold(w) for w in strings_of(data, "names_mid_sentence"))
+        self._ambiguous = self._ambiguous | self._not_people | self._words_not
+        self._honorifics = frozenset(fold(w).rstrip(".") for w in tables_of(data, "honorifics"))
+        public = data.get("public", {})
+        public = public if isinstance(public, dict) else {}
+        self._public = phrases(strings_of(public, "names"))
+        self._public_before = phrases(strings_of(public, "before"))
+        self._public_after = phrases(strings_of(public, "after"))
         self._set_off: frozenset[str] = frozenset()  # names that count only set off by commas
         if large is not None:
             self._add_large(large)
@@ -132,6 +146,8 @@ class ScrubNames(Names):
 
     # ---- the spans ----------------------------------------------------------------------
 
+    _sets = property(lambda self: (self._first, self._surnames))  # listed names, both lists
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans to replace by ``[namn]`` (see the module docstring)."""
         toks = self._tokens(text)
@@ -157,13 +173,13 @@ class ScrubNames(Names):
                 continue
             merged.append((a, b))
         spans = [
-            self._with_kunya(text, toks, *self._extend_caseless(text, toks, a, b))
-            for a, b in merged
+            with_kunya(text, toks, *self._extend_caseless(text, toks, a, b)) for a, b in merged
         ]
-        if spans and (self._characters or self._statues):
+        if spans:
             public = not_people_spans(toks, self._characters, self._statues)
-            spans = [(a, b) for a, b in spans if not any(a < y and x < b for x, y in public)]
-        return spans
+            public += public_spans(toks, self._public, self._public_before, self._public_after)
+            spans = outside_public(spans, public, toks, self._title_or_kin)
+        return [with_honorific(text, toks, a, b, self._honorifics) for a, b in spans]
 
     def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
         """Names after a title ("Pan Zbigniew", "Mr. Hughes", "أبو خليل", "ኣቶ ዳዊት"), after a
@@ -191,6 +207,8 @@ class ScrubNames(Names):
                     continue
                 cand = toks[j]
                 if folded[j] in FUNCTION_WORDS or self._place_like(cand.text):
+                    continue
+                if kind == "title" and cand.caseless and not title_names(folded, i, self._sets):
                     continue
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end
@@ -245,9 +263,16 @@ class ScrubNames(Names):
             return [(tok.start, tok.end)] if NAME_PREFIX.match(tok.text) else []
         if not (tok.cap or tok.text.isupper()) or self._place_like(tok.text):
             return [(tok.start, tok.end)] if self._double_name(tok.text) else []
+        first = k == 0 or SENTENCE_END.search(text[toks[k - 1].end : tok.start]) is not None
+        nxt_cap = k + 1 < len(toks) and toks[k + 1].cap  # "Per Albin-hemmet": other rules decide
+        if fold(tok.text) in self._words_not and (
+            first or fold(tok.text) not in self._mid_sentence
+        ):
+            return []
         name = (
             (tok.cap and SURNAME_ENDING.search(tok.text) is not None)
-            or self._inflected(tok.text)
+            or (tok.cap and not first and fold(tok.text) in self._mid_sentence and not nxt_cap)
+            or self._inflected(tok.text, curated_only=first)
             or self._hyphenated(tok.text)
             or (self._listed(tok.text) is not None and not self._ambiguous_word(tok.text))
         )
@@ -344,12 +369,12 @@ class ScrubNames(Names):
             if m and "\u0600" <= text[b - 1] <= "\u06ff":
                 b = m.end()
                 continue
-            nxt = self._token_at(text, toks, b)
+            nxt = token_at(text, toks, b)
             if nxt is None or not nxt.caseless:
                 return a, b
             w = fold(nxt.text)
             if w in BIN:
-                after = self._token_at(text, toks, nxt.end)
+                after = token_at(text, toks, nxt.end)
                 if after is not None and after.caseless:
                     b = after.end
                     continue
@@ -358,30 +383,6 @@ class ScrubNames(Names):
                 b = nxt.end
                 continue
             return a, b
-
-    @staticmethod
-    def _with_kunya(text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
-        """Start a name at the kunya right before it ("أبو [خليل]" -> "[أبو خليل]")."""
-        k = bisect.bisect_left(toks, a, key=lambda t: t.start)
-        if k > 0:
-            prev = toks[k - 1]
-            if fold(prev.text) in KUNYA and GAP.match(text[prev.end : a]):
-                return prev.start, b
-        return a, b
-
-    @staticmethod
-    def _token_at(text: str, toks: list[Tok], pos: int) -> Tok | None:
-        """The token right after ``pos`` when only a single space or two separate them."""
-        lo, hi = 0, len(toks)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if toks[mid].start < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(toks) and GAP.match(text[pos : toks[lo].start]):
-            return toks[lo]
-        return None
 
     # ---- lookups ------------------------------------------------------------------------
 
@@ -420,7 +421,7 @@ class ScrubNames(Names):
         w = fold(word)
         return (w in self._first or w in self._surnames) and w not in self._ambiguous
 
-    def _inflected(self, word: str) -> bool:
+    def _inflected(self, word: str, curated_only: bool = False) -> bool:
         """A listed first name with a case ending of Slavic, Finnish or Albanian ("Lejlu" <- Lejla,
         "Adnana" <- Adnan, "Arbeni" <- Arben, "Миколи" <- Микола, "Ismetin" <- Ismet)."""
         w = fold(word)
@@ -431,9 +432,9 @@ class ScrubNames(Names):
                 stem = w[: len(w) - len(ending)]
                 for name in base_forms(stem):
                     if name in self._first and name not in self._ambiguous:
-                        # a name of the larger list only from a stem of four letters:
-                        # "Люди" is not "Люда", "AGAIN" not "Aga"
-                        if name in self._curated or len(stem) >= 4:
+                        # a name of the larger list only from a stem of four letters ("Люди"
+                        # is not "Люда") and not starting a sentence ("Berri" is not "Berra")
+                        if name in self._curated or (len(stem) >= 4 and not curated_only):
                             return True
         return False
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
-from ..scrub_ids import find_bank_accounts
+from ..scrub_ids import find_bank_accounts, id_word_before
 from ..scrub_phones import PhoneRule, national_ok, no_trunk_ok, valid_swedish_national
 from .view import Span
 
@@ -244,6 +244,8 @@ def find_accounts(view: str) -> Iterator[Span]:
     for m in _CARD.finditer(view):
         digits = re.sub(r"[ \-]", "", m.group())
         grouped = _CARD_GROUPS.fullmatch(m.group()) is not None
+        if not grouped and id_word_before(view, m.start()):
+            continue  # "JMBG 2307968175023": an identity number, not a card
         if not any(a <= m.start() < b for a, b in spans) and (grouped or _luhn_any(digits)):
             spans.append(m.span())
     for a, b in find_bank_accounts(view):

@@ -1,5 +1,6 @@
 """Finder for licence plates: Swedish plates, unambiguous foreign ones, and other shapes only
-next to a vehicle word."""
+next to a vehicle word (also the plates of the countries the bot's communities come from and
+drive through: Romanian, Danish, Eritrean, Iranian, Iraqi and Syrian shapes)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,26 @@ _FOREIGN_PLATE = re.compile(
     r"|[AEJKMOT][0-9]{2}-[AEJKMOT]-[0-9]{3}|[0-9]{2}-[0-9]{3}-[A-Z]{2})(?![\w\-\[])"
 )
 # Other plate shapes only next to a vehicle word: Polish/Norwegian "WA 12345", "KR 1234A",
-# Finnish plates with any letters "VKK-123", German "M AB 1234".
+# Finnish plates with any letters "VKK-123", German "M AB 1234"; Romanian and Moldovan "B 123
+# ABC", "CJ 07 XYZ"; Danish "AB 12 345"; Eritrean and Ethiopian "ER 2-12345"; Iranian "۱۲ ب
+# ۳۴۵ ایران ۶۷" and Iraqi and Syrian plates of digits around one Arabic letter ("12345 ب"),
+# never "12 و 345" (and).
+_ARABIC_PLATE_LETTER = (
+    "[\u0628-\u063a\u0641-\u0646\u0647\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]"
+)
+# Beside digits alone, not the letters that shorten money and units: toman, dinar, riyal,
+# pound, lira, million or metre, kilo ("۵۰۰ ت", "200 د").
+_ARABIC_PLATE_LETTER_SHORT = "[بحسصطعقنهيیپچژگ]"
 _FOREIGN_PLATE_NEAR_VEHICLE = re.compile(
-    r"(?<![\w\-\]])(?:[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4}"
-    r"|[A-Z]{2,3}[ \-]?[0-9][0-9A-Z]{3,4})"
+    r"(?<![\w\-\]])(?:[A-Z]{1,2}[ \-]?[0-9]{2,3}[ \-]?[A-Z]{3}|[A-Z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{3}"
+    r"|[A-Z]{1,3}[ \-]?[0-9][ \-][0-9]{4,5}"
+    r"|[A-Z]{1,3}[ \-]?[0-9]{3,5}[A-Z]?|[A-Z]{1,3}[ \-][A-Z]{1,2}[ \-]?[0-9]{1,4}"
+    r"|[A-Z]{2,3}[ \-]?[0-9][0-9A-Z]{3,4}"
+    r"|[0-9]{2}[ ]?"
+    + _ARABIC_PLATE_LETTER
+    + r"[ ]?[0-9]{3}(?:[ ]?[\-|]?[ ]?(?:ایران)?[ ]?[0-9]{2})?"
+    r"|[0-9]{3,6}[ ]?" + _ARABIC_PLATE_LETTER_SHORT + r"(?![\w])"
+    r"|" + _ARABIC_PLATE_LETTER_SHORT + r"[ ]?[0-9]{3,6})"
     r"(?![\w\-\[])"
 )
 
@@ -83,6 +100,9 @@ _UNIT_AFTER = re.compile(
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
+_CURRENCY = re.compile(
+    r"(?:SEK|EUR|USD|NOK|DKK|GBP|PLN|UAH|RUB|ALL|BAM|RSD|HRK|IRR|IQD|SYP|SOS|ERN|ETB|AFN)\b"
+)
 _CONTEXT_WORD = re.compile(r"[^\W\d_][\w\-.]*")
 _CONTEXT_CHARS = 40
 
@@ -106,6 +126,8 @@ def find_plates(view: str) -> Iterator[Span]:
     for m in _FOREIGN_PLATE.finditer(view):
         spans.append(m.span())
     for m in _FOREIGN_PLATE_NEAR_VEHICLE.finditer(view):
+        if _CURRENCY.match(m.group()):
+            continue  # "SEK 50000" for a car is a price
         if not _UNIT_AFTER.match(view, m.end()) and _vehicle_near(view, m.start(), m.end()):
             spans.append(m.span())
     spans.sort(key=lambda s: (s[0], -s[1]))  # the longest of those starting together
