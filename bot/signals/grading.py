@@ -32,6 +32,20 @@ _EXPLICIT_PERSON = frozenset(
     }
 )
 
+# Person features that say "a group or a place, nobody in particular" (issue 19, the SPEC:
+# "groups in general … identify nobody"): neighbours as a group ("grannarna", "neighbourhood
+# watch", "komšijska straža"), people in general, a place named after its owner. A message
+# whose only person features are these (with the group among them) identifies nobody, whatever
+# the model's n-grams say.
+_GROUP_CUE = "cue.group"
+_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", "cue.owned_place"})
+_PERSON_FEATURES = ("cue.", "found.", "identifies.")
+
+
+def _group_only(rule_names: Sequence[str]) -> bool:
+    person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
+    return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
+
 
 @dataclass(frozen=True)
 class Signals:
@@ -56,9 +70,10 @@ def combine(
     ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
     the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
     :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
-    too little to go on. A plate, someone else's personnummer, a name the scrubber already
+    too little to go on. A plate, a name the scrubber already
     replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
-    patterns are what rules do best)."""
+    patterns are what rules do best); neighbours as a group with no other person feature never
+    do (:func:`_group_only`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
         return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
@@ -68,4 +83,5 @@ def combine(
         grade = "possible"
     else:
         grade = "none"
-    return grade, explicit or scores.identifies >= thresholds["identifies"]
+    model_says = scores.identifies >= thresholds["identifies"] and not _group_only(rule_names)
+    return grade, explicit or model_says
