@@ -32,18 +32,24 @@ _EXPLICIT_PERSON = frozenset(
     }
 )
 
-# Person features that say "a group or a place, nobody in particular" (issue 19, the SPEC:
-# "groups in general … identify nobody"): neighbours as a group ("grannarna", "neighbourhood
-# watch", "komšijska straža"), people in general, a place named after its owner. A message
-# whose only person features are these (with the group among them) identifies nobody, whatever
-# the model's n-grams say.
+# Person features that say "a group or a place, nobody in particular" (issue 19; the SPEC:
+# "groups in general … identify nobody"; the project's rule: "a place named after its owner
+# ('grannens grill', 'the neighbour's window', 'dom sąsiada') does not"): neighbours as a group
+# ("grannarna", "neighbourhood watch", "komšijska straža"), people in general, and a neighbour
+# word beside a dwelling word. A message whose only person features are these identifies
+# nobody, whatever the model's n-grams say.
 _GROUP_CUE = "cue.group"
-_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", "cue.owned_place"})
+_OWNED_PLACE_CUE = "cue.owned_place"
+_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", _OWNED_PLACE_CUE})
+# the neighbour word of "the neighbour's window" is the owner of the place
+_OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
 _PERSON_FEATURES = ("cue.", "found.", "identifies.")
 
 
-def _group_only(rule_names: Sequence[str]) -> bool:
+def _nobody_in_particular(rule_names: Sequence[str]) -> bool:
     person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
+    if _OWNED_PLACE_CUE in person:
+        return person <= _OWNER
     return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
 
 
@@ -72,8 +78,8 @@ def combine(
     :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
     too little to go on. A plate, a name the scrubber already
     replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
-    patterns are what rules do best); neighbours as a group with no other person feature never
-    do (:func:`_group_only`)."""
+    patterns are what rules do best); neighbours as a group or a place named after its owner,
+    with no other person feature, never do (:func:`_nobody_in_particular`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
         return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
@@ -83,5 +89,7 @@ def combine(
         grade = "possible"
     else:
         grade = "none"
-    model_says = scores.identifies >= thresholds["identifies"] and not _group_only(rule_names)
+    model_says = scores.identifies >= thresholds["identifies"] and not _nobody_in_particular(
+        rule_names
+    )
     return grade, explicit or model_says
