@@ -44,10 +44,16 @@ _NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", _OWNED_PLACE_CUE})
 # the neighbour word of "the neighbour's window" is the owner of the place
 _OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
 _PERSON_FEATURES = ("cue.", "found.", "identifies.")
+# A relative or friend who helped the writer ("my granddaughter set this up for me", "بنتي
+# علمتني كيف بكتب هون") is mentioned in passing: with no other person feature, nobody.
+_HELPER_CUE = "cue.helper"
+_HELPER = frozenset({_HELPER_CUE, "cue.kin", "cue.family", "cue.close", "cue.people"})
 
 
 def _nobody_in_particular(rule_names: Sequence[str]) -> bool:
     person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
+    if _HELPER_CUE in person:
+        return person <= _HELPER
     if _OWNED_PLACE_CUE in person:
         return person <= _OWNER
     return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
