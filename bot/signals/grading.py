@@ -15,7 +15,7 @@ MIN_WORDS = 3
 # 96 % of the messages they fired on across the independent authors (issue 19): a colour with a
 # garment or a vehicle, a title or relation before a capitalised word, plates of a country, a
 # flat number, "han som bor…", "the guy with…", a registration number, a look beside a word for
-# a man or woman ("a tall bald guy").
+# a man or woman ("a tall bald guy"), someone else's handle ("his nick is …": 13 of 14).
 _EXPLICIT_PERSON = frozenset(
     {
         "identifies.plate",
@@ -29,6 +29,7 @@ _EXPLICIT_PERSON = frozenset(
         "identifies.registration",
         "identifies.looks",
         "identifies.name",
+        "identifies.handle",
     }
 )
 
@@ -39,8 +40,8 @@ _EXPLICIT_PERSON = frozenset(
 # word beside a dwelling word. A message whose only person features are these identifies
 # nobody, whatever the model's n-grams say.
 _GROUP_CUE = "cue.group"
-_OWNED_PLACE_CUE = "cue.owned_place"
-_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", _OWNED_PLACE_CUE})
+_OWNED_PLACE = frozenset({"cue.owned_place", "cue.owned_place_of"})
+_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", *_OWNED_PLACE})
 # the neighbour word of "the neighbour's window" is the owner of the place
 _OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
 _PERSON_FEATURES = ("cue.", "found.", "identifies.")
@@ -54,7 +55,7 @@ def _nobody_in_particular(rule_names: Sequence[str]) -> bool:
     person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
     if _HELPER_CUE in person:
         return person <= _HELPER
-    if _OWNED_PLACE_CUE in person:
+    if person & _OWNED_PLACE:
         return person <= _OWNER
     return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
 
