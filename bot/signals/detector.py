@@ -80,6 +80,33 @@ def _large_names() -> frozenset[str]:
     return frozenset(names - drop)
 
 
+def _cue_found(
+    pattern: re.Pattern[str] | None,
+    plain_pattern: re.Pattern[str] | None,
+    text: str,
+    bare: str,
+) -> bool:
+    """A cue list in a folded message (``bare``: the same without diacritics): the list as
+    written, or the list without diacritics where the message was typed without them ("corka"
+    for "córka"); but not a word typed WITH diacritics against a list word without them:
+    "hallå" is no "halla" (Albanian: aunt). Mostly one search."""
+    if plain_pattern is None:
+        return pattern is not None and pattern.search(text) is not None
+    if bare == text:
+        return plain_pattern.search(text) is not None
+    if len(bare) != len(text):  # "æ" -> "ae": no position-by-position comparison
+        return (pattern is not None and pattern.search(text) is not None) or (
+            plain_pattern.search(text) is not None
+        )
+    for m in plain_pattern.finditer(bare):
+        start, end = m.span()
+        if text[start:end] == bare[start:end]:
+            return True
+        if pattern is not None and pattern.match(text, start, end) is not None:
+            return True
+    return False
+
+
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Indices of the first and last whitespace-separated token covered by [start, end)."""
     return bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, end - 1) - 1
@@ -276,17 +303,7 @@ class SignalDetector:
                 text = masked
         text_bare = bare if text is norm else plain_letters(text)
         for name, pattern, plain_pattern in self._person_cues:
-            # The list as written, and the list without diacritics for a message typed without
-            # them ("corka" for "córka"); but not a word typed WITH diacritics against a list
-            # word without them: "hallå" is no "halla" (Albanian: aunt). For a message without
-            # diacritics that is one search.
-            if text_bare == text:
-                either = plain_pattern if plain_pattern is not None else pattern
-                if either is not None and either.search(text):
-                    out.append(f"cue.{name}")
-            elif (pattern is not None and pattern.search(text)) or (
-                plain_pattern is not None and plain_pattern.search(text)
-            ):
+            if _cue_found(pattern, plain_pattern, text, text_bare):
                 out.append(f"cue.{name}")
         for key in URGENT_LISTS:
             pattern = self._urgency.lists[key]
