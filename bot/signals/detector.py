@@ -7,6 +7,7 @@ import bisect
 import re
 import tomllib
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from config.base import CONTENT_DIR
@@ -60,6 +61,7 @@ _LARGE_NAME_CUE = "cue.large_name"
 _NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
 
 
+@cache
 def _large_names() -> frozenset[str]:
     """The names of ``names_large.toml`` (the scrubber's larger list) that are no common word,
     place or frequent word: a feature of the person model only (issue 19)."""
