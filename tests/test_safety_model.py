@@ -144,15 +144,15 @@ def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
     """The goal is 0.90 / 0.90; across authors the detector reaches recall 0.94 (0.96 when
-    urgent) at precision 0.86 (0.90 when urgent), short of the precision goal mainly because
+    urgent) at precision 0.89 (0.92 when urgent), short of the precision goal mainly because
     one author (``elderly``) labels a relative or neighbour without a name as identifying nobody
-    where the others and the SPEC count them (about 0.92 precision without that author). This
+    where the others and the SPEC count them (about 0.93 precision without that author). This
     pins the level reached (0.75 / 0.75 before the person work, 0.87 / 0.87 after its first
-    round)."""
+    round, precision 0.86 / 0.90 when urgent after its third)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.84
-    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.87
+    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.86
+    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.89
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")

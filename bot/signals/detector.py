@@ -7,9 +7,12 @@ import bisect
 import re
 import tomllib
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
-from ..names import Names
+from config.base import CONTENT_DIR
+
+from ..names import Names, fold, strings_of, tables_of
 from ..safety_model import SafetyModel, plain_letters
 from ..scrub import LABELS, found_kinds
 from .folding import WORDS, fold_chars, word_count
@@ -39,6 +42,71 @@ _NEGATION_WINDOW = 2
 # What the scrubber finds is looked for too: plates and personnummer are rules; a handle
 # ("@kalle_99", "usern heter x_bandit_x") is a feature of the model only.
 _SCRUB_KINDS = frozenset({"regnr", "personnummer", "anvandarnamn"})
+
+
+_GROUP_CUE = "group"
+
+
+def _either(
+    pattern: re.Pattern[str] | None, plain_pattern: re.Pattern[str] | None
+) -> re.Pattern[str] | None:
+    """One pattern for a cue list as written and without diacritics."""
+    both = [p for p in (pattern, plain_pattern) if p is not None]
+    if not both:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in both), both[0].flags)
+
+
+_LARGE_NAME_CUE = "cue.large_name"
+_NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
+
+
+@cache
+def _large_names() -> frozenset[str]:
+    """The names of ``names_large.toml`` (the scrubber's larger list) that are no common word,
+    place or frequent word: a feature of the person model only (issue 19)."""
+    path = CONTENT_DIR / "names_large.toml"
+    if not path.exists():
+        return frozenset()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+
+    def entries(key: str) -> set[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            raise ValueError(f"{path}: {key} must be a list")
+        return {fold(e.get("name", "") if isinstance(e, dict) else str(e)) for e in value}
+
+    names = {fold(n) for n in (*tables_of(data, "first"), *tables_of(data, "surnames"))}
+    drop = entries("common_words") | entries("places_not_people")
+    drop |= {fold(w) for w in strings_of(data, "frequent_words")}
+    return frozenset(names - drop)
+
+
+def _cue_found(
+    pattern: re.Pattern[str] | None,
+    plain_pattern: re.Pattern[str] | None,
+    text: str,
+    bare: str,
+) -> bool:
+    """A cue list in a folded message (``bare``: the same without diacritics): the list as
+    written, or the list without diacritics where the message was typed without them ("corka"
+    for "córka"); but not a word typed WITH diacritics against a list word without them:
+    "hallå" is no "halla" (Albanian: aunt). Mostly one search."""
+    if plain_pattern is None:
+        return pattern is not None and pattern.search(text) is not None
+    if bare == text:
+        return plain_pattern.search(text) is not None
+    if len(bare) != len(text):  # "æ" -> "ae": no position-by-position comparison
+        return (pattern is not None and pattern.search(text) is not None) or (
+            plain_pattern.search(text) is not None
+        )
+    for m in plain_pattern.finditer(bare):
+        start, end = m.span()
+        if text[start:end] == bare[start:end]:
+            return True
+        if pattern is not None and pattern.match(text, start, end) is not None:
+            return True
+    return False
 
 
 def _token_span(starts: Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -72,8 +140,11 @@ class SignalDetector:
         self._rules = rules
         self._urgency = load_urgency(data.get("urgent"), source)
         self._not_people = load_not_people(data.get("not_people"), source)
-        self._person_cues = load_cues(data.get("person_cues"), source)
+        cues = load_cues(data.get("person_cues"), source)
+        self._person_cues = tuple(c for c in cues if c[0] != _GROUP_CUE)
+        self._cue_group = _either(*next((c[1:] for c in cues if c[0] == _GROUP_CUE), (None, None)))
         self._names = names if names is not None else Names.load()
+        self._large_names = _large_names()
         if model is None and learned:
             model = SafetyModel.load()
         self._model = model if learned else None
@@ -198,22 +269,43 @@ class SignalDetector:
             extra.append(_LABEL_RULE)
         if person_plain != plain:
             extra.append("not_people")
+        if self._large_names and self._has_large_name(person_plain):
+            extra.append(_LARGE_NAME_CUE)
         matched = tuple(dict.fromkeys(fired))
         return plain, grade, matched, (*matched, *extra)
+
+    def _has_large_name(self, plain: str) -> bool:
+        """A word of the scrubber's larger name list, capitalised ("Noor hasnt answered", "Ola
+        nie odpisuje"; not in capitals) or in a script without case."""
+        for m in _NAME_TOKEN.finditer(plain):
+            word = m.group()
+            first = word[0]
+            if first.isupper():
+                if word.isupper() and len(word) > 1:
+                    continue
+            elif first.islower():
+                continue
+            if fold(word) in self._large_names:
+                return True
+        return False
 
     def _list_features(self, norm: str) -> list[str]:
         """Which urgency word lists and person cues occur anywhere in the message, with and
         without diacritics, whatever the rules concluded: features for the model only."""
         out = []
         bare = plain_letters(norm)
+        text = norm
+        group = self._cue_group
+        if group is not None:
+            # Neighbours as a group ("grannarna", "straż sąsiedzka") and Somali "dad baa"
+            # (people) are no particular person: the other person cues do not see those words.
+            masked = group.sub(" ", norm)
+            if masked != norm:
+                out.append(f"cue.{_GROUP_CUE}")
+                text = masked
+        text_bare = bare if text is norm else plain_letters(text)
         for name, pattern, plain_pattern in self._person_cues:
-            # The list without diacritics, on the message without diacritics, finds whatever
-            # the list itself would find in the message (and "gronsak" for "grönsak"): one
-            # search instead of two.
-            if plain_pattern is not None:
-                if plain_pattern.search(bare):
-                    out.append(f"cue.{name}")
-            elif pattern is not None and pattern.search(norm):
+            if _cue_found(pattern, plain_pattern, text, text_bare):
                 out.append(f"cue.{name}")
         for key in URGENT_LISTS:
             pattern = self._urgency.lists[key]

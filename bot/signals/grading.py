@@ -10,16 +10,15 @@ from ..safety_model import Scores
 
 # Messages shorter than this many words are graded by the rules alone (see combine()).
 MIN_WORDS = 3
-# Rules that identify someone whatever the model says: explicit patterns (a plate, someone else's
-# personnummer, a name the scrubber replaced) and the person rules that were right for at least
+# Rules that identify someone whatever the model says: explicit patterns (a plate, a name the
+# scrubber replaced) and the person rules that were right for at least
 # 96 % of the messages they fired on across the independent authors (issue 19): a colour with a
 # garment or a vehicle, a title or relation before a capitalised word, plates of a country, a
 # flat number, "han som bor…", "the guy with…", a registration number, a look beside a word for
-# a man or woman ("a tall bald guy").
+# a man or woman ("a tall bald guy"), someone else's handle ("his nick is …": 12 of 13).
 _EXPLICIT_PERSON = frozenset(
     {
         "identifies.plate",
-        "identifies.personnummer",
         "identifies.label",
         "identifies.clothing",
         "identifies.vehicle",
@@ -30,8 +29,35 @@ _EXPLICIT_PERSON = frozenset(
         "identifies.registration",
         "identifies.looks",
         "identifies.name",
+        "identifies.handle",
     }
 )
+
+# Person features that say "a group or a place, nobody in particular" (issue 19; the SPEC:
+# "groups in general … identify nobody"; the project's rule: "a place named after its owner
+# ('grannens grill', 'the neighbour's window', 'dom sąsiada') does not"): neighbours as a group
+# ("grannarna", "neighbourhood watch", "komšijska straža"), people in general, and a neighbour
+# word beside a dwelling word. A message whose only person features are these identifies
+# nobody, whatever the model's n-grams say.
+_GROUP_CUE = "cue.group"
+_OWNED_PLACE = frozenset({"cue.owned_place", "cue.owned_place_of"})
+_NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", *_OWNED_PLACE})
+# the neighbour word of "the neighbour's window" is the owner of the place
+_OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
+_PERSON_FEATURES = ("cue.", "found.", "identifies.")
+# A relative or friend who helped the writer ("my granddaughter set this up for me", "بنتي
+# علمتني كيف بكتب هون") is mentioned in passing: with no other person feature, nobody.
+_HELPER_CUE = "cue.helper"
+_HELPER = frozenset({_HELPER_CUE, "cue.kin", "cue.family", "cue.close", "cue.people"})
+
+
+def _nobody_in_particular(rule_names: Sequence[str]) -> bool:
+    person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
+    if _HELPER_CUE in person:
+        return person <= _HELPER
+    if person & _OWNED_PLACE:
+        return person <= _OWNER
+    return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
 
 
 @dataclass(frozen=True)
@@ -57,9 +83,10 @@ def combine(
     ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
     the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
     :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
-    too little to go on. A plate, someone else's personnummer, a name the scrubber already
+    too little to go on. A plate, a name the scrubber already
     replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
-    patterns are what rules do best)."""
+    patterns are what rules do best); neighbours as a group or a place named after its owner,
+    with no other person feature, never do (:func:`_nobody_in_particular`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
         return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
@@ -69,4 +96,7 @@ def combine(
         grade = "possible"
     else:
         grade = "none"
-    return grade, explicit or scores.identifies >= thresholds["identifies"]
+    model_says = scores.identifies >= thresholds["identifies"] and not _nobody_in_particular(
+        rule_names
+    )
+    return grade, explicit or model_says

@@ -154,6 +154,7 @@ def load_rule(raw: object, index: int) -> Rule:
 
 
 _CAPITALISED = re.compile(r"\s+(?:[A-Z]\.\s?)?([^\W\d_][\w'\-]*)")
+_CAPITALISED_BEFORE = re.compile(r"([^\W\d_][\w'\-]*)\s+$")
 
 
 def _caseless(word: str) -> bool:
@@ -168,6 +169,9 @@ class NotPeople:
     # The writer's own name: "jag heter …", "my name is …", "nazywam się …", "اسمي …", and a
     # closing greeting ("Med vänlig hälsning, …"): the writer is nobody else to report.
     writer: re.Pattern[str] | None = None
+    # A statue or monument word AFTER the name ("the Carl Linnaeus statue", "Runebergin
+    # patsas", "pomnik" after the name in some word orders): the capitalised words before it.
+    after: re.Pattern[str] | None = None
 
     def mask(self, plain: str) -> str:
         """``plain`` with non-people blanked out (same length): listed characters, the
@@ -194,6 +198,16 @@ class NotPeople:
                     end = after.end()
                 if end > m.end():
                     spans.append((m.start(), end))
+        if self.after is not None:
+            for m in self.after.finditer(plain):
+                start = m.start()
+                for _ in range(3):
+                    before = _CAPITALISED_BEFORE.search(plain, 0, start)
+                    if before is None or not before.group(1)[0].isupper():
+                        break
+                    start = before.start(1)
+                if start < m.start():
+                    spans.append((start, m.start()))
         if not spans:
             return plain
         chars = list(plain)
@@ -208,12 +222,12 @@ def load_not_people(data: object, source: Path) -> NotPeople:
     if not isinstance(data, dict):
         raise ValueError(f"{source}: [not_people] must be a table")
     lists = {}
-    for key in ("names", "before", "writer"):
+    for key in ("names", "before", "writer", "after"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{source}: not_people.{key} must be a list of strings")
         lists[key] = compile_phrases(value, re.IGNORECASE)
-    return NotPeople(lists["names"], lists["before"], lists["writer"])
+    return NotPeople(lists["names"], lists["before"], lists["writer"], lists["after"])
 
 
 def load_cues(
