@@ -62,7 +62,7 @@ PERSON_CUES = ("cue.", "own_id.", "found.")
 URGENT_VS_NONE = True
 DECORRELATE = True
 # Threshold targets, on out-of-author scores (a margin under the goals of issue 19).
-ALARM_RECALL = 0.97  # urgent messages with 112 in the first answer, overall
+ALARM_RECALL = 0.98  # urgent messages with 112 in the first answer, overall
 ALARM_RECALL_LANG = 0.90  # … and in every language
 TAKEOVER_MAX = 0.07  # messages labelled not urgent that get the 112 answer first
 Array = npt.NDArray[np.float64]

@@ -27,6 +27,18 @@ from .wordlists import (
 _TOKEN = re.compile(r"\S+")
 _NAME_AFTER = re.compile(r"\s+[\"'«“]?([^\W\d_][^\W\d_'\-]*)")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
+# A letter written three times or more ("hjäääälp", "apuuuu", "ndihmeee") counts once for the
+# urgency lists: a cry drawn out on a phone keyboard is the same word.
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
+# Serbian (and Bosnian/Montenegrin) written in Cyrillic is matched by the Latin hr lists; a
+# message counts as Serbian Cyrillic when it has a letter that Ukrainian and Russian lack.
+_SERBIAN_ONLY = frozenset("јљњћђџ")
+_SERBIAN_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдежзиклмнопрстуфхцчш", "abvgdežziklmnoprstufhcčš", strict=True)),
+        "ђ": "đ", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "ć", "џ": "dž",
+    }
+)  # fmt: skip
 
 _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
@@ -107,9 +119,19 @@ class SignalDetector:
             and all(w in u.help_alone or w in u.help_fillers for w in words)
         )
 
+    @staticmethod
+    def urgency_form(norm: str) -> str:
+        """The folded message as the urgency lists see it: drawn-out letters once, Serbian
+        Cyrillic in Latin letters."""
+        norm = _DRAWN_OUT.sub(r"\1", norm)
+        if not _SERBIAN_ONLY.isdisjoint(norm):
+            norm = norm.translate(_SERBIAN_LATIN)
+        return norm
+
     def grade(self, norm: str) -> tuple[str, list[str]]:
         """``("urgent" | "possible" | "none", list names)`` for a folded message."""
         u = self._urgency
+        norm = self.urgency_form(norm)
         if u.figurative is not None:
             norm = u.figurative.sub(" ", norm)
         fired: list[str] = []
@@ -215,6 +237,8 @@ class SignalDetector:
                     out.append(f"cue.{name}")
             elif pattern is not None and pattern.search(norm):
                 out.append(f"cue.{name}")
+        norm = self.urgency_form(norm)
+        bare = plain_letters(norm)
         for key in URGENT_LISTS:
             pattern = self._urgency.lists[key]
             if pattern is not None and pattern.search(norm):
