@@ -101,13 +101,18 @@ class SignalDetector:
         words = WORDS.findall(before)[-_NEGATION_WINDOW:]
         return any(w in self._urgency.negation for w in words)
 
-    def _hits(self, key: str, norm: str, *, negatable: bool = False) -> bool:
-        pattern = self._urgency.lists[key]
-        if pattern is None:
-            return False
-        for m in pattern.finditer(norm):
-            if not negatable or not self._negated(norm, m.start()):
-                return True
+    def _hits(self, key: str, norm: str, *, negatable: bool = False, bare: str = "") -> bool:
+        """A phrase of list ``key`` in ``norm`` (not right after a negation when
+        ``negatable``), or one of its longer phrases without diacritics in ``bare``."""
+        for pattern, text in (
+            (self._urgency.lists[key], norm),
+            (self._urgency.bare_rule_lists[key] if bare and bare != norm else None, bare),
+        ):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(text):
+                if not negatable or not self._negated(text, m.start()):
+                    return True
         return False
 
     def _help_alone(self, norm: str) -> bool:
@@ -136,8 +141,10 @@ class SignalDetector:
             norm = u.figurative.sub(" ", norm)
         fired: list[str] = []
 
+        bare = plain_letters(norm)
+
         def has(key: str, negatable: bool = False) -> bool:
-            found = self._hits(key, norm, negatable=negatable)
+            found = self._hits(key, norm, negatable=negatable, bare=bare)
             if found:
                 fired.append(f"urgent.{key}")
             return found
@@ -156,7 +163,8 @@ class SignalDetector:
             fired.append("urgent.present_patterns")
         before = has("past") | has("habitual")
         rules = has("rules")
-        hypothetical = has("hypothetical")
+        # a hypothetical, a joke or laughter, a film or a game: not happening now
+        hypothetical = has("hypothetical") | has("joking") | has("fiction")
         if acute:
             if rules or hypothetical or (before and not now):
                 return "possible", fired

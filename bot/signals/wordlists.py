@@ -21,8 +21,11 @@ _KINDS = ("phrases", "name_intro", "pair", "pattern")
 _WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
-    "negation", "bot", "ongoing",
+    "negation", "bot", "ongoing", "joking", "fiction",
 )  # fmt: skip
+MIN_BARE = 5
+# Lists that a word-list file may leave out (older files, tests' own lists).
+OPTIONAL_LISTS = frozenset({"joking", "fiction"})
 
 
 def default_path() -> Path:
@@ -240,6 +243,11 @@ class Urgency:
     # The same lists without diacritics, matched against the message without diacritics:
     # only as features for the model ("rok" for "rök", "pozar" for "pożar").
     plain_lists: Mapping[str, re.Pattern[str] | None]
+    # For the rules too: the phrases whose letters change without diacritics and that keep at
+    # least MIN_BARE letters ("thikë" → "thike", "pożar" → "pozar", "kolишній" typed on a
+    # Russian layout), matched against the message without diacritics. Shorter ones ("rök" →
+    # "rok", Polish for "year") would meet words of other languages.
+    bare_rule_lists: Mapping[str, re.Pattern[str] | None]
     present_patterns: re.Pattern[str] | None
     figurative: re.Pattern[str] | None
     # Idioms ("stabbed in the back", "the heat is killing me"): removed for the rules and for
@@ -262,14 +270,23 @@ def load_urgency(data: object, source: Path) -> Urgency:
         raise ValueError(f"{source}: [urgent] is missing")
     lists: dict[str, re.Pattern[str] | None] = {}
     plain_lists: dict[str, re.Pattern[str] | None] = {}
+    bare_rule_lists: dict[str, re.Pattern[str] | None] = {}
     for key in URGENT_LISTS:
-        table = data.get(key)
+        table = data.get(key, {} if key in OPTIONAL_LISTS else None)
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [urgent.{key}] is missing")
         phrases = _phrases_of(table, f"urgent.{key}")
         lists[key] = compile_phrases(phrases)
         plain_lists[key] = compile_phrases(
             p for p in {plain_letters(p) for p in phrases} if p.strip()
+        )
+        bare_rule_lists[key] = compile_phrases(
+            {
+                bare
+                for p in phrases
+                if (bare := plain_letters(fold(p))) != fold(p)
+                and sum(ch.isalpha() for ch in bare) >= MIN_BARE
+            }
         )
     for key in ("acute", "danger", "now", "help"):
         if lists[key] is None:
@@ -288,6 +305,7 @@ def load_urgency(data: object, source: Path) -> Urgency:
     return Urgency(
         lists=lists,
         plain_lists=plain_lists,
+        bare_rule_lists=bare_rule_lists,
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
         idioms=compile_regexes(
