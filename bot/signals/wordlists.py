@@ -4,7 +4,7 @@ and the non-people, compiled to regular expressions (an invalid file raises ``Va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,25 @@ def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]
     return _WORD_CHAR.match(first[0]) is not None, body + tail
 
 
+def _by_first_letter(
+    phrases: Sequence[str], compiled: Sequence[tuple[bool, str]]
+) -> list[tuple[bool, str]]:
+    """The same alternatives, those that start with a plain letter grouped under it (order
+    kept inside each group); what a match covers may change, where it starts does not."""
+    groups: dict[tuple[bool, str], list[str]] = {}
+    out: list[tuple[bool, str]] = []
+    for phrase, (bounded, body) in zip(phrases, compiled, strict=True):
+        first = fold(phrase).split()[0]
+        head = re.escape(first[0])
+        if first.startswith("*") or not body.startswith(head):
+            out.append((bounded, body))
+            continue
+        groups.setdefault((bounded, head), []).append(body[len(head) :])
+    for (bounded, head), rests in groups.items():
+        out.append((bounded, head + "(?:" + "|".join(rests) + ")"))
+    return out
+
+
 def compile_phrases(
     phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False
 ) -> re.Pattern[str] | None:
@@ -67,6 +86,11 @@ def compile_phrases(
     if not unique:
         return None
     compiled = [_phrase_pattern(p, short_prefix) for p in unique]
+    if short_prefix:
+        # Urgency lists (only where a match starts is used): phrases grouped by their first
+        # letter, so that a word start tries one group instead of every phrase (the lists hold
+        # over a thousand phrases in eleven languages).
+        compiled = _by_first_letter(unique, compiled)
     # The word-boundary look-behind is factored out so long words are rejected at once.
     at_word = [body for bounded, body in compiled if bounded]
     anywhere = [body for bounded, body in compiled if not bounded]
