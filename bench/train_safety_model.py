@@ -62,9 +62,14 @@ PERSON_CUES = ("cue.", "own_id.", "found.")
 URGENT_VS_NONE = True
 DECORRELATE = True
 # Threshold targets, on out-of-author scores (a margin under the goals of issue 19).
-ALARM_RECALL = 0.97  # urgent messages with 112 in the first answer, overall
+ALARM_RECALL = 0.98  # urgent messages with 112 in the first answer, overall
 ALARM_RECALL_LANG = 0.90  # … and in every language
 TAKEOVER_MAX = 0.07  # messages labelled not urgent that get the 112 answer first
+# … and of the messages that get the 112 answer first, at least this share clearly urgent (the
+# urgent model learns clearly urgent against not urgent, so possibly urgent ones score high; as
+# the rules' classes separated the not urgent ones better, the takeover cap alone let the
+# threshold fall to where "I found a knife" got the 112 answer first).
+URGENT_PRECISION = 0.80
 Array = npt.NDArray[np.float64]
 
 
@@ -255,11 +260,12 @@ def choose_thresholds(rows: Sequence[Row], probs: Array) -> dict[str, float]:
     t_urgent = 0.98
     for t in grid:
         first, _, _ = grades(1.0, t, 0.5)
-        if first[none_gold].mean() <= TAKEOVER_MAX:
+        precision = (first & urgent_gold).sum() / max(first.sum(), 1)
+        if first[none_gold].mean() <= TAKEOVER_MAX and precision >= URGENT_PRECISION:
             t_urgent = t
             break
     t_alarm = 0.02
-    for t in grid[::-1]:
+    for t in [t for t in grid[::-1] if t < t_urgent]:
         _, flagged, _ = grades(t, t_urgent, 0.5)
         overall = flagged[urgent_gold].mean()
         per_lang = [

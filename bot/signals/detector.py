@@ -30,6 +30,18 @@ from .wordlists import (
 _TOKEN = re.compile(r"\S+")
 _NAME_AFTER = re.compile(r"\s+[\"'«“]?([^\W\d_][^\W\d_'\-]*)")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]")
+# A letter written three times or more ("hjäääälp", "apuuuu", "ndihmeee") counts once for the
+# urgency lists: a cry drawn out on a phone keyboard is the same word.
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
+# Serbian (and Bosnian/Montenegrin) written in Cyrillic is matched by the Latin hr lists; a
+# message counts as Serbian Cyrillic when it has a letter that Ukrainian and Russian lack.
+_SERBIAN_ONLY = frozenset("јљњћђџ")
+_SERBIAN_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдежзиклмнопрстуфхцчш", "abvgdežziklmnoprstufhcčš", strict=True)),
+        "ђ": "đ", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "ć", "џ": "dž",
+    }
+)  # fmt: skip
 
 _PLATE_RULE = "identifies.plate"
 _PERSONNUMMER_RULE = "identifies.personnummer"
@@ -160,13 +172,18 @@ class SignalDetector:
         words = WORDS.findall(before)[-_NEGATION_WINDOW:]
         return any(w in self._urgency.negation for w in words)
 
-    def _hits(self, key: str, norm: str, *, negatable: bool = False) -> bool:
-        pattern = self._urgency.lists[key]
-        if pattern is None:
-            return False
-        for m in pattern.finditer(norm):
-            if not negatable or not self._negated(norm, m.start()):
-                return True
+    def _hits(self, key: str, norm: str, *, negatable: bool = False, bare: str = "") -> bool:
+        """A phrase of list ``key`` in ``norm`` (not right after a negation when
+        ``negatable``), or one of its longer phrases without diacritics in ``bare``."""
+        for pattern, text in (
+            (self._urgency.lists[key], norm),
+            (self._urgency.bare_rule_lists[key] if bare and bare != norm else None, bare),
+        ):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(text):
+                if not negatable or not self._negated(text, m.start()):
+                    return True
         return False
 
     def _help_alone(self, norm: str) -> bool:
@@ -178,15 +195,27 @@ class SignalDetector:
             and all(w in u.help_alone or w in u.help_fillers for w in words)
         )
 
+    @staticmethod
+    def urgency_form(norm: str) -> str:
+        """The folded message as the urgency lists see it: drawn-out letters once, Serbian
+        Cyrillic in Latin letters."""
+        norm = _DRAWN_OUT.sub(r"\1", norm)
+        if not _SERBIAN_ONLY.isdisjoint(norm):
+            norm = norm.translate(_SERBIAN_LATIN)
+        return norm
+
     def grade(self, norm: str) -> tuple[str, list[str]]:
         """``("urgent" | "possible" | "none", list names)`` for a folded message."""
         u = self._urgency
+        norm = self.urgency_form(norm)
         if u.figurative is not None:
             norm = u.figurative.sub(" ", norm)
         fired: list[str] = []
 
+        bare = plain_letters(norm)
+
         def has(key: str, negatable: bool = False) -> bool:
-            found = self._hits(key, norm, negatable=negatable)
+            found = self._hits(key, norm, negatable=negatable, bare=bare)
             if found:
                 fired.append(f"urgent.{key}")
             return found
@@ -205,7 +234,8 @@ class SignalDetector:
             fired.append("urgent.present_patterns")
         before = has("past") | has("habitual")
         rules = has("rules")
-        hypothetical = has("hypothetical")
+        # a hypothetical, a joke or laughter, a film or a game: not happening now
+        hypothetical = has("hypothetical") | has("joking") | has("fiction")
         if acute:
             if rules or hypothetical or (before and not now):
                 return "possible", fired
@@ -307,6 +337,8 @@ class SignalDetector:
         for name, pattern, plain_pattern in self._person_cues:
             if _cue_found(pattern, plain_pattern, text, text_bare):
                 out.append(f"cue.{name}")
+        norm = self.urgency_form(norm)
+        bare = plain_letters(norm)
         for key in URGENT_LISTS:
             pattern = self._urgency.lists[key]
             if pattern is not None and pattern.search(norm):

@@ -4,7 +4,7 @@ and the non-people, compiled to regular expressions (an invalid file raises ``Va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,11 @@ _KINDS = ("phrases", "name_intro", "pair", "pattern")
 _WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
-    "negation", "bot", "ongoing",
+    "negation", "bot", "ongoing", "joking", "fiction",
 )  # fmt: skip
+MIN_BARE = 5
+# Lists that a word-list file may leave out (older files, tests' own lists).
+OPTIONAL_LISTS = frozenset({"joking", "fiction"})
 
 
 def default_path() -> Path:
@@ -30,16 +33,20 @@ def default_path() -> Path:
     return CONTENT_DIR / "signals.toml"
 
 
-def _phrase_pattern(phrase: str) -> tuple[bool, str]:
-    """Regex body for one phrase, and whether it must start at a word boundary."""
+def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]:
+    """Regex body for one phrase, and whether it must start at a word boundary. With
+    ``short_prefix`` a leading "*" allows at most four letters before the word (Arabic "ال",
+    "بال", "وال"), counted from the start of the word."""
     tokens = fold(phrase).split()
     if not tokens:
         raise ValueError(f"empty phrase in signal word list: {phrase!r}")
     parts: list[str] = []
+    prefixed = False
     for i, tok in enumerate(tokens):
         prefix = ""
         if i == 0 and tok.startswith("*") and len(tok) > 1:
-            prefix, tok = r"\w*", tok[1:]
+            prefix, tok = (r"\w{0,4}" if short_prefix else r"\w*"), tok[1:]
+            prefixed = True
         if tok.endswith("*") and len(tok) > 1:
             parts.append(prefix + re.escape(tok[:-1]) + r"\w*")
         else:
@@ -48,14 +55,42 @@ def _phrase_pattern(phrase: str) -> tuple[bool, str]:
     last = tokens[-1]
     tail = r"(?!\w)" if (last.endswith("*") or _WORD_CHAR.match(last[-1])) else ""
     first = tokens[0].lstrip("*")
+    if prefixed and short_prefix:
+        return True, body + tail
     return _WORD_CHAR.match(first[0]) is not None, body + tail
 
 
-def compile_phrases(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+def _by_first_letter(
+    phrases: Sequence[str], compiled: Sequence[tuple[bool, str]]
+) -> list[tuple[bool, str]]:
+    """The same alternatives, those that start with a plain letter grouped under it (order
+    kept inside each group); what a match covers may change, where it starts does not."""
+    groups: dict[tuple[bool, str], list[str]] = {}
+    out: list[tuple[bool, str]] = []
+    for phrase, (bounded, body) in zip(phrases, compiled, strict=True):
+        first = fold(phrase).split()[0]
+        head = re.escape(first[0])
+        if first.startswith("*") or not body.startswith(head):
+            out.append((bounded, body))
+            continue
+        groups.setdefault((bounded, head), []).append(body[len(head) :])
+    for (bounded, head), rests in groups.items():
+        out.append((bounded, head + "(?:" + "|".join(rests) + ")"))
+    return out
+
+
+def compile_phrases(
+    phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False
+) -> re.Pattern[str] | None:
     unique = sorted(set(phrases), key=lambda p: (-len(p), p))
     if not unique:
         return None
-    compiled = [_phrase_pattern(p) for p in unique]
+    compiled = [_phrase_pattern(p, short_prefix) for p in unique]
+    if short_prefix:
+        # Urgency lists (only where a match starts is used): phrases grouped by their first
+        # letter, so that a word start tries one group instead of every phrase (the lists hold
+        # over a thousand phrases in eleven languages).
+        compiled = _by_first_letter(unique, compiled)
     # The word-boundary look-behind is factored out so long words are rejected at once.
     at_word = [body for bounded, body in compiled if bounded]
     anywhere = [body for bounded, body in compiled if not bounded]
@@ -254,6 +289,11 @@ class Urgency:
     # The same lists without diacritics, matched against the message without diacritics:
     # only as features for the model ("rok" for "rök", "pozar" for "pożar").
     plain_lists: Mapping[str, re.Pattern[str] | None]
+    # For the rules too: the phrases whose letters change without diacritics and that keep at
+    # least MIN_BARE letters ("thikë" → "thike", "pożar" → "pozar", "kolишній" typed on a
+    # Russian layout), matched against the message without diacritics. Shorter ones ("rök" →
+    # "rok", Polish for "year") would meet words of other languages.
+    bare_rule_lists: Mapping[str, re.Pattern[str] | None]
     present_patterns: re.Pattern[str] | None
     figurative: re.Pattern[str] | None
     # Idioms ("stabbed in the back", "the heat is killing me"): removed for the rules and for
@@ -276,14 +316,26 @@ def load_urgency(data: object, source: Path) -> Urgency:
         raise ValueError(f"{source}: [urgent] is missing")
     lists: dict[str, re.Pattern[str] | None] = {}
     plain_lists: dict[str, re.Pattern[str] | None] = {}
+    bare_rule_lists: dict[str, re.Pattern[str] | None] = {}
     for key in URGENT_LISTS:
-        table = data.get(key)
+        table = data.get(key, {} if key in OPTIONAL_LISTS else None)
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [urgent.{key}] is missing")
         phrases = _phrases_of(table, f"urgent.{key}")
-        lists[key] = compile_phrases(phrases)
+        # Urgency lists: a leading "*" allows a short prefix only (unbounded, "*نار" found
+        # Persian "کنار" and "*دم" every Persian verb in "-دم"); and it is much faster.
+        lists[key] = compile_phrases(phrases, short_prefix=True)
         plain_lists[key] = compile_phrases(
-            p for p in {plain_letters(p) for p in phrases} if p.strip()
+            (p for p in {plain_letters(p) for p in phrases} if p.strip()), short_prefix=True
+        )
+        bare_rule_lists[key] = compile_phrases(
+            {
+                bare
+                for p in phrases
+                if (bare := plain_letters(fold(p))) != fold(p)
+                and sum(ch.isalpha() for ch in bare) >= MIN_BARE
+            },
+            short_prefix=True,
         )
     for key in ("acute", "danger", "now", "help"):
         if lists[key] is None:
@@ -302,6 +354,7 @@ def load_urgency(data: object, source: Path) -> Urgency:
     return Urgency(
         lists=lists,
         plain_lists=plain_lists,
+        bare_rule_lists=bare_rule_lists,
         present_patterns=regex_table("present_patterns"),
         figurative=regex_table("figurative"),
         idioms=compile_regexes(
