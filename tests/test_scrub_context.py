@@ -112,6 +112,7 @@ NOT_PEOPLE += cases(
 )
 STILL_PEOPLE = cases(
     ("crime-scene", "Johan Andersson is still at the scene", f"{NAME} is still at the scene"),
+    ("video-clip", "de la upp en film på Johan Andersson", f"de la upp en film på {NAME}"),
     ("gang", "en liga slog ner Johan Andersson", f"en liga slog ner {NAME}"),
     ("age-after-name", "Jonte 15 år har försvunnit", f"{NAME} 15 år har försvunnit"),
     ("phone-after-name", "ring Jonte 0701234567", f"ring {NAME} {TEL}"),
