@@ -52,6 +52,7 @@ PERSON_VERBS = cases(
 NOT_PERSON_VERBS = cases(
     ("city-weeks", "Kuba i 3 veckor var underbart", "Kuba i 3 veckor var underbart"),
     ("city-year", "Milan in 2024 was lovely", "Milan in 2024 was lovely"),
+    ("city-catalogue", "Kuba i katalogen ser billigt ut", "Kuba i katalogen ser billigt ut"),
     ("city-noun", "Milan je lijep grad", "Milan je lijep grad"),
     ("swedish-no-one", "Vi var där. Ingen brydde sig", "Vi var där. Ingen brydde sig"),
     (
