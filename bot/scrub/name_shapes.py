@@ -27,6 +27,18 @@ WEAK_SURNAME_ENDING = re.compile(
     r"|[^aeiou]aj|aku|iu|[^aeiou]ak|czak|[^aeiou]ik|aei|ei|ian|yan|ов|ова|ев|ева|ін|іна|ин|ина"
     r"|ськ(?:ий|а)|цьк(?:ий|а)|[юу]к|ович|івна|овна|ович)(?::?s)?$"
 )
+
+
+# A compound noun with a name or brand in front: a lower-case part after the hyphen
+# ("Facebook-ryhmässä", "Anna-skolan"), not a double name ("Ulla-Britt").
+def compound(word: str) -> bool:
+    _, dash, tail = word.rpartition("-")
+    return bool(dash) and tail[:1].islower()
+
+
+# A number of three or four digits right after a word ("Linje 213", "Volvo 240"): not an age,
+# not a longer one (a phone).
+NUMBER_AFTER = re.compile(r"[ \t]\d{3,4}(?![\d.,:/\-]\d)(?!\d)")
 SENTENCE_END = re.compile(r"[.!?\n]")
 # Between a title and the name: a space, or a dot and a space ("Mr. Hughes").
 TITLE_GAP = re.compile(r"\.?[ \t]{1,2}$")
@@ -73,6 +85,41 @@ COMMON_NOUN_TITLES = frozenset("خانم خانوم آقا".split())
 NOUN_TITLES = COMMON_NOUN_TITLES | frozenset("آقای اقای السيد السيدة الأستاذ الاستاذ الشيخ".split())
 # Before a kinship word that is also an honorific ("min fru", my wife): it stays a kinship word.
 POSSESSIVES = frozenset("min din sin hans hennes vår er deras my his her our their your".split())
+# Cyrillic diminutive endings, longest first ("Оленка" <- Олена, "Танечка" <- Таня).
+DIMINUTIVES = ("енька", "онька", "очка", "ечка", "ушка", "юшка", "уся", "юся", "уля", "ка")
+
+
+def floor_pattern(words: list[str]) -> re.Pattern[str]:
+    """After "from"/"on" (the text right after it): a floor or flat ("4. sprata", "3B",
+    "3:an", "3 piętra", "parteru"), not a year or a number of weeks."""
+    stems = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
+    return re.compile(
+        r"[ \t]{1,2}(?:\d{1,2}(?:\.|:?[^\W\d_]{1,2}(?![\w])|[ \t]{1,2}(?:" + stems + r"))"
+        r"|(?:" + stems + r"))",
+        re.IGNORECASE,
+    )
+
+
+def _alternatives(words: list[str]) -> str:
+    alts = []
+    for w in sorted(words, key=len, reverse=True):
+        if w.endswith("."):
+            alts.append(re.escape(w[:-1]) + r"\.[ \t]{0,2}")
+        else:
+            alts.append(re.escape(w).replace(r"\ ", r"[ \t]{1,2}") + r"[ \t]{1,2}")
+    return "|".join(alts)
+
+
+def words_before(words: list[str]) -> re.Pattern[str]:
+    """A pattern to ``search`` in the text before a name: one of ``words`` right before it."""
+    return re.compile(r"(?<![\w])(?:" + _alternatives(words) + r")$", re.IGNORECASE)
+
+
+def words_after(words: list[str]) -> re.Pattern[str]:
+    """A pattern to ``match`` right after a name: one of ``words`` next."""
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"[ \t]{1,2}(?:" + alts + r")(?![\w])", re.IGNORECASE)
+
 
 VOWELS = frozenset("aeiouyäöåąęóeаеиоуіїєюя")
 

@@ -37,14 +37,12 @@ from functools import cache
 
 from config.base import CONTENT_DIR
 
-from ..names import FUNCTION_WORDS, GAP, Names, Tok, fold, phrases, strings_of, tables_of
+from ..names import FUNCTION_WORDS, GAP, Tok, fold, phrases, strings_of, tables_of
+from .name_context import NameContext
 from .name_shapes import (
     APPOSITION,
-    ARABIC_AL,
-    BIN,
     CALLED_GAP,
     CASE_ENDINGS,
-    CASELESS_SURNAME,
     GEEZ_PREFIXES,
     NAME_PREFIX,
     SENTENCE_END,
@@ -53,11 +51,11 @@ from .name_shapes import (
     TITLE_GAP,
     WEAK_SURNAME_ENDING,
     base_forms,
+    compound,
     not_people_spans,
     outside_public,
     public_spans,
     title_names,
-    token_at,
     with_honorific,
     with_kunya,
 )
@@ -79,7 +77,7 @@ def _entries(data: dict[str, object], key: str) -> list[str]:
     return out
 
 
-class ScrubNames(Names):
+class ScrubNames(NameContext):
     """:class:`Names` with the larger list and the scrubber's own rules."""
 
     def __init__(
@@ -110,6 +108,7 @@ class ScrubNames(Names):
         self._public_before = phrases(strings_of(public, "before"))
         self._public_after = phrases(strings_of(public, "after"))
         self._set_off: frozenset[str] = frozenset()  # names that count only set off by commas
+        self._read_context(data)
         if large is not None:
             self._add_large(large)
 
@@ -154,13 +153,20 @@ class ScrubNames(Names):
         if not toks:
             return []
         out: list[tuple[int, int]] = []
-        for a, b, _strong in self._find(text, toks):
-            out.append((toks[a].start, toks[b - 1].end))
-        out.extend(self._context_spans(text, toks))
-        out.extend(self._appositive_spans(text, toks))
-        for k in range(len(toks)):
-            out.extend(self._word_spans(text, toks, k))
-        out.extend(self._run_spans(text, toks))
+        context = list(self._context_spans(text, toks))
+        if self._about_sport_or_film(toks):
+            # a player or a film character: only what a title, kinship word or name
+            # pattern marks is somebody's name
+            out.extend(context)
+        else:
+            for a, b, _strong in self._find(text, toks):
+                out.append((toks[a].start, toks[b - 1].end))
+            out.extend(context)
+            out.extend(self._appositive_spans(text, toks))
+            for k in range(len(toks)):
+                out.extend(self._word_spans(text, toks, k))
+            out.extend(self._run_spans(text, toks))
+            out.extend(self._verb_spans(text, toks))
         # God's names and days of the week (``never_names``) are never a name on their own,
         # whichever rule found them
         never = {(t.start, t.end) for t in toks if fold(t.text) in self._never}
@@ -179,6 +185,11 @@ class ScrubNames(Names):
             public = not_people_spans(toks, self._characters, self._statues)
             public += public_spans(toks, self._public, self._public_before, self._public_after)
             spans = outside_public(spans, public, toks, self._title_or_kin)
+        spans = [
+            (a, b)
+            for a, b in spans
+            if not self._named_after(text, toks, a, b) and not self._numbered(text, a, b)
+        ]
         return [with_honorific(text, toks, a, b, self._honorifics) for a, b in spans]
 
     def _context_spans(self, text: str, toks: list[Tok]) -> Iterator[tuple[int, int]]:
@@ -210,6 +221,8 @@ class ScrubNames(Names):
                     continue
                 if kind == "title" and cand.caseless and not title_names(folded, i, self._sets):
                     continue
+                if compound(cand.text):
+                    continue  # a compound with a name or brand in front ("Facebook-ryhmässä")
                 if cand.cap:
                     yield cand.start, toks[self._name_run(text, toks, j) - 1].end
                 elif cand.caseless and (kind == "title" or self._listed(cand.text)):
@@ -217,6 +230,9 @@ class ScrubNames(Names):
                 elif not cand.caseless and self._listed_plain(cand.text):
                     # "pan zbigniew", "ime: marko"; after a kinship word only a name of the
                     # curated list ("min granne johan", not "djali luan": the son plays)
+                    # nor a word that stands between a name and its verb (Somali "ayaan")
+                    if folded[j] in self._between:
+                        continue
                     if kind != "kin" or folded[j] in self._curated:
                         yield cand.start, cand.end
             phrase = self._phrase_at(folded, i, self._signoff)
@@ -273,6 +289,7 @@ class ScrubNames(Names):
             (tok.cap and SURNAME_ENDING.search(tok.text) is not None)
             or (tok.cap and not first and fold(tok.text) in self._mid_sentence and not nxt_cap)
             or self._inflected(tok.text, curated_only=first)
+            or self._diminutive(tok.text)
             or self._hyphenated(tok.text)
             or (self._listed(tok.text) is not None and not self._ambiguous_word(tok.text))
         )
@@ -356,33 +373,6 @@ class ScrubNames(Names):
                     k += 2
                     continue
             k += 1
-
-    def _extend_caseless(self, text: str, toks: list[Tok], a: int, b: int) -> tuple[int, int]:
-        """Extend a name in a script without capitals over what follows it in a full name:
-        listed names, an "al-" word ("أحمد الخطيب"), "bin" and the next word ("محمد بن علي"), a
-        Persian family name ("-zadeh", "-pour")."""
-        c = text[b - 1]
-        if c.isupper() or c.islower():
-            return a, b
-        while True:
-            m = ARABIC_AL.match(text, b)
-            if m and "\u0600" <= text[b - 1] <= "\u06ff":
-                b = m.end()
-                continue
-            nxt = token_at(text, toks, b)
-            if nxt is None or not nxt.caseless:
-                return a, b
-            w = fold(nxt.text)
-            if w in BIN:
-                after = token_at(text, toks, nxt.end)
-                if after is not None and after.caseless:
-                    b = after.end
-                    continue
-                return a, b
-            if self._listed(nxt.text) is not None or CASELESS_SURNAME.match(nxt.text):
-                b = nxt.end
-                continue
-            return a, b
 
     # ---- lookups ------------------------------------------------------------------------
 

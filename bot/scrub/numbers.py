@@ -107,6 +107,27 @@ _NO_TRUNK_AFTER = re.compile(
 )
 
 
+# A case or file number of the police, the kommun or a court right after a case word ("Case
+# no. 5000-K0987711-26", "ärendenummer 4000-123 456", "شماره پرونده قبلی ۲۰۲۶-۵۱۲۰"): not a
+# phone or account number (and nobody's personal data on its own).
+_CASE_BEFORE = re.compile(
+    r"(?<![^\W\d_])(?:case|ärende|ärendet|ärendenummer|ärendenr|diarienummer|diarienr|dnr"
+    r"|referensnummer|reference|ref|crime reference|report number|k-nummer|polisanmälan"
+    r"|anmälan|sygnatura|sygn|sprawy|sprawa|predmet|predmeta|asia|asianumero|diaarinumero"
+    r"|rasti|rastit|lënda|lëndës|справа|справи|القضية|قضية|ملف|البلاغ|بلاغ|پرونده|kiiska"
+    r"|dacwadda|ጉዳይ|ፋይል)"
+    r"(?:[ \t:.#№]*(?:no|nr|number|nummer|numer|nro|broj|numri|numero|номер|رقم|شماره|قبلی"
+    r"|السابق|previous|old|tidigare|lambarka|ቁጽሪ))?"
+    r"[ \t:.#№]*(?:[0-9A-Za-z]{1,6}[\-/])*[A-Za-z]{0,3}$",
+    re.IGNORECASE,
+)
+
+
+def after_case_word(view: str, start: int) -> bool:
+    """True when a case word stands right before ``start`` (see ``_CASE_BEFORE``)."""
+    return _CASE_BEFORE.search(view, max(0, start - 60), start) is not None
+
+
 def phone_finder(
     national: PhoneRule = national_ok, no_trunk: PhoneRule = no_trunk_ok
 ) -> Callable[[str], Iterator[Span]]:
@@ -115,7 +136,9 @@ def phone_finder(
 
     def find(view: str) -> Iterator[Span]:
         for chain in _PHONE_CHAIN.finditer(view):
-            yield from _phones_in_chain(view, chain, national, no_trunk)
+            for a, b in _phones_in_chain(view, chain, national, no_trunk):
+                if not after_case_word(view, chain.start()):
+                    yield a, b
 
     return find
 
@@ -251,7 +274,7 @@ def find_accounts(view: str) -> Iterator[Span]:
     for a, b in find_bank_accounts(view):
         if not any(a < e and s < b for s, e in spans):
             spans.append((a, b))
-    yield from sorted(spans)
+    yield from sorted((a, b) for a, b in spans if not after_case_word(view, a))
 
 
 def _luhn_any(digits: str) -> bool:

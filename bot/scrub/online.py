@@ -124,6 +124,10 @@ _HANDLE_SHAPE = re.compile(
     r"(?<![\w@.\-/:\]])[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)+(?![\w@\-\[]|\.[A-Za-z0-9])"
 )
 _LETTERS3 = re.compile(r"[A-Za-z]{3}")
+# An Arabic word typed in Latin letters ("Arabizi"): lower case, digits only where Arabic
+# letters have no Latin one (2 hamza, 3 ain, 5 kha, 6 ta, 7 ha, 8 qaf, 9 sad), each digit
+# before or between letters, never at the end ("2al", "3am", "7obob", "sa7et"; not "kalle99").
+_ARABIZI = re.compile(r"(?:[a-z]*[2356789][a-z]+)+|[a-z]+[2356789][a-z]*(?<=[a-z])")
 
 
 def _handle_shaped(token: str) -> bool:
@@ -142,7 +146,13 @@ def find_handles(view: str) -> Iterator[Span]:
     for pattern in (_HANDLE_AFTER_PLATFORM, _HANDLE_BEFORE_PLATFORM):
         for m in pattern.finditer(view):
             handle = m.group("h")
-            # a handle, not a word: it has a digit, "_" or "." inside, or an "@"
+            # a handle, not a word: it has a digit, "_" or "." inside, or an "@"; not an
+            # Arabic word typed in Latin letters with digits for letters ("whatsapp 2al",
+            # "insta 3am yektbo")
+            if _ARABIZI.fullmatch(handle) and not view[m.start() : m.start("h")].rstrip().endswith(
+                (":", "=")
+            ):
+                continue
             if handle.startswith("@") or any(c.isdigit() or c in "_." for c in handle):
                 spans.append(m.span("h"))
     spans.sort()
