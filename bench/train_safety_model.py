@@ -33,6 +33,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +71,12 @@ TAKEOVER_MAX = 0.07  # messages labelled not urgent that get the 112 answer firs
 # the rules' classes separated the not urgent ones better, the takeover cap alone let the
 # threshold fall to where "I found a knife" got the 112 answer first).
 URGENT_PRECISION = 0.80
+# The urgency models also learn every message a second time without the rules' findings
+# (weighted by this factor): otherwise the n-grams lean on the rules and give little where no
+# rule fires, which is exactly a message by an author the rules never saw. Across authors this
+# took the 112 answer first from 0.90 to 0.95, and on three authors none of the rules' classes
+# came from, from 0.88 to 0.94 (docs/safety_text.md, "Rule dropout").
+RULE_DROPOUT = 1.0
 Array = npt.NDArray[np.float64]
 
 
@@ -173,7 +180,10 @@ def fit(rows: Sequence[Row]) -> Fitted:
             match = keep & (cells == cell).all(axis=1)
             weight[match] = keep.sum() / match.sum()
         columns = person_columns if k == 2 else urgency_columns
-        model.fit(x[keep][:, columns], y[keep], sample_weight=weight[keep])
+        xs, ys, ws = x[keep][:, columns], y[keep], weight[keep]
+        if k < 2 and RULE_DROPOUT:
+            xs, ys, ws = _without_rules(xs, ys, ws, base)
+        model.fit(xs, ys, sample_weight=ws)
         coef = np.zeros(x.shape[1])
         coef[columns] = model.coef_[0]
         weights.append(coef)
@@ -182,6 +192,19 @@ def fit(rows: Sequence[Row]) -> Fitted:
         rules,
         np.stack(weights, axis=1).astype(np.float16),
         np.array(bias, dtype=np.float32),
+    )
+
+
+def _without_rules(x: Any, y: npt.NDArray[np.int64], w: Array, base: int) -> tuple[Any, Any, Any]:
+    """``x`` stacked on a copy of itself whose rule columns (``base`` on) are zero."""
+    from scipy.sparse import vstack
+
+    bare = x.tolil(copy=True)
+    bare[:, base:] = 0
+    return (
+        vstack([x, bare.tocsr()]).tocsr(),
+        np.concatenate([y, y]),
+        np.concatenate([w, w * RULE_DROPOUT]),
     )
 
 
