@@ -22,10 +22,11 @@ _WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing", "joking", "fiction",
+    "calm",
 )  # fmt: skip
 MIN_BARE = 5
 # Lists that a word-list file may leave out (older files, tests' own lists).
-OPTIONAL_LISTS = frozenset({"joking", "fiction"})
+OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm"})
 
 
 def default_path() -> Path:
