@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.signals import SignalDetector
+from bot.text import clean
 from config.base import LOCALES_DIR
 from tests.harness import RESIDENT, Harness
 
@@ -137,3 +139,77 @@ async def test_cartoon_characters_statues_and_streets_are_not_people(
 ) -> None:
     texts = await _tip_text(rbot, message)
     assert not any(REDIRECT in t or "114 14" in t for t in texts), texts
+
+
+# ---- round 2 of issue 19: classes of emergency the rules had none for (the 10th-12th
+# independent authors' misses). Each message was written for this test, not taken from a set.
+
+
+@pytest.fixture(scope="module")
+def shipped() -> SignalDetector:
+    return SignalDetector()
+
+
+def _grade(detector: SignalDetector, text: str) -> str:
+    s = detector.detect(clean(text))
+    return "urgent" if s.urgent else ("possible" if s.possibly_urgent else "none")
+
+
+@pytest.mark.parametrize(
+    ("message", "grade"),
+    [
+        # a threat to kill made now by someone at the door; the writer hiding
+        ("Mitt ex bankar på dörren och skriker att han ska döda mig", "urgent"),
+        ("sąsiad pijany wali w drzwi i krzyczy że mnie zabije", "urgent"),
+        ("my stepdad is drunk, he'll kill me, I locked myself in my room", "urgent"),
+        # someone else's message just now that they will end their life
+        ("my brother just posted a goodbye message to the whole family and won't answer", "urgent"),
+        ("kaverini hyvästeli kaikki ryhmächatissa eikä vastaa puhelimeen", "urgent"),
+        # a severe allergic reaction
+        ("my son got stung by a wasp, his throat is swelling and we have no pen", "urgent"),
+        ("dottern åt jordnötter och tungan svullnar, vad gör vi", "urgent"),
+        # trapped or crushed under a tree or a machine, bleeding
+        (
+            "a tree fell on my neighbour in the storm, he can't get up and is bleeding a lot",
+            "urgent",
+        ),
+        ("drzewo spadło na robotnika przy drodze, nie rusza nogą", "urgent"),
+        # beaten and lying in blood
+        ("en kille ligger i blod vid busshållplatsen, någon har sparkat honom", "urgent"),
+        ("хлопець лежить у калюжі крові біля під'їзду", "urgent"),
+        # a smell of gas with someone feeling ill or people inside
+        ("strong gas smell in the stairwell and my mother feels dizzy", "urgent"),
+        ("w kuchni śmierdzi gazem, a babcia wymiotuje", "urgent"),
+        # a child on the railway tracks
+        ("ett litet barn går på järnvägsspåret vid stationen", "urgent"),
+    ],
+)
+def test_new_emergency_classes_are_graded_by_the_rules(message: str, grade: str) -> None:
+    """The rules alone call each of these clearly urgent; with the model, 112 is in the
+    first answer (the 112 answer first or the 112 line)."""
+    assert _grade(SignalDetector(learned=False), message) == grade
+    assert _grade(SignalDetector(), message) in ("urgent", "possible")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the writer jokes, or says it is no emergency: never the 112 answer first
+        "det brinner i köket nu lol, pizzan är förstörd",
+        "gonna kill my brother he ate all my fries",
+        "zabiję siostrę, znowu wzięła moją ładowarkę",
+        "tää jono tappaa mut, kolme tuntia jo",
+        "ця черга мене вб'є",
+        "A red Volvo has been parked by the school for two weeks. No danger, just so you know.",
+        "po vdes për një kafe",
+    ],
+)
+def test_jokes_and_no_danger_never_take_over(shipped: SignalDetector, message: str) -> None:
+    assert _grade(shipped, message) != "urgent"
+    assert _grade(SignalDetector(learned=False), message) != "urgent"
+
+
+def test_a_real_emergency_with_a_laugh_keeps_the_112_line(shipped: SignalDetector) -> None:
+    """A "lol" lowers the takeover to the 112 line; it is no feature of the model, so a real
+    emergency written with it still gets 112 in the first answer."""
+    assert _grade(shipped, "hjälp min kompis andas inte lol vi är på festen") == "possible"

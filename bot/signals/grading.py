@@ -32,6 +32,11 @@ _EXPLICIT_PERSON = frozenset(
         "identifies.handle",
     }
 )
+# A sign that the writer jokes or says it is no emergency ("lol", 😂, "inte akut", "no danger"):
+# never the 112 answer first, whatever the rules or the model say (at most the 112 line). Not a
+# feature of the model (bench/train_safety_model.py leaves it out): a real emergency written
+# with a "lol" must still get the 112 line.
+CALM = "list.calm"
 
 # Person features that say "a group or a place, nobody in particular" (issue 19; the SPEC:
 # "groups in general … identify nobody"; the project's rule: "a place named after its owner
@@ -80,7 +85,8 @@ def combine(
 ) -> tuple[str, bool]:
     """The grade and person signal from the rules' findings and the model's scores (the
     model already saw the rules' findings as features). Chosen for recall: the model's
-    ``urgent`` above its threshold is clearly urgent; its ``alarm`` above its threshold, or
+    ``urgent`` above its threshold is clearly urgent (unless the writer jokes or says it is no
+    emergency: :data:`CALM`); its ``alarm`` above its threshold, or
     the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
     :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
     too little to go on. A plate, a name the scrubber already
@@ -89,9 +95,10 @@ def combine(
     with no other person feature, never do (:func:`_nobody_in_particular`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
-        return rule_grade, explicit or any(n.startswith("identifies.") for n in rule_names)
+        grade = "possible" if rule_grade == "urgent" and CALM in rule_names else rule_grade
+        return grade, explicit or any(n.startswith("identifies.") for n in rule_names)
     if scores.urgent >= thresholds["urgent"]:
-        grade = "urgent"
+        grade = "possible" if CALM in rule_names else "urgent"
     elif scores.alarm >= thresholds["alarm"] or rule_grade == "urgent":
         grade = "possible"
     else:

@@ -4,7 +4,7 @@ and the non-people, compiled to regular expressions (an invalid file raises ``Va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +22,11 @@ _WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing", "joking", "fiction",
+    "calm",
 )  # fmt: skip
 MIN_BARE = 5
 # Lists that a word-list file may leave out (older files, tests' own lists).
-OPTIONAL_LISTS = frozenset({"joking", "fiction"})
+OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm"})
 
 
 def default_path() -> Path:
@@ -60,23 +61,30 @@ def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]
     return _WORD_CHAR.match(first[0]) is not None, body + tail
 
 
-def _by_first_letter(
-    phrases: Sequence[str], compiled: Sequence[tuple[bool, str]]
-) -> list[tuple[bool, str]]:
-    """The same alternatives, those that start with a plain letter grouped under it (order
-    kept inside each group); what a match covers may change, where it starts does not."""
-    groups: dict[tuple[bool, str], list[str]] = {}
-    out: list[tuple[bool, str]] = []
-    for phrase, (bounded, body) in zip(phrases, compiled, strict=True):
-        first = fold(phrase).split()[0]
-        head = re.escape(first[0])
-        if first.startswith("*") or not body.startswith(head):
-            out.append((bounded, body))
-            continue
-        groups.setdefault((bounded, head), []).append(body[len(head) :])
-    for (bounded, head), rests in groups.items():
-        out.append((bounded, head + "(?:" + "|".join(rests) + ")"))
-    return out
+_ATOM = re.compile(r"\\w\{0,4\}|\\w\*|\\s\+|\(\?!\\w\)|\\.|.", re.DOTALL)
+
+
+def _trie(bodies: Iterable[str]) -> str:
+    """One alternation for many phrase bodies, as a trie of their atoms (a character,
+    ``\\w*``, ``\\w{0,4}``, ``\\s+``, ``(?!\\w)``): a word start tries one branch per character
+    instead of every phrase (the urgency lists hold over a thousand phrases in eleven
+    languages). Where a match starts does not change; of two phrases sharing a start the
+    longer is tried first, as in the list sorted by length."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for body in bodies:
+        node = root
+        for atom in _ATOM.findall(body):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        alts = [atom + emit(child) for atom, child in node.items() if atom]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return emit(root)
 
 
 def compile_phrases(
@@ -86,19 +94,16 @@ def compile_phrases(
     if not unique:
         return None
     compiled = [_phrase_pattern(p, short_prefix) for p in unique]
-    if short_prefix:
-        # Urgency lists (only where a match starts is used): phrases grouped by their first
-        # letter, so that a word start tries one group instead of every phrase (the lists hold
-        # over a thousand phrases in eleven languages).
-        compiled = _by_first_letter(unique, compiled)
+    # Urgency lists (only where a match starts is used): the phrases as a trie (_trie).
+    join = _trie if short_prefix else "|".join
     # The word-boundary look-behind is factored out so long words are rejected at once.
     at_word = [body for bounded, body in compiled if bounded]
     anywhere = [body for bounded, body in compiled if not bounded]
     alternatives = []
     if at_word:
-        alternatives.append(r"(?<!\w)(?:" + "|".join(at_word) + ")")
+        alternatives.append(r"(?<!\w)(?:" + join(at_word) + ")")
     if anywhere:
-        alternatives.append("(?:" + "|".join(anywhere) + ")")
+        alternatives.append("(?:" + join(anywhere) + ")")
     return re.compile("|".join(alternatives), flags)
 
 
