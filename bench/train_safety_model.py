@@ -56,9 +56,10 @@ FLOOR = 100
 C = 100.0
 C_PERSON = 10.0
 # The rule features the person model sees (name prefixes): the person rules, the person cues of
-# signals.toml, the writer's own ID number, a handle found by the scrubber, and non-people.
-PERSON_RULES = ("identifies.", "cue.", "own_id.", "found.", "not_people")
-PERSON_CUES = ("cue.", "own_id.", "found.")
+# signals.toml, the writer's own ID number, a handle found by the scrubber, non-people and the
+# findings of nobody to report (the urgency models see neither the cues nor those).
+PERSON_RULES = ("identifies.", "cue.", "own_id.", "found.", "not_people", "nobody.")
+PERSON_CUES = ("cue.", "own_id.", "found.", "nobody.")
 # The urgent model learns clearly urgent against not urgent only (possibly urgent left out).
 URGENT_VS_NONE = True
 DECORRELATE = True
