@@ -282,6 +282,9 @@ class SignalDetector:
         grade, fired = self.grade(norm)
         # People are looked for without cartoon characters, statues and streets.
         person_plain = self._not_people.mask(plain)
+        not_people = person_plain != plain
+        # … and without apps, restaurants and holy titles (issue 19; no feature of their own)
+        person_plain = self._not_people.mask_places(person_plain)
         person_norm = person_plain.casefold()
         starts = [m.start() for m in _TOKEN.finditer(person_norm)]
         for rule in self._other_rules:
@@ -314,7 +317,7 @@ class SignalDetector:
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
             extra.append(_LABEL_RULE)
-        if person_plain != plain:
+        if not_people:
             extra.append("not_people")
         if self._large_names and self._has_large_name(person_plain):
             extra.append(_LARGE_NAME_CUE)
