@@ -101,7 +101,7 @@ def test_nobody_to_report(detector: SignalDetector, text: str) -> None:
         "grannen Ali skriker och slår sönder saker i grannens lägenhet",
         "min lillebror Ali ramlade av cykeln och blöder från huvudet",
         "my ex is standing outside my door and says he will kill me",
-        "mun ex seisoo oven takana ja uhkaa tappaa",
+        "mój były stoi pod drzwiami i grozi, że mnie zabije",
         "some guy called @dark_vmo_77 keeps sending my daughter messages",
     ],
 )
