@@ -56,9 +56,10 @@ FLOOR = 100
 C = 100.0
 C_PERSON = 10.0
 # The rule features the person model sees (name prefixes): the person rules, the person cues of
-# signals.toml, the writer's own ID number, a handle found by the scrubber, and non-people.
-PERSON_RULES = ("identifies.", "cue.", "own_id.", "found.", "not_people")
-PERSON_CUES = ("cue.", "own_id.", "found.")
+# signals.toml, the writer's own ID number, a handle found by the scrubber, non-people and the
+# findings of nobody to report (the urgency models see neither the cues nor those).
+PERSON_RULES = ("identifies.", "cue.", "own_id.", "found.", "not_people", "nobody.")
+PERSON_CUES = ("cue.", "own_id.", "found.", "nobody.")
 # The urgent model learns clearly urgent against not urgent only (possibly urgent left out).
 URGENT_VS_NONE = True
 DECORRELATE = True
@@ -188,7 +189,17 @@ def fit(rows: Sequence[Row]) -> Fitted:
         columns = person_columns if k == 2 else urgency_columns
         xs, ys, ws = x[keep][:, columns], y[keep], weight[keep]
         if k < 2 and RULE_DROPOUT:
-            xs, ys, ws = _without_rules(xs, ys, ws, base)
+            # The copy without the rules' findings: for the urgent model it keeps the possibly
+            # urgent messages, as not clearly urgent (weighted as the not urgent ones), so that
+            # the n-grams alone do not lift "I found a knife this morning" to the 112 answer
+            # first; the rules' grade still tells the two apart when they have one.
+            bare_w = weight.copy()
+            if k == 1:
+                bare_w[possible] = weight[keep & (y == 0)].mean()
+            bare = possible | keep if k == 1 else keep
+            xs, ys, ws = _with_bare_copy(
+                xs, ys, ws, x[bare][:, columns], y[bare], bare_w[bare], base
+            )
         model.fit(xs, ys, sample_weight=ws)
         coef = np.zeros(x.shape[1])
         coef[columns] = model.coef_[0]
@@ -201,16 +212,25 @@ def fit(rows: Sequence[Row]) -> Fitted:
     )
 
 
-def _without_rules(x: Any, y: npt.NDArray[np.int64], w: Array, base: int) -> tuple[Any, Any, Any]:
-    """``x`` stacked on a copy of itself whose rule columns (``base`` on) are zero."""
+def _with_bare_copy(
+    x: Any,
+    y: npt.NDArray[np.int64],
+    w: Array,
+    bx: Any,
+    by: npt.NDArray[np.int64],
+    bw: Array,
+    base: int,
+) -> tuple[Any, Any, Any]:
+    """``x`` stacked on ``bx`` with its rule columns (``base`` on) zeroed, weighted by
+    :data:`RULE_DROPOUT`."""
     from scipy.sparse import vstack
 
-    bare = x.tolil(copy=True)
+    bare = bx.tolil(copy=True)
     bare[:, base:] = 0
     return (
         vstack([x, bare.tocsr()]).tocsr(),
-        np.concatenate([y, y]),
-        np.concatenate([w, w * RULE_DROPOUT]),
+        np.concatenate([y, by]),
+        np.concatenate([w, bw * RULE_DROPOUT]),
     )
 
 

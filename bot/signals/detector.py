@@ -50,6 +50,8 @@ _LABEL_RULE = "identifies.label"
 _HANDLE_RULE = "identifies.handle"
 _OWN_ID_RULE = "own_id.personnummer"
 _OWN_ID_CUE = "cue.own_id"
+_IDIOM_RULE = "nobody.idiom"
+_NOBODY_PREFIX = "nobody."
 _NEGATION_WINDOW = 2
 # What the scrubber finds is looked for too: plates and personnummer are rules; a handle
 # ("@kalle_99", "usern heter x_bandit_x") is a feature of the model only.
@@ -150,6 +152,8 @@ class SignalDetector:
         if len(set(names_seen)) != len(names_seen):
             raise ValueError(f"{source}: rule names must be unique")
         self._rules = rules
+        self._nobody_rules = tuple(r for r in rules if r.name.startswith(_NOBODY_PREFIX))
+        self._other_rules = tuple(r for r in rules if not r.name.startswith(_NOBODY_PREFIX))
         self._urgency = load_urgency(data.get("urgent"), source)
         self._not_people = load_not_people(data.get("not_people"), source)
         cues = load_cues(data.get("person_cues"), source)
@@ -268,17 +272,33 @@ class SignalDetector:
         ``identifies.label`` (``bench/train_safety_model.py`` uses this too)."""
         plain = fold_chars(text)
         idioms = self._urgency.idioms
+        idiom = False
         if idioms is not None:
-            plain = idioms.sub(" ", plain)
+            plain, removed = idioms.subn(" ", plain)
+            # "my boss stabbed me in the back", "asking for a friend": a figure of speech, and
+            # whoever is in it is nobody to report (issue 19)
+            idiom = removed > 0
         norm = plain.casefold()
         grade, fired = self.grade(norm)
         # People are looked for without cartoon characters, statues and streets.
         person_plain = self._not_people.mask(plain)
+        not_people = person_plain != plain
+        # … and without apps, restaurants and holy titles (issue 19; no feature of their own)
+        person_plain = self._not_people.mask_places(person_plain)
         person_norm = person_plain.casefold()
         starts = [m.start() for m in _TOKEN.finditer(person_norm)]
-        for rule in self._rules:
+        for rule in self._other_rules:
             if self._fires(rule, person_plain, person_norm, starts):
                 fired.append(rule.name)
+        # Nobody to report ("the statue of …", "imam Ali", "screams from the neighbours' flat")
+        # is looked for in the whole message: the masking above blanks what they name.
+        if person_norm != norm:
+            starts = [m.start() for m in _TOKEN.finditer(norm)]
+        for rule in self._nobody_rules:
+            if self._fires(rule, plain, norm, starts):
+                fired.append(rule.name)
+        if idiom:
+            fired.append(_IDIOM_RULE)
         if self._names.mentions(person_plain):
             fired.append(_NAME_RULE)
         found = found_kinds(text, _SCRUB_KINDS)
@@ -297,7 +317,7 @@ class SignalDetector:
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
             extra.append(_LABEL_RULE)
-        if person_plain != plain:
+        if not_people:
             extra.append("not_people")
         if self._large_names and self._has_large_name(person_plain):
             extra.append(_LARGE_NAME_CUE)

@@ -212,6 +212,25 @@ class NotPeople:
     # A statue or monument word AFTER the name ("the Carl Linnaeus statue", "Runebergin
     # patsas", "pomnik" after the name in some word orders): the capitalised words before it.
     after: re.Pattern[str] | None = None
+    # The person signal only (issue 19): apps and networks, and the capitalised words after a
+    # restaurant, church or holy title ("restaurang Abu Ali", "imam Ali"); see mask_places.
+    apps: re.Pattern[str] | None = None
+    places: re.Pattern[str] | None = None
+
+    def mask_places(self, plain: str) -> str:
+        """``plain`` with apps and the names after a restaurant, church or holy title blanked
+        out (same length); the person signal applies it after :meth:`mask`."""
+        spans: list[tuple[int, int]] = []
+        if self.apps is not None:
+            spans.extend(m.span() for m in self.apps.finditer(plain))
+        if self.places is not None:
+            _mask_after(plain, self.places, spans)
+        if not spans:
+            return plain
+        chars = list(plain)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
 
     def mask(self, plain: str) -> str:
         """``plain`` with non-people blanked out (same length): listed characters, the
@@ -256,18 +275,37 @@ class NotPeople:
         return "".join(chars)
 
 
+def _mask_after(plain: str, pattern: re.Pattern[str], spans: list[tuple[int, int]]) -> None:
+    for m in pattern.finditer(plain):
+        end = m.end()
+        for _ in range(4):
+            after = _CAPITALISED.match(plain, end)
+            if after is None or not after.group(1)[0].isupper():
+                break
+            end = after.end()
+        if end > m.end():
+            spans.append((m.start(), end))
+
+
 def load_not_people(data: object, source: Path) -> NotPeople:
     if data is None:
         return NotPeople(None, None)
     if not isinstance(data, dict):
         raise ValueError(f"{source}: [not_people] must be a table")
     lists = {}
-    for key in ("names", "before", "writer", "after"):
+    for key in ("names", "before", "writer", "after", "apps", "places"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{source}: not_people.{key} must be a list of strings")
         lists[key] = compile_phrases(value, re.IGNORECASE)
-    return NotPeople(lists["names"], lists["before"], lists["writer"], lists["after"])
+    return NotPeople(
+        lists["names"],
+        lists["before"],
+        lists["writer"],
+        lists["after"],
+        lists["apps"],
+        lists["places"],
+    )
 
 
 def load_cues(
