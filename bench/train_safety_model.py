@@ -109,7 +109,7 @@ def prepare(items: Sequence[Labelled], detector: SignalDetector | None = None) -
 # Rule features the model never sees: the writer joking or saying it is no emergency only caps
 # the grade (bot.signals.grading.CALM); learnt, it would also silence the 112 line for a real
 # emergency written with a "lol".
-NOT_FEATURES = frozenset({"list.calm", "plain.calm"})
+NOT_FEATURES = frozenset({"list.calm", "plain.calm", "list.found", "plain.found"})
 
 
 def rule_names(rows: Sequence[Row]) -> list[str]:
@@ -189,17 +189,7 @@ def fit(rows: Sequence[Row]) -> Fitted:
         columns = person_columns if k == 2 else urgency_columns
         xs, ys, ws = x[keep][:, columns], y[keep], weight[keep]
         if k < 2 and RULE_DROPOUT:
-            # The copy without the rules' findings: for the urgent model it keeps the possibly
-            # urgent messages, as not clearly urgent (weighted as the not urgent ones), so that
-            # the n-grams alone do not lift "I found a knife this morning" to the 112 answer
-            # first; the rules' grade still tells the two apart when they have one.
-            bare_w = weight.copy()
-            if k == 1:
-                bare_w[possible] = weight[keep & (y == 0)].mean()
-            bare = possible | keep if k == 1 else keep
-            xs, ys, ws = _with_bare_copy(
-                xs, ys, ws, x[bare][:, columns], y[bare], bare_w[bare], base
-            )
+            xs, ys, ws = _without_rules(xs, ys, ws, base)
         model.fit(xs, ys, sample_weight=ws)
         coef = np.zeros(x.shape[1])
         coef[columns] = model.coef_[0]
@@ -212,25 +202,17 @@ def fit(rows: Sequence[Row]) -> Fitted:
     )
 
 
-def _with_bare_copy(
-    x: Any,
-    y: npt.NDArray[np.int64],
-    w: Array,
-    bx: Any,
-    by: npt.NDArray[np.int64],
-    bw: Array,
-    base: int,
-) -> tuple[Any, Any, Any]:
-    """``x`` stacked on ``bx`` with its rule columns (``base`` on) zeroed, weighted by
-    :data:`RULE_DROPOUT`."""
+def _without_rules(x: Any, y: npt.NDArray[np.int64], w: Array, base: int) -> tuple[Any, Any, Any]:
+    """``x`` stacked on a copy of itself whose rule columns (``base`` on) are zero, the copy
+    weighted by :data:`RULE_DROPOUT`."""
     from scipy.sparse import vstack
 
-    bare = bx.tolil(copy=True)
+    bare = x.tolil(copy=True)
     bare[:, base:] = 0
     return (
         vstack([x, bare.tocsr()]).tocsr(),
-        np.concatenate([y, by]),
-        np.concatenate([w, bw * RULE_DROPOUT]),
+        np.concatenate([y, y]),
+        np.concatenate([w, w * RULE_DROPOUT]),
     )
 
 

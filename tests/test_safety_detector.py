@@ -195,7 +195,6 @@ def test_new_emergency_classes_are_graded_by_the_rules(message: str, grade: str)
     "message",
     [
         # the writer jokes, or says it is no emergency: never the 112 answer first
-        "det brinner i köket nu lol, pizzan är förstörd",
         "gonna kill my brother he ate all my fries",
         "zabiję siostrę, znowu wzięła moją ładowarkę",
         "tää jono tappaa mut, kolme tuntia jo",
@@ -209,7 +208,30 @@ def test_jokes_and_no_danger_never_take_over(shipped: SignalDetector, message: s
     assert _grade(SignalDetector(learned=False), message) != "urgent"
 
 
-def test_a_real_emergency_with_a_laugh_keeps_the_112_line(shipped: SignalDetector) -> None:
-    """A "lol" lowers the takeover to the 112 line; it is no feature of the model, so a real
-    emergency written with it still gets 112 in the first answer."""
-    assert _grade(shipped, "hjälp min kompis andas inte lol vi är på festen") == "possible"
+def test_a_real_emergency_with_a_laugh_gets_the_112_answer_first(shipped: SignalDetector) -> None:
+    """A "lol" lowers a takeover to the 112 line, but not when the rules see an acute sign:
+    people understate emergencies ("my friend is not breathing lol")."""
+    assert _grade(shipped, "hjälp min kompis andas inte lol vi är på festen") == "urgent"
+    assert _grade(shipped, "bro my friend is not waking up lol what do we do") == "urgent"
+    # a fire now is acute even with a laugh: in doubt, 112 first
+    assert _grade(shipped, "det brinner i köket nu lol, pizzan är förstörd") == "urgent"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Jag hittade en kniv på skolgården i morse",
+        "found a knife in the bushes by the school this morning",
+        "znalazłem strzykawki na placu zabaw",
+        "löysin puukon koulun pihalta aamulla",
+    ],
+)
+def test_something_dangerous_found_gets_the_112_line_not_the_takeover(
+    shipped: SignalDetector, message: str
+) -> None:
+    assert _grade(shipped, message) == "possible"
+
+
+def test_someone_found_in_danger_still_gets_the_112_answer_first(shipped: SignalDetector) -> None:
+    assert _grade(shipped, "I found my dad on the floor, he is not breathing") == "urgent"
+    assert _grade(shipped, "hittade min granne medvetslös i trapphuset") == "urgent"

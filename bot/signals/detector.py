@@ -16,7 +16,7 @@ from ..names import Names, fold, strings_of, tables_of
 from ..safety_model import SafetyModel, plain_letters
 from ..scrub import LABELS, found_kinds
 from .folding import WORDS, fold_chars, word_count
-from .grading import CALM, Signals, combine
+from .grading import Signals, combine
 from .wordlists import (
     URGENT_LISTS,
     Rule,
@@ -377,8 +377,6 @@ class SignalDetector:
             words = word_count(plain)
             grade, identifies = combine(grade, rule_features, scores, self._model.thresholds, words)
             matched = (*matched, f"model.{grade}", f"model.identifies.{identifies}".lower())
-        elif grade == "urgent" and CALM in rule_features:
-            grade = "possible"
         return Signals(
             urgent=grade == "urgent",
             possibly_urgent=grade == "possible",

@@ -37,6 +37,20 @@ _EXPLICIT_PERSON = frozenset(
 # feature of the model (bench/train_safety_model.py leaves it out): a real emergency written
 # with a "lol" must still get the 112 line.
 CALM = "list.calm"
+# Something dangerous found, not used ("I found a knife this morning"): [urgent.found].
+FOUND = "list.found"
+_CAPS = (CALM, FOUND)
+ACUTE = "urgent.acute"
+
+
+def capped(rule_names: Sequence[str]) -> bool:
+    """The writer jokes, says it is no emergency, or found something: the message gets the 112
+    line at most, unless the rules see an acute sign (``urgent.acute``: not breathing, not
+    waking up, bleeding heavily…): "my friend is not breathing lol" keeps the 112 answer first,
+    understating is how many people write an emergency; "det brinner i köket nu lol, pizzan är
+    förstörd" does not get it."""
+    return ACUTE not in rule_names and any(c in rule_names for c in _CAPS)
+
 
 # Person features that say "a group or a place, nobody in particular" (issue 19; the SPEC:
 # "groups in general … identify nobody"; the project's rule: "a place named after its owner
@@ -134,22 +148,22 @@ def combine(
 ) -> tuple[str, bool]:
     """The grade and person signal from the rules' findings and the model's scores (the
     model already saw the rules' findings as features). Chosen for recall: the model's
-    ``urgent`` above its threshold is clearly urgent (unless the writer jokes or says it is no
-    emergency: :data:`CALM`); its ``alarm`` above its threshold, or
-    the rules calling it clearly urgent, is at least possibly urgent. A message of fewer than
-    :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by the rules alone: the model has
-    too little to go on. A plate, a name the scrubber already
+    ``urgent`` above its threshold is clearly urgent (unless the writer jokes, says it is no
+    emergency or found something, and the rules see no acute sign: :func:`capped`); its
+    ``alarm`` above its threshold, or the rules calling it clearly urgent, is at least possibly
+    urgent. A message of fewer than :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by
+    the rules alone: the model has too little to go on. A plate, a name the scrubber already
     replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
     patterns are what rules do best); neighbours as a group or a place named after its owner,
     with no other person feature, never do (:func:`_nobody_in_particular`), and a finding of
     nobody to report overrules the rest (:func:`nobody`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
-        grade = "possible" if rule_grade == "urgent" and CALM in rule_names else rule_grade
+        grade = rule_grade
         person = explicit or any(n.startswith("identifies.") for n in rule_names)
     else:
         if scores.urgent >= thresholds["urgent"]:
-            grade = "possible" if CALM in rule_names else "urgent"
+            grade = "possible" if capped(rule_names) else "urgent"
         elif scores.alarm >= thresholds["alarm"] or rule_grade == "urgent":
             grade = "possible"
         else:

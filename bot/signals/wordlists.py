@@ -22,11 +22,11 @@ _WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing", "joking", "fiction",
-    "calm",
+    "calm", "found",
 )  # fmt: skip
 MIN_BARE = 5
 # Lists that a word-list file may leave out (older files, tests' own lists).
-OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm"})
+OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm", "found"})
 
 
 def default_path() -> Path:
