@@ -26,6 +26,7 @@ weight 1. Pure; linear in the length of the text.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -74,8 +75,11 @@ _CAP_AFTER = "\x04"
 _CAP_KEY = "\x05"
 
 
+@functools.lru_cache(maxsize=4)
 def plain_letters(text: str) -> str:
-    """``text`` without combining marks (``ä`` → ``a``, ``ć`` → ``c``, ``ł`` → ``l``)."""
+    """``text`` without combining marks (``ä`` → ``a``, ``ć`` → ``c``, ``ł`` → ``l``).
+    Detecting one message asks for the same few strings several times; the cache holds only
+    the last four (no message text is kept beyond the message being handled)."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text.translate(_STROKES))
