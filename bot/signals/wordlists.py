@@ -225,12 +225,7 @@ class NotPeople:
             spans.extend(m.span() for m in self.apps.finditer(plain))
         if self.places is not None:
             _mask_after(plain, self.places, spans)
-        if not spans:
-            return plain
-        chars = list(plain)
-        for start, end in spans:
-            chars[start:end] = " " * (end - start)
-        return "".join(chars)
+        return _blank(plain, spans)
 
     def mask(self, plain: str) -> str:
         """``plain`` with non-people blanked out (same length): listed characters, the
@@ -267,12 +262,17 @@ class NotPeople:
                     start = before.start(1)
                 if start < m.start():
                     spans.append((start, m.start()))
-        if not spans:
-            return plain
-        chars = list(plain)
-        for start, end in spans:
-            chars[start:end] = " " * (end - start)
-        return "".join(chars)
+        return _blank(plain, spans)
+
+
+def _blank(plain: str, spans: list[tuple[int, int]]) -> str:
+    """``plain`` with ``spans`` replaced by spaces (same length)."""
+    if not spans:
+        return plain
+    chars = list(plain)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _mask_after(plain: str, pattern: re.Pattern[str], spans: list[tuple[int, int]]) -> None:
