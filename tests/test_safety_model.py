@@ -1,7 +1,7 @@
 """The learned safety-text detector (bot/safety_model.py and its use in bot/signals.py).
 
 The figures that count are across authors: ``test_leave_one_author_out_*`` trains, for each of
-the six authors in turn, a model on the other five and classifies the one left out, at the
+the fourteen authors in turn, a model on the other thirteen and classifies the one left out, at the
 thresholds shipped in the weights file (needs scikit-learn, the dev extra; about half a minute).
 The shipped weights themselves saw every author, so no test here reports their figures on the
 corpus as if they were held out. ``bench/safety_text.py`` does the full job (thresholds chosen
@@ -34,10 +34,13 @@ def shipped() -> SafetyModel:
     return SafetyModel.load()
 
 
-def test_six_authors_with_at_least_120_messages_per_language() -> None:
-    assert len(AUTHORS) >= 6
+def test_fourteen_authors_with_at_least_120_messages_per_language() -> None:
+    """Five independent authors wrote about 600 messages each (the issue's brief), eight more
+    about 330 each; the project's own messages count as one more author."""
+    assert len(AUTHORS) >= 14
+    assert sum(len(items) >= 500 for items in AUTHORS.values()) >= 6
     for author, items in AUTHORS.items():
-        assert len(items) >= 500, author
+        assert len(items) >= 300, author
     for lang in LANGS:
         mine = [i for i in ITEMS if i.lang == lang]
         assert len(mine) >= 120, lang
@@ -143,16 +146,16 @@ def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
 def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
-    """The goal is 0.90 / 0.90; across authors the detector reaches recall 0.94 (0.96 when
-    urgent) at precision 0.89 (0.92 when urgent), short of the precision goal mainly because
-    one author (``elderly``) labels a relative or neighbour without a name as identifying nobody
-    where the others and the SPEC count them (about 0.93 precision without that author). This
-    pins the level reached (0.75 / 0.75 before the person work, 0.87 / 0.87 after its first
-    round, precision 0.86 / 0.90 when urgent after its third)."""
+    """The goal is 0.90 / 0.90. Across the fourteen authors the detector reaches recall 0.93
+    (0.95 when urgent) at precision 0.86 (0.88 when urgent), short of the precision goal mainly
+    because authors differ on whether a relative or neighbour without a name identifies someone
+    (``elderly`` says no where the SPEC and most others say yes: precision 0.70 on that author).
+    This pins the level reached (0.75 / 0.75 before the person work; 0.94 / 0.89 across the
+    first six authors before eight more were added)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.86
-    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.89
+    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.85
+    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.87
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")
