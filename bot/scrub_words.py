@@ -23,25 +23,31 @@ Both work on the scrubber's matching view, are pure and linear in the length of 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
+from typing import TypeVar
 
 __all__ = ["find_spelled_email", "find_spelled_numbers", "spelled_digits"]
 
 Span = tuple[int, int]
+V = TypeVar("V")
 
 # ---------------------------------------------------------------------------------------------
 # Numbers in words
 
 
+def _by_word(pairs: Iterable[tuple[V, str]]) -> dict[str, V]:
+    """(value, "word/word …") pairs -> {casefolded word: value}."""
+    return {w.casefold(): value for value, alternatives in pairs for w in alternatives.split("/")}
+
+
 def _digit_words(table: Mapping[str, str]) -> dict[str, str]:
     """Per language the words for 0-9 in order (alternatives joined by "/")."""
-    out: dict[str, str] = {}
-    for words in table.values():
-        for digit, alternatives in enumerate(words.split()):
-            for w in alternatives.split("/"):
-                out[w.casefold()] = str(digit)
-    return out
+    return _by_word(
+        (str(digit), alternatives)
+        for words in table.values()
+        for digit, alternatives in enumerate(words.split())
+    )
 
 
 _UNITS: Mapping[str, str] = MappingProxyType(
@@ -99,13 +105,11 @@ _SV_EN_UNITS = frozenset(
 
 def _valued(table: Mapping[str, str]) -> dict[str, int]:
     """Per language "value:word/word …" -> {word: value}."""
-    out: dict[str, int] = {}
-    for entries in table.values():
-        for entry in entries.split():
-            value, words = entry.split(":")
-            for w in words.split("/"):
-                out[w.casefold()] = int(value)
-    return out
+    return _by_word(
+        (int(value), words)
+        for entries in table.values()
+        for value, words in (entry.split(":") for entry in entries.split())
+    )
 
 
 # Teens, tens and hundreds of every language (a phone number read in groups: "صفر هفتاد و
