@@ -64,8 +64,10 @@ _NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", *_OWNED_PLACE})
 _OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
 _PERSON_FEATURES = ("cue.", "found.", "identifies.")
 # A relative or friend who helped the writer ("my granddaughter set this up for me", "بنتي
-# علمتني كيف بكتب هون") is mentioned in passing: with no other person feature, nobody.
+# علمتني كيف بكتب هون"), or in a message that opens with thanks ("tack för hjälpen, pappa är
+# hemma nu": ``nobody.thanks``), is mentioned in passing: with no other person feature, nobody.
 _HELPER_CUE = "cue.helper"
+_IN_PASSING = frozenset({_HELPER_CUE, "nobody.thanks"})
 _HELPER = frozenset({_HELPER_CUE, "cue.kin", "cue.family", "cue.close", "cue.people"})
 
 # Nobody to report (issue 19, ``nobody.*`` rules of signals.toml): these overrule the model, so
@@ -80,6 +82,8 @@ _NOBODY = frozenset(
         "nobody.figurative",
         "nobody.idiom",
         "nobody.address",
+        "nobody.backstab",
+        "nobody.game",
     }
 )
 # ``nobody.victim_kin`` (a relative or friend who is only the victim, the patient or the one
@@ -96,6 +100,7 @@ _HARD_PERSON = _EXPLICIT_PERSON - {"identifies.name", "identifies.title"}
 _NOBODY_ALONE = {
     "nobody.own_contact": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
     "nobody.stranger_victim": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
+    "nobody.body_colour": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
     "nobody.group": frozenset(
         {"cue.kin", "cue.close", "cue.family", "cue.other_handle", "identifies.handle"}
     ),
@@ -104,9 +109,10 @@ _NOBODY_ALONE = {
 
 def _cues_say_nobody(names: set[str]) -> bool:
     """The only person features are a group, people in general, a place named after its
-    owner, or a relative who helped the writer (then no ``identifies.*`` rule fired either)."""
+    owner, or a relative who helped the writer or is mentioned after thanks (then no
+    ``identifies.*`` rule fired either)."""
     person = {n for n in names if n.startswith(_PERSON_FEATURES)}
-    if _HELPER_CUE in person:
+    if names & _IN_PASSING:
         return person <= _HELPER
     if person & _OWNED_PLACE:
         return person <= _OWNER
