@@ -82,10 +82,10 @@ GAMES = [
     "brat je igrao igricu cijelu noć i vikao da je ubio sve",
     "vajza luan lojë në kompjuter dhe thotë që i vrau të gjithë",
     "mój brat grał w Minecraft i krzyczał, że zabił wszystkie zombie",
-    "veli pelasi koko yön ja huusi että tappoi kaikki",
+    "veli pelasi Fortnitea koko yön ja huusi että tappoi kaikki",
     "син грав у PUBG і кричав, що вбив усіх",
     "اخوي الصغير عم يلعب بلايستيشن وبيصرخ قتلت الكل",
-    "داداشم تا صبح بازی کرد و میگفت همه رو کشتم",
+    "داداشم تا صبح تو بازی همه رو کشت و داد میزد",
     "walaalkay wuxuu ciyaaray game wuxuu yiri 20 qof baan dilay",
     "ሓወይ ኩሉ ለይቲ game ተጻዊቱ ብዙሓት ቀቲለ ይብል",
 ]
@@ -158,6 +158,10 @@ def test_nobody_to_report(detector: SignalDetector, text: str) -> None:
         # thanks, then a named or described person
         "thanks for answering! my ex Marko is outside my door again and kicking it",
         "tack! en kille i röd jacka sparkar på min dörr just nu",
+        # playing is no game: children playing when someone shot at them
+        "my son was playing in the yard when the man next door shot at him with an air rifle",
+        # thanks, then a relative who is doing something dangerous now
+        "thanks for the answer, but my husband is hitting me again right now",
     ],
 )
 def test_still_identifies(detector: SignalDetector, text: str) -> None:
@@ -199,8 +203,9 @@ def test_nobody_overrules_the_model_but_not_an_explicit_description() -> None:
     assert not nobody(["nobody.game", "identifies.name"])
     assert nobody(["nobody.backstab", "cue.close"])
     # thanks and the colour of lips: nobody only beside relatives (thanks) or nobody at all
-    assert nobody(["nobody.thanks", "cue.kin"])
-    assert not nobody(["nobody.thanks", "cue.kin", "cue.clothes"])
+    assert nobody(["nobody.thanks", "cue.kin", "grade.none"])
+    assert not nobody(["nobody.thanks", "cue.kin", "grade.urgent"])
+    assert not nobody(["nobody.thanks", "cue.kin", "cue.clothes", "grade.none"])
     assert nobody(["nobody.body_colour", "cue.colour"])
     assert not nobody(["nobody.body_colour", "cue.kin"])
 

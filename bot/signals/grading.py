@@ -67,7 +67,8 @@ _PERSON_FEATURES = ("cue.", "found.", "identifies.")
 # علمتني كيف بكتب هون"), or in a message that opens with thanks ("tack för hjälpen, pappa är
 # hemma nu": ``nobody.thanks``), is mentioned in passing: with no other person feature, nobody.
 _HELPER_CUE = "cue.helper"
-_IN_PASSING = frozenset({_HELPER_CUE, "nobody.thanks"})
+_THANKS = "nobody.thanks"
+_CALM_GRADE = "grade.none"  # the rules found no danger word (a feature, see rule_findings)
 _HELPER = frozenset({_HELPER_CUE, "cue.kin", "cue.family", "cue.close", "cue.people"})
 
 # Nobody to report (issue 19, ``nobody.*`` rules of signals.toml): these overrule the model, so
@@ -112,7 +113,8 @@ def _cues_say_nobody(names: set[str]) -> bool:
     owner, or a relative who helped the writer or is mentioned after thanks (then no
     ``identifies.*`` rule fired either)."""
     person = {n for n in names if n.startswith(_PERSON_FEATURES)}
-    if names & _IN_PASSING:
+    # thanks, then a danger word ("thanks, but my husband is hitting me again"): not in passing
+    if _HELPER_CUE in names or (_THANKS in names and _CALM_GRADE in names):
         return person <= _HELPER
     if person & _OWNED_PLACE:
         return person <= _OWNER
