@@ -75,6 +75,51 @@ OWN_CONTACT = [
     "joku käytti mun henkilötunnusta 121212-1212 netissä",
 ]
 GREETINGS = ["mahadsanid walaal, aad baad u mahadsan tihiin", "thanks bro, that helped a lot"]
+# Killing and shooting inside a video game (written for these tests).
+GAMES = [
+    "min lillebror sköt hela laget i Fortnite igår och skrek som en galning",
+    "my cousin was gaming till 4 and kept yelling that he killed the whole lobby",
+    "brat je igrao igricu cijelu noć i vikao da je ubio sve",
+    "vajza luan lojë në kompjuter dhe thotë që i vrau të gjithë",
+    "mój brat grał w Minecraft i krzyczał, że zabił wszystkie zombie",
+    "veli pelasi Fortnitea koko yön ja huusi että tappoi kaikki",
+    "син грав у PUBG і кричав, що вбив усіх",
+    "اخوي الصغير عم يلعب بلايستيشن وبيصرخ قتلت الكل",
+    "داداشم تا صبح تو بازی همه رو کشت و داد میزد",
+    "walaalkay wuxuu ciyaaray game wuxuu yiri 20 qof baan dilay",
+    "ሓወይ ኩሉ ለይቲ game ተጻዊቱ ብዙሓት ቀቲለ ይብል",
+]
+# The colour of lips or skin of someone unknown is a sign of illness, no description (written
+# for these tests).
+BODY_COLOUR = [
+    "någon på perrongen är helt grå i ansiktet och svarar inte",
+    "there's someone at the bus stop whose lips have gone blue, he isn't answering",
+    "na klupi sjedi netko s plavim usnama i ne reagira, usne plave",
+    "w autobusie ktoś ma sine usta i nie reaguje",
+    "penkillä istuu joku, huulet siniset eikä vastaa",
+    "на зупинці хтось сидить, губи сині, не відповідає",
+]
+# A message that opens with thanks mentions a relative in passing (written for these tests).
+THANKS = [
+    "tack för hjälpen i natt, mormor är hemma igen och mår bra",
+    "thanks for sending someone so fast, grandad is fine now",
+    "dziękuję za szybką pomoc, babcia czuje się już lepiej",
+    "kiitos avusta, mummo on jo kotona",
+    "hvala na pomoći, djed je dobro",
+    "شكرا على المساعدة، جدتي صارت بخير",
+    "mahadsanid caawimaadda, ayeeyo hadda waa fiican tahay",
+]
+# Figures of speech for betrayal or overwork, in forms the lists lacked (written for these tests).
+BACKSTAB = [
+    "my teammate threw me under the bus in front of the manager",
+    "kollegan kastade mig under bussen på mötet",
+    "szef wbil mi noz w plecy na zebraniu",
+    "šef me ubio od posla ovaj tjedan",
+    "начальник мене без ножа зарізав перед усіма",
+    "زميلتي طعنتني بضهري قدام الكل",
+    "madaxayga ayaa dhabarka iga mindiyeeyay shirka",
+    "ሓላፊየይ ኣብ ስራሕ ብድሕሪተይ ወጊኡኒ",
+]
 
 
 @pytest.mark.parametrize(
@@ -87,6 +132,10 @@ GREETINGS = ["mahadsanid walaal, aad baad u mahadsan tihiin", "thanks bro, that 
         *GROUP_AND_STRANGERS,
         *OWN_CONTACT,
         *GREETINGS,
+        *GAMES,
+        *BACKSTAB,
+        *BODY_COLOUR,
+        *THANKS,
     ],
 )
 def test_nobody_to_report(detector: SignalDetector, text: str) -> None:
@@ -103,6 +152,16 @@ def test_nobody_to_report(detector: SignalDetector, text: str) -> None:
         "my ex is standing outside my door and says he will kill me",
         "mój były stoi pod drzwiami i grozi, że mnie zabije",
         "some guy called @dark_vmo_77 keeps sending my daughter messages",
+        # a game word beside a named or described person still identifies
+        "Jonas från 4C spelar Fortnite men i dag sköt han mot fönstren med luftgevär",
+        "a guy in a red hoodie who plays in the park shot at the ducks with a pellet gun",
+        # thanks, then a named or described person
+        "thanks for answering! my ex Marko is outside my door again and kicking it",
+        "tack! en kille i röd jacka sparkar på min dörr just nu",
+        # playing is no game: children playing when someone shot at them
+        "my son was playing in the yard when the man next door shot at him with an air rifle",
+        # thanks, then a relative who is doing something dangerous now
+        "thanks for the answer, but my husband is hitting me again right now",
     ],
 )
 def test_still_identifies(detector: SignalDetector, text: str) -> None:
@@ -118,6 +177,8 @@ def test_still_identifies(detector: SignalDetector, text: str) -> None:
         ("imam Ali said to choose the neighbour before the house", "nobody.named_after"),
         ("Lewandowski won the final and killed them", "nobody.sport"),
         ("send the answer to my email please", "nobody.own_contact"),
+        ("my nephew played GTA and says he shot ten cops", "nobody.game"),
+        ("he threw me under the bus at the staff meeting", "nobody.backstab"),
         ("mamma föll i badrummet och vaknar inte", "nobody.victim_kin"),
     ],
 )
@@ -137,3 +198,26 @@ def test_nobody_overrules_the_model_but_not_an_explicit_description() -> None:
     assert not nobody(["nobody.own_contact", "cue.kin"])
     assert nobody(["nobody.group", "cue.neighbour"])
     assert not nobody(["nobody.group", "identifies.handle"])
+    # games and fixed figures of speech overrule the model but not a name
+    assert nobody(["nobody.game", "cue.kin"])
+    assert not nobody(["nobody.game", "identifies.name"])
+    assert nobody(["nobody.backstab", "cue.close"])
+    # thanks and the colour of lips: nobody only beside relatives (thanks) or nobody at all
+    assert nobody(["nobody.thanks", "cue.kin", "grade.none"])
+    assert not nobody(["nobody.thanks", "cue.kin", "grade.urgent"])
+    assert not nobody(["nobody.thanks", "cue.kin", "cue.clothes", "grade.none"])
+    assert nobody(["nobody.body_colour", "cue.colour"])
+    assert not nobody(["nobody.body_colour", "cue.kin"])
+
+
+def test_person_cues_alone_that_point_at_a_group_place_or_helper_say_nobody() -> None:
+    """One function decides (review): cues for a group, a place named after its owner or a
+    relative who helped the writer, with no other person feature, identify nobody."""
+    assert nobody(["cue.group"])
+    assert nobody(["cue.group", "cue.people"])
+    assert nobody(["cue.owned_place", "cue.neighbour"])
+    assert nobody(["cue.helper", "cue.kin"])
+    assert not nobody(["cue.helper", "cue.kin", "cue.clothes"])
+    assert not nobody(["cue.owned_place", "cue.neighbour", "cue.kin"])
+    assert not nobody(["cue.group", "identifies.flat"])
+    assert not nobody(["cue.neighbour"])

@@ -52,12 +52,11 @@ def capped(rule_names: Sequence[str]) -> bool:
     return ACUTE not in rule_names and any(c in rule_names for c in _CAPS)
 
 
-# Person features that say "a group or a place, nobody in particular" (issue 19; the SPEC:
-# "groups in general … identify nobody"; the project's rule: "a place named after its owner
-# ('grannens grill', 'the neighbour's window', 'dom sąsiada') does not"): neighbours as a group
-# ("grannarna", "neighbourhood watch", "komšijska straža"), people in general, and a neighbour
-# word beside a dwelling word. A message whose only person features are these identifies
-# nobody, whatever the model's n-grams say.
+# Nobody in particular, from the person cues alone (issue 19; the SPEC: "groups in general …
+# identify nobody"; the project's rule: "a place named after its owner ('grannens grill', 'the
+# neighbour's window', 'dom sąsiada') does not"): neighbours as a group ("grannarna",
+# "neighbourhood watch", "komšijska straža"), people in general, and a neighbour word beside a
+# dwelling word. A message whose only person features are these identifies nobody.
 _GROUP_CUE = "cue.group"
 _OWNED_PLACE = frozenset({"cue.owned_place", "cue.owned_place_of"})
 _NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", *_OWNED_PLACE})
@@ -65,19 +64,12 @@ _NOBODY_IN_PARTICULAR = frozenset({_GROUP_CUE, "cue.people", *_OWNED_PLACE})
 _OWNER = frozenset({*_NOBODY_IN_PARTICULAR, "cue.neighbour"})
 _PERSON_FEATURES = ("cue.", "found.", "identifies.")
 # A relative or friend who helped the writer ("my granddaughter set this up for me", "بنتي
-# علمتني كيف بكتب هون") is mentioned in passing: with no other person feature, nobody.
+# علمتني كيف بكتب هون"), or in a message that opens with thanks ("tack för hjälpen, pappa är
+# hemma nu": ``nobody.thanks``), is mentioned in passing: with no other person feature, nobody.
 _HELPER_CUE = "cue.helper"
+_THANKS = "nobody.thanks"
+_CALM_GRADE = "grade.none"  # the rules found no danger word (a feature, see rule_findings)
 _HELPER = frozenset({_HELPER_CUE, "cue.kin", "cue.family", "cue.close", "cue.people"})
-
-
-def _nobody_in_particular(rule_names: Sequence[str]) -> bool:
-    person = {n for n in rule_names if n.startswith(_PERSON_FEATURES)}
-    if _HELPER_CUE in person:
-        return person <= _HELPER
-    if person & _OWNED_PLACE:
-        return person <= _OWNER
-    return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
-
 
 # Nobody to report (issue 19, ``nobody.*`` rules of signals.toml): these overrule the model, so
 # that only an explicit description, plate, number or flat (``_HARD_PERSON``) still identifies:
@@ -91,16 +83,15 @@ _NOBODY = frozenset(
         "nobody.figurative",
         "nobody.idiom",
         "nobody.address",
+        "nobody.backstab",
+        "nobody.game",
     }
 )
-# A relative or friend who is only the victim, the patient or the one afraid ("my mum fell",
-# "my friend isn't waking up"): the authors disagree (most of the corpus authors labelled these
-# identifying, several of the newer ones not). Switched off: with it, leave-one-author-out
-# recall fell to 0.88 and min(precision, recall) over all independent authors did not improve
-# (0.878 against 0.880; docs/safety_text.md). The rule stays a feature of the model.
-VICTIM_KIN_OVERRULES = False
-if VICTIM_KIN_OVERRULES:
-    _NOBODY = _NOBODY | {"nobody.victim_kin"}
+# ``nobody.victim_kin`` (a relative or friend who is only the victim, the patient or the one
+# afraid: "my mum fell", "my friend isn't waking up") is a feature of the model only and
+# overrules nothing: the SPEC counts a specific relative as identifying ("my neighbour", "my
+# ex"), and most authors label these so (overruling took leave-one-author-out recall to 0.88;
+# docs/safety_text.md).
 _HARD_PERSON = _EXPLICIT_PERSON - {"identifies.name", "identifies.title"}
 
 
@@ -110,20 +101,36 @@ _HARD_PERSON = _EXPLICIT_PERSON - {"identifies.name", "identifies.title"}
 _NOBODY_ALONE = {
     "nobody.own_contact": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
     "nobody.stranger_victim": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
+    "nobody.body_colour": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
     "nobody.group": frozenset(
         {"cue.kin", "cue.close", "cue.family", "cue.other_handle", "identifies.handle"}
     ),
 }
 
 
+def _cues_say_nobody(names: set[str]) -> bool:
+    """The only person features are a group, people in general, a place named after its
+    owner, or a relative who helped the writer or is mentioned after thanks (then no
+    ``identifies.*`` rule fired either)."""
+    person = {n for n in names if n.startswith(_PERSON_FEATURES)}
+    # thanks, then a danger word ("thanks, but my husband is hitting me again"): not in passing
+    if _HELPER_CUE in names or (_THANKS in names and _CALM_GRADE in names):
+        return person <= _HELPER
+    if person & _OWNED_PLACE:
+        return person <= _OWNER
+    return _GROUP_CUE in person and person <= _NOBODY_IN_PARTICULAR
+
+
 def nobody(rule_names: Sequence[str]) -> bool:
-    """A ``nobody.*`` finding overrules the person signal (see :data:`_NOBODY`)."""
+    """Nobody in particular is named: a ``nobody.*`` finding overrules the person signal (see
+    :data:`_NOBODY`), and so do person cues that only point at a group, a place or a helper
+    (:func:`_cues_say_nobody`)."""
     names = set(rule_names)
     if names & _NOBODY_STRONG:
         return not names & _HARD_PERSON
     if names & _EXPLICIT_PERSON:
         return False
-    if names & _NOBODY:
+    if names & _NOBODY or _cues_say_nobody(names):
         return True
     return any(rule in names and not names & kin for rule, kin in _NOBODY_ALONE.items())
 
@@ -154,9 +161,8 @@ def combine(
     urgent. A message of fewer than :data:`MIN_WORDS` words ("nu", "7", "Hjälp!") is graded by
     the rules alone: the model has too little to go on. A plate, a name the scrubber already
     replaced and the person rules of :data:`_EXPLICIT_PERSON` always identify someone (explicit
-    patterns are what rules do best); neighbours as a group or a place named after its owner,
-    with no other person feature, never do (:func:`_nobody_in_particular`), and a finding of
-    nobody to report overrules the rest (:func:`nobody`)."""
+    patterns are what rules do best); a finding of nobody to report, or person cues that only
+    point at a group or a place named after its owner, overrule the rest (:func:`nobody`)."""
     explicit = any(n in _EXPLICIT_PERSON for n in rule_names)
     if words < MIN_WORDS:
         grade = rule_grade
@@ -168,8 +174,5 @@ def combine(
             grade = "possible"
         else:
             grade = "none"
-        model_says = scores.identifies >= thresholds["identifies"] and not _nobody_in_particular(
-            rule_names
-        )
-        person = explicit or model_says
+        person = explicit or scores.identifies >= thresholds["identifies"]
     return grade, person and not nobody(rule_names)
