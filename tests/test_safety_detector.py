@@ -232,6 +232,24 @@ def test_something_dangerous_found_gets_the_112_line_not_the_takeover(
     assert _grade(shipped, message) == "possible"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Finnish weapons, fire and violence in other cases than the dictionary form
+        "joku heiluttaa veistä rappukäytävässä nyt",
+        "miehellä oli puukkoa kädessä bussipysäkillä just äsken",
+        "naapurissa tappelua ja huutoa, kuuluu lasin rikkoutumista",
+        "pihalla on kaksi poikaa pistoolin kanssa",
+    ],
+)
+def test_finnish_case_endings_of_danger_words_get_112_in_the_first_answer(
+    shipped: SignalDetector, message: str
+) -> None:
+    _plain, _grade_of_rules, matched, _features = shipped.rule_findings(clean(message))
+    assert "urgent.danger" in matched
+    assert _grade(shipped, message) in ("urgent", "possible")
+
+
 def test_someone_found_in_danger_still_gets_the_112_answer_first(shipped: SignalDetector) -> None:
     assert _grade(shipped, "I found my dad on the floor, he is not breathing") == "urgent"
     assert _grade(shipped, "hittade min granne medvetslös i trapphuset") == "urgent"
