@@ -114,14 +114,51 @@ def _table(data: Mapping[str, object], key: str, source: Path) -> Mapping[str, o
     return table
 
 
+def _starts_at_boundary(regex: str) -> bool:
+    """``regex`` (valid) begins with ``\\b`` and has no ``|`` outside a group or a character
+    class: it can only match where a word starts or ends."""
+    if not regex.startswith("\\b"):
+        return False
+    depth = 0
+    i = 2
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":
+            i += 1
+            if regex.startswith("^", i):
+                i += 1
+            if regex.startswith("]", i):
+                i += 1  # "[]…]": a literal "]"
+            while i < len(regex) and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return False
+        i += 1
+    return True
+
+
 def compile_regexes(values: Iterable[str], where: str, flags: int = 0) -> re.Pattern[str] | None:
-    parts = []
+    """One alternation of ``values`` in their order. Neighbours that all begin with ``\\b``
+    are grouped behind one more ``\\b`` (the same matches): the regex engine then tries the
+    group at word boundaries only instead of trying every alternative at every character."""
+    runs: list[tuple[bool, list[str]]] = []
     for v in values:
         try:
             re.compile(v)
         except re.error as exc:
             raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
-        parts.append(f"(?:{v})")
+        bounded = _starts_at_boundary(v)
+        if runs and bounded and runs[-1][0]:
+            runs[-1][1].append(f"(?:{v})")
+        else:
+            runs.append((bounded, [f"(?:{v})"]))
+    parts = [rf"\b(?:{'|'.join(run)})" if bounded else run[0] for bounded, run in runs]
     return re.compile("|".join(parts), flags) if parts else None
 
 
