@@ -156,7 +156,7 @@ class SignalDetector:
         self._other_rules = tuple(r for r in rules if not r.name.startswith(_NOBODY_PREFIX))
         self._urgency = load_urgency(data.get("urgent"), source)
         self._not_people = load_not_people(data.get("not_people"), source)
-        cues = load_cues(data.get("person_cues"), source)
+        cues = load_cues(data.get("person_cues"), source, replaced={_GROUP_CUE})
         self._person_cues = tuple(c for c in cues if c[0] != _GROUP_CUE)
         self._cue_group = _either(*next((c[1:] for c in cues if c[0] == _GROUP_CUE), (None, None)))
         self._names = names if names is not None else Names.load()

@@ -4,7 +4,7 @@ and the non-people, compiled to regular expressions (an invalid file raises ``Va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,14 +88,17 @@ def _trie(bodies: Iterable[str]) -> str:
 
 
 def compile_phrases(
-    phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False
+    phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False, trie: bool = False
 ) -> re.Pattern[str] | None:
+    """One pattern for ``phrases``. Urgency lists (``short_prefix``) and lists of which only
+    whether, or where, a match starts is asked (``trie``) are compiled as a trie (:func:`_trie`:
+    much faster); lists whose matched text is used (replaced, or its end read) as the
+    alternation of the phrases, longest first."""
     unique = sorted(set(phrases), key=lambda p: (-len(p), p))
     if not unique:
         return None
     compiled = [_phrase_pattern(p, short_prefix) for p in unique]
-    # Urgency lists (only where a match starts is used): the phrases as a trie (_trie).
-    join = _trie if short_prefix else "|".join
+    join = _trie if short_prefix or trie else "|".join
     # The word-boundary look-behind is factored out so long words are rejected at once.
     at_word = [body for bounded, body in compiled if bounded]
     anywhere = [body for bounded, body in compiled if not bounded]
@@ -217,8 +220,12 @@ def load_rule(raw: object, index: int) -> Rule:
             raise ValueError(f"rule {name}: 'all' must be a list of regular expressions")
         pattern = compile_regexes(values, f"rule {name}")
     else:
-        flags = re.IGNORECASE if kind == "name_intro" else 0
-        pattern = compile_phrases(_phrases_of(raw, name), flags)
+        # a phrase rule only asks whether a phrase occurs; a name intro reads where it ends
+        pattern = (
+            compile_phrases(_phrases_of(raw, name), re.IGNORECASE)
+            if kind == "name_intro"
+            else compile_phrases(_phrases_of(raw, name), trie=True)
+        )
     return Rule(
         name=name,
         signal=signal,
@@ -346,9 +353,11 @@ def load_not_people(data: object, source: Path) -> NotPeople:
 
 
 def load_cues(
-    data: object, source: Path
+    data: object, source: Path, replaced: Collection[str] = ()
 ) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
-    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list."""
+    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list. Of the lists
+    named in ``replaced`` the matched text is used; of the others the first pattern only
+    answers whether a phrase occurs (at a place), the second also where matches end."""
     if data is None:
         return ()
     if not isinstance(data, dict):
@@ -359,7 +368,8 @@ def load_cues(
             raise ValueError(f"{source}: [person_cues.{name}] must be a table")
         phrases = _phrases_of(table, f"person_cues.{name}")
         bare = {plain_letters(fold(p)) for p in phrases}
-        out.append((name, compile_phrases(phrases), compile_phrases(p for p in bare if p.strip())))
+        pattern = compile_phrases(phrases, trie=name not in replaced)
+        out.append((name, pattern, compile_phrases(p for p in bare if p.strip())))
     return tuple(out)
 
 
