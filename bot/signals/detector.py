@@ -393,12 +393,14 @@ class SignalDetector:
             return rule.pattern.search(norm) is not None
         if rule.kind == "name_intro":
             # Case matters here, so search the un-folded text (phrases compiled IGNORECASE).
+            if rule.quick is not None and rule.quick.search(plain) is None:
+                return False
             for m in rule.pattern.finditer(plain):
                 after = _NAME_AFTER.match(plain, m.end())
                 if after is not None and after.group(1)[0].isupper():
                     return True
             return False
-        if rule.second is None:
+        if rule.second is None or (rule.quick is not None and rule.quick.search(norm) is None):
             return False
         firsts = sorted(_token_span(starts, *m.span()) for m in rule.pattern.finditer(norm))
         if not firsts:

@@ -186,6 +186,9 @@ class Rule:
     second: re.Pattern[str] | None
     window: int
     any_order: bool
+    # The phrases of ``pattern`` as a trie where the rule reads where matches end (pairs, name
+    # intros): no match of ``quick``, no match of ``pattern``, found much faster.
+    quick: re.Pattern[str] | None = None
 
 
 def load_rule(raw: object, index: int) -> Rule:
@@ -207,12 +210,13 @@ def load_rule(raw: object, index: int) -> Rule:
     if order not in ("forward", "any"):
         raise ValueError(f"rule {name}: order must be 'forward' or 'any'")
     assert isinstance(signal, str) and isinstance(kind, str)
-    second_pattern = None
+    second_pattern = quick = None
     if kind == "pair":
         first, second = raw.get("first"), raw.get("second")
         if not isinstance(first, dict) or not isinstance(second, dict):
             raise ValueError(f"rule {name}: a pair needs tables 'first' and 'second'")
         pattern = compile_phrases(_phrases_of(first, f"{name}.first"))
+        quick = compile_phrases(_phrases_of(first, f"{name}.first"), trie=True)
         second_pattern = compile_phrases(_phrases_of(second, f"{name}.second"))
     elif kind == "pattern":
         values = raw.get("all", [])
@@ -221,11 +225,11 @@ def load_rule(raw: object, index: int) -> Rule:
         pattern = compile_regexes(values, f"rule {name}")
     else:
         # a phrase rule only asks whether a phrase occurs; a name intro reads where it ends
-        pattern = (
-            compile_phrases(_phrases_of(raw, name), re.IGNORECASE)
-            if kind == "name_intro"
-            else compile_phrases(_phrases_of(raw, name), trie=True)
-        )
+        if kind == "name_intro":
+            pattern = compile_phrases(_phrases_of(raw, name), re.IGNORECASE)
+            quick = compile_phrases(_phrases_of(raw, name), re.IGNORECASE, trie=True)
+        else:
+            pattern = compile_phrases(_phrases_of(raw, name), trie=True)
     return Rule(
         name=name,
         signal=signal,
@@ -234,6 +238,7 @@ def load_rule(raw: object, index: int) -> Rule:
         second=second_pattern,
         window=window,
         any_order=order == "any",
+        quick=quick,
     )
 
 
