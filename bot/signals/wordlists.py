@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from config.base import CONTENT_DIR
 
@@ -357,12 +358,21 @@ def load_not_people(data: object, source: Path) -> NotPeople:
     )
 
 
-def load_cues(
-    data: object, source: Path, replaced: Collection[str] = ()
-) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
-    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list. Of the lists
-    named in ``replaced`` the matched text is used; of the others the first pattern only
-    answers whether a phrase occurs (at a place), the second also where matches end."""
+class Cue(NamedTuple):
+    """A ``[person_cues.*]`` list: its phrases (``pattern``), the same without diacritics
+    (``plain``) and those as a trie (``plain_quick``) where only whether they occur is asked.
+    Of a list whose matched text is replaced, ``pattern`` gives the phrases longest first;
+    otherwise it only answers whether a phrase occurs (at a place)."""
+
+    name: str
+    pattern: re.Pattern[str] | None
+    plain: re.Pattern[str] | None
+    plain_quick: re.Pattern[str] | None
+
+
+def load_cues(data: object, source: Path, replaced: Collection[str] = ()) -> tuple[Cue, ...]:
+    """``[person_cues.*]``, one :class:`Cue` per list (``replaced``: the lists whose matched
+    text is replaced)."""
     if data is None:
         return ()
     if not isinstance(data, dict):
@@ -372,9 +382,15 @@ def load_cues(
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [person_cues.{name}] must be a table")
         phrases = _phrases_of(table, f"person_cues.{name}")
-        bare = {plain_letters(fold(p)) for p in phrases}
-        pattern = compile_phrases(phrases, trie=name not in replaced)
-        out.append((name, pattern, compile_phrases(p for p in bare if p.strip())))
+        bare = [p for p in {plain_letters(fold(p)) for p in phrases} if p.strip()]
+        out.append(
+            Cue(
+                name,
+                compile_phrases(phrases, trie=name not in replaced),
+                compile_phrases(bare),
+                compile_phrases(bare, trie=True),
+            )
+        )
     return tuple(out)
 
 
