@@ -88,9 +88,14 @@ def plain_letters(text: str) -> str:
     )
 
 
-def _keys(text: str, lo: int, hi: int, out: set[str]) -> None:
+def _keys(text: str, lo: int, hi: int, out: set[str], done: set[str]) -> None:
+    """Add the keys of ``text`` to ``out``; the n-grams of the words in ``done`` are there
+    already (a word repeated, or unchanged without diacritics)."""
     words = _TOKEN.findall(text)
     for word in words:
+        if word in done:
+            continue
+        done.add(word)
         padded = f" {word} "
         size = len(padded)
         for n in range(lo, hi + 1):
@@ -129,10 +134,11 @@ def features(
     keys: set[str] = set()
     _case_keys(plain, keys)
     base = _DIGIT.sub("0", _REPEAT.sub(r"\1\1", plain.casefold()))
-    _keys(base, ngram[0], ngram[1], keys)
+    done: set[str] = set()
+    _keys(base, ngram[0], ngram[1], keys, done)
     plain = plain_letters(base)
     if plain != base:
-        _keys(plain, ngram[0], ngram[1], keys)
+        _keys(plain, ngram[0], ngram[1], keys, done)
     mask = (1 << hash_bits) - 1
     buckets = sorted({zlib.crc32(k.encode("utf-8")) & mask for k in keys})
     return buckets, (1.0 / math.sqrt(max(len(buckets), floor)) if buckets else 0.0)

@@ -54,6 +54,27 @@ class ScrubResult:
         return bool(self.found)
 
 
+# The spans each finder found in the last view it was asked about: the detector's
+# :func:`found_kinds` and :func:`scrub` look at the same message one after the other, so the
+# second reuses what the first found (finders are pure). Only the last view is kept (no message
+# text is held beyond the message being handled); the tuple is replaced whole, never mutated
+# for another view.
+_last_found: tuple[str, dict[Callable[[str], Iterator[Span]], list[Span]]] = ("", {})
+
+
+def _found_in(view: str, finder: Callable[[str], Iterator[Span]]) -> list[Span]:
+    """``list(finder(view))``, remembered for the last view."""
+    global _last_found
+    last_view, found = _last_found
+    if last_view != view:
+        found = {}
+        _last_found = (view, found)
+    spans = found.get(finder)
+    if spans is None:
+        spans = found[finder] = list(finder(view))
+    return spans
+
+
 def _find_names(view: str) -> Iterator[Span]:
     yield from ScrubNames.load().spans(view)
 
@@ -149,7 +170,7 @@ def _scrub(
         view, starts, ends = cached
         spans: list[Span] = []
         last_end = 0
-        for a, b in finder(view):
+        for a, b in _found_in(view, finder):
             if b <= a:
                 continue
             start, end = starts[a], ends[b - 1]
@@ -177,7 +198,7 @@ def found_kinds(text: str, kinds: frozenset[str]) -> frozenset[str]:
     ends: list[int] = []
     out: set[str] = set()
     for kind, finder in _PASSES[: last + 1]:
-        for a, b in finder(view):
+        for a, b in _found_in(view, finder):
             i = bisect.bisect_right(starts, a)
             if b <= a or (i and ends[i - 1] > a) or (i < len(starts) and starts[i] < b):
                 continue

@@ -3,6 +3,7 @@ maps back to the original characters (see the contract in :mod:`bot.scrub`)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -13,11 +14,13 @@ from ..text import fold_char
 # Matching view
 
 
+@functools.lru_cache(maxsize=2)
 def matching_view(text: str) -> tuple[str, list[int], list[int]]:
     """Return the matching view of ``text`` and, per view character, the original span.
 
     ``starts[k]``/``ends[k]`` give the original index range of the character that produced
-    view character ``k``.
+    view character ``k``. The detector and the scrubber ask for the same text one after the
+    other: the last two views are remembered, so callers must not modify the lists.
     """
     if text.isascii():
         idx = list(range(len(text)))

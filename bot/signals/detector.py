@@ -19,6 +19,7 @@ from .folding import WORDS, fold_chars, word_count
 from .grading import Signals, combine
 from .wordlists import (
     URGENT_LISTS,
+    Cue,
     Rule,
     default_path,
     load_cues,
@@ -96,24 +97,22 @@ def _large_names() -> frozenset[str]:
     return frozenset(names - drop)
 
 
-def _cue_found(
-    pattern: re.Pattern[str] | None,
-    plain_pattern: re.Pattern[str] | None,
-    text: str,
-    bare: str,
-) -> bool:
+def _cue_found(cue: Cue, text: str, bare: str) -> bool:
     """A cue list in a folded message (``bare``: the same without diacritics): the list as
     written, or the list without diacritics where the message was typed without them ("corka"
     for "córka"); but not a word typed WITH diacritics against a list word without them:
     "hallå" is no "halla" (Albanian: aunt). Mostly one search."""
-    if plain_pattern is None:
+    pattern, plain_pattern, quick = cue.pattern, cue.plain, cue.plain_quick
+    if plain_pattern is None or quick is None:
         return pattern is not None and pattern.search(text) is not None
     if bare == text:
-        return plain_pattern.search(text) is not None
+        return quick.search(text) is not None
     if len(bare) != len(text):  # "æ" -> "ae": no position-by-position comparison
         return (pattern is not None and pattern.search(text) is not None) or (
-            plain_pattern.search(text) is not None
+            quick.search(text) is not None
         )
+    if quick.search(bare) is None:
+        return False
     for m in plain_pattern.finditer(bare):
         start, end = m.span()
         if text[start:end] == bare[start:end]:
@@ -156,9 +155,10 @@ class SignalDetector:
         self._other_rules = tuple(r for r in rules if not r.name.startswith(_NOBODY_PREFIX))
         self._urgency = load_urgency(data.get("urgent"), source)
         self._not_people = load_not_people(data.get("not_people"), source)
-        cues = load_cues(data.get("person_cues"), source)
-        self._person_cues = tuple(c for c in cues if c[0] != _GROUP_CUE)
-        self._cue_group = _either(*next((c[1:] for c in cues if c[0] == _GROUP_CUE), (None, None)))
+        cues = load_cues(data.get("person_cues"), source, replaced={_GROUP_CUE})
+        self._person_cues = tuple(c for c in cues if c.name != _GROUP_CUE)
+        group = next((c for c in cues if c.name == _GROUP_CUE), None)
+        self._cue_group = _either(group.pattern, group.plain) if group is not None else None
         self._names = names if names is not None else Names.load()
         self._large_names = _large_names()
         if model is None and learned:
@@ -354,9 +354,9 @@ class SignalDetector:
                 out.append(f"cue.{_GROUP_CUE}")
                 text = masked
         text_bare = bare if text is norm else plain_letters(text)
-        for name, pattern, plain_pattern in self._person_cues:
-            if _cue_found(pattern, plain_pattern, text, text_bare):
-                out.append(f"cue.{name}")
+        for cue in self._person_cues:
+            if _cue_found(cue, text, text_bare):
+                out.append(f"cue.{cue.name}")
         norm = self.urgency_form(norm)
         bare = plain_letters(norm)
         for key in URGENT_LISTS:
@@ -393,12 +393,14 @@ class SignalDetector:
             return rule.pattern.search(norm) is not None
         if rule.kind == "name_intro":
             # Case matters here, so search the un-folded text (phrases compiled IGNORECASE).
+            if rule.quick is not None and rule.quick.search(plain) is None:
+                return False
             for m in rule.pattern.finditer(plain):
                 after = _NAME_AFTER.match(plain, m.end())
                 if after is not None and after.group(1)[0].isupper():
                     return True
             return False
-        if rule.second is None:
+        if rule.second is None or (rule.quick is not None and rule.quick.search(norm) is None):
             return False
         firsts = sorted(_token_span(starts, *m.span()) for m in rule.pattern.finditer(norm))
         if not firsts:

@@ -4,21 +4,22 @@ and the non-people, compiled to regular expressions (an invalid file raises ``Va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from config.base import CONTENT_DIR
 
 from ..safety_model import plain_letters
 from .folding import fold
+from .patterns import compile_phrases, compile_regexes
 
 SIGNALS = ("identifies", "child_concern")
 _META_KEYS = frozenset(
     {"name", "signal", "strength", "kind", "window", "order", "first", "second", "all"}
 )
 _KINDS = ("phrases", "name_intro", "pair", "pattern")
-_WORD_CHAR = re.compile(r"\w")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing", "joking", "fiction",
@@ -34,95 +35,11 @@ def default_path() -> Path:
     return CONTENT_DIR / "signals.toml"
 
 
-def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]:
-    """Regex body for one phrase, and whether it must start at a word boundary. With
-    ``short_prefix`` a leading "*" allows at most four letters before the word (Arabic "ال",
-    "بال", "وال"), counted from the start of the word."""
-    tokens = fold(phrase).split()
-    if not tokens:
-        raise ValueError(f"empty phrase in signal word list: {phrase!r}")
-    parts: list[str] = []
-    prefixed = False
-    for i, tok in enumerate(tokens):
-        prefix = ""
-        if i == 0 and tok.startswith("*") and len(tok) > 1:
-            prefix, tok = (r"\w{0,4}" if short_prefix else r"\w*"), tok[1:]
-            prefixed = True
-        if tok.endswith("*") and len(tok) > 1:
-            parts.append(prefix + re.escape(tok[:-1]) + r"\w*")
-        else:
-            parts.append(prefix + re.escape(tok))
-    body = r"\s+".join(parts)
-    last = tokens[-1]
-    tail = r"(?!\w)" if (last.endswith("*") or _WORD_CHAR.match(last[-1])) else ""
-    first = tokens[0].lstrip("*")
-    if prefixed and short_prefix:
-        return True, body + tail
-    return _WORD_CHAR.match(first[0]) is not None, body + tail
-
-
-_ATOM = re.compile(r"\\w\{0,4\}|\\w\*|\\s\+|\(\?!\\w\)|\\.|.", re.DOTALL)
-
-
-def _trie(bodies: Iterable[str]) -> str:
-    """One alternation for many phrase bodies, as a trie of their atoms (a character,
-    ``\\w*``, ``\\w{0,4}``, ``\\s+``, ``(?!\\w)``): a word start tries one branch per character
-    instead of every phrase (the urgency lists hold over a thousand phrases in eleven
-    languages). Where a match starts does not change; of two phrases sharing a start the
-    longer is tried first, as in the list sorted by length."""
-    root: dict[str, dict] = {}  # type: ignore[type-arg]
-    for body in bodies:
-        node = root
-        for atom in _ATOM.findall(body):
-            node = node.setdefault(atom, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
-        alts = [atom + emit(child) for atom, child in node.items() if atom]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return "(?:" + body + ")?" if "" in node else body
-
-    return emit(root)
-
-
-def compile_phrases(
-    phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False
-) -> re.Pattern[str] | None:
-    unique = sorted(set(phrases), key=lambda p: (-len(p), p))
-    if not unique:
-        return None
-    compiled = [_phrase_pattern(p, short_prefix) for p in unique]
-    # Urgency lists (only where a match starts is used): the phrases as a trie (_trie).
-    join = _trie if short_prefix else "|".join
-    # The word-boundary look-behind is factored out so long words are rejected at once.
-    at_word = [body for bounded, body in compiled if bounded]
-    anywhere = [body for bounded, body in compiled if not bounded]
-    alternatives = []
-    if at_word:
-        alternatives.append(r"(?<!\w)(?:" + join(at_word) + ")")
-    if anywhere:
-        alternatives.append("(?:" + join(anywhere) + ")")
-    return re.compile("|".join(alternatives), flags)
-
-
 def _table(data: Mapping[str, object], key: str, source: Path) -> Mapping[str, object]:
     table = data.get(key, {})
     if not isinstance(table, dict):
         raise ValueError(f"{source}: [urgent.{key}] must be a table")
     return table
-
-
-def compile_regexes(values: Iterable[str], where: str, flags: int = 0) -> re.Pattern[str] | None:
-    parts = []
-    for v in values:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"{where}: invalid regular expression {v!r}: {exc}") from exc
-        parts.append(f"(?:{v})")
-    return re.compile("|".join(parts), flags) if parts else None
 
 
 def _phrases_of(table: Mapping[str, object], where: str) -> list[str]:
@@ -146,6 +63,9 @@ class Rule:
     second: re.Pattern[str] | None
     window: int
     any_order: bool
+    # The phrases of ``pattern`` as a trie where the rule reads where matches end (pairs, name
+    # intros): no match of ``quick``, no match of ``pattern``, found much faster.
+    quick: re.Pattern[str] | None = None
 
 
 def load_rule(raw: object, index: int) -> Rule:
@@ -167,12 +87,13 @@ def load_rule(raw: object, index: int) -> Rule:
     if order not in ("forward", "any"):
         raise ValueError(f"rule {name}: order must be 'forward' or 'any'")
     assert isinstance(signal, str) and isinstance(kind, str)
-    second_pattern = None
+    second_pattern = quick = None
     if kind == "pair":
         first, second = raw.get("first"), raw.get("second")
         if not isinstance(first, dict) or not isinstance(second, dict):
             raise ValueError(f"rule {name}: a pair needs tables 'first' and 'second'")
         pattern = compile_phrases(_phrases_of(first, f"{name}.first"))
+        quick = compile_phrases(_phrases_of(first, f"{name}.first"), trie=True)
         second_pattern = compile_phrases(_phrases_of(second, f"{name}.second"))
     elif kind == "pattern":
         values = raw.get("all", [])
@@ -180,8 +101,12 @@ def load_rule(raw: object, index: int) -> Rule:
             raise ValueError(f"rule {name}: 'all' must be a list of regular expressions")
         pattern = compile_regexes(values, f"rule {name}")
     else:
-        flags = re.IGNORECASE if kind == "name_intro" else 0
-        pattern = compile_phrases(_phrases_of(raw, name), flags)
+        # a phrase rule only asks whether a phrase occurs; a name intro reads where it ends
+        if kind == "name_intro":
+            pattern = compile_phrases(_phrases_of(raw, name), re.IGNORECASE)
+            quick = compile_phrases(_phrases_of(raw, name), re.IGNORECASE, trie=True)
+        else:
+            pattern = compile_phrases(_phrases_of(raw, name), trie=True)
     return Rule(
         name=name,
         signal=signal,
@@ -190,6 +115,7 @@ def load_rule(raw: object, index: int) -> Rule:
         second=second_pattern,
         window=window,
         any_order=order == "any",
+        quick=quick,
     )
 
 
@@ -308,10 +234,21 @@ def load_not_people(data: object, source: Path) -> NotPeople:
     )
 
 
-def load_cues(
-    data: object, source: Path
-) -> tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]:
-    """``[person_cues.*]``: (name, pattern, pattern without diacritics) per list."""
+class Cue(NamedTuple):
+    """A ``[person_cues.*]`` list: its phrases (``pattern``), the same without diacritics
+    (``plain``) and those as a trie (``plain_quick``) where only whether they occur is asked.
+    Of a list whose matched text is replaced, ``pattern`` gives the phrases longest first;
+    otherwise it only answers whether a phrase occurs (at a place)."""
+
+    name: str
+    pattern: re.Pattern[str] | None
+    plain: re.Pattern[str] | None
+    plain_quick: re.Pattern[str] | None
+
+
+def load_cues(data: object, source: Path, replaced: Collection[str] = ()) -> tuple[Cue, ...]:
+    """``[person_cues.*]``, one :class:`Cue` per list (``replaced``: the lists whose matched
+    text is replaced)."""
     if data is None:
         return ()
     if not isinstance(data, dict):
@@ -321,8 +258,15 @@ def load_cues(
         if not isinstance(table, dict):
             raise ValueError(f"{source}: [person_cues.{name}] must be a table")
         phrases = _phrases_of(table, f"person_cues.{name}")
-        bare = {plain_letters(fold(p)) for p in phrases}
-        out.append((name, compile_phrases(phrases), compile_phrases(p for p in bare if p.strip())))
+        bare = [p for p in {plain_letters(fold(p)) for p in phrases} if p.strip()]
+        out.append(
+            Cue(
+                name,
+                compile_phrases(phrases, trie=name not in replaced),
+                compile_phrases(bare),
+                compile_phrases(bare, trie=True),
+            )
+        )
     return tuple(out)
 
 
