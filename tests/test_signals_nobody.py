@@ -162,6 +162,9 @@ def test_nobody_to_report(detector: SignalDetector, text: str) -> None:
         "my son was playing in the yard when the man next door shot at him with an air rifle",
         # thanks, then a relative who is doing something dangerous now
         "thanks for the answer, but my husband is hitting me again right now",
+        # "imam" is "I have" in Bosnian/Croatian/Serbian, not the holy title
+        "Imam problem sa susjedom Markom, stalno mi prijeti",
+        "imamo komšiju Dragana koji nam razbija auto svake noći",
     ],
 )
 def test_still_identifies(detector: SignalDetector, text: str) -> None:
@@ -174,7 +177,7 @@ def test_still_identifies(detector: SignalDetector, text: str) -> None:
         ("hörde skrik från grannarnas lägenhet i natt", "nobody.owner_place"),
         ("krzyki u sąsiadów całą noc", "nobody.place_of"),
         ("my boss stabbed me in the back today", "nobody.idiom"),
-        ("imam Ali said to choose the neighbour before the house", "nobody.named_after"),
+        ("the imam Ali said to choose the neighbour before the house", "nobody.named_after"),
         ("Lewandowski won the final and killed them", "nobody.sport"),
         ("send the answer to my email please", "nobody.own_contact"),
         ("my nephew played GTA and says he shot ten cops", "nobody.game"),
