@@ -56,9 +56,9 @@ class ScrubResult:
 
 # The spans each finder found in the last view it was asked about: the detector's
 # :func:`found_kinds` and :func:`scrub` look at the same message one after the other, so the
-# second reuses what the first found (finders are pure). Only the last view is kept (no message
-# text is held beyond the message being handled); the tuple is replaced whole, never mutated
-# for another view.
+# second reuses what the first found (finders are pure). Only the last view is kept, in memory
+# until the next message is scrubbed (never written anywhere, as with ``plain_letters``'s
+# cache); the tuple is replaced whole, never mutated for another view.
 _last_found: tuple[str, dict[Callable[[str], Iterator[Span]], list[Span]]] = ("", {})
 
 
