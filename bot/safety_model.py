@@ -79,7 +79,7 @@ _CAP_KEY = "\x05"
 def plain_letters(text: str) -> str:
     """``text`` without combining marks (``ä`` → ``a``, ``ć`` → ``c``, ``ł`` → ``l``).
     Detecting one message asks for the same few strings several times; the cache holds only
-    the last four (no message text is kept beyond the message being handled)."""
+    the last four, in memory until newer messages replace them (never written anywhere)."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text.translate(_STROKES))

@@ -95,16 +95,16 @@ _NOBODY = frozenset(
 _HARD_PERSON = _EXPLICIT_PERSON - {"identifies.name", "identifies.title"}
 
 
-# … and these only where no relative, friend or neighbour is mentioned ("call me on …" beside
-# "my dad fell" is about the father).
-# ("all the neighbours" is the group itself).
+# … and these only where none of the given features is there: no relative, friend or
+# neighbour ("call me on …" beside "my dad fell" is about the father); for a group, no
+# relative, friend or someone's handle (a neighbour is not checked: "all the neighbours" is the
+# group itself).
+_CLOSE_ONES = frozenset({"cue.kin", "cue.close", "cue.family"})
 _NOBODY_ALONE = {
-    "nobody.own_contact": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
-    "nobody.stranger_victim": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
-    "nobody.body_colour": frozenset({"cue.kin", "cue.close", "cue.family", "cue.neighbour"}),
-    "nobody.group": frozenset(
-        {"cue.kin", "cue.close", "cue.family", "cue.other_handle", "identifies.handle"}
-    ),
+    "nobody.own_contact": _CLOSE_ONES | {"cue.neighbour"},
+    "nobody.stranger_victim": _CLOSE_ONES | {"cue.neighbour"},
+    "nobody.body_colour": _CLOSE_ONES | {"cue.neighbour"},
+    "nobody.group": _CLOSE_ONES | {"cue.other_handle", "identifies.handle"},
 }
 
 
