@@ -163,7 +163,7 @@ def _scrub(
     text: str, passes: tuple[tuple[str, Callable[[str], Iterator[Span]]], ...]
 ) -> ScrubResult:
     records: list[tuple[int, str]] = []
-    cached: tuple[str, list[int], list[int]] | None = None
+    cached: tuple[str, tuple[int, ...], tuple[int, ...]] | None = None
     for kind, finder in passes:
         if cached is None:
             cached = matching_view(text)

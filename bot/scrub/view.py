@@ -15,16 +15,15 @@ from ..text import fold_char
 
 
 @functools.lru_cache(maxsize=2)
-def matching_view(text: str) -> tuple[str, list[int], list[int]]:
+def matching_view(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """Return the matching view of ``text`` and, per view character, the original span.
 
     ``starts[k]``/``ends[k]`` give the original index range of the character that produced
     view character ``k``. The detector and the scrubber ask for the same text one after the
-    other: the last two views are remembered, so callers must not modify the lists.
+    other: the last two views are remembered, and tuples keep a remembered view unchanged.
     """
     if text.isascii():
-        idx = list(range(len(text)))
-        return text, idx, [i + 1 for i in idx]
+        return text, tuple(range(len(text))), tuple(range(1, len(text) + 1))
     cache: dict[str, str] = {}
     parts: list[str] = []
     starts: list[int] = []
@@ -42,7 +41,7 @@ def matching_view(text: str) -> tuple[str, list[int], list[int]]:
             parts.append(c)
             starts.append(i)
             ends.append(i + 1)
-    return "".join(parts), starts, ends
+    return "".join(parts), tuple(starts), tuple(ends)
 
 
 # --------------------------------------------------------------------------------------------
