@@ -52,6 +52,8 @@ from tests.safety_corpus import (  # noqa: E402
     SignalFigures,
     load_authors,
     load_planted,
+    load_readers,
+    pr,
     scrub_figures,
     signal_figures,
 )
@@ -317,6 +319,28 @@ def print_groups(
             print(f"{group:16}{label:12}" + "".join(f"{get(f):>24}" for f in figs[group]))
 
 
+def print_readers(
+    items: Sequence[Labelled], names: Sequence[str], preds: Sequence[Sequence[Prediction]]
+) -> None:
+    """Person/vehicle on the readers' sample (``tests/data/safety_readers``): judged by the
+    authors' labels and by the majority of three readers of the issue's definition."""
+    reads = load_readers()
+    index = {(i.author, i.lang, i.text): n for n, i in reversed(list(enumerate(items)))}
+    at = [index[r.item.author, r.item.lang, r.item.text] for r in reads]
+    print(
+        f"\n== Person/vehicle on {len(reads)} messages read again by three readers of the"
+        " issue's definition"
+    )
+    print(f"{'':26}{'by the authors':>24}{'by the readers':>24}")
+    for name, pred in zip(names, preds, strict=True):
+        said = [pred[n][1] for n in at]
+        by_authors = pr((r.item.person, p) for r, p in zip(reads, said, strict=True))
+        by_readers = pr((r.majority, p) for r, p in zip(reads, said, strict=True))
+        print(f"{name:26}{pr_cell(by_authors):>24}{pr_cell(by_readers):>24}")
+    readers = pr((r.item.person, r.majority) for r in reads)
+    print(f"{'the readers themselves':26}{pr_cell(readers):>24}")
+
+
 def print_scrub(figs: list[tuple[str, ScrubFigures]]) -> None:
     print("\n== Scrubber on tests/data/scrub_corpus.txt (exactly as expected / planted data gone)")
     print(f"{'':22}" + "".join(f"{name:>28}" for name, _ in figs))
@@ -373,6 +397,7 @@ def main() -> None:
             names,
             {a: figures_of(lambda i, a=a: i.author == a) for a in authors},
         )
+        print_readers(items, names, preds)
         if verbose:
             for i, g in zip(items, loao, strict=True):
                 if i.urgency == "U" and g[0] == "N":

@@ -13,6 +13,11 @@ release). Files:
 
 The project's own two files together count as one more author, ``project``: the learned
 detector is judged leaving one author out at a time (``bench/safety_text.py``).
+
+* ``safety_readers/``: 600 of those messages (a seeded random sample, ``messages.jsonl``, the
+  author of each in ``authors.jsonl``) labelled "identifies a person or vehicle" once more by
+  three independent readers (``reader_A/B/C.jsonl``) who saw only the messages and the issue's
+  definition (``TASK.md``), not the authors' labels: how far the definition itself decides.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ TUNE = DATA / "safety_tune.txt"
 HOLDOUT = DATA / "safety_holdout.txt"
 SCRUB = DATA / "scrub_corpus.txt"
 AUTHORS_DIR = DATA / "safety_authors"
+READERS_DIR = DATA / "safety_readers"
+READERS = ("A", "B", "C")
 OWN_AUTHOR = "project"
 _GRADES = {"urgent": "U", "possible": "P", "none": "N"}
 LANGS = ("sv", "en", "hr", "sq", "ar", "so", "ti", "fa", "uk", "fi", "pl")
@@ -93,6 +100,46 @@ def author_names() -> list[str]:
 def load_authors() -> dict[str, list[Labelled]]:
     """Every author's messages, by author."""
     return {name: load_author(name) for name in author_names()}
+
+
+@dataclass(frozen=True)
+class Read:
+    """One message of the readers' sample: the author's labelled message and each reader's
+    answer to "identifies a person or vehicle"."""
+
+    item: Labelled
+    readers: tuple[bool, ...]
+
+    @property
+    def majority(self) -> bool:
+        return 2 * sum(self.readers) > len(self.readers)
+
+
+def _by_id(path: Path) -> dict[int, dict[str, object]]:
+    rows = [json.loads(line) for line in _lines(path)]
+    return {int(row["id"]): row for row in rows}
+
+
+def load_readers(authors: dict[str, list[Labelled]] | None = None) -> list[Read]:
+    """The readers' sample (see the module docstring), each message found in its author's
+    corpus; a message that is not there, or a missing answer, is an error."""
+    authors = authors if authors is not None else load_authors()
+    messages = _by_id(READERS_DIR / "messages.jsonl")
+    written_by = _by_id(READERS_DIR / "authors.jsonl")
+    answers = [_by_id(READERS_DIR / f"reader_{r}.jsonl") for r in READERS]
+    out = []
+    for n, msg in sorted(messages.items()):
+        author = str(written_by[n]["author"])
+        item = next(
+            (i for i in authors[author] if i.text == msg["text"] and i.lang == msg["lang"]), None
+        )
+        if item is None:
+            raise ValueError(f"readers' message {n} is not in {author}'s corpus")
+        said = tuple(a[n]["identifies"] for a in answers)
+        if not all(isinstance(x, bool) for x in said):
+            raise ValueError(f"readers' message {n}: answers {said!r}")
+        out.append(Read(item, tuple(bool(x) for x in said)))
+    return out
 
 
 def load_planted(path: Path = SCRUB) -> list[Planted]:

@@ -18,6 +18,8 @@ from tests.safety_corpus import (
     Labelled,
     load_labelled,
     load_planted,
+    load_readers,
+    pr,
     scrub_figures,
     signal_figures,
 )
@@ -75,3 +77,19 @@ def test_scrubber_meets_the_goals() -> None:
     total = sum(v[1] for v in figs.removed.values())
     assert removed / total >= 0.98, figs.failures
     assert figs.harmless_changed / figs.harmless_total <= 0.01, figs.failures
+
+
+def test_readers_sample_is_whole_and_backs_the_documented_claim() -> None:
+    """docs/safety_text.md: three readers who applied the issue's definition of "identifies a
+    person or vehicle" to 600 corpus messages agree with each other almost always, but count
+    far more messages as identifying than the authors did. The sample must be whole (every
+    message in its author's corpus, every reader's answer there) for that figure to stand."""
+    reads = load_readers()
+    assert len(reads) == 600
+    assert len({r.item.author for r in reads}) == 14
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    agreement = min(sum(r.readers[a] == r.readers[b] for r in reads) / len(reads) for a, b in pairs)
+    assert agreement >= 0.98
+    against_authors = pr((r.item.person, r.majority) for r in reads)
+    assert against_authors.recall >= 0.95
+    assert against_authors.precision < 0.85
