@@ -291,6 +291,8 @@ def test_someone_found_in_danger_still_gets_the_112_answer_first(shipped: Signal
         "ኣደይ ብሃንደበት ወዲቓ ትንፋስ የብላን",
         "tato vpav na kukhni i ne dykhaye",
         "ولد وقع عن الدراجه وراسو مفتوح",
+        # Finnish "ettei" (että ei): what someone says about themselves
+        "mummo soitti ja sanoo ettei saa henkeä, hän on yksin kotona",
     ],
 )
 def test_fourth_round_emergency_classes_get_112_in_the_first_answer(
@@ -326,6 +328,7 @@ def test_fourth_round_look_alikes_are_not_urgent_by_the_rules(message: str) -> N
     "message",
     [
         "I'm dying to know who won the match yesterday",
+        "in the movie he took all the pills at the end, so sad",
         "this job is killing me, third night shift in a row",
         "is it a crime if a dog bites a child, how do I report it?",
         "what do I do if my child swallows a button battery?",

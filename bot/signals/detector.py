@@ -15,7 +15,7 @@ from config.base import CONTENT_DIR
 from ..names import Names, fold, strings_of, tables_of
 from ..safety_model import SafetyModel, plain_letters
 from ..scrub import LABELS, found_kinds
-from .folding import WORDS, fold_chars, word_count
+from .folding import WORDS, fold_chars, split_ettei, word_count
 from .grading import Signals, combine
 from .wordlists import (
     URGENT_LISTS,
@@ -217,6 +217,7 @@ class SignalDetector:
         """The folded message as the urgency lists see it: drawn-out letters once, Serbian
         Cyrillic in Latin letters."""
         norm = _DRAWN_OUT.sub(r"\1", norm)
+        norm = split_ettei(norm)
         if not _SERBIAN_ONLY.isdisjoint(norm):
             norm = norm.translate(_SERBIAN_LATIN)
         return norm
