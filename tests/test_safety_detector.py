@@ -253,3 +253,113 @@ def test_finnish_case_endings_of_danger_words_get_112_in_the_first_answer(
 def test_someone_found_in_danger_still_gets_the_112_answer_first(shipped: SignalDetector) -> None:
     assert _grade(shipped, "I found my dad on the floor, he is not breathing") == "urgent"
     assert _grade(shipped, "hittade min granne medvetslös i trapphuset") == "urgent"
+
+
+# ---- Urgency, fourth round (urg6): emergency classes new authors wrote and the detector
+# missed, each as a resident would write it (written for this test, not from any corpus).
+@pytest.mark.parametrize(
+    "message",
+    [
+        # suicide by implication or already acted on; a phrase broken by an inserted word
+        "I've taken all my pills, just wanted someone to know",
+        "jag har tagit alla mina tabletter, förlåt mamma",
+        "naprawdę nie chcę już żyć, stoję przy oknie",
+        "en halua enää elää, istun sillalla",
+        "не хочу більше жити, пігулки поруч",
+        "ما بقا بدي عيش، خلص",
+        "ne mogu više, tablete su tu i večeras ću završiti s tim",
+        "nuk dua më të jetoj, e kam vendosur",
+        "دیگه نمیتونم، قرصا کنارمه",
+        # a small child in danger now
+        "en tvååring klättrar på balkongräcket på tredje våningen",
+        "my toddler swallowed a button battery from the remote",
+        "synek połknął magnes z lodówki, płacze",
+        "dijete je popilo sredstvo za čišćenje iz ormarića",
+        "pappa har demens och är försvunnen, han gick mot skogen och det blir mörkt",
+        # held against one's will now; a child gone to meet a stranger and not answering
+        "he locked me in the bedroom and took my phone",
+        "on nie wypuszcza mnie z mieszkania, zabrał klucze",
+        "hän ei päästä mua ulos autosta, ajaa kovaa moottoritiellä",
+        "my daughter went to meet someone from a game and isn't answering her phone",
+        # an animal attacking someone
+        "a dog is biting a little boy in the park, there is blood on his arm",
+        # falls from height, work accidents, collapse in Latin-typed Arabic, Tigrinya,
+        # Ukrainian, a dialect spelling
+        "my colleague fell off the scaffolding and can't feel his legs",
+        "tata spadł z drabiny w garażu i nie czuje nóg",
+        "3ammi wa2e3 bel ard w ma 3am yetnafas",
+        "ኣደይ ብሃንደበት ወዲቓ ትንፋስ የብላን",
+        "tato vpav na kukhni i ne dykhaye",
+        "ولد وقع عن الدراجه وراسو مفتوح",
+        # Finnish "ettei" (että ei): what someone says about themselves
+        "mummo soitti ja sanoo ettei saa henkeä, hän on yksin kotona",
+    ],
+)
+def test_fourth_round_emergency_classes_get_112_in_the_first_answer(
+    shipped: SignalDetector, message: str
+) -> None:
+    """The rules alone call each clearly urgent, so the answer has 112 in it at least (the
+    rules' "urgent" guarantees the 112 line whatever the model says)."""
+    assert _grade(SignalDetector(learned=False), message) == "urgent"
+    assert _grade(shipped, message) in ("urgent", "possible")
+
+
+_FOURTH_ROUND_LOOK_ALIKES = [
+    "my son overdosed last year and is fine now, is there a group for parents?",
+    "I'm dying to know who won the match yesterday",
+    "this job is killing me, third night shift in a row",
+    "is it a crime if a dog bites a child, how do I report it?",
+    "in the movie he took all the pills at the end, so sad",
+    "what do I do if my child swallows a button battery?",
+    "en jaksa enää tätä remonttimelua naapurista",
+    "my mum won't let me go to the party tonight",
+    "ne mogu više čekati tablete u ljekarni, red je ogroman",
+]
+
+
+@pytest.mark.parametrize("message", _FOURTH_ROUND_LOOK_ALIKES)
+def test_fourth_round_look_alikes_are_not_urgent_by_the_rules(message: str) -> None:
+    """Past events, figures of speech, questions about the law, films, hypotheticals and
+    "I can't anymore" about a queue: the new classes do not make the rules call them urgent."""
+    assert _grade(SignalDetector(learned=False), message) != "urgent"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm dying to know who won the match yesterday",
+        "in the movie he took all the pills at the end, so sad",
+        "this job is killing me, third night shift in a row",
+        "is it a crime if a dog bites a child, how do I report it?",
+        "what do I do if my child swallows a button battery?",
+        "my mum won't let me go to the party tonight",
+    ],
+)
+def test_fourth_round_look_alikes_never_take_over(shipped: SignalDetector, message: str) -> None:
+    assert _grade(shipped, message) != "urgent"
+
+
+def test_a_filler_word_is_allowed_where_a_phrase_says_so() -> None:
+    """``~`` in a phrase of signals.toml: one of the filler words there, or nothing (any one
+    word when no fillers are given)."""
+    from bot.signals.patterns import compile_phrases
+
+    for short_prefix in (False, True):
+        pattern = compile_phrases(["nie chcę ~ żyć"], short_prefix=short_prefix, fillers=["już"])
+        assert pattern is not None
+        assert pattern.search("nie chcę żyć")
+        assert pattern.search("naprawdę nie chcę już żyć")
+        assert not pattern.search("nie chcę tu żyć")
+        assert not pattern.search("nie chcę już tutaj żyć")
+        assert not pattern.search("nie chcęjuż żyć")
+        any_word = compile_phrases(["nie chcę ~ żyć"], short_prefix=short_prefix)
+        assert any_word is not None and any_word.search("nie chcę tu żyć")
+    with pytest.raises(ValueError):
+        compile_phrases(["~ nie chcę"])
+
+
+def test_the_shipped_fillers_keep_place_words_out(shipped: SignalDetector) -> None:
+    rules = SignalDetector(learned=False)
+    assert _grade(rules, "nie chcę już żyć") == "urgent"
+    assert _grade(rules, "nie chcę tu żyć, czynsz jest za wysoki") != "urgent"
+    assert _grade(rules, "I don't really want to live in this town anymore") != "urgent"

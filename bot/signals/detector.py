@@ -15,7 +15,7 @@ from config.base import CONTENT_DIR
 from ..names import Names, fold, strings_of, tables_of
 from ..safety_model import SafetyModel, plain_letters
 from ..scrub import LABELS, found_kinds
-from .folding import WORDS, fold_chars, word_count
+from .folding import WORDS, fold_chars, split_ettei, word_count
 from .grading import Signals, combine
 from .wordlists import (
     URGENT_LISTS,
@@ -190,6 +190,19 @@ class SignalDetector:
                     return True
         return False
 
+    def _despair(self, norm: str) -> bool:
+        """A phrase of ``[urgent.despair]`` that ends its clause ("ne mogu više.", "I can't go on,
+        …", at the end of the message): "ne mogu više čekati" (can't wait any longer) goes on
+        with what the writer cannot do, and is no despair."""
+        pattern = self._urgency.lists["despair"]
+        if pattern is None:
+            return False
+        for m in pattern.finditer(norm):
+            rest = norm[m.end() :].lstrip()
+            if not rest or not (rest[0].isalnum() or rest[0] == "_"):
+                return True
+        return False
+
     def _help_alone(self, norm: str) -> bool:
         words = WORDS.findall(norm)
         u = self._urgency
@@ -204,6 +217,7 @@ class SignalDetector:
         """The folded message as the urgency lists see it: drawn-out letters once, Serbian
         Cyrillic in Latin letters."""
         norm = _DRAWN_OUT.sub(r"\1", norm)
+        norm = split_ettei(norm)
         if not _SERBIAN_ONLY.isdisjoint(norm):
             norm = norm.translate(_SERBIAN_LATIN)
         return norm
@@ -225,6 +239,11 @@ class SignalDetector:
             return found
 
         acute = has("acute", negatable=True)
+        # "I can't anymore" with a means or a plan ("… the pills are beside me", "… tonight I
+        # end it"): acute; either alone is not (urg6, issue 19)
+        if self._despair(norm) and has("despair") and has("means"):
+            fired.append("urgent.despair_means")
+            acute = True
         danger = has("danger", negatable=True)
         helping = has("help") or self._help_alone(norm)
         if not (acute or danger or helping):

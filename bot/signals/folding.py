@@ -35,3 +35,25 @@ def fold_chars(text: str) -> str:
 def fold(text: str) -> str:
     """The form in which messages and word lists are compared (see the TOML header)."""
     return fold_chars(text).casefold()
+
+
+# Finnish "ettei" is "että ei" (that … not): "sanoo ettei saa henkeä" is "ei saa henkeä" said
+# by someone, and its "ei" is a negation like any other.
+_FINNISH_ETTEI = re.compile(r"\bette(i|ivät|ivat|mme|tte|n|t)\b")
+_ETTEI_PARTS = {
+    "i": "ei",
+    "ivät": "eivät",
+    "ivat": "eivat",
+    "mme": "emme",
+    "tte": "ette",
+    "n": "en",
+    "t": "et",
+}
+
+
+def split_ettei(norm: str) -> str:
+    """Finnish "ettei" / "etten" / "etteivät" … as "että ei" / "että en" / "että eivät" … (a
+    folded message), so the urgency lists and the negation words see the "ei" (urg6)."""
+    if "ette" not in norm:
+        return norm
+    return _FINNISH_ETTEI.sub(lambda m: "että " + _ETTEI_PARTS[m.group(1)], norm)

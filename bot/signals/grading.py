@@ -41,6 +41,11 @@ CALM = "list.calm"
 FOUND = "list.found"
 _CAPS = (CALM, FOUND)
 ACUTE = "urgent.acute"
+# A film, a series or a game, or a hypothetical ("in the movie he took all the pills", "what do
+# I do if my child swallows a battery"), without an explicit sign of now: never the 112 answer
+# first, whatever the model says (the rules already lower an acute sign there; urg6).
+_NOT_REAL = ("urgent.fiction", "urgent.hypothetical")
+_NOW = "urgent.now"
 
 
 def capped(rule_names: Sequence[str]) -> bool:
@@ -48,7 +53,10 @@ def capped(rule_names: Sequence[str]) -> bool:
     line at most, unless the rules see an acute sign (``urgent.acute``: not breathing, not
     waking up, bleeding heavily…): "my friend is not breathing lol" keeps the 112 answer first,
     understating is how many people write an emergency; "det brinner i köket nu lol, pizzan är
-    förstörd" does not get it."""
+    förstörd" does not get it. A film or a hypothetical without an explicit "now" caps even an
+    acute sign (:data:`_NOT_REAL`)."""
+    if any(n in rule_names for n in _NOT_REAL) and _NOW not in rule_names:
+        return True
     return ACUTE not in rule_names and any(c in rule_names for c in _CAPS)
 
 

@@ -10,6 +10,14 @@ from collections.abc import Iterable
 from .folding import fold
 
 _WORD_CHAR = re.compile(r"\w")
+# "~" between two words of a phrase: at most one filler word there ("nie chcę ~ żyć" finds
+# "nie chcę już żyć" and "nie chcę żyć"): an adverb ("already", "anymore", "really") put into a
+# fixed phrase by its writer, without listing every phrase with every adverb. The filler words
+# are given to :func:`compile_phrases` (``[urgent.fillers]`` of signals.toml); without them any
+# one word.
+FILLER = "~"
+_FILLER_MARK = "\ue000"  # in a phrase body until the pattern is built
+_ANY_WORD = r"(?:\w+\s+)?"
 
 
 def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]:
@@ -19,12 +27,18 @@ def _phrase_pattern(phrase: str, short_prefix: bool = False) -> tuple[bool, str]
     tokens = fold(phrase).split()
     if not tokens:
         raise ValueError(f"empty phrase in signal word list: {phrase!r}")
+    if FILLER in (tokens[0], tokens[-1]) or f"{FILLER} {FILLER}" in " ".join(tokens):
+        raise ValueError(f"'{FILLER}' must stand alone between two words: {phrase!r}")
     parts: list[str] = []
     prefixed = False
+    filler = ""
     for i, tok in enumerate(tokens):
-        prefix = ""
+        if tok == FILLER:
+            filler = _FILLER_MARK
+            continue
+        prefix, filler = filler, ""
         if i == 0 and tok.startswith("*") and len(tok) > 1:
-            prefix, tok = (r"\w{0,4}" if short_prefix else r"\w*"), tok[1:]
+            prefix, tok = prefix + (r"\w{0,4}" if short_prefix else r"\w*"), tok[1:]
             prefixed = True
         if tok.endswith("*") and len(tok) > 1:
             parts.append(prefix + re.escape(tok[:-1]) + r"\w*")
@@ -66,12 +80,18 @@ def _trie(bodies: Iterable[str]) -> str:
 
 
 def compile_phrases(
-    phrases: Iterable[str], flags: int = 0, *, short_prefix: bool = False, trie: bool = False
+    phrases: Iterable[str],
+    flags: int = 0,
+    *,
+    short_prefix: bool = False,
+    trie: bool = False,
+    fillers: Iterable[str] = (),
 ) -> re.Pattern[str] | None:
     """One pattern for ``phrases``. Urgency lists (``short_prefix``) and lists of which only
     whether, or where, a match starts is asked (``trie``) are compiled as a trie (:func:`_trie`:
     much faster); lists whose matched text is used (replaced, or its end read) as the
-    alternation of the phrases, longest first."""
+    alternation of the phrases, longest first. A "~" in a phrase stands for one of ``fillers``
+    or nothing (any one word or nothing when no fillers are given)."""
     unique = sorted(set(phrases), key=lambda p: (-len(p), p))
     if not unique:
         return None
@@ -85,7 +105,16 @@ def compile_phrases(
         alternatives.append(r"(?<!\w)(?:" + join(at_word) + ")")
     if anywhere:
         alternatives.append("(?:" + join(anywhere) + ")")
-    return re.compile("|".join(alternatives), flags)
+    pattern = "|".join(alternatives)
+    if _FILLER_MARK in pattern:
+        words = sorted({fold(w) for w in fillers if w.strip()}, key=lambda w: (-len(w), w))
+        body = (
+            r"(?:(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\s+)?"
+            if words
+            else _ANY_WORD
+        )
+        pattern = pattern.replace(_FILLER_MARK, body)
+    return re.compile(pattern, flags)
 
 
 def _starts_at_boundary(regex: str) -> bool:

@@ -23,11 +23,11 @@ _KINDS = ("phrases", "name_intro", "pair", "pattern")
 URGENT_LISTS = (
     "acute", "danger", "now", "present", "help", "past", "habitual", "rules", "hypothetical",
     "negation", "bot", "ongoing", "joking", "fiction",
-    "calm", "found",
+    "calm", "found", "despair", "means",
 )  # fmt: skip
 MIN_BARE = 5
 # Lists that a word-list file may leave out (older files, tests' own lists).
-OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm", "found"})
+OPTIONAL_LISTS = frozenset({"joking", "fiction", "calm", "found", "despair", "means"})
 
 
 def default_path() -> Path:
@@ -304,6 +304,9 @@ def load_urgency(data: object, source: Path) -> Urgency:
     lists: dict[str, re.Pattern[str] | None] = {}
     plain_lists: dict[str, re.Pattern[str] | None] = {}
     bare_rule_lists: dict[str, re.Pattern[str] | None] = {}
+    # the words a "~" in a phrase stands for ("already", "anymore"), with and without diacritics
+    words = _phrases_of(_table(data, "fillers", source), "urgent.fillers")
+    fillers = {*words, *(plain_letters(fold(w)) for w in words)}
     for key in URGENT_LISTS:
         table = data.get(key, {} if key in OPTIONAL_LISTS else None)
         if not isinstance(table, dict):
@@ -311,9 +314,11 @@ def load_urgency(data: object, source: Path) -> Urgency:
         phrases = _phrases_of(table, f"urgent.{key}")
         # Urgency lists: a leading "*" allows a short prefix only (unbounded, "*نار" found
         # Persian "کنار" and "*دم" every Persian verb in "-دم"); and it is much faster.
-        lists[key] = compile_phrases(phrases, short_prefix=True)
+        lists[key] = compile_phrases(phrases, short_prefix=True, fillers=fillers)
         plain_lists[key] = compile_phrases(
-            (p for p in {plain_letters(p) for p in phrases} if p.strip()), short_prefix=True
+            (p for p in {plain_letters(p) for p in phrases} if p.strip()),
+            short_prefix=True,
+            fillers=fillers,
         )
         bare_rule_lists[key] = compile_phrases(
             {
@@ -323,6 +328,7 @@ def load_urgency(data: object, source: Path) -> Urgency:
                 and sum(ch.isalpha() for ch in bare) >= MIN_BARE
             },
             short_prefix=True,
+            fillers=fillers,
         )
     for key in ("acute", "danger", "now", "help"):
         if lists[key] is None:
