@@ -265,6 +265,7 @@ def test_someone_found_in_danger_still_gets_the_112_answer_first(shipped: Signal
         "Our cat Pumpkin got out last night, ginger with a short tail, please look in your sheds",
         "Kissamme Nöpö katosi eilen illalla, musta ja valkoinen, onko kukaan nähnyt?",
         "Zaginął nasz pies Reksio, brązowy z białą łatą na oku, okolice szkoły",
+        "كلبنا ضاع من امبارح بالليل، لونه بني وصغير، حدا شافه؟",
         # a game, cartoon or joke character, a public figure on a screen
         "Sonic är bäst, jag har spelat hela helgen",
         "Oprah sa på tv att man ska byta batteri i brandvarnaren varje år, stämmer det?",

@@ -130,6 +130,7 @@ _NOBODY_UNLESS = {
     # person's; the owner of the pet still identifies
     "nobody.pet": _SOMEONE | _NAMED | _PET_OWNER,
     "nobody.pet_named": (_SOMEONE | _PET_OWNER) - {"cue.other_handle"},
+    "nobody.pet_lost": _SOMEONE | _NAMED | _PET_OWNER,
     "nobody.fiction": _SOMEONE,
     "nobody.own_home": (_SOMEONE | _NAMED) - {"identifies.flat", "identifies.door"},
     "nobody.own_handle": (_SOMEONE | _NAMED | _WRITER) - {"cue.other_handle"},
@@ -141,16 +142,18 @@ _NOBODY_UNLESS = {
     # identifying)
     "own_id.personnummer": _SOMEONE | _NAMED | _WRITER | {"identifies.personnummer"},
 }
-# … a pet only in a calm message (a lost or a named pet; "a big black dog is biting a girl"
-# describes a dog to find), support only when the rules found nothing urgent ("my son took
-# pills and isn't breathing" is about the son now) and only beside a relative or a friend
-# ("I work at the pharmacy, an old man buys …" is about the man).
+# … a pet only in a calm message, a named or a lost one also where "missing" makes the rules
+# grade it possibly urgent ("a big black dog is biting a girl" describes a dog to find);
+# support only when the rules found nothing urgent ("my son took pills and isn't breathing"
+# is about the son now) and only beside a relative or a friend ("I work at the pharmacy, an
+# old man buys …" is about the man).
 _ONLY_IF_NOT = {
     "nobody.pet": frozenset({"grade.urgent", "grade.possible"}),
     "nobody.pet_named": frozenset({"grade.urgent"}),
+    "nobody.pet_lost": frozenset({"grade.urgent"}),
     "nobody.support": frozenset({"grade.urgent"}),
 }
-_ONLY_BESIDE = {"nobody.support": _CLOSE_ONES}
+_ONLY_BESIDE = {"nobody.support": _CLOSE_ONES, "nobody.pet_lost": frozenset({"nobody.pet"})}
 
 
 def _nobody_unless(names: set[str]) -> bool:
