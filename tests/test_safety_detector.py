@@ -363,3 +363,55 @@ def test_the_shipped_fillers_keep_place_words_out(shipped: SignalDetector) -> No
     assert _grade(rules, "nie chcę już żyć") == "urgent"
     assert _grade(rules, "nie chcę tu żyć, czynsz jest za wysoki") != "urgent"
     assert _grade(rules, "I don't really want to live in this town anymore") != "urgent"
+
+
+# Issue 19, seventh person round (person6): classes where nobody is identified although a name,
+# a colour or a number is there. Sentences written for these tests.
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a pet with a name and a colour
+        "Vår katt Morris har försvunnit sedan i tisdags, grå med vit nos, har ni sett honom?",
+        "Our cat Pumpkin got out last night, ginger with a short tail, please look in your sheds",
+        "Kissamme Nöpö katosi eilen illalla, musta ja valkoinen, onko kukaan nähnyt?",
+        "Zaginął nasz pies Reksio, brązowy z białą łatą na oku, okolice szkoły",
+        "كلبنا ضاع من امبارح بالليل، لونه بني وصغير، حدا شافه؟",
+        # a game, cartoon or joke character, a public figure on a screen
+        "Sonic är bäst, jag har spelat hela helgen",
+        "Oprah sa på tv att man ska byta batteri i brandvarnaren varje år, stämmer det?",
+        "Pikachu i Mario to moje ulubione postacie, gram w to codziennie",
+        # the writer's own home and account
+        "Our door code is 5521, we are in flat 12 on the 4th floor, couriers never find us",
+        "Jag har skapat ett konto @trygga_grannar_vmo för grannarna, får vi dela era tips där?",
+        # a payment asked about
+        "Hyresvärden vill att depositionen betalas till bankgiro 5050-1055, är det säkert?",
+        # a relative in a question for support, about the past
+        "Min bror tog en överdos för två år sedan, finns det någon stödgrupp för anhöriga här?",
+    ],
+)
+def test_pets_characters_and_the_writers_own_data_identify_nobody(
+    shipped: SignalDetector, message: str
+) -> None:
+    assert not shipped.detect(clean(message)).identifies
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a person with the animal, a pet's owner named
+        "mannen med den svarta hunden står vid skolan varje kväll och filmar barnen",
+        "the man with the brown dog shouts at the kids by the bins every evening",
+        "Lars Holm i huset bredvid låter sin hund springa lös på lekplatsen",
+        # a person dressed as a character, described
+        "en man utklädd till tomten i röd jacka slog en kvinna vid torget nyss",
+        # someone else's flat, someone else's handle
+        "the man in flat 12 on the 4th floor screams at his kids every night",
+        "hans konto @ligan_99 säljer piller till barn på skolan",
+        # a named landlord
+        "Hyresvärden Göran Lind vill ha depositionen på bankgiro 5050-1055, är det säkert?",
+    ],
+)
+def test_a_person_beside_a_pet_a_character_or_an_account_still_identifies(
+    shipped: SignalDetector, message: str
+) -> None:
+    assert shipped.detect(clean(message)).identifies

@@ -146,17 +146,19 @@ def test_leave_one_author_out_at_the_shipped_thresholds_meets_the_urgency_goals(
 def test_leave_one_author_out_person_figures_stay_at_the_level_reached(
     out_of_author: tuple[list[training.Row], np.ndarray], shipped: SafetyModel
 ) -> None:
-    """The goal is 0.90 / 0.90. Across the fourteen authors the detector reaches recall 0.92
-    (0.95 when urgent) at precision 0.87 (0.88 when urgent), short of the precision goal mainly
+    """The goal is 0.90 / 0.90. Across the fourteen authors the detector reaches recall 0.91
+    (0.93 when urgent) at precision 0.887 (0.889 when urgent), short of the precision goal mainly
     because authors differ on whether a relative or neighbour without a name identifies someone
-    (``elderly`` says no where the SPEC and most others say yes: precision 0.72 on that author).
-    This pins the level reached (0.75 / 0.75 before the person work; 0.94 / 0.89 across the
-    first six authors before eight more were added; P 0.856 R 0.926 before the sixth round:
-    games, betrayal idioms, thanks, the colour of lips)."""
+    (``elderly`` says no where the SPEC and most others say yes: precision 0.73 on that author;
+    docs/safety_text.md, "Three readers of the definition"). This pins the level reached (0.75 /
+    0.75 before the person work; 0.94 / 0.89 across the first six authors before eight more were
+    added; P 0.856 R 0.926 before the sixth round; P 0.871 R 0.922 before the seventh, whose
+    classes (pets, characters, the writer's own home, account and number) moved the best-F1
+    threshold from 0.24 to 0.33: a little recall for precision, recall still above the goal)."""
     rows, probs = out_of_author
     figs = _figures(ITEMS, training.decide(rows, probs, shipped.thresholds))
-    assert figs.person.recall >= 0.92 and figs.person.precision >= 0.87
-    assert figs.person_urgent.recall >= 0.94 and figs.person_urgent.precision >= 0.875
+    assert figs.person.recall >= 0.905 and figs.person.precision >= 0.885
+    assert figs.person_urgent.recall >= 0.93 and figs.person_urgent.precision >= 0.885
 
 
 @pytest.mark.skipif(not HAVE_SKLEARN, reason="needs scikit-learn (the dev extra)")

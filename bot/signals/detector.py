@@ -52,6 +52,9 @@ _HANDLE_RULE = "identifies.handle"
 _OWN_ID_RULE = "own_id.personnummer"
 _OWN_ID_CUE = "cue.own_id"
 _IDIOM_RULE = "nobody.idiom"
+_FICTION_RULE = "nobody.fiction"
+_OWN_HANDLE_RULE = "nobody.own_handle"  # "I made an account @…": the handle is the writer's
+_OWN_NUMBER_RULE = "nobody.own_number"  # "they asked for my …": the number is the writer's
 _NOBODY_PREFIX = "nobody."
 _NEGATION_WINDOW = 2
 # What the scrubber finds is looked for too: plates and personnummer are rules; a handle
@@ -318,6 +321,10 @@ class SignalDetector:
                 fired.append(rule.name)
         if idiom:
             fired.append(_IDIOM_RULE)
+        # a character of [not_people] names ("Mario", "Kalle Anka") is fiction too (person6)
+        characters = self._not_people.names
+        if _FICTION_RULE not in fired and characters is not None and characters.search(plain):
+            fired.append(_FICTION_RULE)
         if self._names.mentions(person_plain):
             fired.append(_NAME_RULE)
         found = found_kinds(text, _SCRUB_KINDS)
@@ -327,12 +334,15 @@ class SignalDetector:
         if "anvandarnamn" in found:
             # the writer's own handle ("insta mi je @amra.vmo") names nobody else; someone
             # else's ("his nick is polak_z_vmo") identifies them
-            extra.append("own_id.handle" if "cue.own_handle" in extra else "found.anvandarnamn")
-            if "cue.other_handle" in extra and "cue.own_handle" not in extra:
+            # ("I made an account @… for the residents", person6: nobody.own_handle)
+            own = "cue.own_handle" in extra or _OWN_HANDLE_RULE in fired
+            extra.append("own_id.handle" if own else "found.anvandarnamn")
+            if "cue.other_handle" in extra and not own:
                 fired.append(_HANDLE_RULE)
         if "personnummer" in found or LABELS["personnummer"] in text:
             # the writer's own number ("mitt personnummer är …") identifies nobody else
-            fired.append(_OWN_ID_RULE if _OWN_ID_CUE in extra else _PERSONNUMMER_RULE)
+            own = _OWN_ID_CUE in extra or _OWN_NUMBER_RULE in fired
+            fired.append(_OWN_ID_RULE if own else _PERSONNUMMER_RULE)
         if LABELS.get("namn", "\0") in text:
             fired.append(_NAME_RULE)
             extra.append(_LABEL_RULE)

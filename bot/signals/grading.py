@@ -116,6 +116,67 @@ _NOBODY_ALONE = {
 }
 
 
+# Seventh round (issue 19, person6): nobody to report where a name, a colour or a number
+# belongs to what the message is about, not to a person: a pet ("our cat Sigge, black with a
+# white paw"), a character or a public figure on a screen ("Mario", "Dr. Phil said on TV"), the
+# writer's own home ("our door code …, flat 47") or account ("I made an account @…"), a payment
+# asked about ("is it safe to pay the deposit to this account"), and a relative in a question
+# for support or a service ("my son overdosed last year, is there a support group?"). Each
+# overrules the model, and a name, unless one of its blockers is there: a description, a plate,
+# a flat, a title, a person word (a relative, friend, neighbour, a look, someone's handle).
+# (a look or a garment word, a door, a title, someone's handle)
+_LOOKS = frozenset({"cue.looks", "identifies.door", "identifies.title", "cue.other_handle"})
+_SOMEONE = _HARD_PERSON | _LOOKS | _CLOSE_ONES | {"cue.neighbour", "identifies.handle"}
+# … the same without the look words ("kilka lat temu": "years" is one of them)
+_DESCRIBED = _HARD_PERSON | (_LOOKS - {"cue.looks"}) | {"identifies.handle"}
+_NAMED = frozenset({"identifies.name"})
+_WRITER = frozenset({"not_people"})  # the writer's own name given ("jag heter …"), among others
+# "the neighbours' dog", "the dog from the 2nd floor"
+_PET_OWNER = frozenset({"cue.group", "cue.floor"})
+_NOBODY_UNLESS = {
+    # the name right after a pet ("a tabby called Biscuit") and a character's name are no
+    # person's; the owner of the pet still identifies
+    "nobody.pet": _SOMEONE | _NAMED | _PET_OWNER,
+    "nobody.pet_named": (_SOMEONE | _PET_OWNER) - {"cue.other_handle"},
+    "nobody.pet_lost": _SOMEONE | _NAMED | _PET_OWNER,
+    "nobody.fiction": _SOMEONE,
+    "nobody.own_home": (_SOMEONE | _NAMED) - {"identifies.flat", "identifies.door"},
+    "nobody.own_handle": (_SOMEONE | _NAMED | _WRITER) - {"cue.other_handle"},
+    # the landlord, the association or the neighbour collected for is who is paid
+    "nobody.payment": _DESCRIBED | _NAMED | {"cue.kin", "cue.family"},
+    "nobody.support": _DESCRIBED | _NAMED | {"cue.neighbour"},
+    # the writer's own number (given, asked for; not someone else's beside it, and not when the
+    # writer gives their name too: "Olen Aila Virtanen, henkilötunnukseni …" is mostly labelled
+    # identifying)
+    "own_id.personnummer": _SOMEONE | _NAMED | _WRITER | {"identifies.personnummer"},
+}
+# … a pet only in a calm message, a named or a lost one also where "missing" makes the rules
+# grade it possibly urgent ("a big black dog is biting a girl" describes a dog to find);
+# support only when the rules found nothing urgent ("my son took pills and isn't breathing"
+# is about the son now) and only beside a relative or a friend ("I work at the pharmacy, an
+# old man buys …" is about the man).
+_ONLY_IF_NOT = {
+    "nobody.pet": frozenset({"grade.urgent", "grade.possible"}),
+    "nobody.pet_named": frozenset({"grade.urgent"}),
+    "nobody.pet_lost": frozenset({"grade.urgent"}),
+    "nobody.support": frozenset({"grade.urgent"}),
+}
+_ONLY_BESIDE = {"nobody.support": _CLOSE_ONES, "nobody.pet_lost": frozenset({"nobody.pet"})}
+
+
+def _nobody_unless(names: set[str]) -> bool:
+    """A class of :data:`_NOBODY_UNLESS` with none of its blockers."""
+    for rule, blockers in _NOBODY_UNLESS.items():
+        if rule not in names or names & blockers:
+            continue
+        if names & _ONLY_IF_NOT.get(rule, frozenset()):
+            continue
+        if rule in _ONLY_BESIDE and not names & _ONLY_BESIDE[rule]:
+            continue
+        return True
+    return False
+
+
 def _cues_say_nobody(names: set[str]) -> bool:
     """The only person features are a group, people in general, a place named after its
     owner, or a relative who helped the writer or is mentioned after thanks (then no
@@ -136,6 +197,8 @@ def nobody(rule_names: Sequence[str]) -> bool:
     names = set(rule_names)
     if names & _NOBODY_STRONG:
         return not names & _HARD_PERSON
+    if _nobody_unless(names):
+        return True
     if names & _EXPLICIT_PERSON:
         return False
     if names & _NOBODY or _cues_say_nobody(names):
