@@ -159,3 +159,44 @@ NUMBERS = cases(
 @pytest.mark.parametrize(("text", "expected"), NUMBERS)
 def test_arabizi_and_case_numbers(text: str, expected: str) -> None:
     check(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    cases(
+        (
+            "shouted-words",
+            "VARFÖR SVARAR INGEN I TELEFONEN, DET BRINNER I TRAPPAN",
+            "VARFÖR SVARAR INGEN I TELEFONEN, DET BRINNER I TRAPPAN",
+        ),
+        (
+            "shouted-name",
+            "IGÅR SLOG KALLE MIN SON VID SKOLAN",
+            f"IGÅR SLOG {NAME} MIN SON VID SKOLAN",
+        ),
+        (
+            "shouted-two-names",
+            "JAG SÅG AHMED OCH FATIMA VID BUSSEN",
+            f"JAG SÅG {NAME} OCH {NAME} VID BUSSEN",
+        ),
+        (
+            "shouted-cyrillic",
+            "ЧОЛОВІК ЗАМКНУВ ДВЕРІ І НЕ ВІДПОВІДАЄ",
+            "ЧОЛОВІК ЗАМКНУВ ДВЕРІ І НЕ ВІДПОВІДАЄ",
+        ),
+        ("shouted-inflected", "MOJ KOMŠIJA JE UDARIO LEJLU", f"MOJ KOMŠIJA JE UDARIO {NAME}"),
+        ("one-acronym", "Jag handlar på ICA med Per", f"Jag handlar på ICA med {NAME}"),
+    ),
+)
+def test_shouting_is_no_sign_of_a_name(text: str, expected: str) -> None:
+    """A resident who writes in capitals: every word looked like a name and was replaced; now
+    only what the name lists know is (issue 19, the 26th author's angry messages)."""
+    assert scrub(text).text == expected
+
+
+def test_a_bus_line_after_a_word_is_no_plate() -> None:
+    """ "the 213" is letters and digits like "ABC 123", and "bus" is a vehicle word nearby; a
+    common word in small letters before a number is still no plate."""
+    text = "can I get a refund for the bus? the 213 never came this morning"
+    assert scrub(text).text == text
+    assert scrub("bilen hade regnr abc 123").text == f"bilen hade regnr {LABELS['regnr']}"

@@ -143,6 +143,8 @@ def _swedish_plates(view: str) -> Iterator[Span]:
         letters = m.group("letters")
         if _UNIT_AFTER.match(view, m.end()):
             continue
+        if letters.casefold() in _PLATE_STOPWORDS and not letters.isupper() and m.group("sep"):
+            continue  # "the 213 never came", "took the 213 bus": a word and a number
         word = letters.casefold() in _PLATE_STOPWORDS or letters.casefold() in _VEHICLE_WORDS
         unambiguous = letters.isupper() and (
             not word or not m.group("sep") or m.group("tail")[-1].isalpha()
