@@ -59,6 +59,7 @@ from .name_shapes import (
     with_honorific,
     with_kunya,
 )
+from .shouting import unshouted
 
 __all__ = ["ScrubNames"]
 
@@ -149,7 +150,7 @@ class ScrubNames(NameContext):
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans to replace by ``[namn]`` (see the module docstring)."""
-        text = self._unshouted(text)
+        text = unshouted(text, self._tokens(text), self._keeps_capital)
         toks = self._tokens(text)
         if not toks:
             return []
@@ -393,37 +394,9 @@ class ScrubNames(NameContext):
             k += 1
         return k
 
-    def _unshouted(self, text: str) -> str:
-        """``text`` with its shouting taken out, the same length. In a run of words written in
-        capitals ("VARFÖR SVARAR INGEN", "IGÅR SLOG KALLE MIG", "ЧОЛОВІК ЗАЧИНИВ МЕНЕ") a
-        capital says nothing about a name, and every word there looked like one. Such a run
-        (at least two words of two letters or more) is lower-cased, except that a listed name,
-        or one inflected, keeps its first capital: "igår slog Kalle mig" is what the other rules
-        then read. A single capitalised word (ICA, SVT) is no run."""
-        toks = self._tokens(text)
-        if sum(len(t.text) > 1 and t.text.isupper() for t in toks) < 2:
-            return text
-        chars = list(text)
-        run: list[Tok] = []
-
-        def lower(run: list[Tok]) -> None:
-            if sum(len(t.text) > 1 for t in run) < 2:
-                return
-            for t in run:
-                named = self._listed_plain(t.text) or self._inflected(t.text, curated_only=True)
-                for i in range(t.start + int(named), t.end):
-                    low = chars[i].lower()
-                    if len(low) == 1:
-                        chars[i] = low
-
-        for t in toks:
-            if t.text.isupper():
-                run.append(t)
-            else:
-                lower(run)
-                run = []
-        lower(run)
-        return "".join(chars)
+    def _keeps_capital(self, word: str) -> bool:
+        """In shouted text (:func:`unshouted`): a listed name, or a curated one inflected."""
+        return self._listed_plain(word) or self._inflected(word, curated_only=True)
 
     def _listed(self, word: str) -> str | None:
         """As :meth:`Names._listed`, but a genitive only of a curated name ("Anderssons"; not
