@@ -320,11 +320,14 @@ def print_groups(
 
 
 def print_readers(
-    items: Sequence[Labelled], names: Sequence[str], preds: Sequence[Sequence[Prediction]]
+    authors: dict[str, list[Labelled]],
+    items: Sequence[Labelled],
+    names: Sequence[str],
+    preds: Sequence[Sequence[Prediction]],
 ) -> None:
     """Person/vehicle on the readers' sample (``tests/data/safety_readers``): judged by the
     authors' labels and by the majority of three readers of the issue's definition."""
-    reads = load_readers()
+    reads = load_readers(authors)
     index = {(i.author, i.lang, i.text): n for n, i in reversed(list(enumerate(items)))}
     at = [index[r.item.author, r.item.lang, r.item.text] for r in reads]
     print(
@@ -397,7 +400,7 @@ def main() -> None:
             names,
             {a: figures_of(lambda i, a=a: i.author == a) for a in authors},
         )
-        print_readers(items, names, preds)
+        print_readers(authors, items, names, preds)
         if verbose:
             for i, g in zip(items, loao, strict=True):
                 if i.urgency == "U" and g[0] == "N":

@@ -150,8 +150,10 @@ class ScrubNames(NameContext):
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans to replace by ``[namn]`` (see the module docstring)."""
-        text = unshouted(text, self._tokens(text), self._keeps_capital)
         toks = self._tokens(text)
+        quiet = unshouted(text, toks, self._keeps_capital)
+        if quiet != text:  # words were lower-cased: their tokens' text changed
+            text, toks = quiet, self._tokens(quiet)
         if not toks:
             return []
         out: list[tuple[int, int]] = []

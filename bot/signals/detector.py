@@ -242,11 +242,12 @@ class SignalDetector:
             return found
 
         acute = has("acute", negatable=True)
-        # "I can't anymore" with a means or a plan ("… the pills are beside me", "… tonight I
-        # end it"): acute; either alone is not (urg6, issue 19)
-        if self._despair(norm) and has("despair") and has("means"):
-            fired.append("urgent.despair_means")
-            acute = True
+        # "I can't anymore" with a means or a plan ("… the pills are beside me"): acute (urg6)
+        if self._despair(norm):  # found by _despair: recorded, not searched for again
+            fired.append("urgent.despair")
+            if has("means"):
+                fired.append("urgent.despair_means")
+                acute = True
         danger = has("danger", negatable=True)
         helping = has("help") or self._help_alone(norm)
         if not (acute or danger or helping):
